@@ -1,0 +1,50 @@
+// The one surface every consumer of mount health uses: the helper's socket client, the app's embedded
+// monitor and the status window all speak this. Methods return promises; events are onX (STYLE.md).
+import type { MountState, MountStatus } from './mount.js';
+
+/** Who is doing the probing, as the app must say it in its tooltip and menu. */
+export interface MonitorIdentity {
+  /** "system": the privileged helper service; "user": a helper run by this user; "embedded": in the app. */
+  mode: 'system' | 'user' | 'embedded';
+  /** True when probes switch to each mountpoint's owner (the monitor runs as root). */
+  privileged: boolean;
+  pid: number;
+  version: string;
+}
+
+export interface SweepSummary {
+  checked: number;
+  dead: number;
+  seconds: number;
+  finishedAt: number;
+}
+
+export interface Snapshot {
+  identity: MonitorIdentity;
+  /** Undefined until the first sweep has finished. */
+  lastSweep?: SweepSummary;
+  mounts: MountStatus[];
+}
+
+export type MonitorEvent =
+  /** A mount appeared or changed state (or its latency/capacity changed after a probe). */
+  | { type: 'mount'; mount: MountStatus; previous: MountState | null }
+  /** A mount left the mount table. */
+  | { type: 'removed'; mountpoint: string }
+  /** A sweep finished. */
+  | { type: 'sweep'; summary: SweepSummary };
+
+export interface RecheckResult {
+  /** Mountpoints whose probe was started (or joined, when one was already in flight). */
+  started: string[];
+  /** Mountpoints left alone, with the reason (stuck, covered, idle automount). */
+  skipped: { mountpoint: string; reason: string }[];
+}
+
+export interface MonitorApi {
+  snapshot(): Promise<Snapshot>;
+  /** Subscribes to every state change; returns the unsubscribe function. */
+  onChange(listener: (event: MonitorEvent) => void): () => void;
+  /** Recheck one mount from the table (by mountpoint), or all of them. Never probes a path not in the table. */
+  recheck(mountpoint?: string): Promise<RecheckResult>;
+}

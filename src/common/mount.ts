@@ -1,0 +1,110 @@
+// Types shared by every layer: the mount table, the outcome of a probe, and a sweep's report.
+// No Node, DOM or Electron imports here (see STYLE.md): the renderer and the helper both use these.
+
+/** One line of the mount table (Linux /proc/self/mountinfo, or a BSD/macOS `mount` listing). */
+export interface MountEntry {
+  /** Unique mount id (mountinfo field 1). Synthesised (1-based line number) on BSD/macOS. */
+  mountId: number;
+  /** Id of the parent mount (field 2); -1 where the platform does not say. */
+  parentId: number;
+  /** "major:minor" of the filesystem's device (field 3); "" where unknown. */
+  device: string;
+  /** Root of the mount within its filesystem (field 4). */
+  root: string;
+  /** Where it is mounted, fully unescaped (every \ooo decoded). */
+  mountpoint: string;
+  /** Per-mount options (field 6), e.g. ["rw", "nosuid"]. */
+  mountOptions: string[];
+  /** Optional fields (shared:N, master:N, propagate_from:N, unbindable). */
+  optionalFields: string[];
+  fstype: string;
+  /** Mount source, e.g. "server:/export/home", "//srv/share", "tmpfs". */
+  source: string;
+  /** Superblock options (field 11), e.g. ["rw", "vers=4.2", "addr=10.0.0.1"]. */
+  superOptions: string[];
+}
+
+/** A line of the mount table that could not be parsed: reported, skipped, never fatal. */
+export interface MountTableProblem {
+  line: number;
+  text: string;
+  reason: string;
+}
+
+export interface ParsedMountTable {
+  entries: MountEntry[];
+  problems: MountTableProblem[];
+}
+
+/** Filesystem capacity from statfs(2), read by the probe child. */
+export interface Capacity {
+  totalBytes: number;
+  freeBytes: number;
+  availBytes: number;
+  totalInodes: number;
+  freeInodes: number;
+}
+
+/**
+ * The state of one mount.
+ * - ok: the probe stat()ed, listed and statfs()ed it in time.
+ * - hung: the probe did not answer within the timeout and was sent SIGKILL.
+ * - error: the probe got an errno (ENOTCONN, EIO, ESTALE, ...).
+ * - denied: the mountpoint's mode does not let its owner list it.
+ * - stuck: an earlier probe was killed but has not exited (D state); no new probe until it does.
+ * - covered: a later mount sits on the same path; only the top one is reachable, so only it is probed.
+ * - idle: an automounted filesystem nobody is using; left alone so it can expire.
+ * - unknown: not probed yet.
+ */
+export type MountState = 'ok' | 'hung' | 'error' | 'denied' | 'stuck' | 'covered' | 'idle' | 'unknown';
+
+/** States that count as "dead" in the summary line `Checked N mounts in S seconds: D dead`. */
+export const DEAD_STATES: readonly MountState[] = ['hung', 'error', 'stuck'];
+
+export function isDead(state: MountState): boolean {
+  return DEAD_STATES.includes(state);
+}
+
+/** States for which nothing is wrong (exit code 0 of `mountstatus check`). */
+export function isWell(state: MountState): boolean {
+  return state === 'ok' || state === 'covered' || state === 'idle';
+}
+
+/** One mount's status: a failure is data, never an exception. */
+export interface MountStatus {
+  mountpoint: string;
+  source: string;
+  fstype: string;
+  mountId: number;
+  state: MountState;
+  /** errno name for state "error" (e.g. "ENOTCONN"). */
+  errno?: string;
+  /** Human-readable reason, e.g. "mode 4000 does not allow access". */
+  message?: string;
+  /** Wall time of the last finished probe, in milliseconds. */
+  latencyMs?: number;
+  /** When the mount entered its current state (epoch ms). */
+  since: number;
+  /** When the last probe finished (epoch ms). */
+  checkedAt?: number;
+  /** For "stuck": how long the killed probe has been stuck (ms). */
+  stuckForMs?: number;
+  /** PID of the killed probe for "stuck" and "hung". */
+  probePid?: number;
+  capacity?: Capacity;
+  /** The server for network mounts ("nfs1", "fileserver"), when it can be told from the source. */
+  server?: string;
+}
+
+/** The result of one sweep over the mount table. */
+export interface SweepReport {
+  /** Number of mounts in scope (probed, covered, stuck or idle): all of them, unlike the original's slip. */
+  checked: number;
+  dead: number;
+  /** Wall time of the sweep in whole seconds, as the syslog line prints it. */
+  seconds: number;
+  startedAt: number;
+  finishedAt: number;
+  mounts: MountStatus[];
+  problems: MountTableProblem[];
+}

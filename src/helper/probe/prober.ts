@@ -1,0 +1,38 @@
+// How the monitor asks for one probe of one mountpoint. The implementation forks a child that stats the
+// mountpoint (as root), drops to its owner, lists it and reads statfs; the parent SIGKILLs it at the
+// timeout and always reaps it. The calling process never touches the path itself.
+import type { Capacity } from '../../common/mount.js';
+
+export interface ProbeRequest {
+  /** The mountpoint, exactly as in the mount table (any byte but NUL). */
+  path: string;
+  timeoutMs: number;
+  /** Drop to the mountpoint's owner (supplementary groups, gid, uid) before listing. Needs root. */
+  asOwner: boolean;
+}
+
+export type ProbeResult =
+  | { state: 'ok'; pid: number; latencyMs: number; entries: number; mode: number; uid: number; gid: number; capacity: Capacity }
+  /** errno: the name ("ENOTCONN"); stage: which call failed. */
+  | { state: 'error'; pid: number; latencyMs: number; errno: string; message: string; stage: ProbeStage }
+  /** The owner's mode bits do not allow listing: message is "mode %03o does not allow access". */
+  | { state: 'denied'; pid: number; latencyMs: number; mode: number; uid: number; message: string }
+  /** No answer within timeoutMs: SIGKILL has been sent. `exited` settles once the child is reaped. */
+  | { state: 'hung'; pid: number; latencyMs: number };
+
+export type ProbeStage = 'fork' | 'stat' | 'setuid' | 'opendir' | 'readdir' | 'statfs';
+
+export interface ProbeRun {
+  /** Settles with the child's answer, or with 'hung' at the timeout. Never rejects for a mount's failure. */
+  result: Promise<ProbeResult>;
+  /** Settles when the child has exited and been reaped: possibly long after a 'hung' result. */
+  exited: Promise<void>;
+}
+
+export interface Prober {
+  /** "native": the C fork server (fast); "node": a Node child per probe (fallback). */
+  readonly kind: 'native' | 'node';
+  probe(request: ProbeRequest): ProbeRun;
+  /** Kills every probe still running, reaps them (bounded wait) and stops the fork server. */
+  close(): Promise<void>;
+}
