@@ -101,7 +101,7 @@ export interface SweepReport {
   /** Number of mounts in scope (probed, covered, stuck or idle): all of them, unlike the original's slip. */
   checked: number;
   dead: number;
-  /** Wall time of the sweep in whole seconds, as the syslog line prints it. */
+  /** Wall time of the sweep in seconds (millisecond precision); the syslog line prints it floored. */
   seconds: number;
   startedAt: number;
   finishedAt: number;

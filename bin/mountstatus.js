@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The `mountstatus` command (package.json "bin"). The code is compiled TypeScript in dist/.
+const entry = new URL('../dist/src/helper/cli/main.js', import.meta.url);
+let main;
+try {
+  ({ main } = await import(entry.href));
+} catch (err) {
+  if (err && err.code === 'ERR_MODULE_NOT_FOUND') {
+    process.stderr.write('mountstatus: not built yet: run `npm run build` (or `npm ci`) in the package directory\n');
+    process.exit(2);
+  }
+  throw err;
+}
+const code = await main(process.argv.slice(2));
+// Probe children stuck in D state are not ours to wait for: exit with the result now.
+process.exit(code);

@@ -1,0 +1,81 @@
+// `mountstatus daemon`: sweeps forever in the foreground for a supervisor (systemd, launchd).
+// SIGTERM/SIGINT stop cleanly (probes killed and reaped, socket removed); SIGHUP rereads the config
+// file, and a bad one keeps the settings in force and says why in the log.
+import { createMonitor, nonRootNotice } from '../create-monitor.js';
+import { applyCommandLine, parseCommand, resolveSettings } from './options.js';
+import type { CommandIo } from './io.js';
+import { openSyslogMonitorLog } from '../monitor/syslog-monitor-log.js';
+import { loadConfigFile } from '../config/config-file.js';
+import { DEFAULT_SETTINGS, type Settings } from '../config/settings.js';
+import { startIpcServer } from '../ipc/server.js';
+import { defaultSocketPath } from '../ipc/paths.js';
+
+export const DAEMON_USAGE = `usage: mountstatus daemon [--interval SECONDS] [--timeout SECONDS] [--config FILE] [--include GLOB]... [--exclude GLOB]...
+                          [--socket PATH] [--syslog-socket PATH | --no-syslog]
+  Checks every mount every --interval seconds (default 60) and logs to syslog (ident MountStatusMonitor,
+  facility daemon). Serves the tray app and \`mountstatus status\` on a Unix socket.
+  --config FILE   settings file (default /etc/mount-status-monitor.conf when it exists); SIGHUP rereads it
+  --socket PATH   IPC socket (default /run/mount-status-monitor/helper-v1.sock as root,
+                  $XDG_RUNTIME_DIR/mount-status-monitor/helper-v1.sock otherwise); "" for none
+`;
+
+export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<number> {
+  const cmd = parseCommand(argv, ['interval', 'timeout', 'include', 'exclude', 'config', 'socket', 'syslog-socket', 'no-syslog', 'help']);
+  if (cmd.values.help) {
+    io.stdout(DAEMON_USAGE);
+    return 0;
+  }
+  const resolved = await resolveSettings(cmd, { defaultConfig: true });
+  let settings = resolved.settings;
+  const privileged = process.getuid?.() === 0;
+  const log = openSyslogMonitorLog(settings, { stderr: true });
+  log.notice(
+    `Starting ${privileged ? 'as root' : `as uid ${process.getuid?.()}`}: checking mounts every ${settings.intervalSeconds} seconds, timeout ${settings.timeoutSeconds} seconds` +
+      (resolved.configPath ? `, settings from ${resolved.configPath}` : ''),
+  );
+  const notice = nonRootNotice();
+  if (notice) log.notice(notice);
+
+  const monitor = createMonitor(settings, privileged ? 'system' : 'user', log);
+  const socketPath = settings.socketPath ?? defaultSocketPath({ privileged });
+  let ipc: Awaited<ReturnType<typeof startIpcServer>> | undefined;
+  if (socketPath !== '') {
+    try {
+      ipc = await startIpcServer({ socketPath, monitor });
+    } catch (err) {
+      log.warning(`Cannot serve ${socketPath}: ${(err as Error).message}`);
+      await log.close();
+      io.stderr(`mountstatus daemon: cannot serve ${socketPath}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+  monitor.start();
+
+  const reload = async () => {
+    if (resolved.configPath === undefined) {
+      log.notice('SIGHUP: no config file in use; settings unchanged');
+      return;
+    }
+    let next: Settings;
+    try {
+      next = applyCommandLine(await loadConfigFile(resolved.configPath, DEFAULT_SETTINGS), cmd);
+    } catch (err) {
+      log.warning(`Kept the previous settings: ${(err as Error).message}`);
+      return;
+    }
+    settings = next;
+    monitor.reconfigure({ intervalSeconds: settings.intervalSeconds, timeoutSeconds: settings.timeoutSeconds, include: settings.include, exclude: settings.exclude });
+    log.notice(`Reloaded ${resolved.configPath}: checking mounts every ${settings.intervalSeconds} seconds, timeout ${settings.timeoutSeconds} seconds`);
+  };
+  process.on('SIGHUP', () => void reload());
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.notice('Stopping');
+  await monitor.stop();
+  await ipc?.close();
+  await log.close();
+  return 0;
+}

@@ -1,0 +1,51 @@
+// `mountstatus`: the helper's command line. Exit codes: 0 all well, 1 some mount not ok, 2 usage or
+// internal error.
+import { runCheckCommand, CHECK_USAGE } from './check-command.js';
+import { runDaemonCommand, DAEMON_USAGE } from './daemon-command.js';
+import { runStatusCommand } from './status-command.js';
+import { processIo, type CommandIo } from './io.js';
+import { UsageError } from './options.js';
+import { VERSION } from '../version.js';
+
+const USAGE = `usage: mountstatus <command> [options]
+  check    check every mount once and print the result (exit 1 if any is not ok)
+  daemon   keep checking, log to syslog, serve the tray app (run as root under a supervisor)
+  status   ask the running daemon for its latest view
+  help     this text; \`mountstatus <command> --help\` for a command's options
+
+${CHECK_USAGE}
+${DAEMON_USAGE}
+usage: mountstatus status [--json] [--socket PATH]
+`;
+
+export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return await runCheckCommand(rest, io);
+      case 'daemon':
+        return await runDaemonCommand(rest, io);
+      case 'status':
+        return await runStatusCommand(rest, { stdout: (t: string) => io.stdout(t), stderr: (t: string) => io.stderr(t) });
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE);
+        return 0;
+      case '--version':
+        io.stdout(`${VERSION}\n`);
+        return 0;
+      case undefined:
+        io.stderr(USAGE);
+        return 2;
+      default:
+        io.stderr(`mountstatus: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    const e = err as Error;
+    io.stderr(`mountstatus ${command}: ${e instanceof UsageError ? e.message + ` (see mountstatus ${command} --help)` : e.message}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,78 @@
+// Command-line options shared by `check` and `daemon`, merged over the config file's settings.
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_FILE, DEFAULT_SETTINGS, parseSeconds, SettingsError, type Settings } from '../config/settings.js';
+import { loadConfigFile } from '../config/config-file.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  timeout: { type: 'string' },
+  interval: { type: 'string' },
+  include: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+  config: { type: 'string' },
+  socket: { type: 'string' },
+  'syslog-socket': { type: 'string' },
+  'no-syslog': { type: 'boolean' },
+  syslog: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export type OptionName = keyof typeof OPTIONS;
+
+export interface ParsedCommand {
+  values: { [K in OptionName]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+}
+
+/** Parses argv, accepting only the options this command lists. */
+export function parseCommand(argv: string[], allowed: readonly OptionName[]): ParsedCommand {
+  const options = Object.fromEntries(allowed.map((k) => [k, OPTIONS[k]]));
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+    return { values: values as ParsedCommand['values'] };
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/**
+ * Defaults, then the config file (the explicit --config, or for the daemon the default file when it
+ * exists), then the command line.
+ */
+export async function resolveSettings(cmd: ParsedCommand, opts: { defaultConfig: boolean }): Promise<{ settings: Settings; configPath?: string }> {
+  const v = cmd.values;
+  let configPath = v.config;
+  if (configPath === undefined && opts.defaultConfig && (await exists(DEFAULT_CONFIG_FILE))) configPath = DEFAULT_CONFIG_FILE;
+  let settings = DEFAULT_SETTINGS;
+  if (configPath !== undefined) settings = await loadConfigFile(configPath, settings);
+  return { settings: applyCommandLine(settings, cmd), ...(configPath !== undefined ? { configPath } : {}) };
+}
+
+export function applyCommandLine(base: Settings, cmd: ParsedCommand): Settings {
+  const v = cmd.values;
+  const out: Settings = { ...base, include: [...base.include, ...(v.include ?? [])], exclude: [...base.exclude, ...(v.exclude ?? [])] };
+  try {
+    if (v.timeout !== undefined) out.timeoutSeconds = parseSeconds(v.timeout, '--timeout');
+    if (v.interval !== undefined) out.intervalSeconds = parseSeconds(v.interval, '--interval');
+  } catch (err) {
+    throw new UsageError((err as SettingsError).message);
+  }
+  if (v['syslog-socket'] !== undefined) out.syslogSocket = v['syslog-socket'];
+  if (v['no-syslog']) out.syslogSocket = '';
+  if (v.socket !== undefined) out.socketPath = v.socket;
+  return out;
+}
+
+async function exists(path: string): Promise<boolean> {
+  // /etc is local; this is the config file, never a mountpoint.
+  const { access } = await import('node:fs/promises');
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}

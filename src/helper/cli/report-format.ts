@@ -1,0 +1,112 @@
+// How `check` and `status` print a sweep: a readable table for people, JSON for scripts. The JSON shape
+// is a contract (`{"checked", "dead", "seconds", "mounts": [{"mountpoint", "source", "fstype", "state",
+// "errno"?, "message"?, "latencyMs"?}]}`): fields may be added, never renamed.
+import type { MountStatus, SweepReport } from '../../common/mount.js';
+
+export interface ReportJson {
+  checked: number;
+  dead: number;
+  seconds: number;
+  mounts: MountJson[];
+  problems?: { line: number; reason: string }[];
+}
+
+export interface MountJson {
+  mountpoint: string;
+  source: string;
+  fstype: string;
+  state: MountStatus['state'];
+  errno?: string;
+  message?: string;
+  latencyMs?: number;
+  server?: string;
+  since?: string;
+  capacity?: MountStatus['capacity'];
+}
+
+export function reportJson(report: Pick<SweepReport, 'checked' | 'dead' | 'seconds' | 'mounts' | 'problems'>): ReportJson {
+  return {
+    checked: report.checked,
+    dead: report.dead,
+    seconds: report.seconds,
+    mounts: report.mounts.map(mountJson),
+    ...(report.problems.length > 0 ? { problems: report.problems.map((p) => ({ line: p.line, reason: p.reason })) } : {}),
+  };
+}
+
+function mountJson(m: MountStatus): MountJson {
+  return {
+    mountpoint: m.mountpoint,
+    source: m.source,
+    fstype: m.fstype,
+    state: m.state,
+    ...(m.errno !== undefined ? { errno: m.errno } : {}),
+    ...(m.message !== undefined ? { message: m.message } : {}),
+    ...(m.latencyMs !== undefined ? { latencyMs: m.latencyMs } : {}),
+    ...(m.server !== undefined ? { server: m.server } : {}),
+    since: new Date(m.since).toISOString(),
+    ...(m.capacity !== undefined ? { capacity: m.capacity } : {}),
+  };
+}
+
+/** Control characters in a path would break the table: show them as the kernel does (\012). */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
+}
+
+const STATE_LABEL: Record<MountStatus['state'], string> = {
+  ok: 'ok',
+  hung: 'HUNG',
+  error: 'ERROR',
+  denied: 'DENIED',
+  stuck: 'STUCK',
+  covered: 'covered',
+  idle: 'idle',
+  unknown: '?',
+};
+
+function latency(m: MountStatus): string {
+  if (m.latencyMs === undefined || m.state === 'hung') return '';
+  return m.latencyMs < 10 ? `${m.latencyMs.toFixed(1)} ms` : `${Math.round(m.latencyMs)} ms`;
+}
+
+function detail(m: MountStatus): string {
+  if (m.state === 'error') return [m.errno, m.message].filter(Boolean).join(': ');
+  return m.message ?? '';
+}
+
+/** A fixed-width table, problems first, then the summary line. */
+export function formatTable(report: Pick<SweepReport, 'checked' | 'dead' | 'seconds' | 'mounts' | 'problems'>): string {
+  const rows = [...report.mounts]
+    .sort((a, b) => rank(a) - rank(b))
+    .map((m) => [STATE_LABEL[m.state], printable(m.mountpoint), m.fstype, printable(m.source), latency(m), printable(detail(m))]);
+  const header = ['STATE', 'MOUNTPOINT', 'TYPE', 'SOURCE', 'LATENCY', 'DETAIL'];
+  const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  for (const p of report.problems) out.push(`mount table line ${p.line} skipped: ${p.reason}`);
+  const notOk = report.mounts.filter((m) => !['ok', 'covered', 'idle'].includes(m.state)).length;
+  out.push(
+    `Checked ${report.checked} mounts in ${report.seconds.toFixed(2)} seconds: ${report.dead} dead` +
+      (notOk > report.dead ? `, ${notOk - report.dead} denied or unknown` : ''),
+  );
+  return out.join('\n') + '\n';
+}
+
+function rank(m: MountStatus): number {
+  switch (m.state) {
+    case 'hung':
+    case 'stuck':
+    case 'error':
+      return 0;
+    case 'denied':
+    case 'unknown':
+      return 1;
+    default:
+      return 2;
+  }
+}

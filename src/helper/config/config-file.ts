@@ -1,0 +1,62 @@
+// The config file (/etc/mount-status-monitor.conf by default): `key = value` lines, `#` comments,
+// include/exclude may repeat. Keys are the long command-line options without dashes:
+//
+//   interval = 60          # seconds between sweeps
+//   timeout = 10           # seconds before a probe is killed and its mount reported hung
+//   include = /home/*      # mountpoint glob, or fstype:PATTERN (repeatable)
+//   exclude = fstype:tmpfs
+//   syslog-socket = /dev/log   # empty turns syslog off
+//   socket = /run/mount-status-monitor/helper-v1.sock   # the IPC socket; empty turns it off
+//
+// Every error names the file and line. A bad file is rejected whole: the daemon keeps the settings it has.
+import { readFile } from 'node:fs/promises';
+import { parseSeconds, SettingsError, type Settings } from './settings.js';
+
+export async function loadConfigFile(path: string, base: Settings): Promise<Settings> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new SettingsError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  return parseConfig(text, path, base);
+}
+
+export function parseConfig(text: string, name: string, base: Settings): Settings {
+  const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude] };
+  const lists: { include?: string[]; exclude?: string[] } = {};
+  text.split('\n').forEach((raw, i) => {
+    const where = `${name}:${i + 1}`;
+    const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    if (line === '') return;
+    const eq = line.indexOf('=');
+    if (eq < 0) throw new SettingsError(`${where}: expected "key = value", got ${JSON.stringify(raw.trim())}`);
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    switch (key) {
+      case 'interval':
+        out.intervalSeconds = parseSeconds(value, where);
+        break;
+      case 'timeout':
+        out.timeoutSeconds = parseSeconds(value, where);
+        break;
+      case 'include':
+      case 'exclude':
+        if (value === '') throw new SettingsError(`${where}: ${key} needs a glob or fstype:PATTERN`);
+        (lists[key] ??= []).push(value);
+        break;
+      case 'syslog-socket':
+        out.syslogSocket = value;
+        break;
+      case 'socket':
+        out.socketPath = value;
+        break;
+      default:
+        throw new SettingsError(`${where}: unknown setting ${JSON.stringify(key)} (known: interval, timeout, include, exclude, syslog-socket, socket)`);
+    }
+  });
+  // A file that lists include/exclude replaces the defaults' lists; the command line adds to them later.
+  if (lists.include) out.include = lists.include;
+  if (lists.exclude) out.exclude = lists.exclude;
+  return out;
+}

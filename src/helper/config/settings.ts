@@ -1,0 +1,34 @@
+// The helper's settings: the same options from the command line and from the config file.
+export interface Settings {
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  include: string[];
+  exclude: string[];
+  /** The system log's socket; "" turns syslog off. */
+  syslogSocket: string;
+  /** The IPC socket for the tray app and `mountstatus status`; "" turns it off. Default: by privilege. */
+  socketPath?: string;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  intervalSeconds: 60,
+  timeoutSeconds: 10,
+  include: [],
+  exclude: [],
+  syslogSocket: '/dev/log',
+};
+
+export const DEFAULT_CONFIG_FILE = '/etc/mount-status-monitor.conf';
+
+/** A positive number of seconds, or a clear error naming where it came from. */
+export function parseSeconds(text: string, where: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 86_400) {
+    throw new SettingsError(`${where}: expected a number of seconds between 0 and 86400, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}

@@ -1,0 +1,30 @@
+// Builds a Monitor from Settings with the real parts: the fork-server prober, the system mount table,
+// and whatever log the caller wants. Used by `check`, `daemon` and the app's embedded monitor.
+import type { MonitorIdentity } from '../common/monitor-api.js';
+import { Monitor } from './monitor/monitor.js';
+import type { MonitorLog } from './monitor/monitor-log.js';
+import type { Settings } from './config/settings.js';
+import { createProber } from './probe/create-prober.js';
+import { readMountTable } from './mount-table/read-mount-table.js';
+import { VERSION } from './version.js';
+
+export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'], log?: MonitorLog): Monitor {
+  return new Monitor({
+    intervalSeconds: settings.intervalSeconds,
+    timeoutSeconds: settings.timeoutSeconds,
+    include: settings.include,
+    exclude: settings.exclude,
+    mode,
+    ...(log ? { log } : {}),
+    createProber,
+    readMountTable,
+    version: VERSION,
+  });
+}
+
+/** What a non-root run must say: it can only check what this user can see. */
+export function nonRootNotice(): string | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0) return undefined;
+  return `Running as uid ${uid}: probes cannot switch to each mountpoint's owner, so mounts this user cannot list are reported as denied`;
+}

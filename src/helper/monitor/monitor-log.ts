@@ -1,0 +1,42 @@
+// What the monitor tells administrators, as events. The syslog adapter (syslog-monitor-log.ts) turns
+// them into the seed's exact lines; tests and the terminal view can listen to the same events.
+import type { MountTableProblem } from '../../common/mount.js';
+
+export interface MonitorLog {
+  /** `Checked 42 mounts in 0 seconds` / `Checked 37 mounts in 60 seconds: 1 dead`. */
+  sweepFinished(checked: number, seconds: number, dead: number): void;
+  /** `Timed out waiting for child process 30686: sending SIGKILL`. */
+  timedOut(pid: number, mountpoint: string, timeoutSeconds: number): void;
+  /** `Couldn't check mountpoint /example: mode 4000 does not allow access`. */
+  denied(mountpoint: string, message: string): void;
+  /** A probe failed with an errno. */
+  failed(mountpoint: string, errno: string, message: string): void;
+  /** A killed probe has not exited: the mount is stuck and not probed again until it does. */
+  stuck(pid: number, mountpoint: string, stuckMs: number): void;
+  /** A killed probe finally exited. */
+  released(pid: number, mountpoint: string, stuckMs: number): void;
+  /** A mount that was dead or denied is fine again. */
+  recovered(mountpoint: string, downMs: number): void;
+  /** A malformed mount-table line, skipped. */
+  tableProblem(problem: MountTableProblem): void;
+  /** The mount table could not be read: the sweep failed. */
+  tableUnreadable(error: Error): void;
+  /** Anything else worth a line (startup, config reloads, non-root notice). */
+  notice(message: string): void;
+  warning(message: string): void;
+}
+
+/** A MonitorLog that says nothing (the embedded monitor in the app, tests that don't care). */
+export const silentMonitorLog: MonitorLog = {
+  sweepFinished() {},
+  timedOut() {},
+  denied() {},
+  failed() {},
+  stuck() {},
+  released() {},
+  recovered() {},
+  tableProblem() {},
+  tableUnreadable() {},
+  notice() {},
+  warning() {},
+};

@@ -1,0 +1,328 @@
+// The monitor: sweeps the mount table, probes each mount in a child (never here), keeps every mount's
+// status as data, pushes changes to subscribers and tells admins through a MonitorLog.
+//
+// It never touches a mountpoint itself: it reads /proc/self/mountinfo (procfs) and asks the Prober,
+// whose children are the only processes that stat or list a mount.
+import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
+import { isDead, type MountEntry, type MountState, type MountStatus, type ParsedMountTable, type SweepReport } from '../../common/mount.js';
+import type { Prober, ProbeResult } from '../probe/prober.js';
+import { ProbeSlots } from './probe-slots.js';
+import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
+import { planSweep, type ScopeOptions, type SweepPlan } from './sweep-plan.js';
+import { statusFromProbe } from './status-from-probe.js';
+
+export interface MonitorOptions extends ScopeOptions {
+  /** Seconds between sweeps when started with start(). */
+  intervalSeconds: number;
+  /** Seconds a probe may take before it is killed and its mount reported hung. */
+  timeoutSeconds: number;
+  mode: MonitorIdentity['mode'];
+  log?: MonitorLog;
+  /** Made on first use; closed by stop(). */
+  prober?: Prober;
+  createProber?: () => Prober;
+  readMountTable?: () => Promise<ParsedMountTable>;
+  /** Extra per-sweep planning (automounter awareness): may mark mounts idle so they are not probed. */
+  refinePlan?: (plan: SweepPlan) => Promise<SweepPlan> | SweepPlan;
+  now?: () => number;
+  version?: string;
+  /** Most probes started at once; the rest wait for a free place (a hung one frees its place at the timeout). */
+  maxConcurrentProbes?: number;
+}
+
+/** How often a still-stuck probe is logged again. */
+const STUCK_RELOG_MS = 10 * 60_000;
+
+export class RecheckError extends Error {
+  constructor(message: string, readonly code: 'not-a-mountpoint' | 'sweep-failed') {
+    super(message);
+    this.name = 'RecheckError';
+  }
+}
+
+export class Monitor implements MonitorApi {
+  private opts: MonitorOptions;
+  private readonly log: MonitorLog;
+  private readonly now: () => number;
+  private readonly slots: ProbeSlots;
+  private readonly listeners = new Set<(event: MonitorEvent) => void>();
+  /** Latest status per mount id, in mount-table order. */
+  private statuses = new Map<number, MountStatus>();
+  private plan: SweepPlan | undefined;
+  private lastSweep: SweepSummary | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<SweepReport> | undefined;
+  private stopped = false;
+  private proberInstance: Prober | undefined;
+  private readonly stuckLoggedAt = new Map<string, number>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(options: MonitorOptions) {
+    this.opts = options;
+    this.log = options.log ?? silentMonitorLog;
+    this.now = options.now ?? Date.now;
+    this.proberInstance = options.prober;
+    this.slots = new ProbeSlots(() => this.prober(), this.now, (e) => this.onReleased(e.mountpoint, e.pid, e.stuckMs));
+  }
+
+  get identity(): MonitorIdentity {
+    return {
+      mode: this.opts.mode,
+      privileged: process.getuid?.() === 0,
+      pid: process.pid,
+      version: this.opts.version ?? '0.0.0',
+    };
+  }
+
+  /** Replaces the options (SIGHUP reload); takes effect from the next sweep. */
+  reconfigure(options: Partial<MonitorOptions>): void {
+    const intervalChanged = options.intervalSeconds !== undefined && options.intervalSeconds !== this.opts.intervalSeconds;
+    this.opts = { ...this.opts, ...options };
+    if (intervalChanged && this.timer) this.schedule();
+  }
+
+  /** Sweeps now and then every intervalSeconds, never two sweeps at once. */
+  start(): void {
+    this.stopped = false;
+    void this.sweepSafely();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => void this.sweepSafely(), this.opts.intervalSeconds * 1000);
+  }
+
+  private async sweepSafely(): Promise<void> {
+    if (this.sweeping || this.stopped) return;
+    try {
+      await this.sweep();
+    } catch {
+      // already logged as tableUnreadable; the next interval tries again
+    }
+  }
+
+  /** Stops sweeping, kills the probes still running and stops the fork server. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.proberInstance?.close();
+  }
+
+  /** Number of probe children not yet reaped (in flight or stuck). */
+  get probesInFlight(): number {
+    return this.slots.size;
+  }
+
+  private prober(): Prober {
+    if (!this.proberInstance) {
+      if (!this.opts.createProber) throw new Error('Monitor needs a prober or createProber');
+      this.proberInstance = this.opts.createProber();
+    }
+    return this.proberInstance;
+  }
+
+  /** One sweep over the whole table. Rejects only when the mount table cannot be read. */
+  sweep(): Promise<SweepReport> {
+    if (this.sweeping) return this.sweeping;
+    this.sweeping = this.runSweep().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  private async readPlan(): Promise<SweepPlan> {
+    if (!this.opts.readMountTable) throw new Error('Monitor needs readMountTable');
+    let table: ParsedMountTable;
+    try {
+      table = await this.opts.readMountTable();
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.log.tableUnreadable(error);
+      throw error;
+    }
+    let plan = planSweep(table, this.opts);
+    if (this.opts.refinePlan) plan = await this.opts.refinePlan(plan);
+    this.plan = plan;
+    return plan;
+  }
+
+  private async runSweep(): Promise<SweepReport> {
+    const startedAt = this.now();
+    const plan = await this.readPlan();
+    for (const problem of plan.problems) this.log.tableProblem(problem);
+    this.forgetVanished(plan);
+
+    const results = await Promise.all(plan.items.map((item) => this.check(item)));
+    const finishedAt = this.now();
+    const dead = results.filter((s) => isDead(s.state)).length;
+    const seconds = Math.round(finishedAt - startedAt) / 1000;
+    this.lastSweep = { checked: results.length, dead, seconds, finishedAt };
+    this.log.sweepFinished(results.length, seconds, dead);
+    this.emit({ type: 'sweep', summary: this.lastSweep });
+    return { checked: results.length, dead, seconds, startedAt, finishedAt, mounts: results, problems: plan.problems };
+  }
+
+  /** Decides one mount's status for this sweep: covered, idle and stuck mounts are not probed. */
+  private async check(item: SweepPlan['items'][number]): Promise<MountStatus> {
+    const { entry } = item;
+    if (item.skip) return this.update(entry, { state: item.skip.state, message: item.skip.message });
+    const held = this.slots.get(entry.mountpoint);
+    if (held?.killed) return this.reportStuck(entry, held.killed.pid, held.killed.at);
+    return this.probe(entry);
+  }
+
+  private async probe(entry: MountEntry): Promise<MountStatus> {
+    const timeoutMs = this.opts.timeoutSeconds * 1000;
+    const asOwner = process.getuid?.() === 0;
+    await this.takePlace();
+    let result: ProbeResult;
+    try {
+      const acquired = this.slots.acquire(entry.mountpoint, timeoutMs, asOwner);
+      if (acquired.kind === 'stuck') {
+        return this.reportStuck(entry, acquired.slot.killed!.pid, acquired.slot.killed!.at);
+      }
+      result = await acquired.slot.result;
+      if (!acquired.started) {
+        // Joined a probe another sweep or recheck started: that caller records and logs the answer.
+        return this.statuses.get(entry.mountId) ?? this.update(entry, statusFromProbe(result, this.opts.timeoutSeconds), result);
+      }
+    } finally {
+      this.freePlace();
+    }
+    if (result.state === 'hung') this.log.timedOut(result.pid, entry.mountpoint, this.opts.timeoutSeconds);
+    return this.update(entry, statusFromProbe(result, this.opts.timeoutSeconds), result);
+  }
+
+  private async takePlace(): Promise<void> {
+    const max = this.opts.maxConcurrentProbes ?? 512;
+    if (this.running < max) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private freePlace(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+
+  private reportStuck(entry: MountEntry, pid: number, killedAt: number): MountStatus {
+    const stuckMs = this.now() - killedAt;
+    const last = this.stuckLoggedAt.get(entry.mountpoint);
+    if (last === undefined || this.now() - last >= STUCK_RELOG_MS) {
+      this.stuckLoggedAt.set(entry.mountpoint, this.now());
+      this.log.stuck(pid, entry.mountpoint, stuckMs);
+    }
+    return this.update(entry, {
+      state: 'stuck',
+      probePid: pid,
+      stuckForMs: stuckMs,
+      message: `probe ${pid} was killed ${Math.round(stuckMs / 1000)} s ago and has not exited`,
+    });
+  }
+
+  private onReleased(mountpoint: string, pid: number, stuckMs: number): void {
+    if (this.stuckLoggedAt.delete(mountpoint)) this.log.released(pid, mountpoint, stuckMs);
+  }
+
+  /** Records a mount's new status, logs transitions and pushes the change to subscribers. */
+  private update(entry: MountEntry, fields: Partial<MountStatus> & { state: MountState }, probe?: ProbeResult): MountStatus {
+    const previous = this.statuses.get(entry.mountId);
+    const now = this.now();
+    const sameState = previous?.state === fields.state;
+    const status: MountStatus = {
+      mountpoint: entry.mountpoint,
+      source: entry.source,
+      fstype: entry.fstype,
+      mountId: entry.mountId,
+      ...(previous?.server !== undefined ? { server: previous.server } : {}),
+      ...this.planned(entry),
+      ...fields,
+      since: sameState && previous ? previous.since : now,
+      ...(probe ? { checkedAt: now } : previous?.checkedAt !== undefined ? { checkedAt: previous.checkedAt } : {}),
+    };
+    this.statuses.set(entry.mountId, status);
+    if (probe) this.logTransition(status, previous);
+    this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });
+    return status;
+  }
+
+  /** Fields the plan knows about a mount (its server), kept on every status. */
+  private planned(entry: MountEntry): Partial<MountStatus> {
+    const server = this.plan?.items.find((i) => i.entry.mountId === entry.mountId)?.server;
+    return server ? { server } : {};
+  }
+
+  private logTransition(status: MountStatus, previous: MountStatus | undefined): void {
+    const was = previous?.state;
+    if (status.state === 'denied' && (was !== 'denied' || previous?.message !== status.message)) {
+      this.log.denied(status.mountpoint, status.message ?? '');
+    } else if (status.state === 'error' && (was !== 'error' || previous?.errno !== status.errno)) {
+      this.log.failed(status.mountpoint, status.errno ?? 'EIO', status.message ?? '');
+    } else if (status.state === 'ok' && previous && (isDead(previous.state) || previous.state === 'denied')) {
+      this.log.recovered(status.mountpoint, this.now() - previous.since);
+    }
+  }
+
+  private forgetVanished(plan: SweepPlan): void {
+    const present = new Set(plan.items.map((i) => i.entry.mountId));
+    for (const [id, status] of this.statuses) {
+      if (!present.has(id)) {
+        this.statuses.delete(id);
+        this.emit({ type: 'removed', mountpoint: status.mountpoint });
+      }
+    }
+  }
+
+  private emit(event: MonitorEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // a subscriber's bug must never stop monitoring
+      }
+    }
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    return {
+      identity: this.identity,
+      ...(this.lastSweep ? { lastSweep: this.lastSweep } : {}),
+      mounts: [...this.statuses.values()],
+    };
+  }
+
+  onChange(listener: (event: MonitorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Probes one mount again (or all). Only a mountpoint in the current table is ever probed: the table
+   * is read afresh and the path must be the top mount there.
+   */
+  async recheck(mountpoint?: string): Promise<RecheckResult> {
+    const plan = await this.readPlan().catch((err: Error) => {
+      throw new RecheckError(`cannot read the mount table: ${err.message}`, 'sweep-failed');
+    });
+    this.forgetVanished(plan);
+    const items = mountpoint === undefined ? plan.items : plan.items.filter((i) => i.entry.mountpoint === mountpoint && i.skip?.state !== 'covered');
+    if (mountpoint !== undefined && items.length === 0) {
+      throw new RecheckError(`${JSON.stringify(mountpoint)} is not a mountpoint in the mount table`, 'not-a-mountpoint');
+    }
+    const result: RecheckResult = { started: [], skipped: [] };
+    for (const item of items) {
+      const held = this.slots.get(item.entry.mountpoint);
+      if (item.skip) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: item.skip.message });
+      else if (held?.killed) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: `stuck: probe ${held.killed.pid} has not exited` });
+      else result.started.push(item.entry.mountpoint);
+      void this.check(item);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,62 @@
+// The monitor's log events as the system log's lines (src/helper/log/lines.ts holds the exact words).
+import type { Settings } from '../config/settings.js';
+import * as lines from '../log/lines.js';
+import type { LogLine } from '../log/lines.js';
+import { SyslogWriter } from '../log/syslog-writer.js';
+import { createStderrSink } from '../log/stderr-sink.js';
+import type { MonitorLog } from './monitor-log.js';
+
+export interface ClosableMonitorLog extends MonitorLog {
+  close(): Promise<void>;
+}
+
+/** A MonitorLog writing every line through one sink. */
+export function monitorLogFromSink(sink: (line: LogLine) => void): MonitorLog {
+  return {
+    sweepFinished: (checked, seconds, dead) => sink(lines.checked(checked, seconds, dead)),
+    timedOut: (pid, mountpoint, timeoutSeconds) => {
+      sink(lines.timedOut(pid));
+      sink(lines.notResponding(mountpoint, timeoutSeconds));
+    },
+    denied: (mountpoint, message) => {
+      const mode = /mode ([0-7]+)/.exec(message);
+      sink(mode ? lines.denied(mountpoint, parseInt(mode[1]!, 8)) : lines.errnoFailure(mountpoint, 'EACCES', message));
+    },
+    failed: (mountpoint, errno, message) => sink(lines.errnoFailure(mountpoint, errno, message)),
+    stuck: (pid, mountpoint, stuckMs) => sink(lines.stuck(pid, mountpoint, stuckMs / 1000)),
+    released: (pid, mountpoint, stuckMs) => sink(lines.stuckExited(pid, mountpoint, stuckMs / 1000)),
+    recovered: (mountpoint, downMs) => sink(lines.recovered(mountpoint, downMs / 1000)),
+    tableProblem: (p) => sink(lines.mountTableLine('/proc/self/mountinfo', p.line, p.reason, p.text)),
+    tableUnreadable: (error) => {
+      const errno = (error as NodeJS.ErrnoException).code ?? 'EIO';
+      sink(lines.mountTableUnreadable('/proc/self/mountinfo', errno, error.message));
+    },
+    notice: (message) => sink({ severity: 'notice', text: message }),
+    warning: (message) => sink({ severity: 'warning', text: message }),
+  };
+}
+
+/**
+ * The daemon's log: syslog (unless settings.syslogSocket is ""), and stderr when asked (under a
+ * supervisor that keeps stderr, e.g. journald).
+ */
+export function openSyslogMonitorLog(settings: Settings, opts: { stderr?: boolean } = {}): ClosableMonitorLog {
+  const stderr = opts.stderr ? createStderrSink({ format: 'plain', pid: process.pid }) : undefined;
+  const writer =
+    settings.syslogSocket === ''
+      ? undefined
+      : new SyslogWriter({
+          socket: settings.syslogSocket,
+          ...(stderr ? { fallback: () => undefined } : {}),
+        });
+  const sink = (line: LogLine) => {
+    writer?.write(line);
+    stderr?.write(line);
+  };
+  return {
+    ...monitorLogFromSink(sink),
+    close: async () => {
+      await writer?.close();
+    },
+  };
+}

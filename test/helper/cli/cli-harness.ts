@@ -1,0 +1,81 @@
+// Runs the real `mountstatus` command as a child process, as users and supervisors do.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../../../bin/mountstatus.js', import.meta.url));
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export function runCli(args: string[], opts: { timeoutMs?: number; uid?: number; gid?: number } = {}): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mountstatus ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 30000} ms; stderr: ${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** A long-running `mountstatus daemon` whose stderr (the log lines) the test can wait on. */
+export class DaemonProcess {
+  readonly child: ChildProcess;
+  stderr = '';
+  private waiters: { re: RegExp; resolve: () => void }[] = [];
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [BIN, 'daemon', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d;
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.re.test(this.stderr)) return true;
+        w.resolve();
+        return false;
+      });
+    });
+    this.child.stdout!.resume();
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  waitFor(re: RegExp, timeoutMs = 15_000): Promise<void> {
+    if (re.test(this.stderr)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${re} within ${timeoutMs} ms; stderr so far:\n${this.stderr}`)), timeoutMs);
+      this.waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()) });
+    });
+  }
+
+  count(re: RegExp): number {
+    return this.stderr.split('\n').filter((l) => re.test(l)).length;
+  }
+
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      return Promise.resolve({ code: this.child.exitCode, signal: this.child.signalCode });
+    }
+    return new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  stop(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,114 @@
+// `mountstatus daemon` as a real process: the seed's syslog lines through a real rsyslogd at /dev/log
+// (private to this test's mount namespace), SIGTERM, SIGHUP with good and bad configs, and no pile-up of
+// probes on a frozen mount across many sweeps.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
+import { rsyslogUnavailable, startRsyslog } from '../../support/rsyslog.js';
+import { DaemonProcess } from './cli-harness.js';
+import { childPids, mountTmpfs, startBindfs, tempRoot } from './fs-fixtures.js';
+
+const ns = privateMountNamespace(import.meta.url);
+const skip = skipOrFail(ns.canMount ? rsyslogUnavailable() : ns.reason);
+const cleanups: (() => void | Promise<void>)[] = [];
+after(async () => {
+  for (const f of cleanups.reverse()) await f();
+});
+
+async function frozenMount(root: string): Promise<string> {
+  const mountpoint = join(root, 'frozen');
+  const bindfs = await startBindfs(join(root, 'src'), mountpoint);
+  bindfs.kill('SIGSTOP');
+  cleanups.push(() => {
+    bindfs.kill('SIGCONT');
+    bindfs.kill('SIGKILL');
+    execFileSync('umount', ['-l', mountpoint]);
+  });
+  return mountpoint;
+}
+
+test("the seed's lines reach a real syslog daemon at /dev/log, exactly, with ident, PID and facility", { skip }, async () => {
+  const rsyslog = await startRsyslog({ atDevLog: true });
+  cleanups.push(() => rsyslog.stop());
+  const root = tempRoot('msm-daemon-log-');
+  mountTmpfs(join(root, 'fine'));
+  mountTmpfs(join(root, 'closed'), 'size=1m,mode=4000');
+  await frozenMount(root);
+  const daemon = new DaemonProcess(['--interval', '30', '--timeout', '1', '--include', `${root}/**`, '--socket', '']);
+  cleanups.push(() => daemon.stop());
+  const tag = `MountStatusMonitor[${daemon.pid}]:`;
+  const summary = await rsyslog.waitForLine(new RegExp(`^daemon\\.warning ${escape(tag)} Checked 3 mounts in [01] seconds?: 1 dead$`), 20_000);
+  const lines = await rsyslog.lines();
+  const timedOut = lines.find((l) => l.includes('Timed out waiting for child process'));
+  assert.match(timedOut ?? '', new RegExp(`^daemon\\.err ${escape(tag)} Timed out waiting for child process [0-9]+: sending SIGKILL$`));
+  assert.ok(lines.includes(`daemon.warning ${tag} Couldn't check mountpoint ${join(root, 'closed')}: mode 4000 does not allow access`), lines.join('\n'));
+  assert.ok(lines.includes(`daemon.err ${tag} Mountpoint ${join(root, 'frozen')} is not responding: no answer within 1 second`), lines.join('\n'));
+  assert.ok(lines.indexOf(summary) > lines.indexOf(timedOut!), 'the summary comes after the sweep');
+  daemon.child.kill('SIGTERM');
+  assert.deepEqual(await daemon.exited(), { code: 0, signal: null });
+  await rsyslog.waitForLine(`daemon.notice ${tag} Stopping`);
+});
+
+test('many sweeps of a frozen mount: one probe at a time, others unaffected; SIGTERM exits cleanly and kills probes', { skip }, async () => {
+  const root = tempRoot('msm-daemon-pile-');
+  for (let i = 0; i < 5; i++) mountTmpfs(join(root, `ok${i}`));
+  await frozenMount(root);
+  const daemon = new DaemonProcess(['--interval', '0.5', '--timeout', '2', '--include', `${root}/**`, '--socket', '', '--no-syslog']);
+  cleanups.push(() => daemon.stop());
+  let maxProbes = 0;
+  const started = Date.now();
+  while (Date.now() - started < 7000) {
+    // The daemon's children: the fork server; its children: the probes.
+    const probes = childPids(daemon.pid).flatMap((p) => childPids(p));
+    maxProbes = Math.max(maxProbes, probes.length);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const sweeps = daemon.count(/Checked 6 mounts in/);
+  const kills = daemon.count(/Timed out waiting for child process/);
+  console.log(`# 7 s with interval 0.5 s, timeout 2 s: ${sweeps} sweeps, ${kills} SIGKILLs, at most ${maxProbes} probe children at once`);
+  assert.ok(sweeps >= 2, daemon.stderr);
+  assert.ok(kills >= 2 && kills <= Math.ceil(7 / 2) + 1, `one probe of the frozen mount per timeout, got ${kills}`);
+  assert.ok(maxProbes <= 6, `no pile-up: at most one probe per mount, saw ${maxProbes}`);
+  const forkServers = childPids(daemon.pid);
+  daemon.child.kill('SIGTERM');
+  assert.deepEqual(await daemon.exited(), { code: 0, signal: null });
+  for (const pid of forkServers) assert.ok(!isAlive(pid), `fork server ${pid} gone after SIGTERM`);
+});
+
+test('SIGHUP rereads the config; a bad config keeps the settings in force and says why', { skip }, async () => {
+  const root = tempRoot('msm-daemon-hup-');
+  mountTmpfs(join(root, 'a'));
+  const config = join(root, 'msm.conf');
+  writeFileSync(config, `# test\ninterval = 0.5\ntimeout = 3\ninclude = ${root}/**\n`);
+  const daemon = new DaemonProcess(['--config', config, '--socket', '', '--no-syslog']);
+  cleanups.push(() => daemon.stop());
+  await daemon.waitFor(/Checked 1 mount in/);
+  writeFileSync(config, 'interval = 0.5\ntimeout = soon\n');
+  daemon.child.kill('SIGHUP');
+  await daemon.waitFor(/Kept the previous settings: .*msm\.conf:2: expected a number of seconds/);
+  const before = daemon.count(/Checked 1 mount in/);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.ok(daemon.count(/Checked 1 mount in/) > before, 'still sweeping with the old settings');
+  writeFileSync(config, `interval = 0.5\ntimeout = 3\ninclude = ${root}/**\nexclude = ${root}/a\n`);
+  daemon.child.kill('SIGHUP');
+  await daemon.waitFor(/Reloaded .*msm\.conf/);
+  await daemon.waitFor(/Checked 0 mounts in/);
+  daemon.child.kill('SIGTERM');
+  assert.equal((await daemon.exited()).code, 0);
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
