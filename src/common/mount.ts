@@ -94,6 +94,37 @@ export interface MountStatus {
   capacity?: Capacity;
   /** The server for network mounts ("nfs1", "fileserver"), when it can be told from the source. */
   server?: string;
+  /** Set for autofs trigger entries and for filesystems an automounter mounted. */
+  automount?: AutomountInfo;
+  /** NFS RPC counters from /proc/self/mountstats (since mount): read passively, no mount touched. */
+  nfs?: NfsRpcStats;
+  /** Why the mount is suspected before its next probe answers (e.g. the kernel logged its server not responding). */
+  suspect?: string;
+}
+
+export interface AutomountInfo {
+  /** "trigger": the autofs entry itself (never probed); "automounted": a real mount an automounter made. */
+  role: 'trigger' | 'automounted';
+  /** The automounter's map ("auto.home", "/etc/auto.direct"). */
+  map?: string;
+  /** The autofs mount this belongs to. */
+  autofsMountpoint?: string;
+  /** Idle expiry timeout in seconds (0: never expires). */
+  timeoutSeconds?: number;
+  strictexpire?: boolean;
+  /** For automounted filesystems: whether some process uses it (cwd, open file, mapping). */
+  busy?: boolean;
+  /** Whether the automount daemon (the autofs mount's pgrp=) is alive; absent when it cannot be told. */
+  daemonAlive?: boolean;
+  daemonPgrp?: number;
+}
+
+export interface NfsRpcStats {
+  ops: number;
+  retransmissions: number;
+  majorTimeouts: number;
+  /** Average RPC backlog queue length per request sent, as mountstats(8) prints it. */
+  avgBacklog: number;
 }
 
 /** The result of one sweep over the mount table. */

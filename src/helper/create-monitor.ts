@@ -2,14 +2,17 @@
 // and whatever log the caller wants. Used by `check`, `daemon` and the app's embedded monitor.
 import type { MonitorIdentity } from '../common/monitor-api.js';
 import { Monitor } from './monitor/monitor.js';
-import type { MonitorLog } from './monitor/monitor-log.js';
+import { silentMonitorLog, type MonitorLog } from './monitor/monitor-log.js';
+import { createPlanRefiner } from './monitor/plan-refiners.js';
 import type { Settings } from './config/settings.js';
 import { createProber } from './probe/create-prober.js';
 import { readMountTable } from './mount-table/read-mount-table.js';
 import { VERSION } from './version.js';
 
 export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'], log?: MonitorLog): Monitor {
+  const monitorLog = log ?? silentMonitorLog;
   return new Monitor({
+    refinePlan: createPlanRefiner(() => monitorLog),
     intervalSeconds: settings.intervalSeconds,
     timeoutSeconds: settings.timeoutSeconds,
     include: settings.include,

@@ -9,6 +9,27 @@ import { loadConfigFile } from '../config/config-file.js';
 import { DEFAULT_SETTINGS, type Settings } from '../config/settings.js';
 import { startIpcServer } from '../ipc/server.js';
 import { defaultSocketPath } from '../ipc/paths.js';
+import { KmsgFollower } from '../passive/kmsg.js';
+import type { Monitor } from '../monitor/monitor.js';
+import type { MonitorLog } from '../monitor/monitor-log.js';
+
+/**
+ * Kernel lines such as `nfs: server nfs1 not responding, still trying` mark that server's mounts suspect
+ * and probe them at once (passive: /dev/kmsg is read, no mount is touched).
+ */
+function followKernelMessages(monitor: Monitor, log: MonitorLog): KmsgFollower | undefined {
+  const kmsg = new KmsgFollower({
+    onSignal: (signal) => void monitor.serverSignal(signal.server, signal.kind, signal.text),
+    onError: (error) => log.warning(`Stopped following kernel messages: ${error.message}`),
+  });
+  try {
+    kmsg.start();
+    return kmsg;
+  } catch (err) {
+    log.notice(`Not following kernel messages (/dev/kmsg: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): servers not responding are noticed at the next sweep`);
+    return undefined;
+  }
+}
 
 export const DAEMON_USAGE = `usage: mountstatus daemon [--interval SECONDS] [--timeout SECONDS] [--config FILE] [--include GLOB]... [--exclude GLOB]...
                           [--socket PATH] [--syslog-socket PATH | --no-syslog]
@@ -50,6 +71,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     }
   }
   monitor.start();
+  const kmsg = followKernelMessages(monitor, log);
 
   const reload = async () => {
     if (resolved.configPath === undefined) {
@@ -74,6 +96,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     process.once('SIGINT', resolve);
   });
   log.notice('Stopping');
+  kmsg?.stop();
   await monitor.stop();
   await ipc?.close();
   await log.close();

@@ -1,13 +1,15 @@
 // How `check` and `status` print a sweep: a readable table for people, JSON for scripts. The JSON shape
 // is a contract (`{"checked", "dead", "seconds", "mounts": [{"mountpoint", "source", "fstype", "state",
 // "errno"?, "message"?, "latencyMs"?}]}`): fields may be added, never renamed.
-import type { MountStatus, SweepReport } from '../../common/mount.js';
+import { isDead, type MountStatus, type SweepReport } from '../../common/mount.js';
 
 export interface ReportJson {
   checked: number;
   dead: number;
   seconds: number;
   mounts: MountJson[];
+  /** Network mounts grouped by server: one outage is one entry, however many mounts it has. */
+  servers: { server: string; mounts: number; dead: number }[];
   problems?: { line: number; reason: string }[];
 }
 
@@ -30,8 +32,21 @@ export function reportJson(report: Pick<SweepReport, 'checked' | 'dead' | 'secon
     dead: report.dead,
     seconds: report.seconds,
     mounts: report.mounts.map(mountJson),
+    servers: serversOf(report.mounts),
     ...(report.problems.length > 0 ? { problems: report.problems.map((p) => ({ line: p.line, reason: p.reason })) } : {}),
   };
+}
+
+export function serversOf(mounts: MountStatus[]): ReportJson['servers'] {
+  const byServer = new Map<string, { server: string; mounts: number; dead: number }>();
+  for (const m of mounts) {
+    if (m.server === undefined) continue;
+    const s = byServer.get(m.server) ?? { server: m.server, mounts: 0, dead: 0 };
+    s.mounts++;
+    if (isDead(m.state)) s.dead++;
+    byServer.set(m.server, s);
+  }
+  return [...byServer.values()];
 }
 
 function mountJson(m: MountStatus): MountJson {

@@ -17,6 +17,10 @@ export interface MonitorLog {
   released(pid: number, mountpoint: string, stuckMs: number): void;
   /** A mount that was dead or denied is fine again. */
   recovered(mountpoint: string, downMs: number): void;
+  /** Some of one server's mounts are dead: one line per outage, not one per mount. */
+  serverDown(server: string, deadMounts: number): void;
+  /** None of the server's mounts is dead any more. */
+  serverUp(server: string): void;
   /** A malformed mount-table line, skipped. */
   tableProblem(problem: MountTableProblem): void;
   /** The mount table could not be read: the sweep failed. */
@@ -35,6 +39,8 @@ export const silentMonitorLog: MonitorLog = {
   stuck() {},
   released() {},
   recovered() {},
+  serverDown() {},
+  serverUp() {},
   tableProblem() {},
   tableUnreadable() {},
   notice() {},

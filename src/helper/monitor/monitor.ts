@@ -48,13 +48,16 @@ export class Monitor implements MonitorApi {
   private readonly listeners = new Set<(event: MonitorEvent) => void>();
   /** Latest status per mount id, in mount-table order. */
   private statuses = new Map<number, MountStatus>();
-  private plan: SweepPlan | undefined;
+  private planById = new Map<number, SweepPlan['items'][number]>();
   private lastSweep: SweepSummary | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<SweepReport> | undefined;
   private stopped = false;
   private proberInstance: Prober | undefined;
   private readonly stuckLoggedAt = new Map<string, number>();
+  private readonly serversDown = new Set<string>();
+  /** Servers the kernel reported not responding, with its words, until it reports them OK. */
+  private readonly suspects = new Map<string, string>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -145,7 +148,7 @@ export class Monitor implements MonitorApi {
     }
     let plan = planSweep(table, this.opts);
     if (this.opts.refinePlan) plan = await this.opts.refinePlan(plan);
-    this.plan = plan;
+    this.planById = new Map(plan.items.map((i) => [i.entry.mountId, i]));
     return plan;
   }
 
@@ -159,6 +162,7 @@ export class Monitor implements MonitorApi {
     const finishedAt = this.now();
     const dead = results.filter((s) => isDead(s.state)).length;
     const seconds = Math.round(finishedAt - startedAt) / 1000;
+    this.logServers(results);
     this.lastSweep = { checked: results.length, dead, seconds, finishedAt };
     this.log.sweepFinished(results.length, seconds, dead);
     this.emit({ type: 'sweep', summary: this.lastSweep });
@@ -252,10 +256,34 @@ export class Monitor implements MonitorApi {
     return status;
   }
 
-  /** Fields the plan knows about a mount (its server), kept on every status. */
+  /** Facts the plan knows about a mount (server, automount role, NFS counters), kept on every status. */
   private planned(entry: MountEntry): Partial<MountStatus> {
-    const server = this.plan?.items.find((i) => i.entry.mountId === entry.mountId)?.server;
-    return server ? { server } : {};
+    const annotations = this.planById.get(entry.mountId)?.annotations ?? {};
+    const suspect = annotations.server !== undefined ? this.suspects.get(annotations.server) : undefined;
+    return suspect !== undefined ? { ...annotations, suspect } : annotations;
+  }
+
+  /**
+   * A passive signal about a server (the kernel logged "nfs: server X not responding" or "... OK"): its
+   * mounts are marked suspect at once (or cleared) and probed now, not at the next sweep.
+   * Returns the mountpoints probed.
+   */
+  serverSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', text: string): string[] {
+    if (kind === 'ok') this.suspects.delete(server);
+    else this.suspects.set(server, `kernel: ${text}`);
+    const items = [...this.planById.values()].filter((i) => i.annotations.server === server && !i.skip);
+    for (const item of items) {
+      const current = this.statuses.get(item.entry.mountId);
+      if (current) {
+        const { suspect: _old, ...rest } = current;
+        this.update(item.entry, rest);
+      }
+      void this.check(item);
+    }
+    if (items.length > 0) {
+      this.log.warning(`Kernel reports server ${server} ${kind === 'ok' ? 'OK' : 'not responding'}: probing its ${items.length} mount${items.length === 1 ? '' : 's'} now`);
+    }
+    return items.map((i) => i.entry.mountpoint);
   }
 
   private logTransition(status: MountStatus, previous: MountStatus | undefined): void {
@@ -266,6 +294,23 @@ export class Monitor implements MonitorApi {
       this.log.failed(status.mountpoint, status.errno ?? 'EIO', status.message ?? '');
     } else if (status.state === 'ok' && previous && (isDead(previous.state) || previous.state === 'denied')) {
       this.log.recovered(status.mountpoint, this.now() - previous.since);
+    }
+  }
+
+  /** One line when a server's mounts start failing and one when they are all back (not one per mount). */
+  private logServers(mounts: MountStatus[]): void {
+    const dead = new Map<string, number>();
+    for (const m of mounts) {
+      if (m.server === undefined) continue;
+      dead.set(m.server, (dead.get(m.server) ?? 0) + (isDead(m.state) ? 1 : 0));
+    }
+    for (const [server, count] of dead) {
+      if (count > 0 && !this.serversDown.has(server)) {
+        this.serversDown.add(server);
+        this.log.serverDown(server, count);
+      } else if (count === 0 && this.serversDown.delete(server)) {
+        this.log.serverUp(server);
+      }
     }
   }
 

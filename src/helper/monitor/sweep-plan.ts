@@ -1,6 +1,7 @@
 // Which mounts a sweep covers and how: probed, or reported without a probe (covered by a later mount on
 // the same path; an idle automount). Pure: built from the parsed mount table and the scope options.
-import type { MountEntry, MountState, MountTableProblem, ParsedMountTable } from '../../common/mount.js';
+import type { MountEntry, MountState, MountStatus, MountTableProblem, ParsedMountTable } from '../../common/mount.js';
+import { describeAutofs } from '../../common/mount-table/autofs.js';
 import { selectMounts, type CoveredMount } from '../../common/mount-table/scope.js';
 import { serverOf } from '../../common/mount-table/server.js';
 
@@ -13,9 +14,13 @@ export interface ScopeOptions {
 
 export interface PlanItem {
   entry: MountEntry;
-  server?: string;
-  /** Set when the mount is reported without a probe. */
-  skip?: { state: Extract<MountState, 'covered' | 'idle'>; message: string };
+  /** Facts known without a probe, kept on the mount's status (server, automount role, NFS counters). */
+  annotations: Pick<MountStatus, 'server' | 'automount' | 'nfs' | 'suspect'>;
+  /**
+   * Set when the mount is reported without a probe: covered, an idle automount or an autofs trigger,
+   * or an autofs trigger whose automount daemon is gone ('error').
+   */
+  skip?: { state: Extract<MountState, 'covered' | 'idle' | 'error'>; message: string };
 }
 
 export interface SweepPlan {
@@ -29,16 +34,27 @@ export interface SweepPlan {
 export function planSweep(table: ParsedMountTable, scope: ScopeOptions): SweepPlan {
   const selection = selectMounts(table.entries, { include: scope.include, exclude: scope.exclude });
   const covered = new Map(selection.covered.map((c) => [c.entry.mountId, c]));
-  const chosen = new Set([...selection.inScope.map((e) => e.mountId), ...covered.keys()]);
+  // autofs trigger entries in scope are shown (map, type, timeout) but never probed: a probe would mount them.
+  const triggers = new Set(selection.excluded.filter((x) => x.reason === 'autofs').map((x) => x.entry.mountId));
+  const autofs = triggers.size > 0 ? new Map(describeAutofs(table.entries).map((a) => [a.mountId, a])) : undefined;
+  const chosen = new Set([...selection.inScope.map((e) => e.mountId), ...covered.keys(), ...triggers]);
   const items: PlanItem[] = [];
   for (const entry of table.entries) {
     if (!chosen.has(entry.mountId)) continue;
     const server = serverOf(entry);
-    items.push({
-      entry,
-      ...(server !== undefined ? { server } : {}),
-      ...(covered.has(entry.mountId) ? { skip: { state: 'covered' as const, message: coveredMessage(covered.get(entry.mountId)!) } } : {}),
-    });
+    const annotations: PlanItem['annotations'] = server !== undefined ? { server } : {};
+    const item: PlanItem = { entry, annotations };
+    const c = covered.get(entry.mountId);
+    if (c) item.skip = { state: 'covered', message: coveredMessage(c) };
+    const a = autofs?.get(entry.mountId);
+    if (triggers.has(entry.mountId)) {
+      annotations.automount = {
+        role: 'trigger',
+        ...(a ? { map: a.map, ...(a.timeoutSeconds !== undefined ? { timeoutSeconds: a.timeoutSeconds } : {}), strictexpire: a.strictexpire } : {}),
+      };
+      item.skip = { state: 'idle', message: `autofs trigger (map ${a?.map ?? entry.source}${a ? `, ${a.type}` : ''}): never probed, a probe would mount it` };
+    }
+    items.push(item);
   }
   return { items, problems: table.problems, table: table.entries };
 }

@@ -9,6 +9,8 @@ export interface ProbeRequest {
   timeoutMs: number;
   /** Drop to the mountpoint's owner (supplementary groups, gid, uid) before listing. Needs root. */
   asOwner: boolean;
+  /** The mountpoint's exact bytes, when they are not valid UTF-8 (overrides `path` for the child). */
+  pathBytes?: Uint8Array;
 }
 
 export type ProbeResult =

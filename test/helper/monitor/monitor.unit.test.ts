@@ -22,6 +22,8 @@ function recordingLog(): MonitorLog & { calls: string[] } {
     stuck: rec('stuck'),
     released: rec('released'),
     recovered: rec('recovered'),
+    serverDown: rec('serverDown'),
+    serverUp: rec('serverUp'),
     tableProblem: rec('tableProblem'),
     tableUnreadable: rec('tableUnreadable'),
     notice: rec('notice'),
@@ -186,4 +188,24 @@ test('no more than maxConcurrentProbes probes start at once', async () => {
   const report = await sweep;
   assert.equal(report.checked, 10);
   assert.equal(prober.probes.length, 10);
+});
+
+test('mounts of one server failing together are one server event, logged once until it recovers', async () => {
+  const nfs = (id: number, path: string) => entry(id, path, 'nfs4', `nfs1:/export${path}`);
+  const { prober, monitor, log } = setup([nfs(10, '/home'), nfs(11, '/data'), nfs(12, '/tools'), entry(13, '/tmp')]);
+  const answerAll = async (state: 'ok' | 'hung') => {
+    await tick();
+    for (const p of prober.probes.filter((x) => !(x as { done?: boolean }).done)) {
+      p.answer({ state: p.request.path === '/tmp' ? 'ok' : state });
+      p.exit();
+      (p as { done?: boolean }).done = true;
+    }
+  };
+  for (const state of ['hung', 'hung', 'ok'] as const) {
+    const sweep = monitor.sweep();
+    await answerAll(state);
+    const report = await sweep;
+    assert.equal(report.mounts.find((m) => m.mountpoint === '/home')?.server, 'nfs1');
+  }
+  assert.deepEqual(log.calls.filter((c) => c.startsWith('server')), ['serverDown nfs1 3', 'serverUp nfs1']);
 });

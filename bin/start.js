@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// `npm start`: the tray app where a display and the Electron binary exist, else the live table in the
+// terminal, so the README's first command works on a desktop, over ssh and in CI alike.
+//
+// The Electron binary is found without require('electron'): that module downloads the binary when it
+// is missing (node_modules/electron/index.js), which cannot work offline and would hang `npm start`.
+// We read the same path.txt it reads and check the file exists.
+//   MSM_TERMINAL=1 (or --terminal) forces the terminal view.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The Electron executable, or undefined when not installed (never triggers its download). */
+export function electronBinary(env = process.env) {
+  let pkgDir;
+  try {
+    pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+  } catch {
+    return undefined;
+  }
+  const pathFile = join(pkgDir, 'path.txt');
+  const rel = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : undefined;
+  if (env.ELECTRON_OVERRIDE_DIST_PATH) {
+    const p = join(env.ELECTRON_OVERRIDE_DIST_PATH, rel || 'electron');
+    return existsSync(p) ? p : undefined;
+  }
+  if (!rel) return undefined;
+  const p = join(pkgDir, 'dist', rel);
+  return existsSync(p) ? p : undefined;
+}
+
+export function hasDisplay(env = process.env) {
+  return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
+async function main() {
+  const forceTerminal = process.argv.includes('--terminal') || process.env.MSM_TERMINAL === '1';
+  const electron = electronBinary();
+  if (!forceTerminal && hasDisplay() && electron) {
+    const child = spawn(electron, [root], { stdio: 'inherit' });
+    child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+    for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+    return;
+  }
+  if (!forceTerminal) {
+    const why = !hasDisplay() ? 'no display ($DISPLAY / $WAYLAND_DISPLAY unset)' : 'the Electron binary is not installed';
+    process.stderr.write(`mount-status-monitor: ${why}: showing the terminal view\n`);
+  }
+  const entry = new URL('../dist/src/main/terminal/run-terminal.js', import.meta.url);
+  if (!existsSync(entry)) {
+    process.stderr.write('mount-status-monitor: not built yet: run `npm run build` first\n');
+    process.exit(2);
+  }
+  const { runTerminal } = await import(entry.href);
+  process.exit(await runTerminal());
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  void main();
+}

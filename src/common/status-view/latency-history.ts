@@ -1,0 +1,39 @@
+// The last N probes of each mount, kept by the window from pushed changes (the monitor sends only the
+// latest status), for the latency sparkline.
+import type { MountState, MountStatus } from '../mount.js';
+
+export interface ProbePoint {
+  /** When the probe finished (checkedAt), or when the state was entered if the monitor did not say. */
+  at: number;
+  state: MountState;
+  /** Undefined for a probe that did not finish (hung, stuck). */
+  latencyMs?: number;
+}
+
+export class LatencyHistory {
+  private readonly points = new Map<string, ProbePoint[]>();
+
+  constructor(readonly limit = 30) {}
+
+  /** Records the probe behind `status` unless it is the one recorded last (same status pushed again). */
+  record(status: MountStatus): void {
+    if (status.state === 'unknown' || status.state === 'covered' || status.state === 'idle') return;
+    const at = status.checkedAt ?? status.since;
+    const list = this.points.get(status.mountpoint) ?? [];
+    const last = list[list.length - 1];
+    if (last && last.at === at && last.state === status.state && last.latencyMs === status.latencyMs) return;
+    const finished = status.state !== 'hung' && status.state !== 'stuck';
+    const point: ProbePoint = { at, state: status.state, ...(finished && status.latencyMs !== undefined ? { latencyMs: status.latencyMs } : {}) };
+    list.push(point);
+    if (list.length > this.limit) list.splice(0, list.length - this.limit);
+    this.points.set(status.mountpoint, list);
+  }
+
+  get(mountpoint: string): readonly ProbePoint[] {
+    return this.points.get(mountpoint) ?? [];
+  }
+
+  forget(mountpoint: string): void {
+    this.points.delete(mountpoint);
+  }
+}

@@ -1,0 +1,90 @@
+// A mount's problem in words, for people rather than for grep: what is wrong and for how long.
+import type { MountState, MountStatus } from '../mount.js';
+import { durationInWords } from './durations.js';
+import { serverOfStatus } from './server.js';
+
+/** strerror(3) texts (glibc, lower-cased) for the errnos a probe of a mount reports. */
+const ERRNO_TEXT: Record<string, string> = {
+  ENOTCONN: 'transport endpoint is not connected',
+  EIO: 'input/output error',
+  ESTALE: 'stale file handle',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTDOWN: 'host is down',
+  EHOSTUNREACH: 'no route to host',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by peer',
+  ENODEV: 'no such device',
+  ENXIO: 'no such device or address',
+  ELOOP: 'too many levels of symbolic links',
+  ENOMEM: 'cannot allocate memory',
+  EINTR: 'interrupted system call',
+  EREMOTEIO: 'remote I/O error',
+  ENOSYS: 'function not implemented',
+  EOVERFLOW: 'value too large for defined data type',
+  ENAMETOOLONG: 'file name too long',
+  EAGAIN: 'resource temporarily unavailable',
+  ENOKEY: 'required key not available',
+  EKEYEXPIRED: 'key has expired',
+};
+
+/** "ENOTCONN: transport endpoint is not connected"; the errno alone when its text is not known. */
+export function errnoInWords(errno: string): string {
+  const text = ERRNO_TEXT[errno];
+  return text ? `${errno}: ${text}` : errno;
+}
+
+/** Short state labels for the badge. */
+export const STATE_LABEL: Record<MountState, string> = {
+  ok: 'OK',
+  hung: 'Hung',
+  error: 'Error',
+  denied: 'Denied',
+  stuck: 'Stuck',
+  covered: 'Covered',
+  idle: 'Idle',
+  unknown: 'Not checked',
+};
+
+/**
+ * What is wrong with a mount, in words, or "" when nothing is. `now` is the clock of the caller, so the
+ * words age as the window stays open ("not responding for 3 min" becomes "for 4 min").
+ */
+export function problemInWords(status: MountStatus, now: number): string {
+  const server = serverOfStatus(status);
+  const since = durationInWords(now - status.since);
+  switch (status.state) {
+    case 'ok':
+      return '';
+    case 'hung':
+      return server ? `server ${server} not responding for ${since}` : `not responding for ${since}`;
+    case 'stuck': {
+      // The killed probe is in uninterruptible sleep (D state): SIGKILL is delivered only when the
+      // blocked syscall returns (signal(7)), so it has not exited and no new probe is started.
+      const stuckMs = status.stuckForMs ?? now - status.since;
+      const pid = status.probePid !== undefined ? ` (pid ${status.probePid})` : '';
+      return `probe${pid} stuck for ${durationInWords(stuckMs)} after SIGKILL`;
+    }
+    case 'error': {
+      const words = status.errno ? errnoInWords(status.errno) : status.message || 'probe failed';
+      const extra = status.errno && status.message && !status.message.includes(status.errno) ? ` (${status.message})` : '';
+      return `${words}${extra}`;
+    }
+    case 'denied':
+      return status.message || 'the mountpoint does not allow its owner to list it';
+    case 'covered':
+      return status.message || 'covered by a later mount on the same path';
+    case 'idle':
+      return status.message || 'idle automount: not probed, so it can expire';
+    case 'unknown':
+      return 'not checked yet';
+  }
+}
+
+/** "ok for 3 min", "hung for 12 s": the state and how long it has lasted. */
+export function stateSince(status: MountStatus, now: number): string {
+  return `${STATE_LABEL[status.state]} for ${durationInWords(now - status.since)}`;
+}

@@ -1,0 +1,91 @@
+// Is each autofs mount's automount daemon still there? Without touching any path: the autofs mount's
+// `pgrp=` option is the daemon's process group (kernel Documentation/filesystems/autofs.rst,
+// "Communicating with autofs: detecting the daemon"), and /proc/PID/stat field 5 is each process's group
+// (proc(5)). A group with no live process means nobody will answer the kernel's next mount request.
+import type { MountEntry } from '../../common/mount.js';
+import { describeAutofs } from '../../common/mount-table/autofs.js';
+import { daemonAliveFor, deadDaemonMessage } from './policy.js';
+import { realProc, type ProcReader } from './usage.js';
+
+/**
+ * pgrp from one /proc/PID/stat line: "pid (comm) state ppid pgrp ...". comm may hold spaces and
+ * parentheses, so fields are counted after the LAST ')'. Zombies count as dead (state Z or X).
+ */
+export function pgrpFromStat(stat: string): { pgrp: number; state: string } | undefined {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const f = stat.slice(close + 2).split(' ');
+  const state = f[0];
+  const pgrp = Number(f[2]);
+  if (!state || !Number.isInteger(pgrp)) return undefined;
+  return { pgrp, state };
+}
+
+/** Process groups with at least one live (not zombie) process. */
+export function livePgrps(proc: ProcReader = realProc): Set<number> {
+  const live = new Set<number>();
+  for (const pid of proc.pids()) {
+    const stat = proc.read(`/proc/${pid}/stat`);
+    const s = stat === undefined ? undefined : pgrpFromStat(stat);
+    if (s && s.state !== 'Z' && s.state !== 'X') live.add(s.pgrp);
+  }
+  return live;
+}
+
+export interface DaemonStatus {
+  autofsMountId: number;
+  mountpoint: string;
+  map: string;
+  pgrp: number;
+  alive: boolean;
+  /** The kernel gave up on the daemon (fd=-1 / pipe_ino=-1): accesses fail instead of mounting. */
+  catatonic: boolean;
+  message?: string;
+}
+
+/** One status per autofs mount whose daemon can be judged (pgrp known and visible). */
+export function daemonStatuses(entries: readonly MountEntry[], live: ReadonlySet<number>): DaemonStatus[] {
+  const out: DaemonStatus[] = [];
+  for (const a of describeAutofs(entries)) {
+    const alive = daemonAliveFor(a, live);
+    if (alive === undefined) continue;
+    const s: DaemonStatus = {
+      autofsMountId: a.mountId,
+      mountpoint: a.mountpoint,
+      map: a.map,
+      pgrp: a.pgrp!,
+      alive,
+      catatonic: a.fd === -1 || a.pipeIno === -1,
+    };
+    if (!alive) s.message = deadDaemonMessage(a);
+    out.push(s);
+  }
+  return out;
+}
+
+/**
+ * Remembers which autofs mounts were last seen with a dead daemon, so a log line is written once when a
+ * daemon is found gone and once when one is back, not every sweep.
+ */
+export class DaemonWatch {
+  private dead = new Map<string, DaemonStatus>();
+
+  /** Returns the log lines for what changed since the last call (keyed by mountpoint + pgrp). */
+  update(statuses: readonly DaemonStatus[]): { level: 'err' | 'notice'; line: string; status: DaemonStatus }[] {
+    const lines: { level: 'err' | 'notice'; line: string; status: DaemonStatus }[] = [];
+    const nowDead = new Map<string, DaemonStatus>();
+    const seen = new Set<string>();
+    for (const s of statuses) {
+      const key = `${s.mountpoint}\0${s.map}`;
+      seen.add(key);
+      if (!s.alive) {
+        nowDead.set(key, s);
+        if (!this.dead.has(key)) lines.push({ level: 'err', line: s.message!, status: s });
+      } else if (this.dead.has(key)) {
+        lines.push({ level: 'notice', line: `automount daemon for ${s.mountpoint} is back (pgrp ${s.pgrp})`, status: s });
+      }
+    }
+    this.dead = nowDead;
+    return lines;
+  }
+}

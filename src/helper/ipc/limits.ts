@@ -1,0 +1,40 @@
+// What one client may cost the helper. Every bound here protects the probing loop: the helper keeps
+// sweeping whatever a client does, and a client that floods, stalls or sends garbage is dropped.
+import { MAX_REPLY_FRAME_BYTES, MAX_REQUEST_FRAME_BYTES } from '../../common/protocol.js';
+import type { BucketSpec } from './rate-limit.js';
+
+export interface IpcLimits {
+  /** Connections served at once; the next one gets a `too-many-clients` error and is closed. */
+  maxClients: number;
+  /** Largest client→server frame; a bigger one drops the connection. */
+  maxRequestFrameBytes: number;
+  /** Largest server→client frame; a bigger reply is answered with `too-large`. */
+  maxReplyFrameBytes: number;
+  /** A client that neither subscribes nor sends for this long is dropped. */
+  idleMs: number;
+  /**
+   * Bytes written to a client but not yet taken by it (socket.writableLength, beyond the kernel's own
+   * socket buffer). Checked before each write, so the bound is this plus one frame.
+   */
+  maxBacklogBytes: number;
+  /** Messages a client may send in one second before it is dropped. */
+  maxMessagesPerSecond: number;
+  /** Error replies a client may cause before it is dropped. */
+  maxErrors: number;
+  /** Rechecks of every mount. */
+  recheckAll: BucketSpec;
+  /** Rechecks of one mount. */
+  recheckOne: BucketSpec;
+}
+
+export const DEFAULT_IPC_LIMITS: IpcLimits = {
+  maxClients: 32,
+  maxRequestFrameBytes: MAX_REQUEST_FRAME_BYTES,
+  maxReplyFrameBytes: MAX_REPLY_FRAME_BYTES,
+  idleMs: 60_000,
+  maxBacklogBytes: 4 * 1024 * 1024,
+  maxMessagesPerSecond: 50,
+  maxErrors: 20,
+  recheckAll: { burst: 1, perSecond: 0.1 },
+  recheckOne: { burst: 5, perSecond: 2 },
+};

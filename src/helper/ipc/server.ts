@@ -1,0 +1,112 @@
+// The helper's socket server: serves a MonitorApi to the tray app and `mountstatus status` over a Unix
+// socket in a runtime directory. Each event from the monitor is encoded once and written to every
+// subscribed client without waiting for any of them, so a slow or hostile client can cost memory up to
+// its backlog bound and never time: the monitor's probing loop does not wait on a socket.
+import { createServer, type Server, type Socket } from 'node:net';
+import { chmod, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { MonitorApi, MonitorEvent } from '../../common/monitor-api.js';
+import type { OutgoingServerMessage } from '../../common/protocol.js';
+import { encodeMessage } from './framing.js';
+import { DEFAULT_IPC_LIMITS, type IpcLimits } from './limits.js';
+import { prepareRuntimeDir, removeStaleSocket, SOCKET_MODE, type SocketAccess } from './runtime-dir.js';
+import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLog } from './session.js';
+
+export interface IpcServerOptions {
+  socketPath: string;
+  monitor: MonitorApi;
+  log?: IpcLog;
+  limits?: Partial<IpcLimits>;
+  clock?: IpcClock;
+  /** Default: "shared" when running as root (the system service), "private" otherwise. */
+  access?: SocketAccess;
+}
+
+export interface IpcServer {
+  readonly socketPath: string;
+  /** Stops accepting, drops every client, unsubscribes from the monitor, removes the socket file. */
+  close(): Promise<void>;
+  /** The clients connected now. */
+  clients(): IpcClientInfo[];
+}
+
+const silentLog: IpcLog = { warning() {}, info() {}, debug() {} };
+
+export async function startIpcServer(options: IpcServerOptions): Promise<IpcServer> {
+  const { socketPath, monitor } = options;
+  const log = options.log ?? silentLog;
+  const clock = options.clock ?? realClock;
+  const limits: IpcLimits = { ...DEFAULT_IPC_LIMITS, ...options.limits };
+  const access: SocketAccess = options.access ?? (process.geteuid?.() === 0 ? 'shared' : 'private');
+
+  await prepareRuntimeDir(dirname(socketPath), access);
+  if ((await removeStaleSocket(socketPath)) === 'removed') {
+    log.info('Removed a stale helper socket', { path: socketPath });
+  }
+
+  const sessions = new Set<ClientSession>();
+  let nextId = 1;
+  const server: Server = createServer({ pauseOnConnect: false });
+
+  server.on('connection', (socket: Socket) => {
+    const session = new ClientSession(socket, nextId++, monitor, limits, clock, log, (s) => sessions.delete(s));
+    if (sessions.size >= limits.maxClients) {
+      log.warning('Refused IPC client: too many clients', { max: limits.maxClients });
+      session.sendAndClose({
+        type: 'error',
+        id: null,
+        error: { name: 'IpcError', code: 'too-many-clients', message: `the helper already serves ${limits.maxClients} clients; try again later` },
+      });
+      return;
+    }
+    sessions.add(session);
+  });
+  server.on('error', (err) => log.warning('IPC server error', { error: err.message }));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  await chmod(socketPath, SOCKET_MODE[access]);
+  const ours = await stat(socketPath);
+
+  // One subscription to the monitor for all clients; the listener never throws back into the monitor.
+  const unsubscribe = monitor.onChange((event: MonitorEvent) => {
+    let frame: Buffer;
+    try {
+      const message: OutgoingServerMessage = { type: 'event', event };
+      frame = encodeMessage(message, limits.maxReplyFrameBytes);
+    } catch (err) {
+      log.warning('Could not send a monitor event to clients', { error: (err as Error).message });
+      return;
+    }
+    for (const s of sessions) {
+      if (s.isSubscribed) s.writeFrame(frame);
+    }
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    socketPath,
+    clients: () => [...sessions].map((s) => ({ ...s.info })),
+    close() {
+      closing ??= (async () => {
+        unsubscribe();
+        const done = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of [...sessions]) s.socket.destroy();
+        await done;
+        // Remove the socket only if it is still the one we made (a new helper may have replaced it).
+        try {
+          const now = await stat(socketPath);
+          if (now.ino === ours.ino && now.dev === ours.dev) await unlink(socketPath);
+        } catch {
+          // already gone
+        }
+      })();
+      return closing;
+    },
+  };
+}

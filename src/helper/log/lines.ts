@@ -1,0 +1,193 @@
+// Every line the helper writes to the system log, as functions: the contract with admins, who grep for
+// these. Change the words only with a README change. The first four are the seed's lines, byte-exact:
+//
+//   Checked 42 mounts in 0 seconds
+//   Checked 37 mounts in 60 seconds: 1 dead
+//   Timed out waiting for child process 30686: sending SIGKILL
+//   Couldn't check mountpoint /example: mode 4000 does not allow access
+//
+// The rest are new, in the same voice: what happened, to what, and what the helper does about it.
+// Every path and free-text reason goes through escapeLogText, so a mountpoint named "a\nb" is logged as
+// "a\012b" (kernel mountinfo style) and a line always stays one line.
+//
+// Counts take proper singular forms ("Checked 1 mount in 1 second"); the seed only shows plurals, and
+// admins' patterns should be written as `Checked [0-9]+ mounts? in`. Seconds are whole (rounded), as
+// in the seed.
+//
+// Severities (syslog(3) levels, facility daemon):
+//   info     routine: a sweep with nothing dead, startup, config loaded
+//   notice   good news or a condition worth knowing: recovery, a stuck probe finally exited, non-root
+//   warning  a mount the helper cannot judge or a sweep with dead mounts, a skipped mount-table line,
+//            log messages lost
+//   err      a mount is not working: timeout/SIGKILL, errno failures, stuck probes, a server down,
+//            an unreadable mount table, a bad config
+import { escapeLogText } from './escape.js';
+import { errnoText } from './errno-text.js';
+import type { SeverityName } from './severity.js';
+
+export interface LogLine {
+  severity: SeverityName;
+  /** The exact text after `MountStatusMonitor[PID]: `. */
+  text: string;
+}
+
+function count(n: number, singular: string, plural = singular + 's'): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
+function wholeSeconds(seconds: number): number {
+  return Math.max(0, Math.round(seconds));
+}
+
+/** "45 seconds", "3 minutes", "5 hours", "2 days": whole units, rounded down, for durations. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 120) return count(s, 'second');
+  if (s < 120 * 60) return count(Math.floor(s / 60), 'minute');
+  if (s < 48 * 3600) return count(Math.floor(s / 3600), 'hour');
+  return count(Math.floor(s / 86400), 'day');
+}
+
+/** Permission bits as the seed prints them: %03o of mode & 07777 ("4000", "000", "700"). */
+export function formatMode(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(3, '0');
+}
+
+/**
+ * The summary after each sweep. `checked` counts every mount the sweep looked at (the original
+ * counted only some of them); `dead` counts hung, error and stuck mounts (DEAD_STATES).
+ */
+export function checked(checkedCount: number, seconds: number, dead: number): LogLine {
+  const base = `Checked ${count(checkedCount, 'mount')} in ${count(wholeSeconds(seconds), 'second')}`;
+  if (dead > 0) return { severity: 'warning', text: `${base}: ${dead} dead` };
+  return { severity: 'info', text: base };
+}
+
+/** A probe did not answer within the timeout (seed line). */
+export function timedOut(childPid: number): LogLine {
+  return { severity: 'err', text: `Timed out waiting for child process ${childPid}: sending SIGKILL` };
+}
+
+/** Follows timedOut: names the mount, which the seed's line does not. */
+export function notResponding(mountpoint: string, timeoutSeconds: number): LogLine {
+  return {
+    severity: 'err',
+    text: `Mountpoint ${escapeLogText(mountpoint)} is not responding: no answer within ${formatDuration(timeoutSeconds)}`,
+  };
+}
+
+/** The mountpoint's mode does not let its owner list it (seed line). */
+export function denied(mountpoint: string, mode: number): LogLine {
+  return {
+    severity: 'warning',
+    text: `Couldn't check mountpoint ${escapeLogText(mountpoint)}: mode ${formatMode(mode)} does not allow access`,
+  };
+}
+
+/** A probe got an errno: `Couldn't check mountpoint /mnt/x: ENOTCONN: Transport endpoint is not connected`. */
+export function errnoFailure(mountpoint: string, errnoName: string, message?: string): LogLine {
+  const text = message ?? errnoText(errnoName);
+  const reason = text === undefined ? escapeLogText(errnoName) : `${escapeLogText(errnoName)}: ${escapeLogText(text)}`;
+  return { severity: 'err', text: `Couldn't check mountpoint ${escapeLogText(mountpoint)}: ${reason}` };
+}
+
+/** A killed probe has not exited (D state in a FUSE/NFS request); the mount is skipped until it does. */
+export function stuck(childPid: number, mountpoint: string, secondsSinceKill: number): LogLine {
+  return {
+    severity: 'err',
+    text:
+      `Child process ${childPid} for ${escapeLogText(mountpoint)} is still stuck ${formatDuration(secondsSinceKill)} ` +
+      `after SIGKILL; not probing it again until it exits`,
+  };
+}
+
+/** The stuck probe finally exited; the mount will be probed again. */
+export function stuckExited(childPid: number, mountpoint: string, stuckSeconds: number): LogLine {
+  return {
+    severity: 'notice',
+    text: `Child process ${childPid} for ${escapeLogText(mountpoint)} exited after being stuck for ${formatDuration(stuckSeconds)}; probing it again`,
+  };
+}
+
+/** A mount that was dead (hung, error, stuck) or denied is ok again. */
+export function recovered(mountpoint: string, downSeconds: number): LogLine {
+  return {
+    severity: 'notice',
+    text: `Mountpoint ${escapeLogText(mountpoint)} is responding again after ${formatDuration(downSeconds)}`,
+  };
+}
+
+/** Some or all of one server's mounts are dead (server = the host part of the mount source). */
+export function serverDown(server: string, deadMounts: number): LogLine {
+  return {
+    severity: 'err',
+    text: `Server ${escapeLogText(server)}: ${count(deadMounts, 'mount')} not responding`,
+  };
+}
+
+export function serverUp(server: string): LogLine {
+  return { severity: 'notice', text: `Server ${escapeLogText(server)} is responding again` };
+}
+
+/** Started without root: probes run as this uid and see only what it may see. */
+export function nonRoot(uid: number): LogLine {
+  return {
+    severity: 'notice',
+    text: `Running as uid ${uid}: probes cannot switch to each mountpoint's owner`,
+  };
+}
+
+export function started(intervalSeconds: number, timeoutSeconds: number): LogLine {
+  return {
+    severity: 'info',
+    text: `Started: checking every ${formatDuration(intervalSeconds)}, timeout ${formatDuration(timeoutSeconds)}`,
+  };
+}
+
+/** Shutting down on a signal (SIGTERM from the supervisor): probes are killed and reaped first. */
+export function stopping(signal: string): LogLine {
+  return { severity: 'notice', text: `Stopping on ${escapeLogText(signal)}` };
+}
+
+export function configLoaded(file: string): LogLine {
+  return { severity: 'info', text: `Loaded config ${escapeLogText(file)}` };
+}
+
+/** SIGHUP with a config that does not parse or validate: nothing changes. */
+export function configKept(file: string, reason: string): LogLine {
+  return {
+    severity: 'err',
+    text: `Couldn't load config ${escapeLogText(file)}: ${escapeLogText(reason)}; keeping the previous config`,
+  };
+}
+
+/** A mount-table line that does not parse is skipped; the rest of the sweep goes on. */
+export function mountTableLine(table: string, lineNumber: number, reason: string, text: string): LogLine {
+  return {
+    severity: 'warning',
+    text: `Skipped line ${lineNumber} of ${escapeLogText(table)}: ${escapeLogText(reason)}: ${escapeLogText(text)}`,
+  };
+}
+
+/** The only failure that fails a whole sweep. */
+export function mountTableUnreadable(table: string, errnoName: string, message?: string): LogLine {
+  const text = message ?? errnoText(errnoName);
+  const reason = text === undefined ? escapeLogText(errnoName) : `${escapeLogText(errnoName)}: ${escapeLogText(text)}`;
+  return { severity: 'err', text: `Couldn't read the mount table ${escapeLogText(table)}: ${reason}; skipping this sweep` };
+}
+
+/** Written once syslog accepts messages again after our bounded queue overflowed (stalled daemon). */
+export function syslogDropped(dropped: number): LogLine {
+  return {
+    severity: 'warning',
+    text: `Dropped ${count(dropped, 'log message')} while syslog was not accepting them`,
+  };
+}
+
+/** Written once syslog is reachable again after logger(1) could not connect to it. */
+export function syslogUnavailable(missed: number, reason: string): LogLine {
+  return {
+    severity: 'warning',
+    text: `Syslog was unavailable (${escapeLogText(reason)}): ${count(missed, 'log message')} went to standard error only`,
+  };
+}

@@ -1,0 +1,115 @@
+// Reads the mount table of this process's mount namespace. The only failure that fails a sweep (STYLE.md
+// rule 4): every other problem is per mount or per line.
+//
+// Linux: /proc/self/mountinfo, read as bytes (a procfs read touches no mountpoint) and parsed by
+// common/mount-table/mountinfo.ts; bytes that are not UTF-8 survive losslessly (utf8.ts).
+// macOS / FreeBSD: `/sbin/mount` with no arguments, which lists with getmntinfo(3) using MNT_NOWAIT
+// (sbin/mount/mount.c), i.e. from the kernel's cached statfs data without asking any filesystem, so a hung
+// NFS server cannot stall it. Run with a timeout anyway, and LC_ALL=C.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import type { ParsedMountTable } from '../../common/mount.js';
+import { parseMountinfo } from '../../common/mount-table/mountinfo.js';
+import { parseBsdMount } from '../../common/mount-table/bsd.js';
+
+export const MOUNTINFO_PATH = '/proc/self/mountinfo';
+export const BSD_MOUNT_COMMAND = '/sbin/mount';
+
+/** The mount table could not be read at all: the sweep fails with this message. */
+export class MountTableUnreadableError extends Error {
+  override name = 'MountTableUnreadableError';
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly source: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ReadMountTableOptions {
+  platform?: NodeJS.Platform;
+  /** For Linux; default /proc/self/mountinfo. */
+  mountinfoPath?: string;
+  /** For macOS/FreeBSD; default /sbin/mount. */
+  mountCommand?: string;
+  /** Timeout for the `mount` command, ms (default 10 000). */
+  timeoutMs?: number;
+  /** Injected for tests. */
+  readFile?: (path: string) => Promise<Buffer>;
+  execFile?: (file: string, args: string[], opts: { timeout: number; env: NodeJS.ProcessEnv }) => Promise<string>;
+}
+
+export interface MountTableRead extends ParsedMountTable {
+  /** Where it came from: the mountinfo path or the command. */
+  from: string;
+}
+
+function execFileText(file: string, args: string[], opts: { timeout: number; env: NodeJS.ProcessEnv }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { ...opts, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' }, (err, stdout) => {
+      if (err) reject(err);
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Decodes mountinfo bytes: natively when valid UTF-8 (the usual case), else losslessly in JS. */
+export function parseMountinfoBuffer(buf: Buffer): ParsedMountTable {
+  return parseMountinfo(isUtf8(buf) ? buf.toString('utf8') : buf);
+}
+
+/** Reads and parses the mount table. Throws MountTableUnreadableError (with what to do) if it can't. */
+export async function readMountTable(opts: ReadMountTableOptions = {}): Promise<MountTableRead> {
+  const platform = opts.platform ?? process.platform;
+  if (platform === 'linux') {
+    const path = opts.mountinfoPath ?? MOUNTINFO_PATH;
+    let buf: Buffer;
+    try {
+      buf = await (opts.readFile ?? ((p: string) => readFile(p)))(path);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new MountTableUnreadableError(
+        `cannot read the mount table ${path}: ${err.code ?? ''} ${err.message} (is /proc mounted?)`.replace(/\s+/g, ' '),
+        err.code,
+        path,
+      );
+    }
+    const parsed = parseMountinfoBuffer(buf);
+    if (parsed.entries.length === 0) {
+      throw new MountTableUnreadableError(
+        `the mount table ${path} has no readable entries (${parsed.problems.length} malformed lines)`,
+        undefined,
+        path,
+      );
+    }
+    return { ...parsed, from: path };
+  }
+  if (platform === 'darwin' || platform === 'freebsd') {
+    const cmd = opts.mountCommand ?? BSD_MOUNT_COMMAND;
+    const timeout = opts.timeoutMs ?? 10_000;
+    let out: string;
+    try {
+      out = await (opts.execFile ?? execFileText)(cmd, [], { timeout, env: { ...process.env, LC_ALL: 'C' } });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException & { killed?: boolean };
+      const why = err.killed ? `did not finish within ${timeout} ms` : `${err.code ?? ''} ${err.message}`;
+      throw new MountTableUnreadableError(`cannot list mounts with ${cmd}: ${why}`.replace(/\s+/g, ' '), err.code, cmd);
+    }
+    const parsed = parseBsdMount(out);
+    if (parsed.entries.length === 0) {
+      throw new MountTableUnreadableError(
+        `${cmd} listed no readable mounts (${parsed.problems.length} malformed lines)`,
+        undefined,
+        cmd,
+      );
+    }
+    return { ...parsed, from: cmd };
+  }
+  throw new MountTableUnreadableError(
+    `no mount table reader for platform ${platform}: supported are linux, darwin and freebsd`,
+    'ENOTSUP',
+    platform,
+  );
+}

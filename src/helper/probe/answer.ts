@@ -1,0 +1,85 @@
+// What a probe child says, before it becomes a ProbeResult. The C fork server and the Node probe child
+// answer with the same fields, so both probers build their results here and give the same answers.
+import { constants } from 'node:os';
+import { getSystemErrorMap, getSystemErrorName } from 'node:util';
+import type { ProbeResult, ProbeStage } from './prober.js';
+
+export type RawAnswer =
+  | {
+      kind: 'O';
+      entries: number;
+      mode: number;
+      uid: number;
+      gid: number;
+      /** statvfs f_frsize (the unit of the block counts). */
+      frsize: number;
+      blocks: number;
+      bfree: number;
+      bavail: number;
+      files: number;
+      ffree: number;
+    }
+  | { kind: 'D'; mode: number; uid: number }
+  /** errno: the positive errno number of this platform. */
+  | { kind: 'E'; errno: number; stage: ProbeStage };
+
+export const PROBE_STAGES: readonly ProbeStage[] = ['fork', 'stat', 'setuid', 'opendir', 'readdir', 'statfs'];
+
+export function isProbeStage(s: string): s is ProbeStage {
+  return (PROBE_STAGES as readonly string[]).includes(s);
+}
+
+/** "ENOTCONN" for 107 on Linux (Node's own table, so the name matches this platform's numbering). */
+export function errnoName(errno: number): string {
+  return getSystemErrorName(-Math.abs(errno));
+}
+
+/** libuv's description, e.g. "socket is not connected"; the name when libuv has none. */
+export function errnoMessage(errno: number): string {
+  return getSystemErrorMap().get(-Math.abs(errno))?.[1] ?? errnoName(errno);
+}
+
+/** The errno number of a name ("EPIPE" → 32), for errors the parent makes up itself. */
+export function errnoNumber(name: string): number {
+  return (constants.errno as Record<string, number>)[name] ?? constants.errno.EIO;
+}
+
+/** The seed's wording: "mode 4000 does not allow access", "mode 000 does not allow access". */
+export function deniedMessage(mode: number): string {
+  return `mode ${(mode & 0o7777).toString(8).padStart(3, '0')} does not allow access`;
+}
+
+export function errorResult(pid: number, latencyMs: number, errno: string, stage: ProbeStage, message?: string): ProbeResult {
+  return { state: 'error', pid, latencyMs, errno, stage, message: message ?? errnoMessage(errnoNumber(errno)) };
+}
+
+export function toResult(a: RawAnswer, pid: number, latencyMs: number): ProbeResult {
+  switch (a.kind) {
+    case 'O':
+      return {
+        state: 'ok',
+        pid,
+        latencyMs,
+        entries: a.entries,
+        mode: a.mode,
+        uid: a.uid,
+        gid: a.gid,
+        capacity: {
+          totalBytes: a.blocks * a.frsize,
+          freeBytes: a.bfree * a.frsize,
+          availBytes: a.bavail * a.frsize,
+          totalInodes: a.files,
+          freeInodes: a.ffree,
+        },
+      };
+    case 'D':
+      return { state: 'denied', pid, latencyMs, mode: a.mode, uid: a.uid, message: deniedMessage(a.mode) };
+    case 'E':
+      return { state: 'error', pid, latencyMs, errno: errnoName(a.errno), stage: a.stage, message: errnoMessage(a.errno) };
+  }
+}
+
+/** The bytes the child is given: exact bytes when the caller has them, else the path's UTF-8. */
+export function pathHex(path: string, pathBytes?: Uint8Array): string {
+  return Buffer.from(pathBytes ?? Buffer.from(path, 'utf8')).toString('hex');
+}

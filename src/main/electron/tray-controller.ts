@@ -1,0 +1,119 @@
+// The tray icon, tooltip and menu, rebuilt from the plain models on every change.
+// Electron objects are passed in (Tray, Menu, nativeImage shapes), so this is tested in Node.
+//
+// Linux: the tray is an AppIndicator/StatusNotifierItem; click events are not delivered, only the
+// context menu is, and changes to a MenuItem take effect only after setContextMenu is called again
+// (Electron docs, Tray "Platform Considerations"). So the whole menu is rebuilt and set each time.
+import type { Menu, MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
+import type { MonitorApi, Snapshot } from '../../common/monitor-api.js';
+import { buildMenuModel, type MenuAction, type MenuItemModel } from '../tray/menu-model.js';
+import { trayState, type Connection, type TrayLevel } from '../tray/tray-state.js';
+
+export interface TrayDeps {
+  createTray(icon: NativeImage): Pick<Tray, 'setImage' | 'setToolTip' | 'setContextMenu' | 'destroy'>;
+  buildMenu(template: MenuItemConstructorOptions[]): Menu;
+  iconFor(level: TrayLevel): NativeImage;
+}
+
+export interface TrayControllerOptions {
+  api: MonitorApi;
+  connection: () => Connection;
+  onConnection: (listener: (c: Connection) => void) => () => void;
+  home?: string;
+  now?: () => number;
+  onAction: (action: MenuAction) => void;
+  /** Rebuilds are coalesced over this many ms (a sweep brings one event per mount). */
+  debounceMs?: number;
+  /** Rebuilt this often anyway so "for 3 min" stays true. */
+  refreshMs?: number;
+}
+
+export interface TrayController {
+  /** The latest state, for tests and the status window. */
+  readonly level: TrayLevel;
+  readonly tooltip: string;
+  readonly menu: MenuItemModel[];
+  refresh(): Promise<void>;
+  dispose(): void;
+}
+
+export function toMenuTemplate(items: MenuItemModel[], onAction: (a: MenuAction) => void): MenuItemConstructorOptions[] {
+  return items.map((item) =>
+    item.kind === 'separator'
+      ? { type: 'separator' }
+      : {
+          type: 'normal',
+          label: item.label,
+          enabled: item.enabled,
+          ...(item.action ? { click: () => onAction(item.action!) } : {}),
+        },
+  );
+}
+
+export function setupTray(deps: TrayDeps, options: TrayControllerOptions): TrayController {
+  const now = options.now ?? Date.now;
+  let level: TrayLevel = 'unknown';
+  let snapshot: Snapshot | undefined;
+  let menu: MenuItemModel[] = [];
+  let tooltip = '';
+  const tray = deps.createTray(deps.iconFor('unknown'));
+  let disposed = false;
+
+  const render = () => {
+    if (disposed) return;
+    const input = { connection: options.connection(), now: now(), ...(snapshot ? { snapshot } : {}), ...(options.home ? { home: options.home } : {}) };
+    const state = trayState(input);
+    menu = buildMenuModel(input);
+    if (state.level !== level) tray.setImage(deps.iconFor(state.level));
+    level = state.level;
+    tooltip = state.tooltip;
+    tray.setToolTip(tooltip);
+    tray.setContextMenu(deps.buildMenu(toMenuTemplate(menu, options.onAction)));
+  };
+
+  const refresh = async () => {
+    try {
+      snapshot = await options.api.snapshot();
+    } catch {
+      // No source answers: keep the last snapshot out of the picture, the connection line says why.
+      if (options.connection().state !== 'connected') snapshot = undefined;
+    }
+    render();
+  };
+
+  let pending: NodeJS.Timeout | undefined;
+  const scheduleRefresh = () => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      void refresh();
+    }, options.debounceMs ?? 200);
+  };
+  const unsubscribe = options.api.onChange(scheduleRefresh);
+  const unsubscribeConn = options.onConnection(scheduleRefresh);
+  const ticker = setInterval(() => void refresh(), options.refreshMs ?? 30_000);
+  ticker.unref();
+  render();
+  void refresh();
+
+  return {
+    get level() {
+      return level;
+    },
+    get tooltip() {
+      return tooltip;
+    },
+    get menu() {
+      return menu;
+    },
+    refresh,
+    dispose() {
+      disposed = true;
+      unsubscribe();
+      unsubscribeConn();
+      clearInterval(ticker);
+      if (pending) clearTimeout(pending);
+      tray.destroy();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+// The words of every notification. Titles are short (a notification server may show only the title);
+// bodies name the path and the server, in one line (node-notifier passes the body through a shell
+// command line, where a newline becomes a literal "\n").
+import type { MountStatus } from '../../common/mount.js';
+import { problemText, serverOf, STATE_WORDS } from '../tray/describe.js';
+
+export type Urgency = 'critical' | 'normal';
+
+export interface MountNotification {
+  kind: 'down' | 'recovered' | 'summary';
+  title: string;
+  body: string;
+  urgency: Urgency;
+  /** The mounts it is about. */
+  mountpoints: string[];
+  /** True when it is about the mount holding the home directory. */
+  home: boolean;
+}
+
+function where(m: MountStatus): string {
+  const server = serverOf(m);
+  return server ? `${m.source}, server ${server}` : m.source || 'local';
+}
+
+function list(paths: string[], max = 5): string {
+  const shown = paths.slice(0, max).join(', ');
+  return paths.length > max ? `${shown} and ${paths.length - max} more` : shown;
+}
+
+export function homeDown(m: MountStatus, home: string): MountNotification {
+  return {
+    kind: 'down',
+    title: 'Your home directory is not responding',
+    body:
+      `${home} is on ${m.mountpoint} (${where(m)}), which ${problemText(m)}. ` +
+      'Programs that open files in your home directory will freeze until it answers again; save your work elsewhere.',
+    urgency: 'critical',
+    mountpoints: [m.mountpoint],
+    home: true,
+  };
+}
+
+export function homeRecovered(m: MountStatus, home: string): MountNotification {
+  return {
+    kind: 'recovered',
+    title: 'Your home directory is back',
+    body: `${home} on ${m.mountpoint} (${where(m)}) answers again.`,
+    urgency: 'normal',
+    mountpoints: [m.mountpoint],
+    home: true,
+  };
+}
+
+export function mountsDown(mounts: MountStatus[], server: string | undefined): MountNotification {
+  const paths = mounts.map((m) => m.mountpoint);
+  const first = mounts[0]!;
+  if (mounts.length === 1) {
+    return {
+      kind: 'down',
+      title: `Mount ${STATE_WORDS[first.state]}: ${first.mountpoint}`,
+      body: `${first.mountpoint} (${where(first)}) ${problemText(first)}. Programs that open it may freeze.`,
+      urgency: 'normal',
+      mountpoints: paths,
+      home: false,
+    };
+  }
+  const title = server ? `${mounts.length} mounts on ${server} not responding` : `${mounts.length} mounts not responding`;
+  return {
+    kind: 'down',
+    title,
+    body: `${list(paths)}${server ? ` (server ${server})` : ''} stopped answering together. Programs that open them may freeze.`,
+    urgency: 'normal',
+    mountpoints: paths,
+    home: false,
+  };
+}
+
+export function mountsRecovered(mounts: MountStatus[], server: string | undefined): MountNotification {
+  const paths = mounts.map((m) => m.mountpoint);
+  const first = mounts[0]!;
+  if (mounts.length === 1) {
+    return {
+      kind: 'recovered',
+      title: `Mount back: ${first.mountpoint}`,
+      body: `${first.mountpoint} (${where(first)}) answers again.`,
+      urgency: 'normal',
+      mountpoints: paths,
+      home: false,
+    };
+  }
+  return {
+    kind: 'recovered',
+    title: server ? `${mounts.length} mounts on ${server} back` : `${mounts.length} mounts back`,
+    body: `${list(paths)}${server ? ` (server ${server})` : ''} answer again.`,
+    urgency: 'normal',
+    mountpoints: paths,
+    home: false,
+  };
+}
+
+/** After the rate limit held some back: one line for all of them, with each mount's state now. */
+export function summary(changes: number, now: MountStatus[], homeDownNow: boolean): MountNotification {
+  const states = now.map((m) => `${m.mountpoint} now ${STATE_WORDS[m.state]}`);
+  return {
+    kind: 'summary',
+    title: `and ${changes} more mount change${changes === 1 ? '' : 's'}`,
+    body: `Mounts changing state often: ${list(states)}. Open the status window for details.`,
+    urgency: homeDownNow ? 'critical' : 'normal',
+    mountpoints: now.map((m) => m.mountpoint),
+    home: homeDownNow,
+  };
+}

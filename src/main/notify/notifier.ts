@@ -1,0 +1,138 @@
+// Sends notifications with node-notifier. On Linux that runs `notify-send` (libnotify-bin), which calls
+// org.freedesktop.Notifications.Notify on the session bus (Desktop Notifications Specification).
+//
+// It never blocks the event loop: node-notifier starts notify-send with child_process.exec (async),
+// and we construct its NotifySend with suppressOsdCheck so it skips its `which.sync('notify-send')`,
+// a synchronous walk of $PATH that would stat directories such as ~/.local/bin in this process, which
+// hangs if the home directory is the dead mount. (PATH entries under $HOME are also dropped at app
+// start, see app-paths.ts pathWithoutHome, so the shell that runs notify-send does not walk them.)
+// A bounded number run at once; beyond a bounded queue the oldest waiting ones are dropped, so a
+// notification server that stops answering cannot pile up processes.
+import { fileURLToPath } from 'node:url';
+import nodeNotifier from 'node-notifier';
+import type NotifySend from 'node-notifier/notifiers/notifysend.js';
+import type { MountNotification } from './messages.js';
+import { APP_NAME } from '../tray/tray-state.js';
+
+/** The arguments for notify-send, as node-notifier's NotifySend takes them. */
+export interface NotifySendArgs {
+  title: string;
+  message: string;
+  /** notify-send -u: low | normal | critical. */
+  urgency: 'critical' | 'normal';
+  /** notify-send -a. */
+  'app-name': string;
+  icon?: string;
+  /** Seconds; 0 = never expire (critical ones stay until dismissed). */
+  timeout: number;
+  category: string;
+  /** notify-send -h: names our .desktop file so servers group our notifications. */
+  hint: string;
+}
+
+export type SendFunction = (args: NotifySendArgs, done: (error?: Error) => void) => void;
+
+export interface NotifierOptions {
+  appName?: string;
+  /** Directory with notify-*.png; defaults to build/icons in the source tree. */
+  iconDir?: string;
+  /** Defaults to node-notifier's NotifySend. Tests may inject another. */
+  send?: SendFunction;
+  /** notify-send processes at once; default 1, which keeps the order. */
+  maxInFlight?: number;
+  maxQueued?: number;
+  log?: (message: string) => void;
+}
+
+export interface Notifier {
+  /** Queues a notification; returns at once. */
+  notify(n: MountNotification): void;
+  /** Resolves when nothing is queued or running. */
+  idle(): Promise<void>;
+  /** Counts since start: sent (notify-send exited 0), failed, dropped (queue full). */
+  readonly stats: { sent: number; failed: number; dropped: number };
+}
+
+export function defaultIconDir(): string {
+  // dist/src/main/notify/notifier.js -> <root>/build/icons (also right for src/ under a TS runner).
+  return fileURLToPath(new URL('../../../../build/icons/', import.meta.url));
+}
+
+export function toNotifySendArgs(n: MountNotification, appName: string, iconDir: string): NotifySendArgs {
+  const icon = n.kind === 'recovered' ? 'notify-ok.png' : n.urgency === 'critical' ? 'notify-dead.png' : 'notify-degraded.png';
+  return {
+    title: n.title,
+    // notify-send runs its BODY argument through g_strcompress() (C escapes: backslash-n is a newline, a lone
+    // backslash vanishes), the summary not; so backslashes in the body are doubled here. Found by
+    // test/main/notify/notifier.integration.test.ts with a backslash in a mountpoint.
+    message: n.body.replace(/\\/g, '\\\\'),
+    urgency: n.urgency,
+    'app-name': appName,
+    icon: iconDir.replace(/\/?$/, '/') + icon,
+    // node-notifier multiplies by 1000 for notify-send -t (milliseconds); 0 means "never expire".
+    timeout: n.urgency === 'critical' ? 0 : 10,
+    category: n.kind === 'recovered' ? 'device' : 'device.error',
+    hint: 'string:desktop-entry:mount-status-monitor',
+  };
+}
+
+export function nodeNotifierSend(): SendFunction {
+  // suppressOsdCheck is read by notifysend.js but missing from @types/node-notifier's Option.
+  const options = { suppressOsdCheck: true } as { withFallback?: boolean };
+  const sender: NotifySend = new nodeNotifier.NotifySend(options);
+  return (args, done) => {
+    // The keys "app-name" and "hint" are passed through to notify-send's -a / -h by node-notifier.
+    const notification = args as unknown as NotifySend.Notification;
+    sender.notify(notification, (error) => done(error ?? undefined));
+  };
+}
+
+export function createNotifier(options: NotifierOptions = {}): Notifier {
+  const appName = options.appName ?? APP_NAME;
+  const iconDir = options.iconDir ?? defaultIconDir();
+  const send = options.send ?? nodeNotifierSend();
+  // One at a time: two notify-send processes race, and "recovered" could arrive before "not responding".
+  const maxInFlight = options.maxInFlight ?? 1;
+  const maxQueued = options.maxQueued ?? 20;
+  const log = options.log ?? (() => {});
+  const queue: NotifySendArgs[] = [];
+  const stats = { sent: 0, failed: 0, dropped: 0 };
+  let running = 0;
+  let idleWaiters: (() => void)[] = [];
+
+  const pump = (): void => {
+    while (running < maxInFlight && queue.length > 0) {
+      const args = queue.shift()!;
+      running++;
+      send(args, (error) => {
+        running--;
+        if (error) {
+          stats.failed++;
+          log(`notification "${args.title}" not shown: ${error.message} (is notify-send from libnotify-bin installed, and a notification server running?)`);
+        } else stats.sent++;
+        pump();
+      });
+    }
+    if (running === 0 && queue.length === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  };
+
+  return {
+    stats,
+    notify(n) {
+      queue.push(toNotifySendArgs(n, appName, iconDir));
+      while (queue.length > maxQueued) {
+        queue.shift();
+        stats.dropped++;
+      }
+      pump();
+    },
+    idle() {
+      if (running === 0 && queue.length === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// The terminal mode of `npm start`: the live table fed by the helper if one answers, else by a
+// monitor run in this process as the user.
+import { homeFromEnv } from '../tray/home-mount.js';
+import { openMonitorSource } from '../tray/monitor-source.js';
+import { startLiveTable } from './live-table.js';
+
+export async function runTerminal(): Promise<number> {
+  const source = await openMonitorSource({ waitMs: 1000, switchToHelper: true });
+  const home = homeFromEnv();
+  const table = startLiveTable({
+    api: source.api,
+    output: process.stdout,
+    input: process.stdin,
+    connection: source.connection,
+    ...(home ? { home } : {}),
+  });
+  await table.done;
+  await source.close();
+  return 0;
+}

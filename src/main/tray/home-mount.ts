@@ -1,0 +1,56 @@
+// Which mount holds the user's home directory, decided from strings alone.
+//
+// We never stat(), realpath() or open $HOME: when it is on a dead NFS server that call blocks the
+// calling thread in the kernel (uninterruptible sleep, "D" state), which is exactly the freeze this app
+// exists to warn about. So the answer is the longest mountpoint in the table that is a path prefix of
+// $HOME, compared as normalised strings (path.posix.normalize is pure string work).
+//
+// Limitation (documented, not fixable without touching the path): if $HOME goes through a symlink
+// (HOME=/home/alice where /home -> /net/home), the string match finds the mount of the symlink's
+// location ("/"), not the NFS mount behind it. Set HOME to the real path, or point the app at it with
+// MSM_HOME, to get the home-directory notification for such a setup.
+import { posix } from 'node:path';
+import type { MountStatus } from '../../common/mount.js';
+
+/** $HOME normalised as a string: "//home/alice/" -> "/home/alice". Undefined if unset or relative. */
+export function normaliseHome(home: string | undefined): string | undefined {
+  if (!home || !home.startsWith('/')) return undefined;
+  const n = posix.normalize(home);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
+
+/** True when `path` is `mountpoint` or below it, by string. */
+export function isUnder(path: string, mountpoint: string): boolean {
+  if (mountpoint === '/') return path.startsWith('/');
+  return path === mountpoint || path.startsWith(mountpoint + '/');
+}
+
+/** The longest mountpoint that contains `home` (both absolute, normalised), or undefined. */
+export function homeMountpoint(home: string | undefined, mountpoints: Iterable<string>): string | undefined {
+  const h = normaliseHome(home);
+  if (!h) return undefined;
+  let best: string | undefined;
+  for (const mp of mountpoints) {
+    if (isUnder(h, mp) && (best === undefined || mp.length > best.length)) best = mp;
+  }
+  return best;
+}
+
+/**
+ * The status of the mount holding `home`. When several mounts share that mountpoint, the visible one
+ * is the last mounted (the others are "covered"), so a non-covered entry wins, else the last.
+ */
+export function findHomeMount(home: string | undefined, mounts: readonly MountStatus[]): MountStatus | undefined {
+  const mp = homeMountpoint(
+    home,
+    mounts.map((m) => m.mountpoint),
+  );
+  if (mp === undefined) return undefined;
+  const same = mounts.filter((m) => m.mountpoint === mp);
+  return same.filter((m) => m.state !== 'covered').at(-1) ?? same.at(-1);
+}
+
+/** The home directory the app watches: MSM_HOME if set (symlinked homes, tests), else HOME. */
+export function homeFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return normaliseHome(env.MSM_HOME ?? env.HOME);
+}

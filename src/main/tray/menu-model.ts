@@ -1,0 +1,88 @@
+// The tray menu as plain data. The Electron glue (src/main/electron/tray-menu.ts) turns it into a Menu;
+// everything about order and wording is decided here and tested in Node.
+//
+// Order: the home directory's mount first of all (when it has a problem), then the other problem mounts,
+// a status line, the helper/mode lines, then "Recheck now", "Open status window", "Quit".
+import { isWell, type MountStatus } from '../../common/mount.js';
+import type { Snapshot } from '../../common/monitor-api.js';
+import { formatDuration, problemText, serverOf, STATE_WORDS } from './describe.js';
+import { trayState, type Connection } from './tray-state.js';
+
+export type MenuAction =
+  | { id: 'recheck'; mountpoint?: string }
+  | { id: 'open-status' }
+  | { id: 'quit' };
+
+export interface MenuItemModel {
+  kind: 'normal' | 'separator' | 'info';
+  label: string;
+  enabled: boolean;
+  action?: MenuAction;
+  /** For a mount's item: which mount, so the glue can show its state icon. */
+  mountpoint?: string;
+  /** True for the home directory's mount. */
+  home?: boolean;
+}
+
+export interface MenuModelInput {
+  snapshot?: Snapshot;
+  connection: Connection;
+  home?: string;
+  now: number;
+  /** Problem mounts listed by name before "and K more…" (the menu must fit on a screen). */
+  maxProblemItems?: number;
+}
+
+const SEPARATOR: MenuItemModel = { kind: 'separator', label: '', enabled: false };
+
+function problemLabel(m: MountStatus, isHome: boolean, now: number): string {
+  const server = serverOf(m);
+  const where = isHome ? `Home ${m.mountpoint}` : m.mountpoint;
+  const on = server ? ` (${server})` : '';
+  return `${where}${on} — ${STATE_WORDS[m.state]} for ${formatDuration(now - m.since)}: ${problemText(m)}`;
+}
+
+export function buildMenuModel(input: MenuModelInput): MenuItemModel[] {
+  const max = input.maxProblemItems ?? 8;
+  const state = trayState(input);
+  const mounts = input.snapshot?.mounts ?? [];
+  const items: MenuItemModel[] = [];
+
+  // Problems: not well and already checked. The home mount first, then by how long they have been down.
+  const problems = mounts
+    .filter((m) => !isWell(m.state) && m.state !== 'unknown')
+    .sort((a, b) => {
+      const ha = a === state.home ? 0 : 1;
+      const hb = b === state.home ? 0 : 1;
+      return ha - hb || a.since - b.since || a.mountpoint.localeCompare(b.mountpoint);
+    });
+  for (const m of problems.slice(0, max)) {
+    const isHome = m === state.home;
+    items.push({
+      kind: 'normal',
+      label: problemLabel(m, isHome, input.now),
+      enabled: true,
+      action: { id: 'recheck', mountpoint: m.mountpoint },
+      mountpoint: m.mountpoint,
+      ...(isHome ? { home: true } : {}),
+    });
+  }
+  if (problems.length > max) {
+    items.push({ kind: 'normal', label: `and ${problems.length - max} more…`, enabled: true, action: { id: 'open-status' } });
+  }
+  if (problems.length > 0) items.push(SEPARATOR);
+
+  items.push({ kind: 'info', label: state.summary, enabled: false });
+  // When the app monitors in-app, say so, and say how to get the privileged helper.
+  if (input.connection.state === 'absent' && input.connection.message) {
+    items.push({ kind: 'info', label: input.connection.message, enabled: false });
+  } else if (input.connection.state === 'connecting' && input.snapshot?.identity.mode !== 'embedded') {
+    items.push({ kind: 'info', label: 'connecting to the helper…', enabled: false });
+  }
+  if (input.snapshot) items.push({ kind: 'info', label: state.modeText, enabled: false });
+  items.push(SEPARATOR);
+  items.push({ kind: 'normal', label: 'Recheck now', enabled: input.snapshot !== undefined, action: { id: 'recheck' } });
+  items.push({ kind: 'normal', label: 'Open status window', enabled: true, action: { id: 'open-status' } });
+  items.push({ kind: 'normal', label: 'Quit', enabled: true, action: { id: 'quit' } });
+  return items;
+}

@@ -1,0 +1,74 @@
+// Renders the grouped mounts into the list container, reusing the elements of mounts already shown.
+import type { MountGroup } from '../common/status-view/ordering.js';
+import type { LatencyHistory } from '../common/status-view/latency-history.js';
+import { createRow, rowKey, updateRow, type RowElement } from './mount-row.js';
+import { ensureCurrentRow } from './keyboard-nav.js';
+import { h, placeChildren, setText } from './dom.js';
+
+export class MountListView {
+  private readonly rows = new Map<string, RowElement>();
+  private readonly groups = new Map<string, HTMLElement>();
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly history: LatencyHistory,
+  ) {}
+
+  render(groups: readonly MountGroup[], now: number, busy: ReadonlySet<string>): void {
+    const hadFocus = document.activeElement;
+    const focusedKey = hadFocus instanceof HTMLElement ? hadFocus.closest<HTMLElement>('li.mount')?.dataset.key : undefined;
+    const focusedButton = hadFocus instanceof HTMLButtonElement;
+
+    const seenRows = new Set<string>();
+    const sections: HTMLElement[] = [];
+    for (const group of groups) {
+      const section = this.section(group);
+      const heading = section.querySelector('h2')!;
+      setText(heading.querySelector('.group-title')!, group.title);
+      const kind = group.kind === 'server' ? 'server · ' : '';
+      const count = `${kind}${group.rows.length} mount${group.rows.length === 1 ? '' : 's'}${group.problems ? `, ${group.problems} with problems` : ''}`;
+      setText(heading.querySelector('.group-count')!, count);
+      section.dataset.problems = String(group.problems > 0);
+      const items: RowElement[] = [];
+      for (const row of group.rows) {
+        const key = rowKey(row);
+        seenRows.add(key);
+        let li = this.rows.get(key);
+        if (!li) {
+          li = createRow(row);
+          this.rows.set(key, li);
+        }
+        updateRow(li, row, this.history.get(row.status.mountpoint), now, busy.has(row.status.mountpoint));
+        items.push(li);
+      }
+      placeChildren(section.querySelector('ul')!, items);
+      sections.push(section);
+    }
+    for (const key of [...this.rows.keys()]) if (!seenRows.has(key)) this.rows.delete(key);
+    for (const [key, section] of this.groups) if (!groups.some((g) => g.key === key)) this.groups.delete(key) && section.remove();
+    placeChildren(this.container, sections);
+    ensureCurrentRow(this.container);
+
+    // Moving a focused node out and back in drops focus (HTML "focus fixup"); put it back.
+    if (focusedKey && document.activeElement !== hadFocus) {
+      const li = this.rows.get(focusedKey);
+      const target = focusedButton ? li?.querySelector<HTMLElement>('button.recheck') : li;
+      target?.focus();
+    }
+  }
+
+  private section(group: MountGroup): HTMLElement {
+    let section = this.groups.get(group.key);
+    if (!section) {
+      const id = `group-${this.groups.size}-${group.kind}`;
+      section = h(
+        'section',
+        { class: `group group-${group.kind}`, 'aria-labelledby': id, 'data-group': group.key },
+        h('h2', { id }, h('span', { class: 'group-title' }), h('span', { class: 'group-count' })),
+        h('ul', { role: 'list', 'aria-labelledby': id }),
+      );
+      this.groups.set(group.key, section);
+    }
+    return section;
+  }
+}

@@ -1,0 +1,195 @@
+// The status window: the place a user looks when the tray turns red. Wires window.mountStatus (exposed by
+// the preload) to the store, the list, the filter box, the Recheck buttons and the live region.
+import type { MountStatusApi } from '../common/status-api.js';
+import type { MonitorIdentity, RecheckResult } from '../common/monitor-api.js';
+import { MountStore, type StateChange } from '../common/status-view/mount-store.js';
+import { groupMounts, homeMountOf } from '../common/status-view/ordering.js';
+import { matchesFilter } from '../common/status-view/filter.js';
+import { durationInWords } from '../common/status-view/durations.js';
+import { problemInWords, STATE_LABEL } from '../common/status-view/problem-words.js';
+import { MountListView } from './mount-list-view.js';
+import { installListKeys } from './keyboard-nav.js';
+import { installThemeToggle } from './theme.js';
+import { h, setText } from './dom.js';
+
+declare global {
+  interface Window {
+    mountStatus?: MountStatusApi;
+  }
+}
+
+const TICK_MS = 1000;
+
+function byId<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html lacks #${id}`);
+  return el as T;
+}
+
+function identityInWords(identity: MonitorIdentity | undefined): string {
+  if (!identity) return '';
+  const who = identity.mode === 'system' ? 'system helper' : identity.mode === 'user' ? 'your own helper' : 'the app itself';
+  return `checked by ${who} (pid ${identity.pid}, v${identity.version}${identity.privileged ? '' : ', unprivileged'})`;
+}
+
+export class StatusWindow {
+  private readonly store = new MountStore();
+  private readonly view: MountListView;
+  private readonly busy = new Set<string>();
+  private homeDirectory: string | undefined;
+  private query = '';
+  private renderQueued = false;
+  private readonly els = {
+    summary: byId('summary'),
+    filter: byId<HTMLInputElement>('filter'),
+    recheckAll: byId<HTMLButtonElement>('recheck-all'),
+    list: byId('mounts'),
+    empty: byId('empty'),
+    announcer: byId('announcer'),
+    notice: byId('notice'),
+  };
+
+  constructor(
+    private readonly api: MountStatusApi,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.view = new MountListView(this.els.list, this.store.history);
+  }
+
+  async start(): Promise<void> {
+    // Subscribe before asking for the snapshot: the store queues what arrives in between.
+    this.api.onChange((event) => {
+      const change = this.store.apply(event);
+      if (change) this.announce(change);
+      this.scheduleRender();
+    });
+    this.els.filter.addEventListener('input', () => {
+      this.query = this.els.filter.value;
+      this.render();
+    });
+    this.els.filter.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.els.filter.value !== '') {
+        this.els.filter.value = '';
+        this.query = '';
+        this.render();
+      } else if (e.key === 'ArrowDown') {
+        e.preventDefault();
+        this.els.list.querySelector<HTMLElement>('li.mount')?.focus();
+      }
+    });
+    this.els.recheckAll.addEventListener('click', () => void this.recheck(undefined));
+    this.els.list.addEventListener('click', (e) => {
+      const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-action=recheck]');
+      const mountpoint = button?.closest<HTMLElement>('li.mount')?.dataset.mountpoint;
+      if (mountpoint !== undefined) void this.recheck(mountpoint);
+    });
+    installListKeys(this.els.list, { onActivate: (mountpoint) => void this.recheck(mountpoint) });
+    installThemeToggle(byId<HTMLButtonElement>('theme'));
+    document.addEventListener('keydown', (e) => {
+      // "/" jumps to the filter box, as in many list UIs, unless the user is typing somewhere.
+      if (e.key === '/' && !(e.target instanceof HTMLInputElement)) {
+        e.preventDefault();
+        this.els.filter.focus();
+      }
+    });
+
+    const [snapshot, home] = await Promise.all([this.api.snapshot(), this.api.homeDirectory().catch(() => undefined)]);
+    this.homeDirectory = home;
+    this.store.load(snapshot);
+    this.render();
+    document.body.dataset.loaded = 'true';
+    setInterval(() => this.render(), TICK_MS);
+  }
+
+  private scheduleRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    setTimeout(() => {
+      this.renderQueued = false;
+      this.render();
+    }, 0);
+  }
+
+  private render(): void {
+    if (!this.store.loaded) return;
+    const now = this.now();
+    const all = this.store.mounts;
+    const home = this.homeDirectory !== undefined ? homeMountOf(this.homeDirectory, all) : undefined;
+    const shown = all.filter((m) => matchesFilter(m, this.query, now));
+    const groups = groupMounts(shown, home && shown.includes(home) ? home : undefined);
+    this.view.render(groups, now, this.busy);
+
+    const dead = all.filter((m) => m.state === 'hung' || m.state === 'error' || m.state === 'stuck').length;
+    const sweep = this.store.lastSweep;
+    const health = dead > 0 ? `${dead} dead` : all.some((m) => m.state === 'denied') ? 'some not readable' : 'all answering';
+    const rest = [sweep ? `last sweep ${durationInWords(now - sweep.finishedAt)} ago` : 'first sweep running'];
+    const who = identityInWords(this.store.identity);
+    if (who) rest.push(who);
+    const text = `${all.length} mount${all.length === 1 ? '' : 's'} · ${health} · ${rest.join(' · ')}`;
+    if (this.els.summary.textContent !== text) {
+      this.els.summary.replaceChildren(`${all.length} mount${all.length === 1 ? '' : 's'} · `, h('span', { class: dead > 0 ? 'dead' : 'health' }, health), ` · ${rest.join(' · ')}`);
+    }
+    this.els.summary.dataset.dead = String(dead > 0);
+    delete this.els.summary.dataset.error;
+    this.els.empty.hidden = shown.length > 0;
+    setText(this.els.empty, all.length === 0 ? 'No mounts reported yet.' : `No mount matches “${this.query}”. Press Escape to clear the filter.`);
+    document.body.dataset.shown = String(shown.length);
+  }
+
+  private announce(change: StateChange): void {
+    const status = this.store.mounts.find((m) => m.mountpoint === change.mountpoint);
+    const words = status ? problemInWords(status, this.now()) : '';
+    this.say(`${change.mountpoint} is now ${STATE_LABEL[change.state]}${words ? `: ${words}` : ''}`);
+  }
+
+  private say(text: string): void {
+    // Re-setting identical text is not re-announced; clear first so repeats are heard.
+    this.els.announcer.textContent = '';
+    setTimeout(() => setText(this.els.announcer, text), 50);
+  }
+
+  private async recheck(mountpoint: string | undefined): Promise<void> {
+    const targets = mountpoint !== undefined ? [mountpoint] : this.store.mounts.map((m) => m.mountpoint);
+    for (const t of targets) this.busy.add(t);
+    if (mountpoint === undefined) this.els.recheckAll.disabled = true;
+    this.render();
+    let result: RecheckResult | undefined;
+    let failure: string | undefined;
+    try {
+      result = await this.api.recheck(mountpoint);
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+    } finally {
+      for (const t of targets) this.busy.delete(t);
+      this.els.recheckAll.disabled = false;
+      this.render();
+    }
+    const what = mountpoint ?? 'all mounts';
+    if (failure !== undefined) {
+      this.notice(`Recheck of ${what} failed: ${failure}`, true);
+    } else if (result) {
+      const skipped = result.skipped.map((s) => `${s.mountpoint} skipped (${s.reason})`);
+      this.notice(`Rechecked ${result.started.length === 1 ? result.started[0] : `${result.started.length} mounts`}${skipped.length ? `; ${skipped.join('; ')}` : ''}.`, false);
+    }
+  }
+
+  private notice(text: string, isError: boolean): void {
+    setText(this.els.notice, text);
+    this.els.notice.dataset.error = String(isError);
+    this.say(text);
+  }
+}
+
+const api = window.mountStatus;
+if (!api) {
+  const summary = document.getElementById('summary');
+  if (summary) summary.textContent = 'Not connected: window.mountStatus is missing. Open this window from the Mount Status tray app.';
+} else {
+  new StatusWindow(api).start().catch((err: unknown) => {
+    const summary = document.getElementById('summary');
+    if (summary) {
+      summary.textContent = `Cannot reach the monitor: ${err instanceof Error ? err.message : String(err)}. Is the helper running? (systemctl status mountstatus)`;
+      summary.dataset.error = 'true';
+    }
+  });
+}

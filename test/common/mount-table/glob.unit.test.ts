@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { matchGlob } from '../../../src/common/mount-table/glob.js';
+
+const yes = (p: string, s: string) => assert.equal(matchGlob(p, s), true, `${p} should match ${JSON.stringify(s)}`);
+const no = (p: string, s: string) => assert.equal(matchGlob(p, s), false, `${p} should not match ${JSON.stringify(s)}`);
+
+test('literal patterns match the full path only', () => {
+  yes('/home', '/home');
+  no('/home', '/home/bob');
+  no('/home', '/homes');
+  yes('/a.b+(c)', '/a.b+(c)');
+  no('/a.b', '/aXb');
+});
+
+test('* stays within one component', () => {
+  yes('/home/*', '/home/bob');
+  no('/home/*', '/home/bob/x');
+  no('/home/*', '/home');
+  yes('/mnt/*data*', '/mnt/bigdata1');
+  yes('/run/user/*/gvfs', '/run/user/1000/gvfs');
+});
+
+test('? is one character, never /', () => {
+  yes('/mnt/disk?', '/mnt/disk1');
+  no('/mnt/disk?', '/mnt/disk10');
+  no('/a?b', '/a/b');
+  yes('/caf?', '/café');
+  yes('/?', '/😀');
+});
+
+test('** crosses components and, as a whole component, matches zero of them', () => {
+  yes('/srv/**', '/srv');
+  yes('/srv/**', '/srv/a');
+  yes('/srv/**', '/srv/a/b/c');
+  no('/srv/**', '/srvx');
+  yes('/a/**/b', '/a/b');
+  yes('/a/**/b', '/a/x/y/b');
+  no('/a/**/b', '/a/xb');
+  yes('**/cache', '/cache');
+  yes('**/cache', '/home/bob/cache');
+  yes('/**', '/anything/at/all');
+  yes('/x**y', '/x/1/2y');
+  yes('**', '/x');
+});
+
+test('character classes, ranges, negation, and literal ]', () => {
+  yes('/mnt/[abc]', '/mnt/b');
+  no('/mnt/[abc]', '/mnt/d');
+  yes('/mnt/[a-c][0-9]', '/mnt/c7');
+  yes('/mnt/[!a-c]', '/mnt/d');
+  yes('/mnt/[^a-c]', '/mnt/d');
+  no('/mnt/[!a-c]', '/mnt/a');
+  no('/a[!x]b', '/a/b');
+  no('/a[/]b', '/a/b');
+  yes('/x[]]', '/x]');
+  yes('/x[-]', '/x-');
+  yes('/x[\\^]', '/x^');
+  yes('/x[', '/x['); // unclosed: literal
+});
+
+test('backslash escapes and odd characters in paths', () => {
+  yes('/a\\*b', '/a*b');
+  no('/a\\*b', '/axb');
+  yes('/a\\\\b', '/a\\b');
+  yes('/line1*', '/line1\nline2');
+  yes('/*\t*', '/tab\there');
+  yes('/mnt/share drive', '/mnt/share drive');
+});

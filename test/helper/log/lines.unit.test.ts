@@ -1,0 +1,146 @@
+// The log lines are the contract with admins: the seed's four lines byte-exact, the new ones in the
+// same voice, every one a single line whatever the mountpoint is called.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as lines from '../../../src/helper/log/lines.js';
+import { escapeLogText, escapeControlChars } from '../../../src/helper/log/escape.js';
+import { errnoText } from '../../../src/helper/log/errno-text.js';
+import { createMemoryLog, formatFields } from '../../../src/helper/log/log.js';
+import { formatStderrLine } from '../../../src/helper/log/stderr-sink.js';
+import { pri } from '../../../src/helper/log/severity.js';
+
+test('the seed lines come out byte-exact', () => {
+  assert.deepEqual(lines.checked(42, 0, 0), { severity: 'info', text: 'Checked 42 mounts in 0 seconds' });
+  assert.deepEqual(lines.checked(37, 60, 1), { severity: 'warning', text: 'Checked 37 mounts in 60 seconds: 1 dead' });
+  assert.deepEqual(lines.timedOut(30686), { severity: 'err', text: 'Timed out waiting for child process 30686: sending SIGKILL' });
+  assert.deepEqual(lines.denied('/example', 0o4000), {
+    severity: 'warning',
+    text: "Couldn't check mountpoint /example: mode 4000 does not allow access",
+  });
+});
+
+test('the summary rounds seconds, says singulars properly, and only mentions dead mounts when there are some', () => {
+  assert.equal(lines.checked(1, 1, 0).text, 'Checked 1 mount in 1 second');
+  assert.equal(lines.checked(0, 0.4, 0).text, 'Checked 0 mounts in 0 seconds');
+  assert.equal(lines.checked(2, 0.6, 0).text, 'Checked 2 mounts in 1 second');
+  assert.equal(lines.checked(1000, 12.4, 3).text, 'Checked 1000 mounts in 12 seconds: 3 dead');
+  assert.equal(lines.checked(3, -0.1, 0).text, 'Checked 3 mounts in 0 seconds');
+});
+
+test('modes print as %03o of the permission bits', () => {
+  assert.equal(lines.formatMode(0o4000), '4000');
+  assert.equal(lines.formatMode(0), '000');
+  assert.equal(lines.formatMode(0o700), '700');
+  assert.equal(lines.formatMode(0o40755), '755'); // st_mode with S_IFDIR: type bits are not printed
+  assert.equal(lines.formatMode(0o1777), '1777');
+});
+
+test('errno failures name the errno and say what it means in glibc strerror words', () => {
+  assert.deepEqual(lines.errnoFailure('/mnt/x', 'ENOTCONN'), {
+    severity: 'err',
+    text: "Couldn't check mountpoint /mnt/x: ENOTCONN: Transport endpoint is not connected",
+  });
+  assert.equal(lines.errnoFailure('/mnt/x', 'ESTALE').text, "Couldn't check mountpoint /mnt/x: ESTALE: Stale file handle");
+  assert.equal(lines.errnoFailure('/mnt/x', 'EIO').text, "Couldn't check mountpoint /mnt/x: EIO: Input/output error");
+  assert.equal(lines.errnoFailure('/mnt/x', 'EFOO').text, "Couldn't check mountpoint /mnt/x: EFOO");
+  assert.equal(lines.errnoFailure('/mnt/x', 'EIO', 'custom').text, "Couldn't check mountpoint /mnt/x: EIO: custom");
+  // Not in our table: libuv's text, capitalised.
+  assert.equal(errnoText('EPIPE'), 'Broken pipe');
+  assert.equal(errnoText('ENOTANERRNO'), undefined);
+});
+
+test('stuck probes, recovery, servers, and the rest', () => {
+  assert.deepEqual(lines.stuck(30686, '/mnt/x', 90), {
+    severity: 'err',
+    text: 'Child process 30686 for /mnt/x is still stuck 90 seconds after SIGKILL; not probing it again until it exits',
+  });
+  assert.equal(
+    lines.stuck(30686, '/mnt/x', 150).text,
+    'Child process 30686 for /mnt/x is still stuck 2 minutes after SIGKILL; not probing it again until it exits',
+  );
+  assert.deepEqual(lines.stuckExited(30686, '/mnt/x', 600), {
+    severity: 'notice',
+    text: 'Child process 30686 for /mnt/x exited after being stuck for 10 minutes; probing it again',
+  });
+  assert.deepEqual(lines.recovered('/mnt/x', 180), { severity: 'notice', text: 'Mountpoint /mnt/x is responding again after 3 minutes' });
+  assert.deepEqual(lines.notResponding('/mnt/x', 10), {
+    severity: 'err',
+    text: 'Mountpoint /mnt/x is not responding: no answer within 10 seconds',
+  });
+  assert.deepEqual(lines.serverDown('nfs1', 3), { severity: 'err', text: 'Server nfs1: 3 mounts not responding' });
+  assert.equal(lines.serverDown('nfs1', 1).text, 'Server nfs1: 1 mount not responding');
+  assert.deepEqual(lines.serverUp('nfs1'), { severity: 'notice', text: 'Server nfs1 is responding again' });
+  assert.deepEqual(lines.nonRoot(1000), {
+    severity: 'notice',
+    text: "Running as uid 1000: probes cannot switch to each mountpoint's owner",
+  });
+  assert.deepEqual(lines.configKept('/etc/mountstatus.json', 'interval: expected a number'), {
+    severity: 'err',
+    text: "Couldn't load config /etc/mountstatus.json: interval: expected a number; keeping the previous config",
+  });
+  assert.equal(lines.configLoaded('/etc/m.json').text, 'Loaded config /etc/m.json');
+  assert.deepEqual(lines.mountTableLine('/proc/self/mountinfo', 12, 'no " - " separator', '36 35 98:0 /mnt1\n'), {
+    severity: 'warning',
+    text: 'Skipped line 12 of /proc/self/mountinfo: no " - " separator: 36 35 98:0 /mnt1\\012',
+  });
+  assert.equal(
+    lines.mountTableUnreadable('/proc/self/mountinfo', 'EACCES').text,
+    "Couldn't read the mount table /proc/self/mountinfo: EACCES: Permission denied; skipping this sweep",
+  );
+  assert.equal(lines.started(60, 10).text, 'Started: checking every 60 seconds, timeout 10 seconds');
+  assert.deepEqual(lines.stopping('SIGTERM'), { severity: 'notice', text: 'Stopping on SIGTERM' });
+  assert.equal(lines.syslogDropped(1).text, 'Dropped 1 log message while syslog was not accepting them');
+  assert.equal(
+    lines.syslogUnavailable(12, 'socket /dev/log: No such file or directory').text,
+    'Syslog was unavailable (socket /dev/log: No such file or directory): 12 log messages went to standard error only',
+  );
+});
+
+test('durations are whole units, rounded down', () => {
+  assert.equal(lines.formatDuration(0), '0 seconds');
+  assert.equal(lines.formatDuration(1), '1 second');
+  assert.equal(lines.formatDuration(119.9), '119 seconds');
+  assert.equal(lines.formatDuration(120), '2 minutes');
+  assert.equal(lines.formatDuration(7199), '119 minutes');
+  assert.equal(lines.formatDuration(7200), '2 hours');
+  assert.equal(lines.formatDuration(48 * 3600), '2 days');
+});
+
+test('a mountpoint with any control character stays on one line, escaped like /proc/self/mountinfo', () => {
+  assert.equal(escapeLogText('/mnt/a\nb'), '/mnt/a\\012b');
+  assert.equal(escapeLogText('/mnt/tab\tcr\rnul\0del\x7f'), '/mnt/tab\\011cr\\015nul\\000del\\177');
+  assert.equal(escapeLogText('/mnt/back\\slash'), '/mnt/back\\134slash');
+  assert.equal(escapeLogText('/mnt/with space/ünï€😀'), '/mnt/with space/ünï€😀');
+  assert.equal(escapeLogText('/mnt/c1\u0085ls\u2028'), '/mnt/c1\\302\\205ls\\342\\200\\250');
+  for (const name of ['/a\nb', '/a\rb', '/a\u2028b', '/a\u0085b', '/a\x1bb']) {
+    const { text } = lines.denied(name, 0);
+    assert.ok(!/[\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]/u.test(text), JSON.stringify(text));
+  }
+  // Free text keeps backslashes but loses control characters.
+  assert.equal(escapeControlChars('a\\b\nc'), 'a\\b\\012c');
+});
+
+test('fields are appended as key=value, quoted when needed; lines from lines.ts get none', () => {
+  assert.equal(formatFields({ mounts: 3, ok: true, skip: undefined, path: '/mnt/a b', empty: '' }), ' mounts=3 ok=true path="/mnt/a b" empty=""');
+  assert.equal(formatFields({ q: 'say "hi"', eq: 'a=b' }), ' q="say \\"hi\\"" eq="a=b"');
+  const log = createMemoryLog();
+  log.line(lines.checked(42, 0, 0));
+  log.warning('slow sweep', { seconds: 12 });
+  log.error('bad\nthing');
+  log.debug('d');
+  assert.deepEqual(log.lines, [
+    { severity: 'info', text: 'Checked 42 mounts in 0 seconds' },
+    { severity: 'warning', text: 'slow sweep seconds=12' },
+    { severity: 'err', text: 'bad\\012thing' },
+    { severity: 'debug', text: 'd' },
+  ]);
+});
+
+test('priorities and the stderr formats', () => {
+  assert.equal(pri('info'), 30); // daemon(3) * 8 + info(6)
+  assert.equal(pri('warning'), 28);
+  assert.equal(pri('err'), 27);
+  const line = lines.checked(37, 60, 1);
+  assert.equal(formatStderrLine(line, 'sd-daemon', 99), '<4>Checked 37 mounts in 60 seconds: 1 dead\n');
+  assert.equal(formatStderrLine(line, 'plain', 99), 'MountStatusMonitor[99]: warning: Checked 37 mounts in 60 seconds: 1 dead\n');
+});

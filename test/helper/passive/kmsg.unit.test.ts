@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseKmsgRecord, parseServerSignal } from '../../../src/helper/passive/kmsg.js';
+
+test('kmsg records: header fields, facility/level, continuation lines dropped, \\xNN decoded', () => {
+  assert.deepEqual(parseKmsgRecord('5,1043,9871234567,-;nfs: server nfs1 not responding, still trying\n'), {
+    facility: 0, level: 5, seq: 1043, usec: 9871234567, message: 'nfs: server nfs1 not responding, still trying',
+  });
+  assert.deepEqual(parseKmsgRecord('12,7,100,-,caller=T12;hello\\x20world\n SUBSYSTEM=x\n DEVICE=y\n'), {
+    facility: 1, level: 4, seq: 7, usec: 100, message: 'hello world',
+  });
+  assert.equal(parseKmsgRecord('garbage'), undefined);
+  assert.equal(parseKmsgRecord('a,b,c,d;x'), undefined);
+});
+
+test('NFS client lines (net/sunrpc/clnt.c)', () => {
+  assert.deepEqual(parseServerSignal('nfs: server nfs1.example.com not responding, still trying'), { server: 'nfs1.example.com', kind: 'not-responding', fs: 'nfs', program: 'nfs' });
+  assert.deepEqual(parseServerSignal('nfs: server 10.0.0.5 not responding, timed out'), { server: '10.0.0.5', kind: 'timed-out', fs: 'nfs', program: 'nfs' });
+  assert.deepEqual(parseServerSignal('nfs: server nfs1 OK'), { server: 'nfs1', kind: 'ok', fs: 'nfs', program: 'nfs' });
+  assert.deepEqual(parseServerSignal('lockd: server fe80::1 not responding, still trying'), { server: 'fe80::1', kind: 'not-responding', fs: 'nfs', program: 'lockd' });
+});
+
+test('CIFS client lines, current and older kernels', () => {
+  assert.deepEqual(parseServerSignal('CIFS: VFS: \\\\winsrv has not responded in 180 seconds. Reconnecting...'), { server: 'winsrv', kind: 'not-responding', fs: 'cifs' });
+  assert.deepEqual(parseServerSignal('CIFS VFS: Server oldsrv has not responded in 120 seconds. Reconnecting...'), { server: 'oldsrv', kind: 'not-responding', fs: 'cifs' });
+  assert.deepEqual(parseServerSignal('CIFS: VFS: \\\\winsrv\\share reconnect tcon failed rc = -11'), { server: 'winsrv', kind: 'not-responding', fs: 'cifs' });
+});
+
+test('other lines are not signals', () => {
+  for (const s of [
+    'nfs: server nfs1 not responding',
+    'NFS: server nfs1 OK extra',
+    'random: crng init done',
+    'nfs: server  OK',
+    'CIFS: VFS: \\\\srv Send error in read = -11 and more',
+    'xnfs: server a OK trailing',
+  ]) assert.equal(parseServerSignal(s), undefined, s);
+});

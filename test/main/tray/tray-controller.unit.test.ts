@@ -1,0 +1,119 @@
+// The Electron glue with Electron-shaped fakes (STYLE.md: inject app/Tray objects, never stub globals).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Menu, MenuItemConstructorOptions, NativeImage } from 'electron';
+import type { MonitorApi, MonitorEvent, Snapshot } from '../../../src/common/monitor-api.js';
+import { setupTray } from '../../../src/main/electron/tray-controller.js';
+import { setupAppPaths, setupSingleInstance } from '../../../src/main/electron/app-setup.js';
+import { statusWindowOptions } from '../../../src/main/electron/status-window.js';
+import { appDirs } from '../../../src/main/app-paths.js';
+import type { MenuAction } from '../../../src/main/tray/menu-model.js';
+import { EMBEDDED, mount, nfs, snapshot } from './fixtures.js';
+
+function fakeApi(initial: Snapshot) {
+  let snap = initial;
+  const listeners = new Set<(e: MonitorEvent) => void>();
+  const rechecks: (string | undefined)[] = [];
+  const api: MonitorApi = {
+    snapshot: async () => snap,
+    onChange(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    recheck: async (mp) => {
+      rechecks.push(mp);
+      return { started: [], skipped: [] };
+    },
+  };
+  return {
+    api,
+    rechecks,
+    set(next: Snapshot, event: MonitorEvent) {
+      snap = next;
+      for (const l of listeners) l(event);
+    },
+  };
+}
+
+test('tray: icon, tooltip and menu follow the snapshot; menu clicks become actions', async () => {
+  const images: string[] = [];
+  const tooltips: string[] = [];
+  const menus: MenuItemConstructorOptions[][] = [];
+  const actions: MenuAction[] = [];
+  let destroyed = false;
+  const source = fakeApi(snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'ok')], EMBEDDED));
+  const tray = setupTray(
+    {
+      createTray: (icon) => {
+        images.push(String(icon));
+        return {
+          setImage: (i: NativeImage | string) => void images.push(String(i)),
+          setToolTip: (t: string) => void tooltips.push(t),
+          setContextMenu: (m: Menu | null) => void menus.push(m as unknown as MenuItemConstructorOptions[]),
+          destroy: () => void (destroyed = true),
+        };
+      },
+      buildMenu: (template) => template as unknown as Menu,
+      iconFor: (level) => level as unknown as NativeImage,
+    },
+    {
+      api: source.api,
+      connection: () => ({ state: 'absent', message: 'helper not running — start it with: sudo systemctl start mount-status-monitor' }),
+      onConnection: () => () => {},
+      home: '/home/alice',
+      now: () => 60_000,
+      onAction: (a) => actions.push(a),
+      debounceMs: 5,
+    },
+  );
+  await tray.refresh();
+  assert.equal(tray.level, 'ok');
+  assert.deepEqual(images, ['unknown', 'ok']);
+  assert.match(tooltips.at(-1)!, /2 mounts OK\nmonitoring in-app as you: probes cannot switch owner/);
+
+  const dead = nfs('/home', 'nfs1', 'hung', { since: 0 });
+  source.set(snapshot([mount('/', 'ok'), dead], EMBEDDED), { type: 'mount', mount: dead, previous: 'ok' });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(tray.level, 'dead');
+  assert.equal(images.at(-1), 'dead');
+  const menu = menus.at(-1)!;
+  assert.equal(menu[0]!.label, 'Home /home (nfs1) — not responding for 1 min: did not answer within 10 s');
+  menu[0]!.click!(undefined as never, undefined as never, undefined as never);
+  menu.find((i) => i.label === 'Quit')!.click!(undefined as never, undefined as never, undefined as never);
+  assert.deepEqual(actions, [{ id: 'recheck', mountpoint: '/home' }, { id: 'quit' }]);
+  assert.ok(menu.some((i) => i.label === 'helper not running — start it with: sudo systemctl start mount-status-monitor'));
+  tray.dispose();
+  assert.equal(destroyed, true);
+});
+
+test('app paths are set before ready, all under the runtime dir; the second instance quits', () => {
+  const calls: string[] = [];
+  setupAppPaths(
+    {
+      setPath: (n: string, p: string) => void calls.push(`${n}=${p}`),
+      setAppLogsPath: (p?: string) => void calls.push(`logs=${p}`),
+      commandLine: { appendSwitch: (s: string, v?: string) => void calls.push(`--${s}=${v}`) },
+    },
+    appDirs('/run/user/1000/mount-status-monitor-app'),
+  );
+  assert.equal(calls.length, 6);
+  for (const c of calls) assert.match(c, /=\/run\/user\/1000\/mount-status-monitor-app(\/|$)/);
+  assert.ok(calls.includes('--disk-cache-dir=/run/user/1000/mount-status-monitor-app/cache'));
+
+  let quit = 0;
+  const second = setupSingleInstance({ requestSingleInstanceLock: () => false, quit: () => void quit++, on: () => undefined }, () => {});
+  assert.equal(second, false);
+  assert.equal(quit, 1);
+  let handler: (() => void) | undefined;
+  const first = setupSingleInstance({ requestSingleInstanceLock: () => true, quit: () => void quit++, on: (_e, l) => void (handler = l) }, () => {});
+  assert.equal(first, true);
+  assert.equal(typeof handler, 'function');
+});
+
+test('status window: isolated, sandboxed, no node', () => {
+  const o = statusWindowOptions('/x/preload.cjs');
+  assert.equal(o.webPreferences?.contextIsolation, true);
+  assert.equal(o.webPreferences?.sandbox, true);
+  assert.equal(o.webPreferences?.nodeIntegration, false);
+  assert.equal(o.webPreferences?.preload, '/x/preload.cjs');
+});

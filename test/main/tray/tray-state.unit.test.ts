@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { trayState } from '../../../src/main/tray/tray-state.js';
+import { serverOf } from '../../../src/main/tray/describe.js';
+import { EMBEDDED, mount, nfs, snapshot, SYSTEM } from './fixtures.js';
+
+const connected = { state: 'connected' as const };
+const absent = { state: 'absent' as const, message: 'helper not running — start it with: sudo systemctl start mount-status-monitor' };
+
+test('all well: ok, counts in the tooltip', () => {
+  const s = trayState({ snapshot: snapshot([mount('/', 'ok'), mount('/a', 'ok'), mount('/b', 'idle')]), connection: connected, home: '/root' });
+  assert.equal(s.level, 'ok');
+  assert.equal(s.summary, '3 mounts OK');
+  assert.match(s.tooltip, /^Mount Status Monitor\n3 mounts OK\nmonitoring by the system helper \(pid 1234\)$/);
+});
+
+test('another mount dead: degraded; home dead: dead with its own line', () => {
+  const mounts = [mount('/', 'ok'), nfs('/home', 'nfs1', 'ok'), nfs('/data', 'nfs2', 'hung'), mount('/x', 'ok')];
+  const s = trayState({ snapshot: snapshot(mounts), connection: connected, home: '/home/alice' });
+  assert.equal(s.level, 'degraded');
+  assert.equal(s.summary, '3 mounts OK, 1 not responding');
+  assert.equal(s.home?.mountpoint, '/home');
+
+  mounts[1] = nfs('/home', 'nfs1', 'stuck');
+  const d = trayState({ snapshot: snapshot(mounts), connection: connected, home: '/home/alice' });
+  assert.equal(d.level, 'dead');
+  assert.equal(d.summary, '2 mounts OK, 1 not responding, 1 stuck');
+  assert.match(d.tooltip, /your home directory \(\/home\) is stuck/);
+});
+
+test('denied alone is degraded; error counts as failing', () => {
+  const s = trayState({ snapshot: snapshot([mount('/', 'ok'), mount('/p', 'denied'), mount('/e', 'error', { errno: 'ENOTCONN' })]), connection: connected });
+  assert.equal(s.level, 'degraded');
+  assert.equal(s.summary, '1 mount OK, 1 failing, 1 access denied');
+});
+
+test('no snapshot or nothing checked yet: unknown', () => {
+  assert.equal(trayState({ connection: absent }).level, 'unknown');
+  assert.match(trayState({ connection: absent }).tooltip, /helper not running — start it with/);
+  assert.equal(trayState({ connection: { state: 'connecting' } }).modeText, 'connecting to the helper…');
+  const first = trayState({ snapshot: snapshot([mount('/', 'unknown')], SYSTEM, false), connection: connected });
+  assert.equal(first.level, 'unknown');
+  assert.equal(first.summary, 'first check running…');
+});
+
+test('embedded mode says probes cannot switch owner', () => {
+  const s = trayState({ snapshot: snapshot([mount('/', 'ok')], EMBEDDED), connection: absent });
+  assert.equal(s.modeText, 'monitoring in-app as you: probes cannot switch owner');
+  assert.match(s.tooltip, /monitoring in-app as you/);
+});
+
+test('server from source: NFS, IPv6, CIFS, sshfs, local', () => {
+  assert.equal(serverOf({ source: 'nfs1:/export/home' }), 'nfs1');
+  assert.equal(serverOf({ source: '[fe80::1]:/export' }), '[fe80::1]');
+  assert.equal(serverOf({ source: '//fileserver/share' }), 'fileserver');
+  assert.equal(serverOf({ source: 'alice@host.example:/srv' }), 'host.example');
+  assert.equal(serverOf({ source: 'tmpfs' }), undefined);
+  assert.equal(serverOf({ source: '/dev/sda1' }), undefined);
+  assert.equal(serverOf({ source: 'x:/y', server: 'given' }), 'given');
+});

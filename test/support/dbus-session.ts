@@ -1,0 +1,196 @@
+// A private desktop-notification stack for tests, every process ours (own PIDs, killed and reaped in
+// stop()):
+//   Xvfb -displayfd            a headless X server (notification-daemon is a GTK program and needs one);
+//   dbus-daemon --nofork       a session bus with a config of our own: no service directories, so nothing
+//                              is auto-activated behind our back (at-spi etc.);
+//   notification-daemon        Debian's reference org.freedesktop.Notifications server;
+//   dbus-monitor               captures every Notify method call: app_name, summary, body, hints.urgency.
+// Debian packages: xvfb, dbus-daemon, dbus-bin (dbus-monitor, dbus-send), notification-daemon, libnotify-bin.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const NOTIFICATION_DAEMON = '/usr/lib/notification-daemon/notification-daemon';
+
+/** One Notify call as seen on the bus. */
+export interface CapturedNotify {
+  appName: string;
+  replacesId: number;
+  icon: string;
+  summary: string;
+  body: string;
+  /** hints["urgency"]: 0 low, 1 normal, 2 critical (Desktop Notifications Specification). */
+  urgency: number | undefined;
+  expireTimeout: number;
+}
+
+export interface NotificationSession {
+  /** DBUS_SESSION_BUS_ADDRESS and DISPLAY, to merge into process.env (notify-send inherits it). */
+  env: { DBUS_SESSION_BUS_ADDRESS: string; DISPLAY: string };
+  captured: CapturedNotify[];
+  /** Resolves when `count` Notify calls have been captured in total; rejects after timeoutMs. */
+  waitForCount(count: number, timeoutMs?: number): Promise<CapturedNotify[]>;
+  stop(): Promise<void>;
+}
+
+/** Why the stack cannot start here, or undefined when every program is installed. */
+export function notificationStackMissing(): string | undefined {
+  const need = ['Xvfb', 'dbus-daemon', 'dbus-monitor', 'dbus-send', 'notify-send'];
+  const missing = need.filter((p) => spawnSync('sh', ['-c', `command -v ${p}`]).status !== 0);
+  if (spawnSync('test', ['-x', NOTIFICATION_DAEMON]).status !== 0) missing.push(NOTIFICATION_DAEMON);
+  return missing.length ? `missing ${missing.join(', ')} (apt-get install xvfb dbus-daemon dbus-bin notification-daemon libnotify-bin)` : undefined;
+}
+
+function readFirstLine(child: ChildProcess, stream: NodeJS.ReadableStream, what: string, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${what}: no output within ${timeoutMs} ms`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        stream.off('data', onData);
+        resolve(buf.slice(0, nl).trim());
+      }
+    };
+    stream.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code}) before it was ready`));
+    });
+  });
+}
+
+/** Parses dbus-monitor's text output into Notify calls. Exported for a unit test of the parser. */
+export function parseNotifyCalls(text: string): CapturedNotify[] {
+  const out: CapturedNotify[] = [];
+  // Messages start at column 0; their arguments are indented. (A string argument with a newline would
+  // break this split: our bodies are single-line, see src/main/notify/messages.ts.)
+  const blocks = text.split(/\n(?=\S)/);
+  for (const block of blocks) {
+    if (!/^method call .*member=Notify\b/.test(block)) continue;
+    // Complete once its last argument (expire_timeout, int32) has arrived.
+    if (!/\n {3}int32 -?\d+\s*$/.test(block)) continue;
+    const lines = block.split('\n').slice(1);
+    // Top-level arguments are indented by exactly three spaces.
+    const top: string[] = [];
+    for (const l of lines) {
+      if (/^ {3}\S/.test(l)) top.push(l.trim());
+    }
+    const str = (s: string | undefined) => (s ? s.replace(/^string "/, '').replace(/"$/, '') : '');
+    const num = (s: string | undefined) => Number(/(-?\d+)\s*$/.exec(s ?? '')?.[1] ?? NaN);
+    const urgency = /string "urgency"\s*\n\s*variant\s+byte (\d+)/.exec(block)?.[1];
+    out.push({
+      appName: str(top[0]),
+      replacesId: num(top[1]),
+      icon: str(top[2]),
+      summary: str(top[3]),
+      body: str(top[4]),
+      urgency: urgency === undefined ? undefined : Number(urgency),
+      expireTimeout: num(top.at(-1)),
+    });
+  }
+  return out;
+}
+
+const BUS_CONFIG = (dir: string) => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=${dir}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`;
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function startNotificationSession(): Promise<NotificationSession> {
+  const dir = mkdtempSync(join(tmpdir(), 'msm-dbus-'));
+  const children: ChildProcess[] = [];
+  const kill = async () => {
+    for (const c of children.reverse()) {
+      if (c.exitCode === null && c.signalCode === null) {
+        const exited = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        await Promise.race([exited, sleep(2000)]);
+        if (c.exitCode === null && c.signalCode === null) {
+          c.kill('SIGKILL');
+          await exited;
+        }
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    // Xvfb picks a free display and writes its number to fd 3 (-displayfd, Xserver(1)).
+    const xvfb = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '800x600x24'], {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    });
+    children.push(xvfb);
+    const display = `:${await readFirstLine(xvfb, xvfb.stdio[3] as NodeJS.ReadableStream, 'Xvfb')}`;
+
+    writeFileSync(join(dir, 'session.conf'), BUS_CONFIG(dir));
+    const bus = spawn('dbus-daemon', ['--config-file', join(dir, 'session.conf'), '--nofork', '--print-address=1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    children.push(bus);
+    const address = await readFirstLine(bus, bus.stdout!, 'dbus-daemon');
+    const env = { DBUS_SESSION_BUS_ADDRESS: address, DISPLAY: display };
+    const childEnv = { ...process.env, ...env, NO_AT_BRIDGE: '1', GTK_A11Y: 'none' };
+
+    const monitor = spawn('dbus-monitor', ['--session', "interface='org.freedesktop.Notifications',member='Notify'"], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: childEnv,
+    });
+    children.push(monitor);
+    let text = '';
+    const captured: CapturedNotify[] = [];
+    const waiters: (() => void)[] = [];
+    monitor.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const calls = parseNotifyCalls(text);
+      captured.splice(0, captured.length, ...calls);
+      for (const w of waiters.splice(0)) w();
+    });
+    await readFirstLine(monitor, monitor.stdout!, 'dbus-monitor');
+
+    const server = spawn(NOTIFICATION_DAEMON, [], { stdio: 'ignore', env: childEnv });
+    children.push(server);
+    // Ready when it owns the well-known name.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const r = spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.Notifications'], { env: childEnv, encoding: 'utf8' });
+      if (/boolean true/.test(r.stdout)) break;
+      if (server.exitCode !== null) throw new Error(`notification-daemon exited with ${server.exitCode}`);
+      if (Date.now() > deadline) throw new Error('notification-daemon did not take org.freedesktop.Notifications within 10 s');
+      await sleep(100);
+    }
+
+    return {
+      env,
+      captured,
+      async waitForCount(count, timeoutMs = 10_000) {
+        const end = Date.now() + timeoutMs;
+        while (captured.length < count) {
+          if (Date.now() > end) throw new Error(`expected ${count} Notify calls, saw ${captured.length}: ${JSON.stringify(captured.map((c) => c.summary))}`);
+          await Promise.race([new Promise<void>((r) => waiters.push(r)), sleep(200)]);
+        }
+        return captured.slice();
+      },
+      stop: kill,
+    };
+  } catch (e) {
+    await kill();
+    throw e;
+  }
+}
