@@ -15,3 +15,59 @@ $(OUT)/%: src/helper/native/%.c
 
 clean:
 	rm -rf dist
+
+# ---------------------------------------------------------------------------------------------------
+# Helper-only install for headless servers (no Electron), after `npm ci` (which builds dist/):
+#   sudo make install                       # PREFIX=/usr/local; DESTDIR=/staging for packaging
+#   sudo make uninstall
+# Installs the compiled helper (dist/src/common, dist/src/helper, dist/native) with its one runtime
+# dependency into $(PREFIX)/lib/mount-status-monitor, links $(PREFIX)/bin/mountstatus, puts the systemd
+# unit (ExecStart adjusted to PREFIX) in $(UNITDIR) and the sample config in $(SYSCONFDIR) if absent.
+# Needs Node.js >= 20 as `node` on root's PATH (the unit runs `#!/usr/bin/env node`); NODE=/path/to/node
+# writes that interpreter into ExecStart instead.
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(SYSCONFDIR)/systemd/system
+NODE ?=
+LIBDIR := $(PREFIX)/lib/mount-status-monitor
+BINDIR := $(PREFIX)/bin
+DOCDIR := $(PREFIX)/share/doc/mount-status-monitor
+# The helper's bare imports (grep "from '" dist/src/helper dist/src/common); test/build checks the list.
+HELPER_DEPS := zod
+UNIT := mount-status-monitor.service
+EXEC_START := $(if $(NODE),$(NODE) $(LIBDIR)/bin/mountstatus.js,$(BINDIR)/mountstatus) daemon
+
+.PHONY: install uninstall
+install: native
+	@test -f dist/src/helper/cli/main.js || { echo "make install: the helper is not compiled: run npm ci (or npm run build) first" >&2; exit 2; }
+	install -d $(DESTDIR)$(LIBDIR)/bin $(DESTDIR)$(LIBDIR)/dist/native $(DESTDIR)$(LIBDIR)/node_modules $(DESTDIR)$(BINDIR)
+	install -m 0644 package.json $(DESTDIR)$(LIBDIR)/package.json
+	install -m 0755 bin/mountstatus.js $(DESTDIR)$(LIBDIR)/bin/mountstatus.js
+	install -m 0755 $(NATIVE_BIN) $(DESTDIR)$(LIBDIR)/dist/native/
+	cd dist/src && find common helper -name '*.js' -exec install -D -m 0644 {} $(DESTDIR)$(LIBDIR)/dist/src/{} \;
+	for d in $(HELPER_DEPS); do rm -rf $(DESTDIR)$(LIBDIR)/node_modules/$$d && cp -R node_modules/$$d $(DESTDIR)$(LIBDIR)/node_modules/$$d || exit 1; done
+	ln -sfn ../lib/mount-status-monitor/bin/mountstatus.js $(DESTDIR)$(BINDIR)/mountstatus
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|^ExecStart=.*|ExecStart=$(EXEC_START)|' \
+	    -e 's|file:///usr/share/doc/mount-status-monitor/|file://$(DOCDIR)/|' \
+	    build/service/$(UNIT) > $(DESTDIR)$(UNITDIR)/$(UNIT)
+	chmod 0644 $(DESTDIR)$(UNITDIR)/$(UNIT)
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/mount-status-monitor.conf ]; then \
+	  echo "kept $(DESTDIR)$(SYSCONFDIR)/mount-status-monitor.conf"; \
+	else install -D -m 0644 build/service/mount-status-monitor.conf $(DESTDIR)$(SYSCONFDIR)/mount-status-monitor.conf; fi
+	@echo "Installed. Start the service: systemctl daemon-reload && systemctl enable --now mount-status-monitor"
+
+# Talk to the running systemd only for a real install into its own unit directory (sd_booted(3)).
+SYSTEMD_LIVE := [ -z "$(DESTDIR)" ] && [ "$(UNITDIR)" = /etc/systemd/system ] && [ -d /run/systemd/system ]
+
+# Removes what install put there. The config goes only if it is still the unchanged sample.
+uninstall:
+	@if $(SYSTEMD_LIVE); then systemctl disable --now $(UNIT) || true; fi
+	rm -f $(DESTDIR)$(UNITDIR)/$(UNIT) $(DESTDIR)$(BINDIR)/mountstatus
+	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR)
+	@if $(SYSTEMD_LIVE); then systemctl daemon-reload || true; fi
+	@conf=$(DESTDIR)$(SYSCONFDIR)/mount-status-monitor.conf; \
+	if cmp -s build/service/mount-status-monitor.conf $$conf; then rm -f $$conf; \
+	elif [ -e $$conf ]; then echo "kept $$conf (changed from the sample)"; fi

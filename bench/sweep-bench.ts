@@ -1,7 +1,10 @@
 // `npm run bench [N] [N-node]`: N tmpfs mounts (default 1000) in a private mount namespace, probed by
-// the C reference of the seed's mechanism, by our native prober (all N at once), and by the Node
-// fallback (N-node mounts, default 50, scaled per probe); then one frozen FUSE mount (SIGSTOPped
-// bindfs): time from probe start to 'hung' against the timeout. Prints figures, never asserts.
+// the C reference of the seed's mechanism (as is, and with NSS preloaded), by the helper's full sweep
+// (Monitor.sweep() over the real mount table, --include for the bench's mounts, in a fresh Node process:
+// bench/full-sweep.ts), by our native prober alone (all N at once), and by the Node fallback (N-node
+// mounts, default 50, scaled per probe); then one frozen FUSE mount (SIGSTOPped bindfs): time from probe
+// start to 'hung' against the timeout. MSM_BENCH_REPEATS (default 5) runs of each, alternated; medians.
+// Prints figures, never asserts.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -12,6 +15,7 @@ import { NativeProber } from '../src/helper/probe/native-prober.js';
 import { NodeProber } from '../src/helper/probe/node-prober.js';
 import type { Prober, ProbeResult } from '../src/helper/probe/prober.js';
 import { buildCReference, runCReference } from './c-reference.js';
+import type { SweepFigures } from './full-sweep.js';
 import { cpuSinceMs, cpuSnapshot, peakRssKb, table, type Figures } from './measure.js';
 
 const MARK = 'MSM_BENCH_PRIVATE_NS';
@@ -127,10 +131,53 @@ async function benchFrozen(base: string, timeoutMs: number): Promise<string> {
   }
 }
 
+function mid(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Median wall and median CPU (each on its own) of several runs. */
 function median(runs: Figures[]): Figures {
-  const sorted = [...runs].sort((a, b) => a.wallMs - b.wallMs);
-  const m = sorted[Math.floor(sorted.length / 2)]!;
-  return { ...m, note: [m.note, `median of ${runs.length}`].filter(Boolean).join('; ') };
+  // The note (a CPU breakdown) is the one of the run with the median wall time.
+  const first = [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)]!;
+  return {
+    ...first,
+    wallMs: mid(runs.map((r) => r.wallMs)),
+    cpuMs: mid(runs.map((r) => r.cpuMs)),
+    peakRssKb: Math.max(...runs.map((r) => r.peakRssKb)),
+    childPeakRssKb: Math.max(...runs.map((r) => r.childPeakRssKb ?? 0)),
+    note: [first.note, `median of ${runs.length}`, runs.length > 1 ? `wall ${range(runs.map((r) => r.wallMs))}` : undefined]
+      .filter(Boolean)
+      .join('; '),
+  };
+}
+
+function range(xs: number[]): string {
+  return `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+}
+
+/** The helper's full sweeps, each run in a fresh Node process (see full-sweep.ts). */
+function runFullSweep(include: string, sweeps: number): SweepFigures {
+  const script = fileURLToPath(new URL('./full-sweep.js', import.meta.url));
+  const r = spawnSync(process.execPath, [script, include, String(sweeps)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`full sweep failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as SweepFigures;
+}
+
+function sweepFigures(label: string, runs: SweepFigures['cold'][], f: SweepFigures): Figures {
+  const bad = runs.find((r) => r.notOk > 0);
+  if (bad) throw new Error(`full sweep: ${bad.notOk} of ${bad.checked} mounts not ok`);
+  const m = (k: 'nodeCpuMs' | 'serverCpuMs' | 'childrenCpuMs' | 'reportMs'): string => mid(runs.map((r) => r[k])).toFixed(0);
+  return {
+    label,
+    count: runs[0]!.checked,
+    wallMs: mid(runs.map((r) => r.wallMs)),
+    cpuMs: mid(runs.map((r) => r.nodeCpuMs + r.serverCpuMs + r.childrenCpuMs)),
+    peakRssKb: f.helperPeakRssKb,
+    childPeakRssKb: Math.max(f.serverPeakRssKb, f.childPeakRssKb),
+    note: `helper ${m('nodeCpuMs')} + server ${m('serverCpuMs')} + children ${m('childrenCpuMs')} ms CPU; report after ${m('reportMs')} ms; median of ${runs.length}, wall ${range(runs.map((r) => r.wallMs))}`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -145,18 +192,34 @@ async function main(): Promise<void> {
     const cref = buildCReference();
     cleanup.push(() => rmSync(dirname(cref), { recursive: true, force: true }));
     console.log(`Probing ${n} tmpfs mounts (node fallback: ${Math.min(nNode, n)}, figures per probe are comparable)\n`);
-    // Alternate the two fast ones a few times and keep each one's median run: a 2-core VM is noisy.
-    const repeats = Number(process.env.MSM_BENCH_REPEATS ?? 3);
+    // Alternate the runs a few times and take medians: a 2-core VM is noisy.
+    const repeats = Number(process.env.MSM_BENCH_REPEATS ?? 5);
     const cRuns: Figures[] = [];
+    const cPreRuns: Figures[] = [];
     const nativeRuns: Figures[] = [];
+    const sweeps: SweepFigures[] = [];
     for (let i = 0; i < repeats; i++) {
       cRuns.push(runCReference(cref, paths));
+      sweeps.push(runFullSweep(join(base, 'mounts', '*'), 4));
+      cPreRuns.push(runCReference(cref, paths, true));
       nativeRuns.push(await benchNative(paths));
     }
-    const rows: Figures[] = [median(cRuns), median(nativeRuns)];
+    const lastSweep = sweeps[sweeps.length - 1]!;
+    const rows: Figures[] = [
+      median(cRuns),
+      sweepFigures('full sweep: Monitor.sweep(), fork server running', sweeps.flatMap((s) => s.warm), lastSweep),
+      sweepFigures('full sweep: first one (starts the fork server)', sweeps.map((s) => s.cold), lastSweep),
+      median(nativeRuns),
+      median(cPreRuns),
+    ];
+    rows[1]!.peakRssKb = Math.max(...sweeps.map((s) => s.helperPeakRssKb));
     rows.push(await benchNode(paths.slice(0, Math.min(nNode, n))));
     console.log(table(rows));
-    console.log(`\nhelper (Node process) peak RSS includes the benchmark itself; the node fallback row runs after the native one.`);
+    console.log(
+      `\nfull sweep: the helper in its own Node process (peak RSS is its own); native prober: NativeProber.probe() ×${n} in the` +
+        `\nbenchmark process (its RSS includes the benchmark). Wall is until every child is reaped, as the C reference waits.` +
+        `\nCPU counts the helper, the fork server and every probe child (the C reference: parent and children).`,
+    );
     console.log(await benchFrozen(base, 1000));
   } finally {
     spawnSync('umount', ['-R', '-l', base]);

@@ -3,7 +3,8 @@
 import type { MonitorIdentity } from '../common/monitor-api.js';
 import { Monitor } from './monitor/monitor.js';
 import { silentMonitorLog, type MonitorLog } from './monitor/monitor-log.js';
-import { createPlanRefiner } from './monitor/plan-refiners.js';
+import { createPlanRefiner, descendantsOf } from './monitor/plan-refiners.js';
+import type { Prober } from './probe/prober.js';
 import type { Settings } from './config/settings.js';
 import { createProber } from './probe/create-prober.js';
 import { readMountTable } from './mount-table/read-mount-table.js';
@@ -11,18 +12,27 @@ import { VERSION } from './version.js';
 
 export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'], log?: MonitorLog): Monitor {
   const monitorLog = log ?? silentMonitorLog;
+  let prober: Prober | undefined;
   return new Monitor({
-    refinePlan: createPlanRefiner(() => monitorLog),
+    refinePlan: createPlanRefiner(() => monitorLog, () => probePids(prober)),
     intervalSeconds: settings.intervalSeconds,
     timeoutSeconds: settings.timeoutSeconds,
     include: settings.include,
     exclude: settings.exclude,
     mode,
     ...(log ? { log } : {}),
-    createProber,
+    createProber: () => (prober = createProber()),
     readMountTable,
     version: VERSION,
   });
+}
+
+/** Our probe children: the native fork server's descendants, or the node prober's own children. */
+function probePids(prober: Prober | undefined): number[] {
+  if (!prober) return [];
+  const server = (prober as { serverPid?: number }).serverPid;
+  if (server !== undefined) return descendantsOf(server);
+  return prober.probePids?.() ?? [];
 }
 
 /** What a non-root run must say: it can only check what this user can see. */

@@ -27,6 +27,10 @@ export interface FuseFixtureOptions {
   uid?: number;
   gid?: number;
   rootMode?: number;
+  /** The mount's source as mountinfo shows it (default "msm-fusefix"), e.g. "user@server:/data". */
+  fsname?: string;
+  /** The fstype becomes fuse.<subtype> (default msm-fusefix); "sshfs" makes it look like an sshfs mount. */
+  subtype?: string;
 }
 
 export interface FuseFixture {
@@ -56,7 +60,6 @@ export interface FuseFixture {
   stderr(): string;
 }
 
-const FSTYPE = 'fuse.msm-fusefix';
 const START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 3_000;
 
@@ -160,6 +163,11 @@ export async function startFuseFixture(mountpoint: string, opts: FuseFixtureOpti
   const before = new Set(mountsAt(mountpoint).map((m) => m.id));
   const args = [`--control=${control}`, `--root-uid=${opts.uid ?? 0}`, `--root-gid=${opts.gid ?? 0}`];
   args.push(`--root-mode=${(opts.rootMode ?? 0o755).toString(8)}`, mountpoint, '-f', '-o', 'allow_other');
+  // Later -o options override the fixture's own fsname/subtype (libfuse: the last one wins).
+  if (opts.fsname !== undefined || opts.subtype !== undefined) {
+    args.push('-o', [opts.fsname !== undefined ? `fsname=${opts.fsname}` : '', opts.subtype !== undefined ? `subtype=${opts.subtype}` : ''].filter(Boolean).join(','));
+  }
+  const fstype = `fuse.${opts.subtype ?? 'msm-fusefix'}`;
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
@@ -180,12 +188,14 @@ export async function startFuseFixture(mountpoint: string, opts: FuseFixtureOpti
     child.once('spawn', resolve);
     child.once('error', reject);
   });
+  // Later 'error' events (a failed kill) would otherwise crash the test process: keep them as text.
+  child.on('error', (e) => (stderr += `[fixture] ${e.message}\n`));
   await spawned;
 
   let mountId: number | undefined;
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (mountId === undefined) {
-    mountId = mountsAt(mountpoint).find((m) => m.fstype === FSTYPE && !before.has(m.id))?.id;
+    mountId = mountsAt(mountpoint).find((m) => m.fstype === fstype && !before.has(m.id))?.id;
     if (mountId !== undefined) break;
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -11,13 +11,13 @@ import { readMountstats } from '../passive/mountstats-reader.js';
 import type { MonitorLog } from './monitor-log.js';
 import type { SweepPlan } from './sweep-plan.js';
 
-export function createPlanRefiner(log: () => MonitorLog): (plan: SweepPlan) => Promise<SweepPlan> {
+export function createPlanRefiner(log: () => MonitorLog, probePids: () => number[]): (plan: SweepPlan) => Promise<SweepPlan> {
   const watch = new DaemonWatch();
   let decisions = new Map<number, AutomountDecision>();
   let live = new Set<number>();
   const automount = createAutomountRefiner({
     // Our probe children sit inside the mount they probe: they must not count as its users.
-    excludePids: () => descendantsOf(process.pid),
+    excludePids: probePids,
     livePgrps: () => (live = scanLivePgrps()),
     onDecisions: (d) => (decisions = d),
   });

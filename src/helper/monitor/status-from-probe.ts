@@ -1,6 +1,7 @@
 // A probe's answer as a mount's status fields: a failure is data (STYLE.md item 4).
 import type { MountState, MountStatus } from '../../common/mount.js';
 import type { ProbeResult } from '../probe/prober.js';
+import { errnoText } from '../log/errno-text.js';
 
 export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): Partial<MountStatus> & { state: MountState } {
   const latencyMs = Math.round(result.latencyMs * 1000) / 1000;
@@ -17,7 +18,9 @@ export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): Pa
       if (result.errno === 'EACCES' || result.errno === 'EPERM') {
         return { state: 'denied', latencyMs, errno: result.errno, message: `${result.errno}: ${result.message} (at ${result.stage})` };
       }
-      return { state: 'error', latencyMs, errno: result.errno, message: result.message };
+      // The C library's words ("Transport endpoint is not connected"), which admins know from other
+      // tools, where libuv's differ ("socket is not connected").
+      return { state: 'error', latencyMs, errno: result.errno, message: errnoText(result.errno) ?? result.message };
   }
 }
 

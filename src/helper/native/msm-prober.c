@@ -14,16 +14,22 @@
  * Protocol (lines; numbers in decimal; paths hex-encoded because they may hold any byte but NUL):
  *   in : P <id> <timeout-ms> <as-owner 0|1> <hex-path>   start a probe
  *        R                                               report rusage (self and reaped children)
- *   out: V 1 <server-pid>                                version banner, once at start
- *        S <id> <pid>                                    child forked
+ *   out: V 2 <server-pid>                                version banner, once at start
+ *        S <id> <pid> [<id> <pid>]...                     children forked for one batch of requests (one
+ *                                                        line per read of stdin, not one per child)
  *        O <id> <pid> <latency-us> <entries> <mode-octal> <uid> <gid> <frsize> <blocks> <bfree> <bavail>
- *          <files> <ffree>                               listed and statvfs()ed
- *        D <id> <pid> <latency-us> <mode-octal> <uid>       owner's mode bits lack r or x
- *        E <id> <pid> <latency-us> <errno> <stage>       a call failed (stage: fork stat setuid opendir
+ *          <files> <ffree> [<exit-code> <signal>]        listed and statvfs()ed
+ *        D <id> <pid> <latency-us> <mode-octal> <uid> [<exit-code> <signal>]
+ *                                                        owner's mode bits lack r or x
+ *        E <id> <pid> <latency-us> <errno> <stage> [<exit-code> <signal>]
+ *                                                        a call failed (stage: fork stat setuid opendir
  *                                                        readdir statfs); pid 0 when fork itself failed
  *        H <id> <pid> <latency-us>                       deadline passed: SIGKILL sent
- *        X <id> <pid> <exit-code> <signal>               child reaped (exit-code -1 when signalled);
- *                                                        sent exactly once per P, after its answer
+ *        X <id> <pid> <exit-code> <signal>               child reaped (exit-code -1 when signalled)
+ * Exactly one answer (O, D, E or H) and exactly one reap per P, the reap never before the answer. When the
+ * child was already reaped as its answer is read (the usual case), the reap rides on the answer line as
+ * its two trailing fields and no X line follows: half the lines to write and parse.
+ * Output is written with one write(2) per loop iteration (stdout is fully buffered, flushed before poll).
  *        U <utime-us> <stime-us> <maxrss-kb> <child-utime-us> <child-stime-us> <child-maxrss-kb>
  *        ? <text>                                        malformed request
  * On stdin EOF: SIGKILL every child, reap for at most --reap-ms (default 2000), exit.
@@ -70,10 +76,16 @@ struct probe {
   pid_t pid;
   long long start_ns, deadline_ns;
   int answered; /* an O/D/E/H line was sent */
+  int reaped;   /* waitpid() returned it in this iteration; status holds its wait status */
+  int status;
 };
 
 static struct probe *probes;
 static size_t nprobes, cap_probes;
+/* The earliest deadline among unanswered probes, or -1: the deadline scan runs only when it is due, not
+ * on every loop iteration (a sweep of 1,000 probes makes thousands of iterations). It may be stale-early
+ * (its probe answered meanwhile); a stale value only costs one extra scan. */
+static long long next_deadline_ns = -1;
 static int sig_pipe[2] = { -1, -1 };
 static int ans_pipe[2] = { -1, -1 };
 
@@ -192,6 +204,26 @@ static void child_probe(const char *path, int as_owner, pid_t server) {
 
 /* ---- the server ---- */
 
+/* Load the passwd and group NSS backends here, once, so each child inherits them instead of loading them
+ * itself: on Debian 12 ("passwd: files systemd", nsswitch.conf(5)) the first initgroups() in a process
+ * dlopen()s libnss_systemd, libcap and libm, which was most of a child's CPU. The children still look the
+ * owner up afresh (glibc re-reads /etc/passwd and /etc/group per call and re-checks nsswitch.conf's
+ * mtime), so nothing is cached here but the loaded modules. Redone every minute, because glibc also
+ * keeps "nscd is not running" for 100 lookups of the process (nscd/nscd_helper.c), and the children's
+ * lookups never count in ours: this way a later-started nscd is still used. */
+static void prewarm_nss(void) {
+  static long long last_ns = -1;
+  long long now = now_ns();
+  gid_t groups[16];
+  int n = 16;
+  if (last_ns >= 0 && now - last_ns < 60LL * 1000000000LL) return;
+  last_ns = now;
+  struct passwd *pw = getpwuid(0);
+  (void)getgrouplist(pw ? pw->pw_name : "root", 0, groups, &n);
+  endpwent();
+  endgrent();
+}
+
 static struct probe *find_pid(pid_t pid) {
   for (size_t i = 0; i < nprobes; i++)
     if (probes[i].pid == pid) return &probes[i];
@@ -207,6 +239,22 @@ static int hexval(int c) {
   return -1;
 }
 
+/* The children forked for the requests of one read, reported on one S line: the client needs each pid
+ * only to watch a child that outlives a dead server (a D-state child survives even its SIGKILL). */
+static struct {
+  unsigned long long id;
+  pid_t pid;
+} forked[256];
+static size_t nforked;
+
+static void report_forked(void) {
+  if (nforked == 0) return;
+  putchar('S');
+  for (size_t i = 0; i < nforked; i++) printf(" %llu %ld", forked[i].id, (long)forked[i].pid);
+  putchar('\n');
+  nforked = 0;
+}
+
 static void start_probe(unsigned long long id, long long timeout_ms, int as_owner, const char *hex) {
   size_t n = strlen(hex);
   char path[PATH_MAX + 1];
@@ -214,13 +262,13 @@ static void start_probe(unsigned long long id, long long timeout_ms, int as_owne
   pid_t pid, server = getpid();
 
   if (n == 0 || n % 2 || n / 2 > PATH_MAX) {
-    printf("? bad path for %llu\nE %llu 0 0 %d fork\nX %llu 0 -1 0\n", id, id, ENAMETOOLONG, id);
+    printf("? bad path for %llu\nE %llu 0 0 %d fork -1 0\n", id, id, ENAMETOOLONG);
     return;
   }
   for (size_t i = 0; i < n / 2; i++) {
     int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
     if (hi < 0 || lo < 0 || (hi | lo) == 0) {
-      printf("? bad path for %llu\nE %llu 0 0 %d fork\nX %llu 0 -1 0\n", id, id, EINVAL, id);
+      printf("? bad path for %llu\nE %llu 0 0 %d fork -1 0\n", id, id, EINVAL);
       return;
     }
     path[i] = (char)(hi * 16 + lo);
@@ -231,7 +279,7 @@ static void start_probe(unsigned long long id, long long timeout_ms, int as_owne
     size_t cap = cap_probes ? cap_probes * 2 : 64;
     struct probe *np = realloc(probes, cap * sizeof *np);
     if (!np) {
-      printf("E %llu 0 0 %d fork\nX %llu 0 -1 0\n", id, ENOMEM, id);
+      printf("E %llu 0 0 %d fork -1 0\n", id, ENOMEM);
       return;
     }
     probes = np;
@@ -240,19 +288,37 @@ static void start_probe(unsigned long long id, long long timeout_ms, int as_owne
   p = &probes[nprobes];
   p->id = id;
   p->answered = 0;
+  p->reaped = 0;
+  prewarm_nss();
   p->start_ns = now_ns();
   p->deadline_ns = p->start_ns + timeout_ms * 1000000LL;
   pid = fork();
   if (pid < 0) {
-    printf("E %llu 0 0 %d fork\nX %llu 0 -1 0\n", id, errno, id);
+    printf("E %llu 0 0 %d fork -1 0\n", id, errno);
     return;
   }
   if (pid == 0) child_probe(path, as_owner, server);
   p->pid = pid;
   nprobes++;
-  printf("S %llu %ld\n", id, (long)pid);
+  if (nforked == sizeof forked / sizeof *forked) report_forked();
+  forked[nforked].id = id;
+  forked[nforked++].pid = pid;
+  if (next_deadline_ns < 0 || p->deadline_ns < next_deadline_ns) next_deadline_ns = p->deadline_ns;
 }
 
+/* The reap's two trailing fields, or nothing when the child has not been reaped yet. */
+static void print_reap_fields(const struct probe *p) {
+  if (!p->reaped) return;
+  if (WIFSIGNALED(p->status))
+    printf(" -1 %d", WTERMSIG(p->status));
+  else
+    printf(" %d 0", WEXITSTATUS(p->status));
+}
+
+static void remove_probe(struct probe *p) { *p = probes[--nprobes]; }
+
+/* Reads every answer in the pipe and prints it. Only reap() sets p->reaped, and it calls this before
+ * anything else looks at the table again, so removing a reaped probe here cannot disturb a caller's loop. */
 static void drain_answers(void) {
   static char buf[sizeof(struct answer) * 64];
   static size_t have;
@@ -268,39 +334,72 @@ static void drain_answers(void) {
       if (!p || p->answered) continue; /* already reported hung: a late answer is not a success */
       p->answered = 1;
       if (a.kind == 'O')
-        printf("O %llu %ld %lld %llu %o %llu %llu %llu %llu %llu %llu %llu %llu\n", p->id, (long)a.pid,
+        printf("O %llu %ld %lld %llu %o %llu %llu %llu %llu %llu %llu %llu %llu", p->id, (long)a.pid,
                latency_us(p), a.entries, a.mode, a.uid, a.gid, a.frsize, a.blocks, a.bfree, a.bavail,
                a.files, a.ffree);
       else if (a.kind == 'D')
-        printf("D %llu %ld %lld %o %llu\n", p->id, (long)a.pid, latency_us(p), a.mode, a.uid);
+        printf("D %llu %ld %lld %o %llu", p->id, (long)a.pid, latency_us(p), a.mode, a.uid);
       else
-        printf("E %llu %ld %lld %d %s\n", p->id, (long)a.pid, latency_us(p), a.err,
+        printf("E %llu %ld %lld %d %s", p->id, (long)a.pid, latency_us(p), a.err,
                stage_names[a.stage >= 0 && a.stage <= ST_STATFS ? a.stage : 0]);
+      print_reap_fields(p);
+      putchar('\n');
+      if (p->reaped) remove_probe(p); /* its reap went out with the answer */
     }
     memmove(buf, buf + off, have - off);
     have -= off;
   }
 }
 
+/* Reaps every child that has exited (a loop of waitpid(WNOHANG): one SIGCHLD may stand for many), then
+ * reads the answers, which those children wrote before exiting, so each goes out with its reap on one
+ * line; then reports the reaps of probes answered earlier (hung, or answered in an earlier iteration). */
 static void reap(void) {
+  static pid_t *reaped;
+  static size_t nreaped, cap_reaped;
   char c[64];
   while (read(sig_pipe[0], c, sizeof c) > 0) {
   }
+  nreaped = 0;
   for (;;) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid <= 0) return;
-    /* The child wrote its answer before exiting, so it is in the pipe now: read it before the reap. */
-    drain_answers();
+    if (pid <= 0) break;
     struct probe *p = find_pid(pid);
     if (!p) continue;
+    if (nreaped == cap_reaped) {
+      size_t cap = cap_reaped ? cap_reaped * 2 : 64;
+      pid_t *nr = realloc(reaped, cap * sizeof *nr);
+      if (!nr) { /* no room to remember it: report it now, on its own line */
+        drain_answers();
+        if ((p = find_pid(pid)) == NULL) continue;
+        p->reaped = 1;
+        p->status = status;
+        if (!p->answered) printf("E %llu %ld %lld %d fork\n", p->id, (long)pid, latency_us(p), ECHILD);
+        printf("X %llu %ld", p->id, (long)pid);
+        print_reap_fields(p);
+        putchar('\n');
+        remove_probe(p);
+        continue;
+      }
+      reaped = nr;
+      cap_reaped = cap;
+    }
+    p->reaped = 1;
+    p->status = status;
+    reaped[nreaped++] = pid;
+  }
+  drain_answers();
+  for (size_t i = 0; i < nreaped; i++) {
+    struct probe *p = find_pid(reaped[i]);
+    if (!p) continue; /* reported with its answer */
     if (!p->answered) /* died without answering (killed from outside, or crashed) */
-      printf("E %llu %ld %lld %d fork\n", p->id, (long)pid, latency_us(p), ECHILD);
-    if (WIFSIGNALED(status))
-      printf("X %llu %ld -1 %d\n", p->id, (long)pid, WTERMSIG(status));
+      printf("E %llu %ld %lld %d fork", p->id, (long)p->pid, latency_us(p), ECHILD);
     else
-      printf("X %llu %ld %d 0\n", p->id, (long)pid, WEXITSTATUS(status));
-    *p = probes[--nprobes];
+      printf("X %llu %ld", p->id, (long)p->pid);
+    print_reap_fields(p);
+    putchar('\n');
+    remove_probe(p);
   }
 }
 
@@ -348,6 +447,7 @@ static int read_requests(void) {
     handle_line(buf + start);
     start = i + 1;
   }
+  report_forked();
   memmove(buf, buf + start, have - start);
   have -= start;
   if (have == sizeof buf) { /* a line longer than any valid request: drop it */
@@ -383,26 +483,30 @@ int main(int argc, char **argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGCHLD, &sa, NULL);
 
-  printf("V 1 %ld\n", (long)getpid());
+  prewarm_nss();
+  printf("V 2 %ld\n", (long)getpid());
   fflush(stdout);
   for (;;) {
     long long now = now_ns(), next = -1;
     struct pollfd fds[3];
     int nfds = 0, timeout;
 
-    for (size_t i = 0; i < nprobes; i++) {
-      struct probe *p = &probes[i];
-      if (p->answered || shutdown_ns >= 0) continue;
-      if (p->deadline_ns <= now) {
-        drain_answers(); /* an answer that arrived in time is not misreported as hung */
+    if (shutdown_ns < 0 && next_deadline_ns >= 0 && next_deadline_ns <= now) {
+      next_deadline_ns = -1;
+      drain_answers(); /* an answer that arrived in time is not misreported as hung */
+      for (size_t i = 0; i < nprobes; i++) {
+        struct probe *p = &probes[i];
         if (p->answered) continue;
-        kill(p->pid, SIGKILL);
-        p->answered = 1;
-        printf("H %llu %ld %lld\n", p->id, (long)p->pid, latency_us(p));
-      } else if (next < 0 || p->deadline_ns < next) {
-        next = p->deadline_ns;
+        if (p->deadline_ns <= now) {
+          kill(p->pid, SIGKILL);
+          p->answered = 1;
+          printf("H %llu %ld %lld\n", p->id, (long)p->pid, latency_us(p));
+        } else if (next_deadline_ns < 0 || p->deadline_ns < next_deadline_ns) {
+          next_deadline_ns = p->deadline_ns;
+        }
       }
     }
+    next = shutdown_ns < 0 ? next_deadline_ns : -1;
     if (shutdown_ns >= 0) {
       if (nprobes == 0 || now >= shutdown_ns) break;
       next = shutdown_ns;
@@ -417,8 +521,7 @@ int main(int argc, char **argv) {
       perror("msm-prober: poll");
       break;
     }
-    drain_answers();
-    reap();
+    reap(); /* drains the answer pipe too */
     if (stdin_open && fds[0].revents && !read_requests()) stdin_open = 0;
     if (!stdin_open && shutdown_ns < 0) {
       for (size_t i = 0; i < nprobes; i++) kill(probes[i].pid, SIGKILL);

@@ -1,5 +1,6 @@
 // What a probe child says, before it becomes a ProbeResult. The C fork server and the Node probe child
 // answer with the same fields, so both probers build their results here and give the same answers.
+import { encodeUtf8Lossless } from '../../common/mount-table/utf8.js';
 import { constants } from 'node:os';
 import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import type { ProbeResult, ProbeStage } from './prober.js';
@@ -31,7 +32,11 @@ export function isProbeStage(s: string): s is ProbeStage {
 
 /** "ENOTCONN" for 107 on Linux (Node's own table, so the name matches this platform's numbering). */
 export function errnoName(errno: number): string {
-  return getSystemErrorName(-Math.abs(errno));
+  const name = getSystemErrorName(-Math.abs(errno));
+  if (!name.startsWith('Unknown')) return name;
+  // libuv has no name for some errnos (ESTALE: "Unknown system error -116"); the OS table does.
+  const entry = Object.entries(constants.errno).find(([, n]) => n === Math.abs(errno));
+  return entry ? entry[0] : name;
 }
 
 /** libuv's description, e.g. "socket is not connected"; the name when libuv has none. */
@@ -81,5 +86,8 @@ export function toResult(a: RawAnswer, pid: number, latencyMs: number): ProbeRes
 
 /** The bytes the child is given: exact bytes when the caller has them, else the path's UTF-8. */
 export function pathHex(path: string, pathBytes?: Uint8Array): string {
-  return Buffer.from(pathBytes ?? Buffer.from(path, 'utf8')).toString('hex');
+  // encodeUtf8Lossless: mountinfo names that are not valid UTF-8 were decoded with lone surrogates
+  // standing for the raw bytes (src/common/mount-table/utf8.ts); this gives the exact bytes back.
+  const bytes = Buffer.from(pathBytes ?? encodeUtf8Lossless(path));
+  return bytes.toString('hex');
 }

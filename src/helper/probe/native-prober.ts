@@ -34,6 +34,11 @@ interface Server {
   usageWaiters: ((u: ServerUsage) => void)[];
   exit: Promise<void>;
   dead: boolean;
+  /** Requests made in this tick, written in one write() on the next tick (a sweep asks for all at once). */
+  outbox: string;
+  /** The one watchdog timer (not one per probe), and when it fires (performance.now() ms). */
+  watchdog: NodeJS.Timeout | undefined;
+  watchdogAt: number;
 }
 
 export class NativeProber implements Prober {
@@ -63,15 +68,49 @@ export class NativeProber implements Prober {
     const server = this.ensureServer();
     const id = this.nextId++;
     server.pending.set(id, handle);
-    this.refWhileBusy(server);
-    server.child.stdin.write(encodeProbe(id, request.timeoutMs, request.asOwner, pathHex(request.path, request.pathBytes)));
-    // The server keeps the deadline; this is only for a server that stopped answering altogether.
-    const watchdog = setTimeout(() => {
-      if (!handle.resultSettled && !server.dead) server.child.kill('SIGKILL');
-    }, request.timeoutMs + this.graceMs);
-    watchdog.unref();
-    void handle.run.result.then(() => clearTimeout(watchdog));
+    if (server.pending.size === 1) this.refWhileBusy(server);
+    this.send(server, encodeProbe(id, request.timeoutMs, request.asOwner, pathHex(request.path, request.pathBytes)));
+    this.armWatchdog(server, handle.startedAt + request.timeoutMs + this.graceMs);
     return handle.run;
+  }
+
+  private send(server: Server, request: string): void {
+    if (server.outbox === '') process.nextTick(() => this.flush(server));
+    server.outbox += request;
+  }
+
+  private flush(server: Server): void {
+    const out = server.outbox;
+    server.outbox = '';
+    if (out !== '' && !server.dead && !server.child.stdin.writableEnded) server.child.stdin.write(out);
+  }
+
+  /**
+   * The server keeps every deadline; this only catches a server that stopped answering altogether. One
+   * timer for all probes, set for the earliest time an answer is overdue; when it fires it kills the
+   * server if any probe is overdue, else re-arms for the next one (a scan of the probes in flight).
+   */
+  private armWatchdog(server: Server, at: number): void {
+    if (server.watchdog && server.watchdogAt <= at) return;
+    if (server.watchdog) clearTimeout(server.watchdog);
+    server.watchdogAt = at;
+    server.watchdog = setTimeout(() => {
+      server.watchdog = undefined;
+      if (server.dead) return;
+      const now = performance.now();
+      let next = Infinity;
+      for (const h of server.pending.values()) {
+        if (h.resultSettled) continue;
+        const due = h.startedAt + h.timeoutMs + this.graceMs;
+        if (due <= now) {
+          server.child.kill('SIGKILL');
+          return;
+        }
+        next = Math.min(next, due);
+      }
+      if (next !== Infinity) this.armWatchdog(server, next);
+    }, Math.max(0, at - performance.now()));
+    server.watchdog.unref();
   }
 
   /** CPU and memory of the fork server and the children it reaped (for the benchmark). */
@@ -80,7 +119,7 @@ export class NativeProber implements Prober {
     return new Promise((resolve) => {
       server.usageWaiters.push(resolve);
       this.refWhileBusy(server);
-      server.child.stdin.write(USAGE_REQUEST);
+      this.send(server, USAGE_REQUEST);
     });
   }
 
@@ -97,6 +136,7 @@ export class NativeProber implements Prober {
       h.settleResult(errorResult(h.pid, h.elapsedMs(), 'ECANCELED', 'fork', 'probe cancelled: prober closed'));
     // EOF tells the server to SIGKILL every child, reap them for at most reapMs, and exit.
     this.refWhileBusy(server, true);
+    this.flush(server);
     server.child.stdin.end();
     await server.exit;
   }
@@ -107,24 +147,37 @@ export class NativeProber implements Prober {
       stdio: ['pipe', 'pipe', 'inherit'],
     }) as unknown as ChildProcessWithoutNullStreams;
     let onExit!: () => void;
-    const server: Server = { child, pending: new Map(), usageWaiters: [], exit: new Promise((r) => (onExit = r)), dead: false };
+    const server: Server = {
+      child,
+      pending: new Map(),
+      usageWaiters: [],
+      exit: new Promise((r) => (onExit = r)),
+      dead: false,
+      outbox: '',
+      watchdog: undefined,
+      watchdogAt: Infinity,
+    };
     this.server = server;
 
-    let buffered = '';
+    // The server writes a whole loop iteration's lines at once: walk the chunk, keep only the tail.
+    let rest = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
+      const text = rest === '' ? chunk : rest + chunk;
+      let start = 0;
       let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        this.onLine(server, buffered.slice(0, nl));
-        buffered = buffered.slice(nl + 1);
+      while ((nl = text.indexOf('\n', start)) >= 0) {
+        this.onLine(server, text.slice(start, nl));
+        start = nl + 1;
       }
+      rest = text.slice(start);
     });
     // A write to a server that just died fails with EPIPE: the exit handler below deals with it.
     child.stdin.on('error', () => {});
     const died = (why: string, errno: string): void => {
       if (server.dead) return;
       server.dead = true;
+      if (server.watchdog) clearTimeout(server.watchdog);
       for (const h of server.pending.values()) {
         h.settleResult(errorResult(h.pid, h.elapsedMs(), errno, 'fork', `probe fork server ${why}`));
         // Its children were re-parented and will be reaped by init: wait until they are gone.
@@ -149,25 +202,34 @@ export class NativeProber implements Prober {
       return;
     }
     if (ev.type === 'version' || ev.type === 'complaint') return;
+    if (ev.type === 'started') {
+      for (const { id, pid } of ev.forks) {
+        const h = server.pending.get(id);
+        if (h) h.pid = pid;
+      }
+      return;
+    }
     const h = server.pending.get(ev.id);
     if (!h) return;
+    h.pid = ev.pid;
     switch (ev.type) {
-      case 'started':
-        h.pid = ev.pid;
-        break;
       case 'answer':
-        h.pid = ev.pid;
         h.settleResult(toResult(ev.answer, ev.pid, ev.latencyUs / 1000));
+        if (ev.reaped) this.reaped(server, ev.id, h);
         break;
       case 'hung':
         h.settleResult({ state: 'hung', pid: ev.pid, latencyMs: ev.latencyUs / 1000 });
         break;
       case 'reaped':
-        server.pending.delete(ev.id);
-        h.settleExited();
-        this.refWhileBusy(server);
+        this.reaped(server, ev.id, h);
         break;
     }
+  }
+
+  private reaped(server: Server, id: number, h: ProbeHandle): void {
+    server.pending.delete(id);
+    h.settleExited();
+    if (server.pending.size === 0) this.refWhileBusy(server);
   }
 
   /** Keeps Node running while probes are in flight, and lets it exit when the prober is idle. */

@@ -52,6 +52,10 @@ export class NodeProber implements Prober {
     return handle.run;
   }
 
+  probePids(): number[] {
+    return [...this.running.values()].flatMap((c) => (c.pid !== undefined && c.exitCode === null && c.signalCode === null ? [c.pid] : []));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const q of this.queue.splice(0)) {

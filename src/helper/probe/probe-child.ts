@@ -1,7 +1,7 @@
 // The fallback probe child: `node probe-child.js <hex-path> <as-owner 0|1>`, one process per probe,
 // used when the C fork server is not built. It does what the C child does (msm-prober.c), in the same
 // order, and prints one JSON line with the same fields (a RawAnswer), then exits.
-import { opendirSync, statfsSync, statSync, writeSync, type Dir, type Stats } from 'node:fs';
+import { readdirSync, statfsSync, statSync, writeSync, type Stats } from 'node:fs';
 import { constants, userInfo } from 'node:os';
 import type { ProbeStage } from './prober.js';
 import type { RawAnswer } from './answer.js';
@@ -69,15 +69,11 @@ function main(): void {
     }
   }
   if (process.geteuid?.() === st.uid && (st.mode & 0o500) !== 0o500) answer({ kind: 'D', mode, uid: st.uid });
-  let dir: Dir;
-  try {
-    dir = opendirSync(path);
-  } catch (e) {
-    fail('opendir', e);
-  }
+  // readdirSync without withFileTypes: a Dir/Dirent over a Buffer path throws a TypeError for entries
+  // of unknown type (DT_UNKNOWN, common on FUSE and NFS) and lstat()s each one (nodejs/node#47879).
   let entries = 0;
   try {
-    while (dir.readSync() !== null) entries++; // libuv leaves out "." and ".."
+    entries = readdirSync(path).length; // libuv leaves out "." and ".."
   } catch (e) {
     fail('readdir', e);
   }

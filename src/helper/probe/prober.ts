@@ -35,6 +35,11 @@ export interface Prober {
   /** "native": the C fork server (fast); "node": a Node child per probe (fallback). */
   readonly kind: 'native' | 'node';
   probe(request: ProbeRequest): ProbeRun;
+  /**
+   * PIDs of probe children not yet reaped. A probe sits inside the mount it probes, so the automount
+   * usage scan must not count it as a user. (The native prober's children are its server's children.)
+   */
+  probePids?(): number[];
   /** Kills every probe still running, reaps them (bounded wait) and stops the fork server. */
   close(): Promise<void>;
 }

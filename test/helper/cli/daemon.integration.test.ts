@@ -4,7 +4,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { startFuseFixture } from '../../support/fuse-fixture.js';
 import { join } from 'node:path';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { rsyslogUnavailable, startRsyslog } from '../../support/rsyslog.js';
@@ -76,6 +77,32 @@ test('many sweeps of a frozen mount: one probe at a time, others unaffected; SIG
   daemon.child.kill('SIGTERM');
   assert.deepEqual(await daemon.exited(), { code: 0, signal: null });
   for (const pid of forkServers) assert.ok(!isAlive(pid), `fork server ${pid} gone after SIGTERM`);
+});
+
+test('a probe stuck in D state after SIGKILL: reported stuck, never probed again until it exits, then recovery', { skip, timeout: 60_000 }, async () => {
+  const root = tempRoot('msm-daemon-stuck-');
+  const mnt = join(root, 'held');
+  mkdirSync(mnt);
+  const fuse = await startFuseFixture(mnt, { mode: 'hang' });
+  cleanups.push(() => fuse.stop());
+  const daemon = new DaemonProcess(['--interval', '0.5', '--timeout', '1', '--include', `${root}/**`, '--socket', '', '--no-syslog']);
+  cleanups.push(() => daemon.stop());
+  await daemon.waitFor(/Timed out waiting for child process (\d+): sending SIGKILL/);
+  const pid = Number(/Timed out waiting for child process (\d+)/.exec(daemon.stderr)![1]);
+  await daemon.waitFor(new RegExp(`Child process ${pid} for ${escape(mnt)} is still stuck 0 seconds after SIGKILL; not probing it again until it exits`));
+  await daemon.waitFor(/Checked 1 mount in 0 seconds: 1 dead/);
+  // Several more sweeps: the stuck mount is skipped, the held request count stays at one.
+  const before = daemon.count(/Checked 1 mount in/);
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.ok(daemon.count(/Checked 1 mount in/) >= before + 2, 'sweeps go on, not held up by the stuck probe');
+  assert.equal(fuse.held(), 1, 'one request held: no second probe piled up behind the first');
+  assert.equal(daemon.count(/Timed out waiting for child process/), 1);
+  assert.ok(existsSync(`/proc/${pid}`), 'the killed probe is still there (D state)');
+  fuse.setMode('ok');
+  await daemon.waitFor(new RegExp(`Child process ${pid} for ${escape(mnt)} exited after being stuck for \\d+ seconds?; probing it again`));
+  await daemon.waitFor(new RegExp(`Mountpoint ${escape(mnt)} is responding again after`));
+  daemon.child.kill('SIGTERM');
+  assert.equal((await daemon.exited()).code, 0);
 });
 
 test('SIGHUP rereads the config; a bad config keeps the settings in force and says why', { skip }, async () => {

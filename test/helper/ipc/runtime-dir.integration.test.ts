@@ -11,6 +11,7 @@ import { defaultSocketPath, candidateSocketPaths } from '../../../src/helper/ipc
 import { FakeMonitor } from './fake-monitor.js';
 import { tempSocketPath, waitFor } from './raw-client.js';
 import { existsSync } from 'node:fs';
+import { skipOrFail } from '../../support/namespace.js';
 
 const isRoot = process.geteuid?.() === 0;
 
@@ -116,5 +117,43 @@ test('a path that is not a socket is left alone', async () => {
     assert.ok((await lstat(socketPath)).isFile());
   } finally {
     await cleanup();
+  }
+});
+
+/** Runs connectHelper + snapshot + recheck as uid/gid 65534 (nobody) in a child process. */
+function asNobody(socketPath: string): Promise<{ code: number | null; out: string }> {
+  const client = new URL('../../../src/helper/ipc/client.js', import.meta.url).pathname;
+  const script = `
+    const { connectHelper } = await import(${JSON.stringify(client)});
+    try {
+      const c = await connectHelper(${JSON.stringify(socketPath)}, { timeoutMs: 3000 });
+      const snap = await c.snapshot();
+      const r = await c.recheck('/home');
+      console.log(JSON.stringify({ mounts: snap.mounts.length, started: r.started }));
+      c.close();
+    } catch (e) { console.log(JSON.stringify({ code: e.code })); }`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.on('exit', (code) => resolve({ code, out: out.trim() }));
+  });
+}
+
+test('an unprivileged user may read and recheck on the shared socket, and cannot connect to a private one', { skip: skipOrFail(isRoot ? undefined : 'needs root to run a client as nobody') }, async () => {
+  for (const access of ['shared', 'private'] as const) {
+    const { socketPath, dir, cleanup } = await tempSocketPath();
+    await chmod(dir, 0o755); // mkdtemp makes 0700; the runtime dir's own mode is what is under test
+    const monitor = new FakeMonitor();
+    const s = await startIpcServer({ socketPath, monitor, access });
+    try {
+      const r = await asNobody(socketPath);
+      assert.equal(r.code, 0);
+      assert.deepEqual(JSON.parse(r.out), access === 'shared' ? { mounts: 3, started: ['/home'] } : { code: 'permission-denied' });
+      assert.deepEqual(monitor.rechecks, access === 'shared' ? ['/home'] : []);
+    } finally {
+      await s.close();
+      await cleanup();
+    }
   }
 });

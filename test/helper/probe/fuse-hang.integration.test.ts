@@ -22,9 +22,10 @@ const TIMEOUT_MS = 1500;
 const MARGIN_MS = 3000;
 
 /** Resolves with `p`, or rejects with `what` after `ms`: the only kind of timed assertion we make. */
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+async function within<T>(p: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} (after ${ms} ms)`)), ms)));
+  const say = () => (typeof what === 'string' ? what : what());
+  const bound = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${say()} (after ${ms} ms)`)), ms)));
   try {
     return await Promise.race([p, bound]);
   } finally {
@@ -93,9 +94,10 @@ for (const kind of ['native', 'node'] as const) {
       const r = await within(probe(healthy.mountpoint, 10_000).result, 10_000, 'a healthy probe waited for a held one');
       assert.equal(r.state, 'ok', JSON.stringify(r));
       held.setMode('eio'); // let go of the held request with an error: the first probe reports it
-      const s = await within(stuck.result, MARGIN_MS, 'the held probe did not answer once released');
+      const state = () => `fixture holds ${held.held()}; its stderr: ${held.stderr()}`;
+      const s = await within(stuck.result, MARGIN_MS, () => `the held probe did not answer once released; ${state()}`);
       assert.equal(s.state === 'error' && s.errno, 'EIO', JSON.stringify(s));
-      await within(stuck.exited, MARGIN_MS, 'the released probe was not reaped');
+      await within(stuck.exited, MARGIN_MS, () => `the released probe ${s.pid} was not reaped: threads ${threadStates(s.pid).join('')}`);
     });
 
     test('frozen daemon (SIGSTOP): hung at the timeout, and the queued request lets SIGKILL reap the probe soon', async (t) => {

@@ -13,7 +13,8 @@ test('requests carry the path hex-encoded, so any byte but NUL survives the line
 });
 
 test('answer lines parse into events; unknown lines are ignored', () => {
-  assert.deepEqual(parseServerLine('S 3 1234'), { type: 'started', id: 3, pid: 1234 });
+  assert.deepEqual(parseServerLine('S 3 1234'), { type: 'started', forks: [{ id: 3, pid: 1234 }] });
+  assert.deepEqual(parseServerLine('S 3 1234 4 1240'), { type: 'started', forks: [{ id: 3, pid: 1234 }, { id: 4, pid: 1240 }] });
   assert.deepEqual(parseServerLine('H 3 1234 1000500'), { type: 'hung', id: 3, pid: 1234, latencyUs: 1000500 });
   assert.deepEqual(parseServerLine('X 3 1234 -1 9'), { type: 'reaped', id: 3, pid: 1234, code: -1, signal: 9 });
   const o = parseServerLine('O 1 99 250 4 751 0 0 4096 256 250 250 1000 990');
@@ -23,7 +24,25 @@ test('answer lines parse into events; unknown lines are ignored', () => {
     state: 'ok', pid: 99, latencyMs: 0.25, entries: 4, mode: 0o751, uid: 0, gid: 0,
     capacity: { totalBytes: 256 * 4096, freeBytes: 250 * 4096, availBytes: 250 * 4096, totalInodes: 1000, freeInodes: 990 },
   });
+  assert.equal(o?.type === 'answer' && o.reaped, undefined);
   assert.equal(parseServerLine('Z what'), undefined);
+});
+
+test('an answer line may carry its reap as two trailing fields (version 2), for every kind of answer', () => {
+  const o = parseServerLine('O 1 99 250 4 751 0 0 4096 256 250 250 1000 990 0 0');
+  assert.ok(o?.type === 'answer' && o.answer.kind === 'O');
+  assert.deepEqual(o.reaped, { code: 0, signal: 0 });
+  assert.equal(o.answer.ffree, 990);
+  const d = parseServerLine('D 5 77 30 4000 0 -1 9');
+  assert.ok(d?.type === 'answer' && d.answer.kind === 'D');
+  assert.deepEqual(d.reaped, { code: -1, signal: 9 });
+  assert.equal(d.answer.uid, 0);
+  const e = parseServerLine(`E 2 0 0 ${constants.errno.ENOMEM} fork -1 0`);
+  assert.ok(e?.type === 'answer' && e.answer.kind === 'E');
+  assert.deepEqual(e.reaped, { code: -1, signal: 0 });
+  assert.equal(e.answer.stage, 'fork');
+  const plain = parseServerLine(`E 2 50 10 ${constants.errno.EIO} stat`);
+  assert.ok(plain?.type === 'answer' && plain.reaped === undefined);
 });
 
 test('errno numbers become this platform\'s names and libuv messages; stages are kept', () => {

@@ -1,0 +1,87 @@
+// One helper's full sweeps, in a fresh Node process so its peak RSS is the helper's own, not the
+// benchmark's: `node dist/bench/full-sweep.js <include-glob> <sweeps>` prints one JSON object (SweepFigures).
+// The Monitor is built as createMonitor(settings, 'system') builds it (src/helper/create-monitor.ts), with
+// the real mount table and the native prober, except that the prober is made here so its fork server can
+// report its CPU (and that of the children it reaped) through NativeProber.usage().
+import { Monitor } from '../src/helper/monitor/monitor.js';
+import { DEFAULT_SETTINGS } from '../src/helper/config/settings.js';
+import { NativeProber } from '../src/helper/probe/native-prober.js';
+import { readMountTable } from '../src/helper/mount-table/read-mount-table.js';
+
+export interface SweepRun {
+  checked: number;
+  notOk: number;
+  /** Until every probe child is reaped (what the C reference times: it waits for all its children). */
+  wallMs: number;
+  /** Until sweep() resolved with the report. */
+  reportMs: number;
+  /** The helper's (this Node process's) CPU during the sweep. */
+  nodeCpuMs: number;
+  serverCpuMs: number;
+  childrenCpuMs: number;
+}
+
+export interface SweepFigures {
+  /** The first sweep: it also starts the fork server. */
+  cold: SweepRun;
+  /** The sweeps after it (a daemon's steady state). */
+  warm: SweepRun[];
+  /** Peak RSS of this process after all sweeps, and of the fork server / its largest child. */
+  helperPeakRssKb: number;
+  serverPeakRssKb: number;
+  childPeakRssKb: number;
+}
+
+async function main(): Promise<void> {
+  const include = process.argv[2];
+  const sweeps = Number(process.argv[3] ?? 4);
+  if (!include) throw new Error('usage: full-sweep.js <include-glob> [sweeps]');
+  const prober = new NativeProber();
+  const monitor = new Monitor({
+    intervalSeconds: DEFAULT_SETTINGS.intervalSeconds,
+    timeoutSeconds: DEFAULT_SETTINGS.timeoutSeconds,
+    include: [include],
+    exclude: [],
+    mode: 'system',
+    prober,
+    readMountTable,
+  });
+  const runs: SweepRun[] = [];
+  let usage = { userUs: 0, systemUs: 0, childUserUs: 0, childSystemUs: 0, maxRssKb: 0, childMaxRssKb: 0 };
+  for (let i = 0; i < sweeps; i++) {
+    const cpu0 = process.resourceUsage();
+    const t0 = performance.now();
+    const report = await monitor.sweep();
+    const reportMs = performance.now() - t0;
+    // Every probe of the sweep has answered; wait for the reaps too, as the C reference waits for its
+    // children, so their CPU is counted (RUSAGE_CHILDREN only holds reaped children).
+    while (monitor.probesInFlight > 0) await new Promise((r) => setTimeout(r, 1));
+    const wallMs = performance.now() - t0;
+    const cpu1 = process.resourceUsage();
+    const u = await prober.usage();
+    runs.push({
+      checked: report.checked,
+      notOk: report.mounts.filter((m) => m.state !== 'ok').length,
+      wallMs,
+      reportMs,
+      nodeCpuMs: (cpu1.userCPUTime + cpu1.systemCPUTime - cpu0.userCPUTime - cpu0.systemCPUTime) / 1000,
+      serverCpuMs: (u.userUs + u.systemUs - usage.userUs - usage.systemUs) / 1000,
+      childrenCpuMs: (u.childUserUs + u.childSystemUs - usage.childUserUs - usage.childSystemUs) / 1000,
+    });
+    usage = u;
+  }
+  await monitor.stop();
+  const figures: SweepFigures = {
+    cold: runs[0]!,
+    warm: runs.slice(1),
+    helperPeakRssKb: process.resourceUsage().maxRSS,
+    serverPeakRssKb: usage.maxRssKb,
+    childPeakRssKb: usage.childMaxRssKb,
+  };
+  process.stdout.write(JSON.stringify(figures) + '\n');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

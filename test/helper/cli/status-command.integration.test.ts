@@ -1,0 +1,69 @@
+// `mountstatus status` against a real socket server with a fake monitor: table, JSON, exit codes, and
+// the message when no helper runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runStatusCommand } from '../../../src/helper/cli/status-command.js';
+import { startIpcServer } from '../../../src/helper/ipc/server.js';
+import { FakeMonitor, mountStatus } from '../ipc/fake-monitor.js';
+import { tempSocketPath } from '../ipc/raw-client.js';
+
+function io() {
+  const o = { out: '', err: '', stdout: (t: string) => void (o.out += t), stderr: (t: string) => void (o.err += t) };
+  return o;
+}
+
+test('status prints the helper\'s view: JSON like check --json, exit 1 when a mount is not ok', async () => {
+  const { socketPath, cleanup } = await tempSocketPath();
+  const monitor = new FakeMonitor([
+    mountStatus('/', 'ok', { latencyMs: 1.5 }),
+    mountStatus('/mnt/nfs', 'error', { errno: 'ENOTCONN', message: 'Transport endpoint is not connected', fstype: 'nfs4', source: 'nfs1:/x' }),
+  ]);
+  const server = await startIpcServer({ socketPath, monitor });
+  try {
+    const j = io();
+    assert.equal(await runStatusCommand(['--json', '--socket', socketPath], j), 1);
+    const report = JSON.parse(j.out);
+    assert.equal(report.checked, 2);
+    assert.equal(report.dead, 1);
+    assert.equal(report.seconds, 2);
+    assert.deepEqual(
+      report.mounts.map((m: any) => [m.mountpoint, m.source, m.fstype, m.state, m.errno, m.message, m.latencyMs]),
+      [
+        ['/', 'src:/', 'tmpfs', 'ok', undefined, undefined, 1.5],
+        ['/mnt/nfs', 'nfs1:/x', 'nfs4', 'error', 'ENOTCONN', 'Transport endpoint is not connected', undefined],
+      ],
+    );
+    const t = io();
+    assert.equal(await runStatusCommand([`--socket=${socketPath}`], t), 1);
+    assert.match(t.out, /ERROR\s+\/mnt\/nfs\s+nfs4/);
+    assert.match(t.out, /Checked 2 mounts in 2\.00 seconds: 1 dead/);
+
+    monitor.mounts = [mountStatus('/'), mountStatus('/auto', 'idle')];
+    assert.equal(await runStatusCommand(['--socket', socketPath], io()), 0);
+  } finally {
+    await server.close();
+    await cleanup();
+  }
+});
+
+test('no helper: exit 2 and how to start one; usage errors exit 2', async () => {
+  const { socketPath, cleanup } = await tempSocketPath();
+  try {
+    const o = io();
+    assert.equal(await runStatusCommand(['--socket', socketPath], o), 2);
+    assert.match(o.err, /helper not running — start it with: sudo systemctl start mount-status-monitor/);
+    assert.match(o.err, /mountstatus daemon/);
+    const tried = io();
+    assert.equal(await runStatusCommand([], tried, { socketPaths: [socketPath, socketPath + '.2'] }), 2);
+    assert.match(tried.err, /tried .*helper-v1\.sock, .*helper-v1\.sock\.2/);
+    const bad = io();
+    assert.equal(await runStatusCommand(['--frobnicate'], bad), 2);
+    assert.match(bad.err, /unknown option "--frobnicate"/);
+    assert.equal(await runStatusCommand(['--socket'], io()), 2);
+    const help = io();
+    assert.equal(await runStatusCommand(['--help'], help), 0);
+    assert.match(help.out, /usage: mountstatus status/);
+  } finally {
+    await cleanup();
+  }
+});
