@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size
 // The `mountstatus` command (package.json "bin"). The code is compiled TypeScript in dist/.
+// The V8 flags keep a long-running daemon small (a smaller young generation; measured in README).
 const entry = new URL('../dist/src/helper/cli/main.js', import.meta.url);
 let main;
 try {

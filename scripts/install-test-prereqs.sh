@@ -11,10 +11,10 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  build-essential pkg-config util-linux procps \
+  build-essential pkg-config util-linux procps python3 \
   fuse3 libfuse3-dev bindfs \
   autofs \
   rsyslog \
   dbus dbus-x11 libnotify-bin notification-daemon xvfb xauth \
   chromium fonts-dejavu-core \
-  tmux >/dev/null
+  tmux systemd desktop-file-utils >/dev/null

@@ -62,7 +62,8 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   let ipc: Awaited<ReturnType<typeof startIpcServer>> | undefined;
   if (socketPath !== '') {
     try {
-      ipc = await startIpcServer({ socketPath, monitor });
+      // Dropped or misbehaving clients are worth a warning; routine connections are not logged.
+      ipc = await startIpcServer({ socketPath, monitor, log: { warning: (m) => log.warning(m), info: () => undefined, debug: () => undefined } });
     } catch (err) {
       log.warning(`Cannot serve ${socketPath}: ${(err as Error).message}`);
       await log.close();

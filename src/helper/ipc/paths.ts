@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { PROTOCOL_VERSION } from '../../common/protocol.js';
 
 export const RUNTIME_DIR_NAME = 'mount-status-monitor';
-export const SYSTEM_RUNTIME_ROOT = '/run';
+// macOS has no /run; /var/run is its runtime directory (the launchd plist passes the same path).
+export const SYSTEM_RUNTIME_ROOT = process.platform === 'darwin' ? '/var/run' : '/run';
 
 export function socketFileName(version: number = PROTOCOL_VERSION): string {
   return `helper-v${version}.sock`;

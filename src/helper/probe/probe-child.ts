@@ -75,7 +75,9 @@ function main(): void {
   try {
     entries = readdirSync(path).length; // libuv leaves out "." and ".."
   } catch (e) {
-    fail('readdir', e);
+    // readdirSync opens and reads in one call: the errors open(2) gives are the opendir stage's.
+    const code = (e as NodeJS.ErrnoException).code;
+    fail(code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM' ? 'opendir' : 'readdir', e);
   }
   try {
     const vf = statfsSync(path);
