@@ -23,20 +23,21 @@ clean:
 # Installs the compiled helper (dist/src/common, dist/src/helper, dist/native) with its one runtime
 # dependency into $(PREFIX)/lib/mount-status-monitor, links $(PREFIX)/bin/mountstatus, puts the systemd
 # unit (ExecStart adjusted to PREFIX) in $(UNITDIR) and the sample config in $(SYSCONFDIR) if absent.
-# Needs Node.js >= 20 as `node` on root's PATH (the unit runs `#!/usr/bin/env node`); NODE=/path/to/node
+# Needs Node.js >= 20 as `node` on root's PATH (the unit runs `#!/usr/bin/env node`); INSTALL_NODE=/path/to/node
 # writes that interpreter into ExecStart instead.
 PREFIX ?= /usr/local
 DESTDIR ?=
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(SYSCONFDIR)/systemd/system
-NODE ?=
+# Not NODE: npm exports NODE (its own node) to every script it runs, and make would take it from the environment.
+INSTALL_NODE ?=
 LIBDIR := $(PREFIX)/lib/mount-status-monitor
 BINDIR := $(PREFIX)/bin
 DOCDIR := $(PREFIX)/share/doc/mount-status-monitor
 # The helper's bare imports (grep "from '" dist/src/helper dist/src/common); test/build checks the list.
 HELPER_DEPS := zod
 UNIT := mount-status-monitor.service
-EXEC_START := $(if $(NODE),$(NODE) $(LIBDIR)/bin/mountstatus.js,$(BINDIR)/mountstatus) daemon
+EXEC_START := $(if $(INSTALL_NODE),$(INSTALL_NODE) $(LIBDIR)/bin/mountstatus.js,$(BINDIR)/mountstatus) daemon
 
 .PHONY: install uninstall
 install: native

@@ -68,7 +68,7 @@ function hostOfUrl(source: string): string | undefined {
 }
 
 /** The server a mount depends on, or undefined for local filesystems. */
-export function serverOf(entry: MountEntry): string | undefined {
+export function serverOf(entry: Pick<MountEntry, 'fstype' | 'source' | 'superOptions'>): string | undefined {
   const { fstype, source } = entry;
   const addr = optionValue(entry.superOptions, 'addr');
   let host: string | undefined;

@@ -24,6 +24,9 @@ export interface MountJson {
   server?: string;
   since?: string;
   capacity?: MountStatus['capacity'];
+  automount?: MountStatus['automount'];
+  nfs?: MountStatus['nfs'];
+  suspect?: string;
 }
 
 export function reportJson(report: Pick<SweepReport, 'checked' | 'dead' | 'seconds' | 'mounts' | 'problems'>): ReportJson {
@@ -61,6 +64,9 @@ function mountJson(m: MountStatus): MountJson {
     ...(m.server !== undefined ? { server: m.server } : {}),
     since: new Date(m.since).toISOString(),
     ...(m.capacity !== undefined ? { capacity: m.capacity } : {}),
+    ...(m.automount !== undefined ? { automount: m.automount } : {}),
+    ...(m.nfs !== undefined ? { nfs: m.nfs } : {}),
+    ...(m.suspect !== undefined ? { suspect: m.suspect } : {}),
   };
 }
 

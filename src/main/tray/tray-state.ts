@@ -86,7 +86,7 @@ export function modeText(identity: MonitorIdentity | undefined, connection: Conn
   }
   switch (identity.mode) {
     case 'embedded':
-      return 'monitoring in-app as you: probes cannot switch owner';
+      return identity.privileged ? 'monitoring in-app (as root)' : 'monitoring in-app as you: probes cannot switch owner';
     case 'system':
       return identity.privileged
         ? `monitoring by the system helper (pid ${identity.pid})`

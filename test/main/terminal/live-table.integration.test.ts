@@ -30,7 +30,7 @@ test('live table in a pseudo-terminal: draws the mount table, redraws, quits on 
   assert.equal(r.status, 0, r.stderr);
   try {
     const screen = await waitForScreen((s) => /Mount Status Monitor — (OK|DEGRADED|DEAD)/.test(s) && /\n\S.*\s\/\s/.test(s));
-    assert.match(screen, /monitoring in-app as you: probes cannot switch owner|monitoring by/);
+    assert.match(screen, /monitoring in-app \(as root\)|monitoring in-app as you: probes cannot switch owner|monitoring by/);
     assert.match(screen, /STATE\s+LATENCY\s+FOR\s+MOUNTPOINT/);
     // HOME=/msm-nonexistent-home lies on "/" (by string), so the root row carries the home mark.
     assert.match(screen, /^⌂ OK\s+[\d.]+ ms\s+\d+ s\s+\/\s+\S/m, 'the root filesystem row, marked as home');

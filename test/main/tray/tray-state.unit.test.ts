@@ -50,11 +50,11 @@ test('embedded mode says probes cannot switch owner', () => {
 });
 
 test('server from source: NFS, IPv6, CIFS, sshfs, local', () => {
-  assert.equal(serverOf({ source: 'nfs1:/export/home' }), 'nfs1');
-  assert.equal(serverOf({ source: '[fe80::1]:/export' }), '[fe80::1]');
-  assert.equal(serverOf({ source: '//fileserver/share' }), 'fileserver');
-  assert.equal(serverOf({ source: 'alice@host.example:/srv' }), 'host.example');
-  assert.equal(serverOf({ source: 'tmpfs' }), undefined);
-  assert.equal(serverOf({ source: '/dev/sda1' }), undefined);
-  assert.equal(serverOf({ source: 'x:/y', server: 'given' }), 'given');
+  assert.equal(serverOf({ source: 'nfs1:/export/home', fstype: 'nfs4' }), 'nfs1');
+  assert.equal(serverOf({ source: '[fe80::1]:/export', fstype: 'nfs4' }), 'fe80::1');
+  assert.equal(serverOf({ source: '//fileserver/share', fstype: 'cifs' }), 'fileserver');
+  assert.equal(serverOf({ source: 'alice@host.example:/srv', fstype: 'fuse.sshfs' }), 'host.example');
+  assert.equal(serverOf({ source: 'tmpfs', fstype: 'tmpfs' }), undefined);
+  assert.equal(serverOf({ source: '/dev/sda1', fstype: 'ext4' }), undefined);
+  assert.equal(serverOf({ source: 'x:/y', fstype: 'nfs', server: 'given' }), 'given');
 });
