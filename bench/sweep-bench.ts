@@ -157,10 +157,17 @@ function range(xs: number[]): string {
   return `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
 }
 
+/** The V8 flags `mountstatus` runs with (its shebang line), so the bench measures what ships. */
+function shippedNodeFlags(): string[] {
+  const bin = fileURLToPath(new URL('../../bin/mountstatus.js', import.meta.url));
+  const shebang = readFileSync(bin, 'utf8').split('\n', 1)[0] ?? '';
+  return shebang.split(/\s+/).filter((w) => w.startsWith('--'));
+}
+
 /** The helper's full sweeps, each run in a fresh Node process (see full-sweep.ts). */
 function runFullSweep(include: string, sweeps: number): SweepFigures {
   const script = fileURLToPath(new URL('./full-sweep.js', import.meta.url));
-  const r = spawnSync(process.execPath, [script, include, String(sweeps)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...shippedNodeFlags(), script, include, String(sweeps)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`full sweep failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as SweepFigures;
 }

@@ -1,6 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size
+#!/usr/bin/env -S node --max-semi-space-size=1 --optimize-for-size --no-opt
 // The `mountstatus` command (package.json "bin"). The code is compiled TypeScript in dist/.
-// The V8 flags keep a long-running daemon small (a smaller young generation; measured in README).
+// The V8 flags keep the daemon small: a 1 MB young generation and no optimizing compiler took its peak
+// RSS at 1,000 mounts from 73 to 55 MB with no more CPU (the per-sweep JavaScript is light; see README).
 const entry = new URL('../dist/src/helper/cli/main.js', import.meta.url);
 let main;
 try {
