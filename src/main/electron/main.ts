@@ -3,7 +3,10 @@
 //
 // Order matters: the app's directories and the single-instance lock are set up before 'ready'
 // (Chromium opens its profile while starting), and nothing here touches $HOME.
-import { app, BrowserWindow, Menu, nativeImage, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, Tray } from 'electron';
+import { homedir } from 'node:os';
+import { IpcChannel } from '../../common/ipc-channels.js';
+import { setupStatusBridge } from '../status-bridge.js';
 import { fileURLToPath } from 'node:url';
 import { pathWithoutHome, prepareAppDirs } from '../app-paths.js';
 import { createNotifier } from '../notify/notifier.js';
@@ -65,6 +68,14 @@ async function setupOnReady(home: string | undefined, status: ReturnType<typeof 
     },
     { api: source.api, connection: source.connection, onConnection: source.onConnection, ...(home ? { home } : {}), onAction },
   );
+  // os.homedir() is $HOME or the passwd entry: a string, no file access.
+  const bridge = setupStatusBridge({
+    ipcMain,
+    api: source.api,
+    home: home ?? homedir(),
+    isOurSender: (sender) => status.window !== undefined && sender === status.window.webContents,
+    send: (event) => status.window?.webContents.send(IpcChannel.Changed, event),
+  });
   const notifier = createNotifier({ iconDir: ICON_DIR, log: (m) => console.error(m) });
   const notifications = startNotifications({
     api: source.api,
@@ -74,6 +85,7 @@ async function setupOnReady(home: string | undefined, status: ReturnType<typeof 
   });
   app.on('before-quit', () => {
     notifications.stop();
+    bridge.dispose();
     tray.dispose();
     void source.close();
   });

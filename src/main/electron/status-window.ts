@@ -1,4 +1,4 @@
-// The status window (placeholder until the status window issue): locked down like a web page.
+// The status window (src/renderer, fed through status-bridge.ts): locked down like a web page.
 // contextIsolation and sandbox on, nodeIntegration off, one preload that exposes a typed API;
 // navigation and window.open denied (Electron security checklist, items 3, 4, 13, 14).
 import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron';
