@@ -250,6 +250,8 @@ export class Monitor implements MonitorApi {
       since: sameState && previous ? previous.since : now,
       ...(probe ? { checkedAt: now } : previous?.checkedAt !== undefined ? { checkedAt: previous.checkedAt } : {}),
     };
+    // A probe that answers after its mount left the table (unmounted meanwhile) changes nothing.
+    if (!this.planById.has(entry.mountId)) return status;
     this.statuses.set(entry.mountId, status);
     if (probe) this.logTransition(status, previous);
     this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });

@@ -53,6 +53,26 @@ test("the seed's lines reach a real syslog daemon at /dev/log, exactly, with ide
   await rsyslog.waitForLine(`daemon.notice ${tag} Stopping`);
 });
 
+test('a stalled syslog daemon, or none at all, never stops monitoring', { skip }, async () => {
+  const root = tempRoot('msm-daemon-nolog-');
+  mountTmpfs(join(root, 'a'));
+  const rsyslog = await startRsyslog();
+  cleanups.push(() => rsyslog.stop());
+  for (const socket of [rsyslog.socketPath, join(root, 'no-such-socket')]) {
+    if (socket === rsyslog.socketPath) rsyslog.freeze();
+    const daemon = new DaemonProcess(['--interval', '0.1', '--timeout', '2', '--include', `${root}/**`, '--socket', '', '--syslog-socket', socket]);
+    cleanups.push(() => daemon.stop());
+    // Thousands of lines in 4 s: far beyond what a frozen daemon's socket queue and logger's pipe hold.
+    await new Promise((r) => setTimeout(r, 4000));
+    const sweeps = daemon.count(/Checked 1 mount in/);
+    console.log(`# syslog ${socket === rsyslog.socketPath ? 'stalled' : 'missing'}: ${sweeps} sweeps in 4 s at interval 0.1 s`);
+    assert.ok(sweeps >= 15, `monitoring went on: ${sweeps} sweeps\n${daemon.stderr.slice(-2000)}`);
+    daemon.child.kill('SIGTERM');
+    assert.equal((await daemon.exited()).code, 0, 'SIGTERM exits promptly even with syslog stalled');
+  }
+  rsyslog.thaw();
+});
+
 test('many sweeps of a frozen mount: one probe at a time, others unaffected; SIGTERM exits cleanly and kills probes', { skip }, async () => {
   const root = tempRoot('msm-daemon-pile-');
   for (let i = 0; i < 5; i++) mountTmpfs(join(root, `ok${i}`));
