@@ -35,7 +35,10 @@ export async function runCheckCommand(argv: string[], io: CommandIo): Promise<nu
     io.stdout(cmd.values.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatTable(report));
     return report.mounts.every((m) => isWell(m.state)) ? 0 : 1;
   } finally {
-    await monitor.stop();
+    // A probe stuck in D state cannot be reaped until its server answers; a one-shot command does not
+    // wait for that. The fork server kills and reaps what it can, and whatever is left is re-parented
+    // to init when we exit (the server dies with us: PR_SET_PDEATHSIG).
+    await Promise.race([monitor.stop(), new Promise((r) => setTimeout(r, 250).unref())]);
     await syslog?.close();
   }
 }

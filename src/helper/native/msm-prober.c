@@ -158,6 +158,7 @@ static void child_probe(const char *path, int as_owner, pid_t server) {
   memset(&a, 0, sizeof a);
   close(STDIN_FILENO);
   close(STDOUT_FILENO); /* the protocol pipe: a stuck child must not hold it open */
+  close(STDERR_FILENO); /* nor our caller's stderr: a child in D state would keep that pipe open forever */
   close(sig_pipe[0]);
   close(sig_pipe[1]);
   close(ans_pipe[0]);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser } from '../../support/test-user.js';
 import { runCli } from './cli-harness.js';
+import { startFuseFixture } from '../../support/fuse-fixture.js';
 import { mountTmpfs, startBindfs, tempRoot } from './fs-fixtures.js';
 
 const ns = privateMountNamespace(import.meta.url);
@@ -61,6 +62,19 @@ test('a frozen FUSE mount is hung within the timeout, the others still ok; exit 
   assert.equal(byPath.get(join(root, 'fine'))?.state, 'ok');
   assert.equal(json.dead, 1);
   assert.ok(json.seconds < 1.5, `sweep took ${json.seconds} s with a 1 s timeout`);
+});
+
+test('a probe stuck in D state (request held by the FUSE daemon) does not hold up check', { skip }, async () => {
+  const root = tempRoot('msm-check-held-');
+  const mnt = join(root, 'held');
+  mkdirSync(mnt);
+  const fuse = await startFuseFixture(mnt, { mode: 'hang' });
+  cleanups.push(() => void fuse.stop());
+  const r = await runCli(['check', '--json', '--timeout', '1', '--include', `${root}/**`]);
+  assert.equal(r.code, 1);
+  assert.equal((JSON.parse(r.stdout) as Json).mounts[0]?.state, 'hung');
+  console.log(`# check with a held request: ${r.ms} ms for a 1 s timeout`);
+  assert.ok(r.ms < 4000, `check took ${r.ms} ms`);
 });
 
 test('a FUSE mount whose daemon died is error ENOTCONN', { skip }, async () => {
