@@ -1,6 +1,7 @@
-// The status window fed by the real Monitor (src/helper/monitor/monitor.ts) probing real mounts in a
-// private mount namespace: tmpfs mounts show as OK with latency, capacity and a growing sparkline; a FUSE
-// mount whose daemon is frozen (bindfs stopped with SIGSTOP) shows as hung; Recheck goes to the Monitor.
+// The status window fed by the real helper: a `mountstatus daemon` process probing real mounts in a
+// private mount namespace, reached over its Unix socket by the same client the app uses. tmpfs mounts
+// show as OK with latency, capacity and a growing sparkline; a FUSE mount whose daemon is frozen (bindfs
+// stopped with SIGSTOP) shows as hung; Recheck goes through the socket to the helper.
 // Screenshot: test-artifacts/status-window-hung.png.
 import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 const ns = privateMountNamespace(import.meta.url);
@@ -8,11 +9,10 @@ const ns = privateMountNamespace(import.meta.url);
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Monitor } from '../../src/helper/monitor/monitor.js';
-import { createProber } from '../../src/helper/probe/create-prober.js';
-import { readMountTable } from '../../src/helper/mount-table/read-mount-table.js';
+import { connectHelper, type HelperConnection } from '../../src/helper/ipc/client.js';
+import { DaemonProcess } from '../helper/cli/cli-harness.js';
 import { chromiumUnavailable } from '../support/chromium.js';
 import { ARTIFACTS, StatusWindowBench, until, type NodeSideApi } from './status-window-harness.js';
 
@@ -20,7 +20,8 @@ const skip = skipOrFail(ns.canMount ? chromiumUnavailable() : ns.reason);
 
 let dir = '';
 let bench: StatusWindowBench | undefined;
-let monitor: Monitor | undefined;
+let daemon: DaemonProcess | undefined;
+let helper: HelperConnection | undefined;
 let bindfs: ChildProcess | undefined;
 const mounted: string[] = [];
 
@@ -57,17 +58,10 @@ before(async () => {
   await waitFor(() => mounts().includes(fuse), 'bindfs mounted');
   mounted.push(fuse);
 
-  monitor = new Monitor({
-    intervalSeconds: 1,
-    timeoutSeconds: 2,
-    include: [`${dir}/**`],
-    exclude: [],
-    mode: 'system',
-    createProber: () => createProber(),
-    readMountTable,
-    version: 'test',
-  });
-  monitor.start();
+  const socket = join(dir, 'run', 'helper-v1.sock');
+  daemon = new DaemonProcess(['--interval', '1', '--timeout', '2', '--include', `${dir}/**`, '--socket', socket, '--no-syslog']);
+  await waitFor(() => mounts().length > 0 && existsSync(socket), 'the helper socket');
+  helper = await connectHelper(socket, { clientName: 'status-window-test' });
   bench = await StatusWindowBench.start();
 });
 
@@ -77,13 +71,23 @@ after(async () => {
     process.kill(bindfs.pid, 'SIGCONT');
     process.kill(bindfs.pid, 'SIGKILL');
   }
-  await monitor?.stop();
+  helper?.close();
+  if (daemon) {
+    daemon.child.kill('SIGTERM');
+    await daemon.exited();
+  }
   for (const p of mounted.reverse()) execFileSync('umount', ['-l', p]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test('real monitor over real mounts: OK tmpfs, hung frozen FUSE, recheck', { skip }, async () => {
-  const api: NodeSideApi = Object.assign(monitor!, { homeDirectory: async () => join(dir, 'home', 'alice') });
+  const h = helper!;
+  const api: NodeSideApi = {
+    snapshot: () => h.snapshot(),
+    onChange: (listener) => h.onChange(listener),
+    recheck: (mountpoint) => h.recheck(mountpoint),
+    homeDirectory: async () => join(dir, 'home', 'alice'),
+  };
   const w = await bench!.open(api);
   const { page } = w;
   const home = join(dir, 'home');
