@@ -2,7 +2,7 @@
 // alone, autofs triggers never probed, a dead automount daemon reported) and NFS RPC counters from
 // /proc/self/mountstats. Everything here reads /proc only; no mount is touched.
 import { readFileSync } from 'node:fs';
-import { nfsStatsByMountpoint } from '../../common/mountstats.js';
+import { nfsStatsByMountpoint, type ParsedMountstats } from '../../common/mountstats.js';
 import type { AutomountInfo } from '../../common/mount.js';
 import { createAutomountRefiner } from '../automount/refine-plan.js';
 import type { AutomountDecision } from '../automount/policy.js';
@@ -11,7 +11,11 @@ import { readMountstats } from '../passive/mountstats-reader.js';
 import type { MonitorLog } from './monitor-log.js';
 import type { SweepPlan } from './sweep-plan.js';
 
-export function createPlanRefiner(log: () => MonitorLog, probePids: () => number[]): (plan: SweepPlan) => Promise<SweepPlan> {
+export function createPlanRefiner(
+  log: () => MonitorLog,
+  probePids: () => number[],
+  readStats: () => Promise<ParsedMountstats> = readMountstats,
+): (plan: SweepPlan) => Promise<SweepPlan> {
   const watch = new DaemonWatch();
   let decisions = new Map<number, AutomountDecision>();
   let live = new Set<number>();
@@ -37,8 +41,11 @@ export function createPlanRefiner(log: () => MonitorLog, probePids: () => number
       }
     }
     if (plan.items.some((i) => i.entry.fstype.startsWith('nfs'))) {
-      const stats = nfsStatsByMountpoint(await readMountstats());
+      const stats = nfsStatsByMountpoint(await readStats());
       for (const item of plan.items) {
+        // By mountpoint (mountstats has no mount ids), and only for NFS entries: a later local mount
+        // on the same path must not borrow a covered NFS mount's counters.
+        if (!item.entry.fstype.startsWith('nfs')) continue;
         const t = stats.get(item.entry.mountpoint)?.rpc?.totals;
         if (t) item.annotations = { ...item.annotations, nfs: { ops: t.ops, retransmissions: t.retransmissions, majorTimeouts: t.majorTimeouts, avgBacklog: t.avgBacklog } };
       }
