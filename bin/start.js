@@ -41,7 +41,16 @@ async function main() {
   const forceTerminal = process.argv.includes('--terminal') || process.env.MSM_TERMINAL === '1';
   const electron = electronBinary();
   if (!forceTerminal && hasDisplay() && electron) {
-    const child = spawn(electron, [root], { stdio: 'inherit' });
+    const envModule = new URL('../dist/src/main/electron-env.js', import.meta.url);
+    if (!existsSync(envModule)) {
+      process.stderr.write('mount-status-monitor: not built yet: run `npm run build` first\n');
+      process.exit(2);
+    }
+    // HOME, XDG dirs, PATH and cwd off the real home from the first instruction Electron runs
+    // (src/main/electron-env.ts says why).
+    const { prepareElectronEnvironment } = await import(envModule.href);
+    const { env, cwd } = prepareElectronEnvironment(process.env);
+    const child = spawn(electron, [root], { stdio: 'inherit', env, cwd });
     child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
     for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
     return;

@@ -17,14 +17,18 @@ export interface AppDirs {
   cache: string;
   logs: string;
   crashDumps: string;
+  /** $HOME for the Electron process and its children (electron-env.ts), so Chromium and GTK write here. */
+  home: string;
 }
 
 /** The runtime directory: $XDG_RUNTIME_DIR/mount-status-monitor-app, else /tmp/mount-status-monitor-app-$UID. */
 export function appRuntimeDir(env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? 0): string {
-  const home = normaliseHome(env.HOME);
+  // MSM_HOME too: in the Electron process HOME is the runtime dir's stand-in (electron-env.ts) and
+  // MSM_HOME the real home, and the answer must be the same before and after that switch.
+  const homes = [env.HOME, env.MSM_HOME].map((h) => normaliseHome(h));
   const xdg = env.XDG_RUNTIME_DIR;
   // An XDG_RUNTIME_DIR that is relative, or (misconfigured) inside the home directory, is not used.
-  if (xdg && xdg.startsWith('/') && !(home && home !== '/' && isUnder(xdg, home))) {
+  if (xdg && xdg.startsWith('/') && !homes.some((home) => home && home !== '/' && isUnder(xdg, home))) {
     return join(xdg, 'mount-status-monitor-app');
   }
   // Not /tmp/mount-status-monitor-$UID: that is the user helper's socket directory (src/helper/ipc/paths.ts).
@@ -39,6 +43,7 @@ export function appDirs(root: string): AppDirs {
     cache: join(root, 'cache'),
     logs: join(root, 'logs'),
     crashDumps: join(root, 'crash-dumps'),
+    home: join(root, 'home'),
   };
 }
 
@@ -58,7 +63,7 @@ export function ensurePrivateDir(dir: string, uid: number = process.getuid?.() ?
 export function prepareAppDirs(env: NodeJS.ProcessEnv = process.env): AppDirs {
   const dirs = appDirs(appRuntimeDir(env));
   ensurePrivateDir(dirs.root);
-  for (const d of [dirs.userData, dirs.sessionData, dirs.cache, dirs.logs, dirs.crashDumps]) ensurePrivateDir(d);
+  for (const d of [dirs.userData, dirs.sessionData, dirs.cache, dirs.logs, dirs.crashDumps, dirs.home]) ensurePrivateDir(d);
   return dirs;
 }
 

@@ -3,11 +3,14 @@ import type { MountGroup } from '../common/status-view/ordering.js';
 import type { LatencyHistory } from '../common/status-view/latency-history.js';
 import { createRow, rowKey, updateRow, type RowElement } from './mount-row.js';
 import { ensureCurrentRow } from './keyboard-nav.js';
+import { displayText } from '../common/status-view/display-text.js';
 import { h, placeChildren, setText } from './dom.js';
 
 export class MountListView {
   private readonly rows = new Map<string, RowElement>();
   private readonly groups = new Map<string, HTMLElement>();
+  /** Never reused: ids from groups.size repeated once a group had gone (two headings, one id). */
+  private nextGroupId = 0;
 
   constructor(
     private readonly container: HTMLElement,
@@ -24,7 +27,7 @@ export class MountListView {
     for (const group of groups) {
       const section = this.section(group);
       const heading = section.querySelector('h2')!;
-      setText(heading.querySelector('.group-title')!, group.title);
+      setText(heading.querySelector('.group-title')!, displayText(group.title));
       const kind = group.kind === 'server' ? 'server · ' : '';
       const count = `${kind}${group.rows.length} mount${group.rows.length === 1 ? '' : 's'}${group.problems ? `, ${group.problems} with problems` : ''}`;
       setText(heading.querySelector('.group-count')!, count);
@@ -60,7 +63,7 @@ export class MountListView {
   private section(group: MountGroup): HTMLElement {
     let section = this.groups.get(group.key);
     if (!section) {
-      const id = `group-${this.groups.size}-${group.kind}`;
+      const id = `group-${this.nextGroupId++}-${group.kind}`;
       section = h(
         'section',
         { class: `group group-${group.kind}`, 'aria-labelledby': id, 'data-group': group.key },

@@ -8,6 +8,7 @@ import { problemInWords, STATE_LABEL } from '../common/status-view/problem-words
 import { isProblem } from '../common/status-view/ordering.js';
 import { capacityView, createCapacityBar, updateCapacityBar } from './capacity-bar.js';
 import { renderSparkline, sparklineSummary } from './sparkline.js';
+import { displayText } from '../common/status-view/display-text.js';
 import { h, setText } from './dom.js';
 
 export interface RowElement extends HTMLLIElement {
@@ -48,9 +49,13 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
   const q = <T extends Element>(sel: string): T => li.querySelector<T>(sel)!;
 
   setText(q('.badge'), STATE_LABEL[s.state]);
-  setText(q('.mountpoint'), s.mountpoint);
-  setText(q('.source'), `${s.source} · ${s.fstype}${row.home ? ' · your home directory' : ''}`);
-  const problem = problemInWords(s, now);
+  // Shown and said in displayText() form (no live newline or bidi control); data-mountpoint stays raw.
+  const mountpoint = displayText(s.mountpoint);
+  const source = displayText(s.source);
+  const fstype = displayText(s.fstype);
+  setText(q('.mountpoint'), mountpoint);
+  setText(q('.source'), `${source} · ${fstype}${row.home ? ' · your home directory' : ''}`);
+  const problem = displayText(problemInWords(s, now));
   // For a hung mount the problem words already say for how long; say since when instead.
   const since =
     s.state === 'hung'
@@ -61,7 +66,7 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
 
   const latest = history[history.length - 1];
   const latencyText =
-    s.state === 'hung' || s.state === 'stuck' ? 'no answer' : s.latencyMs !== undefined ? latencyInWords(s.latencyMs) : latest?.latencyMs !== undefined ? latencyInWords(latest.latencyMs) : '—';
+    s.state === 'hung' || s.state === 'stuck' ? 'no answer' : s.latencyMs !== undefined && Number.isFinite(s.latencyMs) && s.latencyMs >= 0 ? latencyInWords(s.latencyMs) : latest?.latencyMs !== undefined ? latencyInWords(latest.latencyMs) : '—';
   setText(q('.latency-text'), latencyText);
   const sparkKey = history.map((p) => `${p.at}/${p.latencyMs ?? 'x'}`).join(' ');
   if (li.sparkKey !== sparkKey) {
@@ -73,12 +78,12 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
   const button = q<HTMLButtonElement>('.recheck');
   button.disabled = busy;
   setText(button, busy ? 'Checking…' : 'Recheck');
-  button.setAttribute('aria-label', `Recheck ${s.mountpoint}`);
+  button.setAttribute('aria-label', `Recheck ${mountpoint}`);
 
   // The row's accessible name says everything the columns show, in reading order.
   const label = [
-    row.home ? `${s.mountpoint} (home directory)` : s.mountpoint,
-    `${s.source}, ${s.fstype}`,
+    row.home ? `${mountpoint} (home directory)` : mountpoint,
+    `${source}, ${fstype}`,
     since,
     problem,
     `latency ${latencyText}`,

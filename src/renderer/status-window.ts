@@ -10,6 +10,7 @@ import { problemInWords, STATE_LABEL } from '../common/status-view/problem-words
 import { MountListView } from './mount-list-view.js';
 import { installListKeys } from './keyboard-nav.js';
 import { installThemeToggle } from './theme.js';
+import { displayText } from '../common/status-view/display-text.js';
 import { h, setText } from './dom.js';
 
 declare global {
@@ -132,14 +133,14 @@ export class StatusWindow {
     this.els.summary.dataset.dead = String(dead > 0);
     delete this.els.summary.dataset.error;
     this.els.empty.hidden = shown.length > 0;
-    setText(this.els.empty, all.length === 0 ? 'No mounts reported yet.' : `No mount matches “${this.query}”. Press Escape to clear the filter.`);
+    setText(this.els.empty, all.length === 0 ? 'No mounts reported yet.' : `No mount matches “${displayText(this.query)}”. Press Escape to clear the filter.`);
     document.body.dataset.shown = String(shown.length);
   }
 
   private announce(change: StateChange): void {
     const status = this.store.mounts.find((m) => m.mountpoint === change.mountpoint);
     const words = status ? problemInWords(status, this.now()) : '';
-    this.say(`${change.mountpoint} is now ${STATE_LABEL[change.state]}${words ? `: ${words}` : ''}`);
+    this.say(displayText(`${change.mountpoint} is now ${STATE_LABEL[change.state]}${words ? `: ${words}` : ''}`));
   }
 
   private say(text: string): void {
@@ -173,7 +174,9 @@ export class StatusWindow {
     }
   }
 
-  private notice(text: string, isError: boolean): void {
+  private notice(raw: string, isError: boolean): void {
+    // Notices name mountpoints and carry error texts: shown in displayText() form (see display-text.ts).
+    const text = displayText(raw);
     setText(this.els.notice, text);
     this.els.notice.dataset.error = String(isError);
     this.say(text);

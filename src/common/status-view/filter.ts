@@ -3,6 +3,7 @@
 import type { MountStatus } from '../mount.js';
 import { problemInWords, STATE_LABEL } from './problem-words.js';
 import { serverOfStatus } from './server.js';
+import { displayText } from './display-text.js';
 
 export function matchesFilter(status: MountStatus, query: string, now: number): boolean {
   const words = query.toLowerCase().split(/\s+/).filter((w) => w.length > 0);
@@ -10,6 +11,9 @@ export function matchesFilter(status: MountStatus, query: string, now: number): 
   const haystack = [
     status.mountpoint,
     status.source,
+    // What the window shows (\012 for a newline, ...), so typing what is seen finds it.
+    displayText(status.mountpoint),
+    displayText(status.source),
     status.fstype,
     status.state,
     STATE_LABEL[status.state],

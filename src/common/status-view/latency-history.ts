@@ -20,10 +20,14 @@ export class LatencyHistory {
     if (status.state === 'unknown' || status.state === 'covered' || status.state === 'idle') return;
     const at = status.checkedAt ?? status.since;
     const list = this.points.get(status.mountpoint) ?? [];
-    const last = list[list.length - 1];
-    if (last && last.at === at && last.state === status.state && last.latencyMs === status.latencyMs) return;
     const finished = status.state !== 'hung' && status.state !== 'stuck';
-    const point: ProbePoint = { at, state: status.state, ...(finished && status.latencyMs !== undefined ? { latencyMs: status.latencyMs } : {}) };
+    // A latency that is not a finite, non-negative number (NaN survives Electron's structured clone) is
+    // kept as "no latency": one NaN would otherwise make the sparkline's scale, and every point, NaN.
+    const latency = status.latencyMs;
+    const valid = typeof latency === 'number' && Number.isFinite(latency) && latency >= 0;
+    const point: ProbePoint = { at, state: status.state, ...(finished && valid ? { latencyMs: latency } : {}) };
+    const last = list[list.length - 1];
+    if (last && last.at === at && last.state === point.state && last.latencyMs === point.latencyMs) return;
     list.push(point);
     if (list.length > this.limit) list.splice(0, list.length - this.limit);
     this.points.set(status.mountpoint, list);

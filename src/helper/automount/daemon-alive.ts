@@ -32,6 +32,51 @@ export function livePgrps(proc: ProcReader = realProc): Set<number> {
   return live;
 }
 
+/**
+ * livePgrps(), minus the groups that only look alive because their number was reused. mountinfo's `pgrp=`
+ * is the number of the struct pid autofs holds (pid_vnr(sbi->oz_pgrp)); the kernel frees that number
+ * when the daemon's group empties, even though autofs keeps its reference, so a new process (a setsid()
+ * leader) can get the same number and would pass for the dead daemon. A live daemon holds the read end of
+ * its autofs pipe, whose inode mountinfo shows as `pipe_ino=` (kernel 4.3+; both ends share the inode):
+ * so a group counts as the daemon only if one of its processes has an fd on `pipe:[pipe_ino]`. Reads
+ * /proc/PID/stat and /proc/PID/fd links of that group only (readlink of a pipe fd touches no mount).
+ * Without pipe_ino (older kernels, BSD) the pgrp alone is all we have.
+ */
+export function verifiedDaemonPgrps(entries: readonly MountEntry[], proc: ProcReader = realProc): Set<number> {
+  const members = new Map<number, number[]>();
+  for (const pid of proc.pids()) {
+    const stat = proc.read(`/proc/${pid}/stat`);
+    const s = stat === undefined ? undefined : pgrpFromStat(stat);
+    if (!s || s.state === 'Z' || s.state === 'X') continue;
+    const list = members.get(s.pgrp);
+    if (list) list.push(pid);
+    else members.set(s.pgrp, [pid]);
+  }
+  const live = new Set(members.keys());
+  // pgrp -> pipe inodes that some autofs mount says its daemon must hold.
+  const pipes = new Map<number, Set<string>>();
+  for (const a of describeAutofs(entries)) {
+    if (a.pgrp === undefined || a.pgrp <= 0 || a.pipeIno === undefined || a.pipeIno <= 0) continue;
+    const set = pipes.get(a.pgrp) ?? new Set<string>();
+    set.add(`pipe:[${a.pipeIno}]`);
+    pipes.set(a.pgrp, set);
+  }
+  for (const [pgrp, wanted] of pipes) {
+    if (!live.has(pgrp)) continue;
+    const holds = (members.get(pgrp) ?? []).some((pid) => {
+      const fds = proc.list(`/proc/${pid}/fd`);
+      // Cannot look (not root, no CAP_SYS_PTRACE): keep the pgrp's word rather than cry "dead".
+      if (fds === undefined) return true;
+      return fds.some((fd) => {
+        const link = proc.readlink(`/proc/${pid}/fd/${fd}`);
+        return link !== undefined && wanted.has(link);
+      });
+    });
+    if (!holds) live.delete(pgrp);
+  }
+  return live;
+}
+
 export interface DaemonStatus {
   autofsMountId: number;
   mountpoint: string;

@@ -3,7 +3,7 @@
 import type { MountEntry } from '../../common/mount.js';
 import type { SweepPlan } from '../monitor/sweep-plan.js';
 import { classifyAutomounts, type AutomountDecision } from './policy.js';
-import { livePgrps as scanLivePgrps } from './daemon-alive.js';
+import { verifiedDaemonPgrps } from './daemon-alive.js';
 import { busyMountIds } from './usage.js';
 
 /** Mounts with an autofs mount somewhere above them (by parent id): the ones whose usage matters. */
@@ -27,8 +27,8 @@ export function automountedIds(entries: readonly MountEntry[]): Set<number> {
 export interface AutomountRefinerOptions {
   /** Default: busyMountIds() over /proc, excluding excludePids(). */
   busy?: (entries: readonly MountEntry[], of: Set<number>) => Promise<Set<number>>;
-  /** Default: livePgrps() over /proc. */
-  livePgrps?: () => Set<number>;
+  /** Process groups whose automount daemon is alive. Default: verifiedDaemonPgrps() over /proc. */
+  livePgrps?: (entries: readonly MountEntry[]) => Set<number>;
   /** PIDs of our own probe children (they sit inside the mount they probe and must not count as use). */
   excludePids?: () => Iterable<number>;
   /** Receives every sweep's decisions (for status fields, JSON, the daemon-alive log). */
@@ -44,7 +44,7 @@ export function createAutomountRefiner(options: AutomountRefinerOptions = {}): (
     const busy = options.busy
       ? await options.busy(entries, of)
       : await busyMountIds({ entries, of, excludePids: options.excludePids?.() ?? [] });
-    const decisions = classifyAutomounts(entries, busy, (options.livePgrps ?? scanLivePgrps)());
+    const decisions = classifyAutomounts(entries, busy, (options.livePgrps ?? verifiedDaemonPgrps)(entries));
     options.onDecisions?.(decisions, entries);
     return {
       ...plan,

@@ -55,6 +55,11 @@ export async function resolveSettings(cmd: ParsedCommand, opts: { defaultConfig:
 
 export function applyCommandLine(base: Settings, cmd: ParsedCommand): Settings {
   const v = cmd.values;
+  // As in the config file: an empty pattern is a mistake (an unset shell variable), and --include ''
+  // would otherwise match nothing, check nothing and exit 0 as if every mount were well.
+  for (const key of ['include', 'exclude'] as const) {
+    if (v[key]?.some((g) => g.trim() === '')) throw new UsageError(`--${key} needs a glob or fstype:PATTERN, got ""`);
+  }
   const out: Settings = { ...base, include: [...base.include, ...(v.include ?? [])], exclude: [...base.exclude, ...(v.exclude ?? [])] };
   try {
     if (v.timeout !== undefined) out.timeoutSeconds = parseSeconds(v.timeout, '--timeout');

@@ -25,7 +25,9 @@ export async function loadConfigFile(path: string, base: Settings): Promise<Sett
 export function parseConfig(text: string, name: string, base: Settings): Settings {
   const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude] };
   const lists: { include?: string[]; exclude?: string[] } = {};
-  text.split('\n').forEach((raw, i) => {
+  // CRLF too (a file edited on Windows): a \r left on the line would stop `.*$` below short of the end,
+  // so "# comment\r" would not be a comment. A leading UTF-8 byte order mark is not part of the first key.
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
     const where = `${name}:${i + 1}`;
     const line = raw.replace(/(^|\s)#.*$/, '').trim();
     if (line === '') return;

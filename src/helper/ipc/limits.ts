@@ -25,6 +25,14 @@ export interface IpcLimits {
   recheckAll: BucketSpec;
   /** Rechecks of one mount. */
   recheckOne: BucketSpec;
+  /**
+   * Rechecks of every mount, over all clients together. The per-client buckets start full on every
+   * connection, so without this a client that reconnects in a loop could make the helper fork a probe per
+   * mount as fast as it can connect.
+   */
+  globalRecheckAll: BucketSpec;
+  /** Rechecks of one mount, over all clients together. */
+  globalRecheckOne: BucketSpec;
 }
 
 export const DEFAULT_IPC_LIMITS: IpcLimits = {
@@ -37,4 +45,7 @@ export const DEFAULT_IPC_LIMITS: IpcLimits = {
   maxErrors: 20,
   recheckAll: { burst: 1, perSecond: 0.1 },
   recheckOne: { burst: 5, perSecond: 2 },
+  // Room for several users' trays clicking "Recheck now" together; steady state one full recheck per 5 s.
+  globalRecheckAll: { burst: 3, perSecond: 0.2 },
+  globalRecheckOne: { burst: 20, perSecond: 10 },
 };

@@ -10,7 +10,8 @@ import type { OutgoingServerMessage } from '../../common/protocol.js';
 import { encodeMessage } from './framing.js';
 import { DEFAULT_IPC_LIMITS, type IpcLimits } from './limits.js';
 import { prepareRuntimeDir, removeStaleSocket, SOCKET_MODE, type SocketAccess } from './runtime-dir.js';
-import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLog } from './session.js';
+import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLog, type SharedBuckets } from './session.js';
+import { TokenBucket } from './rate-limit.js';
 
 export interface IpcServerOptions {
   socketPath: string;
@@ -45,11 +46,15 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
   }
 
   const sessions = new Set<ClientSession>();
+  const shared: SharedBuckets = {
+    recheckAll: new TokenBucket(limits.globalRecheckAll, clock.now),
+    recheckOne: new TokenBucket(limits.globalRecheckOne, clock.now),
+  };
   let nextId = 1;
   const server: Server = createServer({ pauseOnConnect: false });
 
   server.on('connection', (socket: Socket) => {
-    const session = new ClientSession(socket, nextId++, monitor, limits, clock, log, (s) => sessions.delete(s));
+    const session = new ClientSession(socket, nextId++, monitor, limits, clock, log, (s) => sessions.delete(s), shared);
     if (sessions.size >= limits.maxClients) {
       log.warning('Refused IPC client: too many clients', { max: limits.maxClients });
       session.sendAndClose({

@@ -46,6 +46,12 @@ function errorReply(id: number | null, code: ErrorCode, message: string, retryAf
   return { type: 'error', id, error };
 }
 
+/** The helper-wide recheck budgets, one pair per server. */
+export interface SharedBuckets {
+  recheckAll: TokenBucket;
+  recheckOne: TokenBucket;
+}
+
 export class ClientSession {
   readonly info: IpcClientInfo;
   private readonly decoder: FrameDecoder;
@@ -65,6 +71,11 @@ export class ClientSession {
     private readonly clock: IpcClock,
     private readonly log: IpcLog,
     private readonly onGone: (session: ClientSession) => void,
+    /** Buckets shared by every session of the server (reconnecting must not refill the budget). */
+    private readonly shared: SharedBuckets = {
+      recheckAll: new TokenBucket(limits.globalRecheckAll, clock.now),
+      recheckOne: new TokenBucket(limits.globalRecheckOne, clock.now),
+    },
   ) {
     this.info = { id, name: '', subscribed: false, connectedAt: clock.now() };
     this.decoder = new FrameDecoder(limits.maxRequestFrameBytes);
@@ -191,8 +202,10 @@ export class ClientSession {
         );
         return;
       }
-      const snapshot = await this.monitor.snapshot();
+      // Set before the await: handle() is not awaited per frame, so a request pipelined right behind
+      // hello (in the same chunk) is handled while this hello waits for the snapshot.
       this.helloDone = true;
+      const snapshot = await this.monitor.snapshot();
       this.send({ type: 'hello', id: req.id, protocol: PROTOCOL_VERSION, server: PROTOCOL_SERVER_NAME, identity: snapshot.identity });
       return;
     }
@@ -230,7 +243,9 @@ export class ClientSession {
         return;
       }
     }
-    const take = (mountpoint === undefined ? this.recheckAll : this.recheckOne).take();
+    // The client's own budget first, so a client over its limit does not use up everyone else's.
+    let take = (mountpoint === undefined ? this.recheckAll : this.recheckOne).take();
+    if (take.ok) take = (mountpoint === undefined ? this.shared.recheckAll : this.shared.recheckOne).take();
     if (!take.ok) {
       // Not counted as a bad request: a tray's "Recheck now" clicked twice is not an attack.
       this.send(

@@ -60,6 +60,8 @@ export class Monitor implements MonitorApi {
   private readonly suspects = new Map<string, string>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  /** When each mount last stopped answering (entered a dead or denied state), for the recovery line. */
+  private readonly downSince = new Map<number, number>();
 
   constructor(options: MonitorOptions) {
     this.opts = options;
@@ -162,11 +164,15 @@ export class Monitor implements MonitorApi {
     const finishedAt = this.now();
     const dead = results.filter((s) => isDead(s.state)).length;
     const seconds = Math.round(finishedAt - startedAt) / 1000;
+    const report = { checked: results.length, dead, seconds, startedAt, finishedAt, mounts: results, problems: plan.problems };
+    // Stopped meanwhile (SIGTERM mid-sweep): the probes were cancelled by us, so this sweep says nothing
+    // about the mounts and must not log a "dead" summary for them.
+    if (this.stopped) return report;
     this.logServers(results);
     this.lastSweep = { checked: results.length, dead, seconds, finishedAt };
     this.log.sweepFinished(results.length, seconds, dead);
     this.emit({ type: 'sweep', summary: this.lastSweep });
-    return { checked: results.length, dead, seconds, startedAt, finishedAt, mounts: results, problems: plan.problems };
+    return report;
   }
 
   /** Decides one mount's status for this sweep: covered, idle and stuck mounts are not probed. */
@@ -179,11 +185,15 @@ export class Monitor implements MonitorApi {
   }
 
   private async probe(entry: MountEntry): Promise<MountStatus> {
-    const timeoutMs = this.opts.timeoutSeconds * 1000;
     const asOwner = process.getuid?.() === 0;
     await this.takePlace();
+    // Read when the probe starts: a SIGHUP reload while it runs must not change what its answer says.
+    const timeoutSeconds = this.opts.timeoutSeconds;
+    const timeoutMs = timeoutSeconds * 1000;
     let result: ProbeResult;
     try {
+      // stop() closed the prober: a new probe would only start a fork server nobody stops.
+      if (this.stopped) return this.unrecorded(entry);
       const acquired = this.slots.acquire(entry.mountpoint, timeoutMs, asOwner);
       if (acquired.kind === 'stuck') {
         return this.reportStuck(entry, acquired.slot.killed!.pid, acquired.slot.killed!.at);
@@ -191,13 +201,23 @@ export class Monitor implements MonitorApi {
       result = await acquired.slot.result;
       if (!acquired.started) {
         // Joined a probe another sweep or recheck started: that caller records and logs the answer.
-        return this.statuses.get(entry.mountId) ?? this.update(entry, statusFromProbe(result, this.opts.timeoutSeconds), result);
+        const stored = this.statuses.get(entry.mountId);
+        return stored && sameMount(stored, entry) ? stored : this.update(entry, statusFromProbe(result, timeoutSeconds), result);
       }
     } finally {
       this.freePlace();
     }
-    if (result.state === 'hung') this.log.timedOut(result.pid, entry.mountpoint, this.opts.timeoutSeconds);
-    return this.update(entry, statusFromProbe(result, this.opts.timeoutSeconds), result);
+    // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure.
+    if (this.stopped) return this.unrecorded(entry);
+    if (result.state === 'hung') this.log.timedOut(result.pid, entry.mountpoint, timeoutSeconds);
+    return this.update(entry, statusFromProbe(result, timeoutSeconds), result);
+  }
+
+  /** The mount's last recorded status, or 'unknown': for answers that must not be recorded. */
+  private unrecorded(entry: MountEntry): MountStatus {
+    const stored = this.statuses.get(entry.mountId);
+    if (stored && sameMount(stored, entry)) return stored;
+    return { mountpoint: entry.mountpoint, source: entry.source, fstype: entry.fstype, mountId: entry.mountId, state: 'unknown', since: this.now() };
   }
 
   private async takePlace(): Promise<void> {
@@ -236,7 +256,10 @@ export class Monitor implements MonitorApi {
 
   /** Records a mount's new status, logs transitions and pushes the change to subscribers. */
   private update(entry: MountEntry, fields: Partial<MountStatus> & { state: MountState }, probe?: ProbeResult): MountStatus {
-    const previous = this.statuses.get(entry.mountId);
+    const stored = this.statuses.get(entry.mountId);
+    // The kernel reuses mount ids (lowest free first): a status stored under this id for another mount
+    // is not this mount's past.
+    const previous = stored && sameMount(stored, entry) ? stored : undefined;
     const now = this.now();
     const sameState = previous?.state === fields.state;
     const status: MountStatus = {
@@ -250,10 +273,15 @@ export class Monitor implements MonitorApi {
       since: sameState && previous ? previous.since : now,
       ...(probe ? { checkedAt: now } : previous?.checkedAt !== undefined ? { checkedAt: previous.checkedAt } : {}),
     };
-    // A probe that answers after its mount left the table (unmounted meanwhile) changes nothing.
-    if (!this.planById.has(entry.mountId)) return status;
+    // A probe that answers after its mount left the table (unmounted meanwhile, its id possibly given
+    // to a new mount), or after stop(), changes nothing.
+    const planned = this.planById.get(entry.mountId);
+    if (!planned || !sameMount(planned.entry, entry) || this.stopped) return status;
     this.statuses.set(entry.mountId, status);
+    const down = isDown(status.state);
+    if (down && !(previous && isDown(previous.state))) this.downSince.set(entry.mountId, now);
     if (probe) this.logTransition(status, previous);
+    if (!down) this.downSince.delete(entry.mountId);
     this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });
     return status;
   }
@@ -295,7 +323,7 @@ export class Monitor implements MonitorApi {
     } else if (status.state === 'error' && (was !== 'error' || previous?.errno !== status.errno)) {
       this.log.failed(status.mountpoint, status.errno ?? 'EIO', status.message ?? '');
     } else if (status.state === 'ok' && previous && (isDead(previous.state) || previous.state === 'denied')) {
-      this.log.recovered(status.mountpoint, this.now() - previous.since);
+      this.log.recovered(status.mountpoint, this.now() - (this.downSince.get(status.mountId) ?? previous.since));
     }
   }
 
@@ -317,10 +345,12 @@ export class Monitor implements MonitorApi {
   }
 
   private forgetVanished(plan: SweepPlan): void {
-    const present = new Set(plan.items.map((i) => i.entry.mountId));
+    const present = new Map(plan.items.map((i) => [i.entry.mountId, i.entry]));
     for (const [id, status] of this.statuses) {
-      if (!present.has(id)) {
+      const now = present.get(id);
+      if (!now || !sameMount(status, now)) {
         this.statuses.delete(id);
+        this.downSince.delete(id);
         this.emit({ type: 'removed', mountpoint: status.mountpoint });
       }
     }
@@ -372,4 +402,17 @@ export class Monitor implements MonitorApi {
     }
     return result;
   }
+}
+
+/** Down for the recovery line: dead, or its mode does not allow access. */
+function isDown(state: MountState): boolean {
+  return isDead(state) || state === 'denied';
+}
+
+/**
+ * Whether a status and a table entry with the same mount id are the same mount. Ids are reused after an
+ * unmount; a mount moved elsewhere (mount --move) is treated as a new one.
+ */
+function sameMount(a: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'>, b: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'>): boolean {
+  return a.mountpoint === b.mountpoint && a.source === b.source && a.fstype === b.fstype;
 }

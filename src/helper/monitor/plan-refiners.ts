@@ -6,7 +6,7 @@ import { nfsStatsByMountpoint, type ParsedMountstats } from '../../common/mounts
 import type { AutomountInfo } from '../../common/mount.js';
 import { createAutomountRefiner } from '../automount/refine-plan.js';
 import type { AutomountDecision } from '../automount/policy.js';
-import { DaemonWatch, daemonStatuses, livePgrps as scanLivePgrps } from '../automount/daemon-alive.js';
+import { DaemonWatch, daemonStatuses, verifiedDaemonPgrps } from '../automount/daemon-alive.js';
 import { readMountstats } from '../passive/mountstats-reader.js';
 import type { MonitorLog } from './monitor-log.js';
 import type { SweepPlan } from './sweep-plan.js';
@@ -22,7 +22,8 @@ export function createPlanRefiner(
   const automount = createAutomountRefiner({
     // Our probe children sit inside the mount they probe: they must not count as its users.
     excludePids: probePids,
-    livePgrps: () => (live = scanLivePgrps()),
+    // Verified by the autofs pipe, so a reused pgrp number does not pass for a dead daemon.
+    livePgrps: (entries) => (live = verifiedDaemonPgrps(entries)),
     onDecisions: (d) => (decisions = d),
   });
   return async (input) => {

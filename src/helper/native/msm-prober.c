@@ -124,6 +124,18 @@ static void child_fail(struct answer *a, int stage, int err) {
   child_answer(a);
 }
 
+/* The success answer: what was counted so far, and the filesystem's capacity. */
+static void child_capacity(struct answer *a, const struct statvfs *vf) {
+  a->frsize = vf->f_frsize ? vf->f_frsize : vf->f_bsize;
+  a->blocks = vf->f_blocks;
+  a->bfree = vf->f_bfree;
+  a->bavail = vf->f_bavail;
+  a->files = vf->f_files;
+  a->ffree = vf->f_ffree;
+  a->kind = 'O';
+  child_answer(a);
+}
+
 static void child_death_signal(pid_t server) {
 #ifdef __linux__
   /* If the server dies, die too instead of lingering; prctl(2) notes the setting is cleared by a change
@@ -174,6 +186,13 @@ static void child_probe(const char *path, int as_owner, pid_t server) {
     if (err) child_fail(&a, ST_SETUID, err);
     child_death_signal(server);
   }
+  /* A mount of a file, device or FIFO (kubelet subPath volumes, /dev/null masks): nothing to list, and
+   * the seed's mode rule is about listing a directory. statvfs(3) by path answers for its filesystem
+   * without opening it (opening a FIFO would block). */
+  if (!S_ISDIR(st.st_mode)) {
+    if (statvfs(path, &vf)) child_fail(&a, ST_STATFS, errno);
+    child_capacity(&a, &vf);
+  }
   /* As the owner (root included, whom the kernel would let through), the seed's rule: the owner's own
    * mode bits must allow reading and searching the directory. */
   if (geteuid() == st.st_uid && (st.st_mode & (S_IRUSR | S_IXUSR)) != (S_IRUSR | S_IXUSR)) {
@@ -193,14 +212,7 @@ static void child_probe(const char *path, int as_owner, pid_t server) {
   }
   /* fstatvfs on the listed directory: the same object, no second path walk. */
   if (fstatvfs(dirfd(dir), &vf)) child_fail(&a, ST_STATFS, errno);
-  a.frsize = vf.f_frsize ? vf.f_frsize : vf.f_bsize;
-  a.blocks = vf.f_blocks;
-  a.bfree = vf.f_bfree;
-  a.bavail = vf.f_bavail;
-  a.files = vf.f_files;
-  a.ffree = vf.f_ffree;
-  a.kind = 'O';
-  child_answer(&a);
+  child_capacity(&a, &vf);
 }
 
 /* ---- the server ---- */
@@ -433,10 +445,25 @@ static void handle_line(char *line) {
   printf("? unknown request (%.40s)\n", line);
 }
 
+/* A request line that does not fit the buffer (a path of more than about PATH_MAX bytes): it still gets
+ * its one answer, ENAMETOOLONG (stat(2) would say the same), so the client is not left waiting for it. */
+static void too_long(const char *start, size_t len) {
+  char head[64];
+  unsigned long long id;
+  size_t n = len < sizeof head - 1 ? len : sizeof head - 1;
+  memcpy(head, start, n);
+  head[n] = 0;
+  if (sscanf(head, "P %llu ", &id) == 1)
+    printf("? request too long for %llu\nE %llu 0 0 %d fork -1 0\n", id, id, ENAMETOOLONG);
+  else
+    printf("? request too long\n");
+}
+
 /* Reads what stdin has; returns 0 on EOF or error. */
 static int read_requests(void) {
   static char buf[2 * PATH_MAX + 256];
   static size_t have;
+  static int skipping; /* inside an overlong line, answered already: drop it up to its newline */
   ssize_t r = read(STDIN_FILENO, buf + have, sizeof buf - have);
   if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) return 0;
   if (r < 0) return 1;
@@ -445,14 +472,19 @@ static int read_requests(void) {
   for (size_t i = 0; i < have; i++) {
     if (buf[i] != '\n') continue;
     buf[i] = 0;
-    handle_line(buf + start);
+    if (skipping)
+      skipping = 0; /* the end of the overlong line: not a request of its own */
+    else
+      handle_line(buf + start);
     start = i + 1;
   }
   report_forked();
+  if (skipping) start = have; /* still inside the overlong line */
   memmove(buf, buf + start, have - start);
   have -= start;
-  if (have == sizeof buf) { /* a line longer than any valid request: drop it */
-    printf("? request too long\n");
+  if (have == sizeof buf) { /* a line longer than any valid request: answer it, then drop the rest of it */
+    too_long(buf, have);
+    skipping = 1;
     have = 0;
   }
   return 1;

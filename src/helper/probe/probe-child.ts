@@ -68,6 +68,9 @@ function main(): void {
       fail('setuid', e);
     }
   }
+  // A mount of a file, device or FIFO: nothing to list, and the mode rule is about listing a directory.
+  // statfs by path answers for its filesystem without opening it (opening a FIFO would block).
+  if (!st.isDirectory()) capacity(path, 0, mode, st);
   if (process.geteuid?.() === st.uid && (st.mode & 0o500) !== 0o500) answer({ kind: 'D', mode, uid: st.uid });
   // readdirSync without withFileTypes: a Dir/Dirent over a Buffer path throws a TypeError for entries
   // of unknown type (DT_UNKNOWN, common on FUSE and NFS) and lstat()s each one (nodejs/node#47879).
@@ -79,12 +82,17 @@ function main(): void {
     const code = (e as NodeJS.ErrnoException).code;
     fail(code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM' ? 'opendir' : 'readdir', e);
   }
+  capacity(path, entries, mode, st);
+}
+
+function capacity(path: Buffer, entries: number, mode: number, st: Stats): never {
+  let vf;
   try {
-    const vf = statfsSync(path);
-    answer({ kind: 'O', entries, mode, uid: st.uid, gid: st.gid, frsize: vf.bsize, blocks: vf.blocks, bfree: vf.bfree, bavail: vf.bavail, files: vf.files, ffree: vf.ffree });
+    vf = statfsSync(path);
   } catch (e) {
     fail('statfs', e);
   }
+  answer({ kind: 'O', entries, mode, uid: st.uid, gid: st.gid, frsize: vf.bsize, blocks: vf.blocks, bfree: vf.bfree, bavail: vf.bavail, files: vf.files, ffree: vf.ffree });
 }
 
 main();

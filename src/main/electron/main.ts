@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { IpcChannel } from '../../common/ipc-channels.js';
 import { setupStatusBridge } from '../status-bridge.js';
 import { fileURLToPath } from 'node:url';
-import { pathWithoutHome, prepareAppDirs } from '../app-paths.js';
+import { prepareElectronEnvironment } from '../electron-env.js';
 import { createNotifier } from '../notify/notifier.js';
 import { startNotifications } from '../notify/notify-service.js';
 import { NotificationPolicy } from '../notify/policy.js';
@@ -33,10 +33,15 @@ function iconFor(level: TrayLevel) {
 }
 
 export function setupBeforeReady(): boolean {
+  // HOME, XDG dirs, PATH and the cwd off the real home (electron-env.ts). bin/start.js already started
+  // us so; a launch from the desktop entry did not, and gets it here, before 'ready'. Assigning
+  // process.env calls setenv(3), so Chromium and GTK code that reads HOME from now on sees the runtime
+  // dir; whatever read it before this line (see electron-env.ts) is not covered.
+  const prepared = prepareElectronEnvironment();
+  for (const [key, value] of Object.entries(prepared.env)) if (value !== undefined) process.env[key] = value;
+  process.chdir(prepared.cwd);
   const home = homeFromEnv();
-  // The shell that runs notify-send must not walk ~/bin or ~/.local/bin (see notifier.ts).
-  process.env.PATH = pathWithoutHome(process.env.PATH, process.env.HOME);
-  setupAppPaths(app, prepareAppDirs());
+  setupAppPaths(app, prepared.dirs);
   const status = setupStatusWindow(BrowserWindow, { preloadPath: PRELOAD, indexPath: INDEX });
   const ok = setupSingleInstance(app, () => status.show());
   // A tray app keeps running with no window open.

@@ -145,7 +145,9 @@ export class NotificationPolicy {
     const now = this.now();
     if (this.home !== undefined && m.mountpoint === this.homeMountpoint()) {
       const n = kind === 'down' ? text.homeDown(m, this.home) : text.homeRecovered(m, this.home);
-      const sent = this.offer(n, [m], now, () => n);
+      // Not held back by other mounts' notifications (maxOverall): this is the one warning the user must
+      // get before the desktop freezes. A flapping home is still held by its own per-mount limit.
+      const sent = this.offer(n, [m], now, () => n, { overall: false });
       if (sent) this.immediate.push(sent);
       return;
     }
@@ -171,13 +173,14 @@ export class NotificationPolicy {
     mounts: MountStatus[],
     now: number,
     rebuild: (allowed: MountStatus[]) => MountNotification,
+    limits: { overall: boolean } = { overall: true },
   ): MountNotification | undefined {
     const since = now - this.rateWindowMs;
     this.sent = this.sent.filter((t) => t > since);
     const recent = (mp: string) => (this.sentPerMount.get(mp) ?? []).filter((t) => t > since);
     const allowed = mounts.filter((m) => recent(m.mountpoint).length < this.maxPerMount);
     const heldBack = mounts.filter((m) => !allowed.includes(m));
-    if (allowed.length === 0 || this.sent.length >= this.maxOverall) {
+    if (allowed.length === 0 || (limits.overall && this.sent.length >= this.maxOverall)) {
       this.hold(mounts, now);
       return undefined;
     }

@@ -88,10 +88,11 @@ export async function openMonitorSource(options: MonitorSourceOptions = {}): Pro
     for (const l of [...connListeners]) l(c);
   };
 
-  const switchTo = async (next: MonitorApi) => {
-    unsubscribe();
-    current = next;
-    unsubscribe = next.onChange(emit);
+  // Replays `next`'s snapshot as events. Listeners only hear of changes, so without this a mount that
+  // was already dead when the helper connection came up (the app starting against a running helper:
+  // listeners' own first snapshot() is refused while connecting), or that changed or vanished while the
+  // connection was down, would go unreported until it changed again.
+  const replay = async (next: MonitorApi) => {
     try {
       const snap = await next.snapshot();
       const now = new Set(snap.mounts.map((m) => m.mountpoint));
@@ -103,21 +104,34 @@ export async function openMonitorSource(options: MonitorSourceOptions = {}): Pro
     }
   };
 
+  const switchTo = async (next: MonitorApi) => {
+    unsubscribe();
+    current = next;
+    unsubscribe = next.onChange(emit);
+    await replay(next);
+  };
+
   if (!found) {
     log(`no helper answers; monitoring in-app as uid ${process.getuid?.() ?? '?'}`);
     embedded = createEmbedded();
     embedded.start();
     await switchTo(embedded);
   }
-  client.onState((s) => {
+  const onClientState = (s: ReturnType<ReconnectingHelperClient['state']>) => {
     if (s.status === 'connected' && embedded && options.switchToHelper !== false) {
       const old = embedded;
       embedded = undefined;
       log(`helper answered at ${s.socketPath}: switching to it`);
       void switchTo(client).then(() => old.stop());
+    } else if (s.status === 'connected' && current === client) {
+      // Connected for the first time, or again after the helper went away: catch up.
+      void replay(client);
     }
     tellConnection();
-  });
+  };
+  client.onState(onClientState);
+  // The client may have connected while the embedded monitor was starting (before onState above).
+  if (client.state().status === 'connected') onClientState(client.state());
   // Keep lastMounts current for the replay on a later switch.
   listeners.add((e) => {
     if (e.type === 'mount') lastMounts.add(e.mount.mountpoint);

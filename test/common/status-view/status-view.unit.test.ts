@@ -8,6 +8,7 @@ import { groupMounts, homeMountOf, isUnder } from '../../../src/common/status-vi
 import { matchesFilter } from '../../../src/common/status-view/filter.js';
 import { LatencyHistory } from '../../../src/common/status-view/latency-history.js';
 import { MountStore } from '../../../src/common/status-view/mount-store.js';
+import { displayText } from '../../../src/common/status-view/display-text.js';
 
 const NOW = 1_700_000_000_000;
 let nextId = 100;
@@ -133,4 +134,24 @@ test('store queues events until the snapshot, then reports state changes', () =>
   assert.equal(s.lastSweep?.checked, 1);
   s.apply({ type: 'removed', mountpoint: '/mnt/a' });
   assert.equal(s.mounts.length, 0);
+});
+
+test('latency history: NaN, Infinity and negative latencies count as no latency, and repeats are still skipped', () => {
+  const h = new LatencyHistory(10);
+  const base = m('/mnt/n', 'tmpfs', 'tmpfs', { latencyMs: Number.NaN, checkedAt: NOW });
+  h.record(base);
+  h.record({ ...base });
+  h.record({ ...base, latencyMs: Number.POSITIVE_INFINITY, checkedAt: NOW + 1 });
+  h.record({ ...base, latencyMs: -3, checkedAt: NOW + 2 });
+  h.record({ ...base, latencyMs: 2, checkedAt: NOW + 3 });
+  assert.deepEqual(h.get('/mnt/n').map((p) => p.latencyMs), [undefined, undefined, undefined, 2]);
+});
+
+test('displayText: newlines, backslashes and bidi controls shown as octal escapes', () => {
+  assert.equal(displayText('/mnt/plain dir'), '/mnt/plain dir');
+  assert.equal(displayText('/mnt/a\nb\\c'), '/mnt/a\\012b\\134c');
+  assert.equal(displayText('/mnt/evil\u202Egnp.exe'), '/mnt/evil\\342\\200\\256gnp.exe');
+  assert.equal(displayText('x\u2066y\u200Fz\u0085'), 'x\\342\\201\\246y\\342\\200\\217z\\302\\205');
+  assert.equal(displayText('/home/ünïcode/日本'), '/home/ünïcode/日本');
+  assert.ok(matchesFilter(m('/mnt/a\nb', 'tmpfs', 'tmpfs'), 'a\\012b', NOW), 'the shown form matches too');
 });

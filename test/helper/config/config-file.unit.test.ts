@@ -32,3 +32,18 @@ test('errors name the file and line, and say what was expected', () => {
   assert.throws(() => parseConfig('timeout = -1\n', 'c', DEFAULT_SETTINGS), /c:1/);
   assert.throws(() => parseConfig('include =\n', 'c', DEFAULT_SETTINGS), /include needs a glob/);
 });
+
+test('CRLF line endings (a file edited on Windows): comment lines and trailing comments are still comments', () => {
+  const sample = readFileSync(new URL('../../../../build/service/mount-status-monitor.conf', import.meta.url), 'utf8');
+  assert.deepEqual(parseConfig(sample.replace(/\n/g, '\r\n'), 'sample', DEFAULT_SETTINGS), DEFAULT_SETTINGS);
+  const s = parseConfig('# header\r\ninterval = 30 # half a minute\r\ninclude = /mnt/a b # spaces kept\r\n', 'f', DEFAULT_SETTINGS);
+  assert.equal(s.intervalSeconds, 30);
+  assert.deepEqual(s.include, ['/mnt/a b']);
+  assert.throws(() => parseConfig('interval = 60\r\ntimeout = soon\r\n', 'c', DEFAULT_SETTINGS), /c:2: expected a number of seconds/);
+});
+
+test('a UTF-8 byte order mark before the first key or comment is ignored; "#" inside a value is kept', () => {
+  assert.equal(parseConfig('\uFEFFtimeout = 3\n', 'f', DEFAULT_SETTINGS).timeoutSeconds, 3);
+  assert.equal(parseConfig('\uFEFF# comment\ntimeout = 4\n', 'f', DEFAULT_SETTINGS).timeoutSeconds, 4);
+  assert.deepEqual(parseConfig('include = /srv/#build/*\n', 'f', DEFAULT_SETTINGS).include, ['/srv/#build/*']);
+});

@@ -68,6 +68,23 @@ test('a request before hello is answered with hello-required', async () => {
   c.close();
 });
 
+test('requests pipelined right behind hello (one write, no wait) are answered, not refused with hello-required', async () => {
+  const c = await RawClient.connect(socketPath);
+  c.sendBytes(
+    Buffer.concat([
+      encodeMessage({ type: 'hello', id: 1, protocol: PROTOCOL_VERSION, client: 'pipelining client' }, 1 << 20),
+      encodeMessage({ type: 'snapshot', id: 2 }, 1 << 20),
+      encodeMessage({ type: 'subscribe', id: 3 }, 1 << 20),
+    ]),
+  );
+  await c.message(2);
+  const byId = new Map(c.messages.map((m: any) => [m.id, m]));
+  assert.equal(byId.get(1)?.type, 'hello');
+  assert.equal(byId.get(2)?.type, 'snapshot', `snapshot answered with ${JSON.stringify(byId.get(2))}`);
+  assert.equal(byId.get(3)?.type, 'subscribe', `subscribe answered with ${JSON.stringify(byId.get(3))}`);
+  c.close();
+});
+
 test('connectHelper: snapshot over the socket equals the monitor snapshot', async () => {
   const c = await connectHelper(socketPath, { timeoutMs: 2000, clientName: 'test' });
   assert.equal(c.hello.identity.pid, 4242);

@@ -209,3 +209,94 @@ test('mounts of one server failing together are one server event, logged once un
   }
   assert.deepEqual(log.calls.filter((c) => c.startsWith('server')), ['serverDown nfs1 3', 'serverUp nfs1']);
 });
+
+test('stop() during a sweep: cancelled probes are not logged as failures, no summary, no new probes', async () => {
+  // SIGTERM while a sweep waits on a hung mount: the prober's close() fails the probes in flight with
+  // ECANCELED. That is our shutdown, not the mounts' failure: admins must not get a "dead" line for it.
+  const entries = [entry(10, '/a'), entry(11, '/b'), entry(12, '/c')];
+  const { prober, monitor, log, events } = setup(entries, { maxConcurrentProbes: 1 });
+  const sweep = monitor.sweep();
+  await tick();
+  assert.equal(prober.probes.length, 1);
+  const eventsBefore = events.length;
+  await monitor.stop();
+  prober.probes[0]!.answer({ state: 'error', errno: 'ECANCELED', message: 'probe cancelled: prober closed', stage: 'fork' });
+  prober.probes[0]!.exit();
+  await sweep;
+  await tick();
+  assert.equal(prober.probes.length, 1, 'no probe started after stop()');
+  assert.deepEqual(log.calls.filter((c) => /^(failed|sweepFinished|timedOut|denied|serverDown)/.test(c)), []);
+  assert.equal(events.length, eventsBefore, 'subscribers are not told of cancelled probes');
+  assert.deepEqual((await monitor.snapshot()).mounts, []);
+});
+
+test('a mount id the kernel reuses for another mount starts fresh: no inherited state, no false recovery', async () => {
+  // Mount ids are allocated lowest-free (ida_alloc in fs/namespace.c): after an unmount the next mount
+  // often gets the same id.
+  const { prober, monitor, log, events, setTable } = setup([entry(10, '/a')]);
+  let sweep = monitor.sweep();
+  await tick();
+  prober.probes[0]!.answer({ state: 'error', errno: 'EIO' });
+  prober.probes[0]!.exit();
+  await sweep;
+  setTable({ entries: [{ ...entry(10, '/b'), device: '0:99' }], problems: [] });
+  sweep = monitor.sweep();
+  await tick();
+  assert.equal(prober.probes[1]!.request.path, '/b');
+  prober.probes[1]!.answer({ state: 'ok' });
+  const report = await sweep;
+  assert.equal(report.mounts[0]!.mountpoint, '/b');
+  assert.ok(events.some((e) => e.type === 'removed' && e.mountpoint === '/a'), 'the old mount is reported removed');
+  const last = events.filter((e) => e.type === 'mount').at(-1);
+  assert.ok(last?.type === 'mount' && last.mount.mountpoint === '/b' && last.previous === null, 'the new mount has no previous state');
+  assert.ok(!log.calls.some((c) => c.startsWith('recovered')), `no recovery of a mount that never failed: ${log.calls.join('; ')}`);
+});
+
+test('an answer for an unmounted mount is not stored under its id once the kernel reused the id', async () => {
+  const { prober, monitor, setTable } = setup([entry(10, '/a')]);
+  void monitor.sweep();
+  await tick();
+  setTable({ entries: [{ ...entry(10, '/b'), device: '0:99' }], problems: [] });
+  await monitor.recheck('/b');
+  await tick();
+  prober.inFlightFor('/b')[0]!.answer({ state: 'ok' });
+  await tick();
+  prober.inFlightFor('/a')[0]!.answer({ state: 'error', errno: 'ENOENT' });
+  await tick();
+  await tick();
+  const snap = await monitor.snapshot();
+  assert.deepEqual(snap.mounts.map((m) => [m.mountpoint, m.state]), [['/b', 'ok']]);
+});
+
+test('the recovery line counts from when the mount stopped answering, not from when it became stuck', async () => {
+  let clock = 0;
+  const { prober, monitor, log } = setup([entry(10, '/hang')], { now: () => clock });
+  let sweep = monitor.sweep();
+  await tick();
+  clock = 5_000;
+  prober.probes[0]!.answer({ state: 'hung' });
+  await sweep; // hung since 5 s
+  clock = 60_000;
+  await monitor.sweep(); // stuck since 60 s
+  clock = 300_000;
+  prober.probes[0]!.exit();
+  await tick();
+  await tick();
+  sweep = monitor.sweep();
+  await tick();
+  prober.probes[1]!.answer({ state: 'ok' });
+  await sweep;
+  assert.ok(log.calls.includes('recovered /hang 295000'), log.calls.join('; '));
+});
+
+test('a probe hung across a SIGHUP reload is reported with the timeout it was given, not the new one', async () => {
+  const { prober, monitor, log } = setup([entry(10, '/slow')]);
+  const sweep = monitor.sweep();
+  await tick();
+  assert.equal(prober.probes[0]!.request.timeoutMs, 5000);
+  monitor.reconfigure({ timeoutSeconds: 30 });
+  prober.probes[0]!.answer({ state: 'hung' });
+  const report = await sweep;
+  assert.ok(log.calls.includes('timedOut 1000 /slow 5'), log.calls.join('; '));
+  assert.equal(report.mounts[0]!.message, 'not responding: no answer within 5 s');
+});

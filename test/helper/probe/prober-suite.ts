@@ -114,6 +114,31 @@ export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { 
       assert.equal(r.state === 'error' && r.message, 'no such file or directory');
     });
 
+    test('a bind-mounted file, device or FIFO is ok (nothing to list), never opened, never "denied"', async () => {
+      // kubelet's subPath volumes and /dev/null masks are mounts of non-directories: a healthy mount
+      // whose mode has no x bit (0644) must not read "mode 644 does not allow access", nor ENOTDIR.
+      const dir = join(box.dir, 'files');
+      mkdirSync(dir);
+      const targets: [string, string][] = [];
+      for (const [name, mode] of [['plain', 0o644], ['exec', 0o755], ['none', 0o000]] as const) {
+        const src = join(dir, `${name}.src`);
+        writeFileSync(src, 'x');
+        chmodSync(src, mode);
+        targets.push([name, src]);
+      }
+      const fifo = join(dir, 'fifo.src');
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+      targets.push(['fifo', fifo], ['devnull', '/dev/null']);
+      for (const [name, src] of targets) {
+        const target = join(dir, name);
+        writeFileSync(target, '');
+        assert.equal(spawnSync('mount', ['--bind', src, target]).status, 0, `bind ${src}`);
+        const r = ok(await probe(target, 5000).result);
+        assert.equal(r.entries, 0, name);
+        assert.ok(r.capacity.totalBytes > 0 || name === 'devnull', `${name}: capacity of the file's filesystem`);
+      }
+    });
+
     test('mountpoints named with space, tab, newline, backslash and UTF-8', async () => {
       const names = ['with space', 'with\ttab', 'with\nnewline', 'back\\slash', 'ünïcødé ✓ 名前', ' \t\n\\ all'];
       names.forEach((n, i) => {

@@ -156,3 +156,22 @@ test('fast flaps (inside the grouping window) collapse: 50 flaps, at most one ch
   s.advance(120_000);
   assert.deepEqual(s.out, []);
 });
+
+test('the home directory going down is told at once even when other mounts used up the overall limit', () => {
+  const s = setup();
+  s.policy.seed(snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'ok')]));
+  // Six unrelated mounts fail one after another: the overall limit (6 a minute) is used up.
+  for (let i = 0; i < 6; i++) {
+    s.feed(mount(`/fuse${i}`, 'hung', { source: `fix${i}` }));
+    s.advance(2100);
+  }
+  assert.equal(s.out.length, 6);
+  s.feed(nfs('/home', 'nfs1', 'hung'), 'ok');
+  assert.equal(s.out.length, 7, 'the home notification was held back behind other mounts');
+  assert.equal(s.out[6]!.title, 'Your home directory is not responding');
+  assert.equal(s.out[6]!.urgency, 'critical');
+  // Other mounts are still held to the limit.
+  s.feed(mount('/fuse9', 'hung', { source: 'fix9' }));
+  s.advance(2100);
+  assert.equal(s.out.length, 7);
+});
