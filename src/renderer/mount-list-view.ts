@@ -8,6 +8,8 @@ import { h, placeChildren, setText } from './dom.js';
 
 export class MountListView {
   private readonly rows = new Map<string, RowElement>();
+  /** What each row was last rendered from, for tick(). */
+  private readonly lastRows = new Map<string, { row: MountGroup['rows'][number]; busy: boolean }>();
   private readonly groups = new Map<string, HTMLElement>();
   /** Never reused: ids from groups.size repeated once a group had gone (two headings, one id). */
   private nextGroupId = 0;
@@ -41,13 +43,19 @@ export class MountListView {
           li = createRow(row);
           this.rows.set(key, li);
         }
-        updateRow(li, row, this.history.get(row.status.mountpoint), now, busy.has(row.status.mountpoint));
+        const isBusy = busy.has(row.status.mountpoint);
+        this.lastRows.set(key, { row, busy: isBusy });
+        updateRow(li, row, this.history.get(row.status.mountpoint), now, isBusy);
         items.push(li);
       }
       placeChildren(section.querySelector('ul')!, items);
       sections.push(section);
     }
-    for (const key of [...this.rows.keys()]) if (!seenRows.has(key)) this.rows.delete(key);
+    for (const key of [...this.rows.keys()]) {
+      if (seenRows.has(key)) continue;
+      this.rows.delete(key);
+      this.lastRows.delete(key);
+    }
     for (const [key, section] of this.groups) if (!groups.some((g) => g.key === key)) this.groups.delete(key) && section.remove();
     placeChildren(this.container, sections);
     ensureCurrentRow(this.container);
@@ -57,6 +65,14 @@ export class MountListView {
       const li = this.rows.get(focusedKey);
       const target = focusedButton ? li?.querySelector<HTMLElement>('button.recheck') : li;
       target?.focus();
+    }
+  }
+
+  /** Redraws the rows as they are, at a new time: only rows whose aging words changed are touched. */
+  tick(now: number): void {
+    for (const [key, li] of this.rows) {
+      const last = this.lastRows.get(key);
+      if (last) updateRow(li, last.row, this.history.get(last.row.status.mountpoint), now, last.busy);
     }
   }
 

@@ -14,6 +14,8 @@ import { h, setText } from './dom.js';
 export interface RowElement extends HTMLLIElement {
   /** Fingerprint of the drawn sparkline, to redraw only on a new probe. */
   sparkKey?: string;
+  /** What the row was last drawn from: the once-a-second tick redraws only rows whose words changed. */
+  drawn?: { status: MountRow['status']; home: boolean; busy: boolean; historyAt: number | undefined; since: string; problem: string };
 }
 
 export function rowKey(row: MountRow): string {
@@ -41,6 +43,17 @@ export function createRow(row: MountRow): RowElement {
 
 export function updateRow(li: RowElement, row: MountRow, history: readonly ProbePoint[], now: number, busy: boolean): void {
   const s = row.status;
+  // For a hung mount the problem words already say for how long; say since when instead.
+  const since =
+    s.state === 'hung'
+      ? `${STATE_LABEL[s.state]} since ${new Date(s.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
+      : `${STATE_LABEL[s.state]} for ${durationInWords(now - s.since)}`;
+  const problem = displayText(problemInWords(s, now));
+  const historyAt = history[history.length - 1]?.at;
+  const d = li.drawn;
+  // Statuses are replaced, never changed in place, so the same object means the same data.
+  if (d && d.status === s && d.home === row.home && d.busy === busy && d.historyAt === historyAt && d.since === since && d.problem === problem) return;
+  li.drawn = { status: s, home: row.home, busy, historyAt, since, problem };
   li.dataset.state = s.state;
   li.dataset.problem = String(isProblem(s.state));
   if (row.home) li.dataset.home = 'true';
@@ -55,12 +68,6 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
   const fstype = displayText(s.fstype);
   setText(q('.mountpoint'), mountpoint);
   setText(q('.source'), `${source} · ${fstype}${row.home ? ' · your home directory' : ''}`);
-  const problem = displayText(problemInWords(s, now));
-  // For a hung mount the problem words already say for how long; say since when instead.
-  const since =
-    s.state === 'hung'
-      ? `${STATE_LABEL[s.state]} since ${new Date(s.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
-      : `${STATE_LABEL[s.state]} for ${durationInWords(now - s.since)}`;
   setText(q('.since'), since);
   setText(q('.problem'), problem);
 

@@ -46,6 +46,20 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     io.stdout(DAEMON_USAGE);
     return 0;
   }
+  // Signals first: a SIGHUP (default action: terminate) or SIGTERM that comes while we start must not
+  // kill us half-way; they are acted on once the monitor runs.
+  let hupWaiting = false;
+  let onHup = () => void (hupWaiting = true);
+  let stopRequested: (() => void) | undefined;
+  let stopping = false;
+  const stopSignal = () => {
+    if (stopping) return; // a second SIGTERM while stopping: already on our way out
+    stopping = true;
+    stopRequested?.();
+  };
+  process.on('SIGHUP', () => onHup());
+  process.on('SIGTERM', stopSignal);
+  process.on('SIGINT', stopSignal);
   const resolved = await resolveSettings(cmd, { defaultConfig: true });
   let settings = resolved.settings;
   const privileged = process.getuid?.() === 0;
@@ -90,11 +104,27 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     monitor.reconfigure({ intervalSeconds: settings.intervalSeconds, timeoutSeconds: settings.timeoutSeconds, include: settings.include, exclude: settings.exclude });
     log.notice(`Reloaded ${resolved.configPath}: checking mounts every ${settings.intervalSeconds} seconds, timeout ${settings.timeoutSeconds} seconds`);
   };
-  process.on('SIGHUP', () => void reload());
+  // One reload at a time; a SIGHUP during a reload rereads the file once more afterwards.
+  let reloading: Promise<void> | undefined;
+  let again = false;
+  onHup = () => {
+    if (reloading) {
+      again = true;
+      return;
+    }
+    reloading = reload().finally(() => {
+      reloading = undefined;
+      if (again) {
+        again = false;
+        onHup();
+      }
+    });
+  };
+  if (hupWaiting) onHup();
 
   await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+    stopRequested = resolve;
+    if (stopping) resolve();
   });
   log.notice('Stopping');
   kmsg?.stop();

@@ -7,6 +7,7 @@ import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot
 import { isDead, type MountEntry, type MountState, type MountStatus, type ParsedMountTable, type SweepReport } from '../../common/mount.js';
 import type { Prober, ProbeResult } from '../probe/prober.js';
 import { ProbeSlots } from './probe-slots.js';
+import { optionValue } from '../../common/mount-table/options.js';
 import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
 import { planSweep, type ScopeOptions, type SweepPlan } from './sweep-plan.js';
 import { statusFromProbe } from './status-from-probe.js';
@@ -277,6 +278,9 @@ export class Monitor implements MonitorApi {
     // to a new mount), or after stop(), changes nothing.
     const planned = this.planById.get(entry.mountId);
     if (!planned || !sameMount(planned.entry, entry) || this.stopped) return status;
+    // Covered, idle and trigger entries are reported every sweep without a probe: tell subscribers only
+    // when something about them changed, not 1,000 times a sweep.
+    if (!probe && previous && JSON.stringify(previous) === JSON.stringify(status)) return previous;
     this.statuses.set(entry.mountId, status);
     const down = isDown(status.state);
     if (down && !(previous && isDown(previous.state))) this.downSince.set(entry.mountId, now);
@@ -289,7 +293,8 @@ export class Monitor implements MonitorApi {
   /** Facts the plan knows about a mount (server, automount role, NFS counters), kept on every status. */
   private planned(entry: MountEntry): Partial<MountStatus> {
     const annotations = this.planById.get(entry.mountId)?.annotations ?? {};
-    const suspect = annotations.server !== undefined ? this.suspects.get(annotations.server) : undefined;
+    let suspect: string | undefined;
+    if (this.suspects.size > 0) for (const name of serverNames(entry, annotations.server)) suspect ??= this.suspects.get(name);
     return suspect !== undefined ? { ...annotations, suspect } : annotations;
   }
 
@@ -301,7 +306,8 @@ export class Monitor implements MonitorApi {
   serverSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', text: string): string[] {
     if (kind === 'ok') this.suspects.delete(server);
     else this.suspects.set(server, `kernel: ${text}`);
-    const items = [...this.planById.values()].filter((i) => i.annotations.server === server && !i.skip);
+    // The kernel names the server as the mount did, or by address (addr=, e.g. a pNFS data server).
+    const items = [...this.planById.values()].filter((i) => !i.skip && serverNames(i.entry, i.annotations.server).includes(server));
     for (const item of items) {
       const current = this.statuses.get(item.entry.mountId);
       if (current) {
@@ -415,4 +421,10 @@ function isDown(state: MountState): boolean {
  */
 function sameMount(a: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'>, b: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'>): boolean {
   return a.mountpoint === b.mountpoint && a.source === b.source && a.fstype === b.fstype;
+}
+
+/** The names a kernel line may use for a mount's server: the one in its source, and its addr= option. */
+function serverNames(entry: MountEntry, server: string | undefined): string[] {
+  const addr = optionValue(entry.superOptions, 'addr');
+  return [server, addr].filter((n): n is string => n !== undefined);
 }

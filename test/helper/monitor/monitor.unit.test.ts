@@ -300,3 +300,40 @@ test('a probe hung across a SIGHUP reload is reported with the timeout it was gi
   assert.ok(log.calls.includes('timedOut 1000 /slow 5'), log.calls.join('; '));
   assert.equal(report.mounts[0]!.message, 'not responding: no answer within 5 s');
 });
+
+test('a kernel line naming the server by address reaches mounts whose source names it by host', async () => {
+  const nfs: MountEntry = { ...entry(10, '/home', 'nfs4', 'fileserver:/export/home'), superOptions: ['rw', 'vers=4.2', 'addr=10.0.0.5'] };
+  const { prober, monitor } = setup([nfs, entry(11, '/tmp')]);
+  const sweep = monitor.sweep();
+  await tick();
+  prober.probes.forEach((p) => {
+    p.answer({ state: 'ok' });
+    p.exit();
+  });
+  await sweep;
+  assert.deepEqual(monitor.serverSignal('10.0.0.5', 'not-responding', 'nfs: server 10.0.0.5 not responding, still trying'), ['/home']);
+  await tick();
+  assert.equal(prober.inFlightFor('/home').length, 2, 'probed at once');
+  const home = (await monitor.snapshot()).mounts.find((m) => m.mountpoint === '/home');
+  assert.equal(home?.suspect, 'kernel: nfs: server 10.0.0.5 not responding, still trying');
+  assert.deepEqual(monitor.serverSignal('fileserver', 'ok', 'nfs: server fileserver OK'), ['/home']);
+  assert.deepEqual(monitor.serverSignal('elsewhere', 'ok', 'nfs: server elsewhere OK'), []);
+});
+
+test('mounts reported without a probe (covered) are pushed to subscribers only when they change', async () => {
+  const { prober, monitor, events } = setup([entry(10, '/m', 'tmpfs', 'lower', 1), entry(11, '/m', 'tmpfs', 'upper', 10)]);
+  for (let i = 0; i < 3; i++) {
+    const sweep = monitor.sweep();
+    await tick();
+    for (const p of prober.probes.filter((x) => !(x as { done?: boolean }).done)) {
+      p.answer({ state: 'ok' });
+      p.exit();
+      (p as { done?: boolean }).done = true;
+    }
+    await sweep;
+  }
+  const covered = events.filter((e) => e.type === 'mount' && e.mount.source === 'lower');
+  assert.equal(covered.length, 1, 'one event for the covered mount, not one per sweep');
+  const probed = events.filter((e) => e.type === 'mount' && e.mount.source === 'upper');
+  assert.equal(probed.length, 3, 'every probe answer is pushed (latency history)');
+});
