@@ -57,18 +57,49 @@ function unescapeBytes(field: string): string {
 }
 
 /**
- * A path (or any field) on one printable line, for logs and tables: backslash, space-like control
- * characters, C0 controls, DEL and bytes that were not UTF-8 become `\ooo`, as the kernel writes them.
- * Spaces are kept (they read fine in a log line); unescapeOctal(escapeForDisplay(s)) === s.
+ * Characters that must not reach a log line, a table or the window as they are: C0 controls and DEL
+ * (a newline would split a syslog line), backslash (the escape character itself), C1 controls and
+ * U+2028/U+2029 (some viewers break lines there), the bidi controls U+061C, U+200E/F, U+202A..U+202E and
+ * U+2066..U+2069 (they reorder what follows: "/mnt/evil<U+202E>gnp.exe" shows as "…exe.png", Unicode
+ * TR#36), and lone surrogates U+DC80..U+DCFF, which stand for bytes that were not UTF-8 (utf8.ts).
  */
-export function escapeForDisplay(s: string): string {
-  if (!/[\u0000-\u001f\u007f\\\udc80-\udcff]/.test(s)) return s;
+export function needsEscape(cp: number): boolean {
+  return (
+    cp < 0x20 ||
+    (cp >= 0x7f && cp <= 0x9f) ||
+    cp === 0x5c ||
+    cp === 0x061c ||
+    cp === 0x200e ||
+    cp === 0x200f ||
+    (cp >= 0x2028 && cp <= 0x202e) ||
+    (cp >= 0x2066 && cp <= 0x2069) ||
+    (cp >= 0xdc80 && cp <= 0xdcff)
+  );
+}
+
+/** A quick pre-check (it may also match half of a valid surrogate pair: needsEscape decides). */
+const MAYBE_ESCAPE = /[\u0000-\u001f\u007f-\u009f\\\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\udc80-\udcff]/;
+
+/** The escape for one character: the octal of its UTF-8 bytes (of the original byte, for a lone surrogate). */
+function escapeChar(cp: number): string {
+  if (cp >= 0xdc80 && cp <= 0xdcff) return '\\' + (cp - 0xdc00).toString(8).padStart(3, '0');
+  const bytes: number[] = [];
+  pushUtf8(bytes, cp);
+  return bytes.map((b) => '\\' + b.toString(8).padStart(3, '0')).join('');
+}
+
+/**
+ * A path (or any field) on one printable line, with nothing that can hide or reorder the characters
+ * around it: what needsEscape() names becomes `\ooo`, as the kernel writes mountinfo. Spaces are kept
+ * (they read fine). One function for the syslog lines, the CLI table and the status window;
+ * unescapeOctal(escapeForDisplay(s)) === s.
+ */
+export function escapeForDisplay(s: string, keepBackslash = false): string {
+  if (!MAYBE_ESCAPE.test(s)) return s;
   let out = '';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    if (cp < 0x20 || cp === 0x7f || cp === 0x5c) out += '\\' + cp.toString(8).padStart(3, '0');
-    else if (cp >= 0xdc80 && cp <= 0xdcff) out += '\\' + (cp - 0xdc00).toString(8).padStart(3, '0');
-    else out += ch;
+    out += needsEscape(cp) && !(keepBackslash && cp === 0x5c) ? escapeChar(cp) : ch;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // is a contract (`{"checked", "dead", "seconds", "mounts": [{"mountpoint", "source", "fstype", "state",
 // "errno"?, "message"?, "latencyMs"?}]}`): fields may be added, never renamed.
 import { isDead, type MountStatus, type SweepReport } from '../../common/mount.js';
+import { escapeForDisplay } from '../../common/mount-table/escapes.js';
 
 export interface ReportJson {
   checked: number;
@@ -70,10 +71,6 @@ function mountJson(m: MountStatus): MountJson {
   };
 }
 
-/** Control characters in a path would break the table: show them as the kernel does (\012). */
-export function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f\\]/g, (c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0'));
-}
 
 const STATE_LABEL: Record<MountStatus['state'], string> = {
   ok: 'ok',
@@ -100,7 +97,7 @@ function detail(m: MountStatus): string {
 export function formatTable(report: Pick<SweepReport, 'checked' | 'dead' | 'seconds' | 'mounts' | 'problems'>): string {
   const rows = [...report.mounts]
     .sort((a, b) => rank(a) - rank(b))
-    .map((m) => [STATE_LABEL[m.state], printable(m.mountpoint), m.fstype, printable(m.source), latency(m), printable(detail(m))]);
+    .map((m) => [STATE_LABEL[m.state], escapeForDisplay(m.mountpoint), m.fstype, escapeForDisplay(m.source), latency(m), escapeForDisplay(detail(m))]);
   const header = ['STATE', 'MOUNTPOINT', 'TYPE', 'SOURCE', 'LATENCY', 'DETAIL'];
   const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
   const line = (cells: string[]) =>
