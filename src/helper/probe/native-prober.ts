@@ -59,12 +59,8 @@ export class NativeProber implements Prober {
   }
 
   probe(request: ProbeRequest): ProbeRun {
+    if (this.closed) return ProbeHandle.refused(request.timeoutMs);
     const handle = new ProbeHandle(request.timeoutMs);
-    if (this.closed) {
-      handle.settleResult(errorResult(0, 0, 'ECANCELED', 'fork', 'prober is closed'));
-      handle.settleExited();
-      return handle.run;
-    }
     const server = this.ensureServer();
     const id = this.nextId++;
     server.pending.set(id, handle);

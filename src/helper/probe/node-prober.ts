@@ -41,14 +41,10 @@ export class NodeProber implements Prober {
   }
 
   probe(request: ProbeRequest): ProbeRun {
+    if (this.closed) return ProbeHandle.refused(request.timeoutMs);
     const handle = new ProbeHandle(request.timeoutMs);
-    if (this.closed) {
-      handle.settleResult(errorResult(0, 0, 'ECANCELED', 'fork', 'prober is closed'));
-      handle.settleExited();
-    } else {
-      this.queue.push({ handle, request });
-      this.pump();
-    }
+    this.queue.push({ handle, request });
+    this.pump();
     return handle.run;
   }
 

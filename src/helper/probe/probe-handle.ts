@@ -1,5 +1,6 @@
 // One probe's two promises (its answer, and its reap) with idempotent settling: the answer may come
 // from the child, the timeout, a dead fork server or close(), whichever is first; later ones are ignored.
+import { errorResult } from './answer.js';
 import type { ProbeResult, ProbeRun } from './prober.js';
 
 export class ProbeHandle {
@@ -31,5 +32,13 @@ export class ProbeHandle {
     if (this.exitedSettled) return;
     this.exitedSettled = true;
     this.resolveExited();
+  }
+
+  /** The answer to a probe asked of a prober that is closed: ECANCELED, no child, nothing to reap. */
+  static refused(timeoutMs: number): ProbeRun {
+    const handle = new ProbeHandle(timeoutMs);
+    handle.settleResult(errorResult(0, 0, 'ECANCELED', 'fork', 'prober is closed'));
+    handle.settleExited();
+    return handle.run;
   }
 }

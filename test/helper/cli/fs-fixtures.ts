@@ -2,7 +2,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseMountinfo } from '../../../src/common/mount-table/mountinfo.js';
+import { isMounted } from '../../support/mounts.js';
 
 export function tempRoot(prefix: string): string {
   return mkdtempSync(join('/tmp', prefix));
@@ -13,9 +13,7 @@ export function mountTmpfs(path: string, opts = 'size=1m'): void {
   execFileSync('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', path]);
 }
 
-export function isMounted(path: string): boolean {
-  return parseMountinfo(readFileSync('/proc/self/mountinfo')).entries.some((e) => e.mountpoint === path);
-}
+export { isMounted };
 
 export async function waitMounted(path: string, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
