@@ -14,5 +14,8 @@ try {
   throw err;
 }
 const code = await main(process.argv.slice(2));
+// Writes to a pipe can still be queued (a reader slower than a 1,000-mount JSON report): let them out
+// first. A write's callback runs once everything written before it has gone.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise((resolve) => s.write('', resolve))));
 // Probe children stuck in D state are not ours to wait for: exit with the result now.
 process.exit(code);

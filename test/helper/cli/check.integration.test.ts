@@ -124,10 +124,10 @@ test('usage errors exit 2 with a clear message', async () => {
   assert.match(bad.stderr, /cannot read config file \/nonexistent\/msm.conf/);
 });
 
-test('1,000 tmpfs mounts in one sweep', { skip }, async () => {
+test('1,000 tmpfs mounts in one sweep; the whole JSON reaches a slow reader', { skip }, async () => {
   const root = tempRoot('msm-check-1000-');
   for (let i = 0; i < 1000; i++) mountTmpfs(join(root, String(i)), 'size=64k');
-  const r = await runCli(['check', '--json', '--include', `${root}/*`], { timeoutMs: 60_000 });
+  const r = await runCli(['check', '--json', '--include', `${root}/*`], { timeoutMs: 60_000, slowReaderMs: 1000 });
   assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(r.stdout) as Json;
   assert.equal(json.checked, 1000);

@@ -11,7 +11,7 @@ export interface RunResult {
   ms: number;
 }
 
-export function runCli(args: string[], opts: { timeoutMs?: number; uid?: number; gid?: number } = {}): Promise<RunResult> {
+export function runCli(args: string[], opts: { timeoutMs?: number; uid?: number; gid?: number; slowReaderMs?: number } = {}): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -21,6 +21,11 @@ export function runCli(args: string[], opts: { timeoutMs?: number; uid?: number;
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
+    if (opts.slowReaderMs) {
+      // A reader that is late to read: the pipe fills and the command's writes must wait, not be lost.
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), opts.slowReaderMs);
+    }
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
