@@ -2,24 +2,29 @@
 // 2 on usage or internal errors.
 import { isWell } from '../../common/mount.js';
 import { createMonitor, nonRootNotice } from '../create-monitor.js';
-import { parseCommand, resolveSettings } from './options.js';
+import { parseCommand, resolveSettings, type OptionName } from './options.js';
 import { formatTable, reportJson } from './report-format.js';
 import type { CommandIo } from './io.js';
 import { openSyslogMonitorLog } from '../monitor/syslog-monitor-log.js';
 
-export const CHECK_USAGE = `usage: mountstatus check [--json] [--timeout SECONDS] [--include GLOB]... [--exclude GLOB]... [--config FILE] [--syslog]
+/** The options `check` accepts; each is described in CHECK_USAGE. */
+export const CHECK_OPTIONS = ['json', 'timeout', 'include', 'exclude', 'config', 'syslog', 'syslog-socket', 'help'] as const satisfies readonly OptionName[];
+
+export const CHECK_USAGE = `usage: mountstatus check [--json] [--timeout SECONDS] [--include GLOB]... [--exclude GLOB]... [--config FILE]
+                         [--syslog [--syslog-socket PATH]]
   One sweep over every mounted filesystem (kernel pseudo-filesystems and autofs triggers left out).
-  --json             print {"checked","dead","seconds","mounts":[...]} instead of a table
-  --timeout SECONDS  kill a probe after this long and report its mount hung (default 10)
-  --include GLOB     only mountpoints matching GLOB (repeatable); fstype:PATTERN matches the type
-  --exclude GLOB     leave out mountpoints matching GLOB (repeatable); fstype:PATTERN matches the type
-  --config FILE      read settings from FILE first
-  --syslog           also write the result to the system log, as the daemon does
+  --json                print {"checked","dead","seconds","mounts":[...]} instead of a table
+  --timeout SECONDS     kill a probe after this long and report its mount hung (default 10)
+  --include GLOB        only mountpoints matching GLOB (repeatable); fstype:PATTERN matches the type
+  --exclude GLOB        leave out mountpoints matching GLOB (repeatable); fstype:PATTERN matches the type
+  --config FILE         read settings from FILE first
+  --syslog              also write the result to the system log, as the daemon does
+  --syslog-socket PATH  with --syslog: the system log's socket (default /dev/log)
 Exit status: 0 all mounts ok, 1 some mount not ok, 2 usage or internal error.
 `;
 
 export async function runCheckCommand(argv: string[], io: CommandIo): Promise<number> {
-  const cmd = parseCommand(argv, ['json', 'timeout', 'include', 'exclude', 'config', 'syslog', 'syslog-socket', 'help']);
+  const cmd = parseCommand(argv, CHECK_OPTIONS);
   if (cmd.values.help) {
     io.stdout(CHECK_USAGE);
     return 0;

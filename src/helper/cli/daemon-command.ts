@@ -2,7 +2,7 @@
 // SIGTERM/SIGINT stop cleanly (probes killed and reaped, socket removed); SIGHUP rereads the config
 // file, and a bad one keeps the settings in force and says why in the log.
 import { createMonitor, nonRootNotice } from '../create-monitor.js';
-import { applyCommandLine, parseCommand, resolveSettings } from './options.js';
+import { applyCommandLine, parseCommand, resolveSettings, type OptionName } from './options.js';
 import type { CommandIo } from './io.js';
 import { openSyslogMonitorLog } from '../monitor/syslog-monitor-log.js';
 import { loadConfigFile } from '../config/config-file.js';
@@ -31,17 +31,33 @@ function followKernelMessages(monitor: Monitor, log: MonitorLog): KmsgFollower |
   }
 }
 
+/** "checking mounts every 60 seconds, timeout 1 second": singular for one, as every log line (log/lines.ts). */
+export function scheduleText(settings: Pick<Settings, 'intervalSeconds' | 'timeoutSeconds'>): string {
+  const seconds = (n: number) => `${n} second${n === 1 ? '' : 's'}`;
+  return `checking mounts every ${seconds(settings.intervalSeconds)}, timeout ${seconds(settings.timeoutSeconds)}`;
+}
+
+/** The options `daemon` accepts; each is described in DAEMON_USAGE. */
+export const DAEMON_OPTIONS = ['interval', 'timeout', 'include', 'exclude', 'config', 'socket', 'syslog-socket', 'no-syslog', 'help'] as const satisfies readonly OptionName[];
+
 export const DAEMON_USAGE = `usage: mountstatus daemon [--interval SECONDS] [--timeout SECONDS] [--config FILE] [--include GLOB]... [--exclude GLOB]...
                           [--socket PATH] [--syslog-socket PATH | --no-syslog]
   Checks every mount every --interval seconds (default 60) and logs to syslog (ident MountStatusMonitor,
   facility daemon). Serves the tray app and \`mountstatus status\` on a Unix socket.
-  --config FILE   settings file (default /etc/mount-status-monitor.conf when it exists); SIGHUP rereads it
-  --socket PATH   IPC socket (default /run/mount-status-monitor/helper-v1.sock as root,
-                  $XDG_RUNTIME_DIR/mount-status-monitor/helper-v1.sock otherwise); "" for none
+  --interval SECONDS    seconds between sweeps (default 60)
+  --timeout SECONDS     kill a probe after this long and report its mount hung (default 10)
+  --config FILE         settings file (default /etc/mount-status-monitor.conf when it exists); SIGHUP rereads it
+  --include GLOB        only mountpoints matching GLOB (repeatable); fstype:PATTERN matches the type
+  --exclude GLOB        leave out mountpoints matching GLOB (repeatable); fstype:PATTERN matches the type
+  --socket PATH         IPC socket (default /run/mount-status-monitor/helper-v1.sock as root,
+                        $XDG_RUNTIME_DIR/mount-status-monitor/helper-v1.sock otherwise); "" for none
+  --syslog-socket PATH  the system log's socket (default /dev/log)
+  --no-syslog           log to standard error only
+Command-line options override the config file's settings; --include and --exclude add to its lists.
 `;
 
 export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<number> {
-  const cmd = parseCommand(argv, ['interval', 'timeout', 'include', 'exclude', 'config', 'socket', 'syslog-socket', 'no-syslog', 'help']);
+  const cmd = parseCommand(argv, DAEMON_OPTIONS);
   if (cmd.values.help) {
     io.stdout(DAEMON_USAGE);
     return 0;
@@ -65,7 +81,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   const privileged = process.getuid?.() === 0;
   const log = openSyslogMonitorLog(settings, { stderr: true });
   log.notice(
-    `Starting ${privileged ? 'as root' : `as uid ${process.getuid?.()}`}: checking mounts every ${settings.intervalSeconds} seconds, timeout ${settings.timeoutSeconds} seconds` +
+    `Starting ${privileged ? 'as root' : `as uid ${process.getuid?.()}`}: ${scheduleText(settings)}` +
       (resolved.configPath ? `, settings from ${resolved.configPath}` : ''),
   );
   const notice = nonRootNotice();
@@ -102,7 +118,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     }
     settings = next;
     monitor.reconfigure({ intervalSeconds: settings.intervalSeconds, timeoutSeconds: settings.timeoutSeconds, include: settings.include, exclude: settings.exclude });
-    log.notice(`Reloaded ${resolved.configPath}: checking mounts every ${settings.intervalSeconds} seconds, timeout ${settings.timeoutSeconds} seconds`);
+    log.notice(`Reloaded ${resolved.configPath}: ${scheduleText(settings)}`);
   };
   // One reload at a time; a SIGHUP during a reload rereads the file once more afterwards.
   let reloading: Promise<void> | undefined;

@@ -109,7 +109,8 @@ export function formatTable(report: Pick<SweepReport, 'checked' | 'dead' | 'seco
   for (const p of report.problems) out.push(`mount table line ${p.line} skipped: ${p.reason}`);
   const notOk = report.mounts.filter((m) => !['ok', 'covered', 'idle'].includes(m.state)).length;
   out.push(
-    `Checked ${report.checked} mounts in ${report.seconds.toFixed(2)} seconds: ${report.dead} dead` +
+    // Singular for one, as in the log lines (src/helper/log/lines.ts), so one pattern (`mounts? in`) fits both.
+    `Checked ${report.checked} mount${report.checked === 1 ? '' : 's'} in ${report.seconds.toFixed(2)} seconds: ${report.dead} dead` +
       (notOk > report.dead ? `, ${notOk - report.dead} denied or unknown` : ''),
   );
   return out.join('\n') + '\n';

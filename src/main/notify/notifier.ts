@@ -8,6 +8,7 @@
 // start, see app-paths.ts pathWithoutHome, so the shell that runs notify-send does not walk them.)
 // A bounded number run at once; beyond a bounded queue the oldest waiting ones are dropped, so a
 // notification server that stops answering cannot pile up processes.
+import { displayText } from '../../common/status-view/display-text.js';
 import { fileURLToPath } from 'node:url';
 import nodeNotifier from 'node-notifier';
 import type NotifySend from 'node-notifier/notifiers/notifysend.js';
@@ -61,11 +62,13 @@ export function defaultIconDir(): string {
 export function toNotifySendArgs(n: MountNotification, appName: string, iconDir: string): NotifySendArgs {
   const icon = n.kind === 'recovered' ? 'notify-ok.png' : n.urgency === 'critical' ? 'notify-dead.png' : 'notify-degraded.png';
   return {
-    title: n.title,
-    // notify-send runs its BODY argument through g_strcompress() (C escapes: backslash-n is a newline, a lone
-    // backslash vanishes), the summary not; so backslashes in the body are doubled here. Found by
-    // test/main/notify/notifier.integration.test.ts with a backslash in a mountpoint.
-    message: n.body.replace(/\\/g, '\\\\'),
+    // Mount names can hold any byte: control characters and bidi overrides are escaped as everywhere else
+    // (displayText). The body is markup for the notification server (Desktop Notifications spec, "Markup"),
+    // so &, < and > become entities; notify-send also runs the body through g_strcompress() (backslash-n
+    // is a newline, a lone backslash vanishes), so backslashes in it are doubled. Found by
+    // test/main/notify/notifier.integration.test.ts with such characters in a mountpoint.
+    title: displayText(n.title),
+    message: escapeMarkup(displayText(n.body)).replace(/\\/g, '\\\\'),
     urgency: n.urgency,
     'app-name': appName,
     icon: iconDir.replace(/\/?$/, '/') + icon,
@@ -74,6 +77,11 @@ export function toNotifySendArgs(n: MountNotification, appName: string, iconDir:
     category: n.kind === 'recovered' ? 'device' : 'device.error',
     hint: 'string:desktop-entry:mount-status-monitor',
   };
+}
+
+/** Text for a markup-capable notification body: the three characters markup gives meaning to. */
+export function escapeMarkup(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export function nodeNotifierSend(): SendFunction {

@@ -1,11 +1,15 @@
 // `npm start` without a display: the monitor as a live table in the terminal, like top(1).
 // On a TTY it redraws the table on the alternate screen on every change (q or Ctrl-C quits); when
 // stdout is not a TTY (a pipe, a log, CI) it prints one line per change instead, never escapes.
+// Text from the mount table goes through displayText: an unprivileged user may name a FUSE mount
+// (fusermount3) with any byte but '/' and NUL, and an ESC in it would otherwise rewrite the terminal of
+// whoever runs this, a newline split a row or a piped line.
 import type { MonitorApi, MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import { isDead, isWell, type MountStatus } from '../../common/mount.js';
 import { formatDuration, problemText, STATE_WORDS } from '../tray/describe.js';
 import { findHomeMount } from '../tray/home-mount.js';
 import { trayState, type Connection } from '../tray/tray-state.js';
+import { displayText } from '../../common/status-view/display-text.js';
 
 export interface TableView {
   now: number;
@@ -35,34 +39,53 @@ function fit(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
 }
 
+/** `text` cut to `width` columns (never padded): a longer line would wrap and scroll the title away. */
+function clip(text: string, width: number): string {
+  return text.length > width ? fit(text, width) : text;
+}
+
+function count(n: number, singular: string): string {
+  return `${n} ${singular}${n === 1 ? '' : 's'}`;
+}
+
 /** The table as lines (no trailing newline), problems first, the home directory's mount first of all. */
 export function renderTable(snapshot: Snapshot | undefined, view: TableView): string[] {
   const state = trayState({ connection: view.connection, ...(snapshot ? { snapshot } : {}), ...(view.home ? { home: view.home } : {}) });
   const lines: string[] = [];
+  const width = Math.max(1, view.width);
   const levelColor = { ok: 'green', degraded: 'yellow', dead: 'red', unknown: 'dim' }[state.level];
-  lines.push(`${paint('Mount Status Monitor', 'bold', view.color)} — ${paint(state.level.toUpperCase(), levelColor, view.color)} — ${state.summary}`);
-  lines.push(paint(state.modeText, 'dim', view.color));
+  // Colour codes take no columns, so each line is cut as plain text and painted in pieces.
+  const title = 'Mount Status Monitor';
+  const level = state.level.toUpperCase();
+  const titleLine = clip(`${title} — ${level} — ${state.summary}`, width);
+  lines.push(
+    titleLine.length <= title.length
+      ? paint(titleLine, 'bold', view.color)
+      : `${paint(title, 'bold', view.color)}${titleLine.slice(title.length).replace(level, (l) => paint(l, levelColor, view.color))}`,
+  );
+  lines.push(paint(clip(state.modeText, width), 'dim', view.color));
   if (view.connection.state === 'absent' && view.connection.message && snapshot?.identity.mode === 'embedded') {
-    lines.push(paint(view.connection.message, 'dim', view.color));
+    lines.push(paint(clip(view.connection.message, width), 'dim', view.color));
   }
   if (snapshot?.lastSweep) {
     const s = snapshot.lastSweep;
-    lines.push(paint(`last sweep ${formatDuration(view.now - s.finishedAt)} ago: checked ${s.checked} mounts in ${s.seconds} seconds, ${s.dead} dead`, 'dim', view.color));
+    lines.push(paint(clip(`last sweep ${formatDuration(view.now - s.finishedAt)} ago: checked ${count(s.checked, 'mount')} in ${count(s.seconds, 'second')}, ${s.dead} dead`, width), 'dim', view.color));
   }
   lines.push('');
   const fixed = 17 + 9 + 9;
   const mpWidth = Math.max(12, Math.min(40, Math.floor((view.width - fixed) / 2)));
   const restWidth = Math.max(10, view.width - fixed - mpWidth - 1);
-  lines.push(paint(`${fit('STATE', 17)}${fit('LATENCY', 9)}${fit('FOR', 9)}${fit('MOUNTPOINT', mpWidth)} ${fit('SOURCE / PROBLEM', restWidth)}`.trimEnd(), 'bold', view.color));
+  lines.push(paint(clip(`${fit('STATE', 17)}${fit('LATENCY', 9)}${fit('FOR', 9)}${fit('MOUNTPOINT', mpWidth)} ${fit('SOURCE / PROBLEM', restWidth)}`.trimEnd(), width), 'bold', view.color));
   const home = snapshot ? findHomeMount(view.home, snapshot.mounts) : undefined;
   const rank = (m: MountStatus) => (m === home && !isWell(m.state) ? 0 : isDead(m.state) ? 1 : !isWell(m.state) && m.state !== 'unknown' ? 2 : 3);
   const mounts = [...(snapshot?.mounts ?? [])].sort((a, b) => rank(a) - rank(b) || a.mountpoint.localeCompare(b.mountpoint));
   for (const m of mounts) {
     const word = (m === home ? '⌂ ' : '') + STATE_WORDS[m.state];
     const latency = m.latencyMs !== undefined && m.state !== 'hung' ? `${m.latencyMs < 10 ? m.latencyMs.toFixed(1) : Math.round(m.latencyMs)} ms` : '';
-    const detail = isWell(m.state) || m.state === 'unknown' ? m.source : `${m.source}: ${problemText(m)}`;
-    const row = `${paint(fit(word, 17), stateColor(m), view.color)}${fit(latency, 9)}${fit(formatDuration(view.now - m.since), 9)}${fit(m.mountpoint, mpWidth)} ${fit(detail, restWidth)}`;
-    lines.push(row.trimEnd());
+    const detail = displayText(isWell(m.state) || m.state === 'unknown' ? m.source : `${m.source}: ${problemText(m)}`);
+    const rest = `${fit(latency, 9)}${fit(formatDuration(view.now - m.since), 9)}${fit(displayText(m.mountpoint), mpWidth)} ${fit(detail, restWidth)}`.trimEnd();
+    const stateCell = fit(word, Math.min(17, width));
+    lines.push(`${paint(stateCell, stateColor(m), view.color)}${clip(rest, width - stateCell.length)}`.trimEnd());
   }
   return lines;
 }
@@ -76,14 +99,14 @@ export function eventLine(event: MonitorEvent, now: number): string | undefined 
       // Latency-only updates of a mount whose state did not change are not news.
       if (event.previous === m.state) return undefined;
       const from = event.previous ? `${STATE_WORDS[event.previous]} -> ` : '';
-      const why = isWell(m.state) || m.state === 'unknown' ? '' : `: ${problemText(m)}`;
-      return `${at} ${m.mountpoint} (${m.source}) ${from}${STATE_WORDS[m.state]}${why}`;
+      const why = isWell(m.state) || m.state === 'unknown' ? '' : `: ${displayText(problemText(m))}`;
+      return `${at} ${displayText(m.mountpoint)} (${displayText(m.source)}) ${from}${STATE_WORDS[m.state]}${why}`;
     }
     case 'removed':
-      return `${at} ${event.mountpoint} unmounted`;
+      return `${at} ${displayText(event.mountpoint)} unmounted`;
     case 'sweep': {
       const s = event.summary;
-      return `${at} Checked ${s.checked} mounts in ${s.seconds} seconds${s.dead ? `: ${s.dead} dead` : ''}`;
+      return `${at} Checked ${count(s.checked, 'mount')} in ${count(s.seconds, 'second')}${s.dead ? `: ${s.dead} dead` : ''}`;
     }
   }
 }
@@ -142,8 +165,9 @@ export function startLiveTable(options: LiveTableOptions): LiveTable {
       connection: options.connection(),
       ...(options.home ? { home: options.home } : {}),
     });
-    const shown = lines.length > rows - 1 ? [...lines.slice(0, rows - 2), `… ${lines.length - rows + 2} more (widen or enlarge the terminal)`] : lines;
-    shown.push(paint('q quits', 'dim', true));
+    const columns = Math.max(1, output.columns ?? 100);
+    const shown = lines.length > rows - 1 ? [...lines.slice(0, rows - 2), clip(`… ${lines.length - rows + 2} more (widen or enlarge the terminal)`, columns)] : lines;
+    shown.push(paint(clip('q quits', columns), 'dim', true));
     // Home, clear screen, then the table: one write so the terminal never shows half a frame.
     output.write(`${ESC}H${ESC}2J${shown.join('\r\n')}`);
   };

@@ -87,14 +87,24 @@ test('three mounts of one server failing together: one notification', { skip }, 
   assert.equal(n.urgency, 1);
 });
 
-test('shell-special characters in a mountpoint arrive unchanged', { skip }, async () => {
+test('shell-special characters in a mountpoint arrive unchanged; markup and control characters escaped', { skip }, async () => {
   const before = session.captured.length;
-  const odd = `/mnt/it's "$HOME" \`x\` \\ & ; |`;
+  const odd = `/mnt/it's "$HOME" \`x\` & ; | <b>`;
   feed(mount(odd, 'error', { source: 'fusefix', errno: 'ENOTCONN', message: 'transport endpoint is not connected' }));
   advance(2100);
-  const got = await session.waitForCount(before + 1);
+  let got = await session.waitForCount(before + 1);
   assert.equal(got.at(-1)!.summary, `Mount failing: ${odd}`);
-  assert.equal(got.at(-1)!.body, `${odd} (fusefix) ENOTCONN: transport endpoint is not connected. Programs that open it may freeze.`);
+  const inMarkup = `/mnt/it's "$HOME" \`x\` &amp; ; | &lt;b&gt;`;
+  assert.equal(got.at(-1)!.body, `${inMarkup} (fusefix) ENOTCONN: transport endpoint is not connected. Programs that open it may freeze.`);
+
+  // A newline, a backslash and a bidi override in a name are shown escaped (\ooo), not acted on.
+  const tricky = '/mnt/a\nb\\c\u202egnp.exe';
+  feed(mount(tricky, 'error', { source: 'fusefix', errno: 'EIO', message: 'input/output error' }));
+  advance(2100);
+  got = await session.waitForCount(before + 2);
+  const shown = '/mnt/a\\012b\\134c\\342\\200\\256gnp.exe';
+  assert.equal(got.at(-1)!.summary, `Mount failing: ${shown}`);
+  assert.ok(got.at(-1)!.body.startsWith(`${shown} (fusefix) EIO`), got.at(-1)!.body);
 });
 
 test('a storm of 50 flaps: a bounded number of notifications, then one summary', { skip }, async () => {
