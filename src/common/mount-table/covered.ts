@@ -9,7 +9,11 @@
 // 2. Unreachable ("under-covered"): a mount whose path leads through a covered mount. On Linux: an entry
 //    whose parent mount is covered (and that is not itself on the parent's mountpoint, i.e. part of the
 //    covering stack) or unreachable. Without parent ids: an entry with a LATER mount on a proper ancestor
-//    directory of its mountpoint (mounted after it, so it hides it). Both are reported with the mount that
+//    directory of its mountpoint (mounted after it, so it hides it). On Linux also an entry with a
+//    sibling (same parent mount) on a proper ancestor directory of its mountpoint, whatever the order:
+//    `mount /t/a/b; mount /t/a` leaves both with the same parent, and a lookup of /t/a/b crosses into the
+//    mount on /t/a and never reaches the dentry the first one sits on (path_walk follows the mount on
+//    every component). Both are reported with the mount that
 //    hides them; neither is probed. Decision: they are listed as covered (state "covered"), with `how`
 //    saying which case, rather than silently dropped, so the count of checked mounts stays honest.
 import type { MountEntry } from '../mount.js';
@@ -65,6 +69,25 @@ export function findCovered(entries: readonly MountEntry[]): Map<number, Covered
   if (useIds) {
     const indexById = new Map<number, number>();
     entries.forEach((e, i) => indexById.set(e.mountId, i));
+    // Mounts by (parent id, mountpoint): a sibling on an ancestor directory shadows the deeper one.
+    const byParentAndPath = new Map<string, number>();
+    entries.forEach((e, i) => {
+      const key = `${e.parentId}\0${e.mountpoint}`;
+      if (!byParentAndPath.has(key)) byParentAndPath.set(key, i);
+    });
+    const shadowOf = (i: number): number | undefined => {
+      const e = entries[i]!;
+      const pi = indexById.get(e.parentId);
+      if (pi === undefined || pi === i) return undefined;
+      const parentPath = entries[pi]!.mountpoint;
+      for (const dir of parentDirs(e.mountpoint)) {
+        // Only directories inside the parent mount: a mount on the parent's own path is a same-path stack.
+        if (dir.length <= parentPath.length) break;
+        const j = byParentAndPath.get(`${e.parentId}\0${dir}`);
+        if (j !== undefined && j !== i) return j;
+      }
+      return undefined;
+    };
     const state = new Map<number, CoveredMount | null>(); // memo per index; null = reachable
     const hiddenBy = (i: number, depth: number): CoveredMount | null => {
       const known = result.get(i);
@@ -74,7 +97,12 @@ export function findCovered(entries: readonly MountEntry[]): Map<number, Covered
       const e = entries[i]!;
       const pi = indexById.get(e.parentId);
       let r: CoveredMount | null = null;
-      if (pi !== undefined && pi !== i && depth < 4096) {
+      const sj = shadowOf(i);
+      if (sj !== undefined) {
+        // Hidden by whatever is visible at the sibling's path: its stack's top, or what hides the sibling.
+        const sh = result.get(sj) ?? (depth < 4096 ? hiddenBy(sj, depth + 1) : null);
+        r = { entry: e, by: sh ? sh.by : entries[sj]!, how: 'under-covered' };
+      } else if (pi !== undefined && pi !== i && depth < 4096) {
         const parent = entries[pi]!;
         const ph = hiddenBy(pi, depth + 1);
         if (ph && !(ph.how === 'same-path' && parent.mountpoint === e.mountpoint)) {

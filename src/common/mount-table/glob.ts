@@ -9,7 +9,8 @@
 //   \x       the character x literally (so "\*" is a star, "\\" a backslash)
 //
 // Matching is on the decoded path (after `\ooo` unescaping), per Unicode code point, case-sensitive.
-// Newlines in paths are ordinary characters. An unclosed "[" is a literal "[".
+// Newlines in paths are ordinary characters. An unclosed "[" is a literal "[". A trailing "/" is ignored
+// ("/srv/" is "/srv"): a mountpoint never ends in one, so such a pattern would otherwise match nothing.
 
 const SYNTAX = new Set(['^', '$', '\\', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
 
@@ -21,9 +22,13 @@ function classLit(ch: string): string {
   return ch === '\\' || ch === ']' || ch === '[' || ch === '^' || ch === '-' ? '\\' + ch : ch;
 }
 
+// What "**" followed by "/" compiles to: zero or more whole components, each followed by "/".
+const ANY_DIRS = '(?:[\\s\\S]*/)?';
+
 /** Compiles a glob to an anchored RegExp (u flag, code points). */
 export function globToRegExp(pattern: string): RegExp {
   const p = Array.from(pattern); // code points
+  while (p.length > 1 && p[p.length - 1] === '/' && p[p.length - 2] !== '\\') p.pop();
   let re = '';
   let i = 0;
   while (i < p.length) {
@@ -38,15 +43,17 @@ export function globToRegExp(pattern: string): RegExp {
         const startOfComponent = i === 0 || p[i - 1] === '/';
         const endOfComponent = j === p.length || p[j] === '/';
         if (startOfComponent && endOfComponent) {
-          if (j === p.length && i > 0) {
-            // "/**" at the end: the directory itself or anything below it. Undo the "/" we already emitted.
-            re = re.slice(0, -2) + '(?:/[\\s\\S]*)?';
-          } else if (j < p.length) {
+          // "**/**" is one globstar: a "**" right after "**/" adds nothing, or (at the end) replaces it.
+          const afterGlobstar = re.endsWith(ANY_DIRS);
+          if (j < p.length) {
             // "**/" : zero or more whole components followed by "/".
-            re += '(?:[\\s\\S]*/)?';
+            if (!afterGlobstar) re += ANY_DIRS;
             j++; // consume the "/"
           } else {
-            re += '[\\s\\S]*';
+            if (afterGlobstar) re = re.slice(0, -ANY_DIRS.length);
+            // "/**" at the end: the directory itself or anything below it. Undo the "/" we already emitted.
+            if (re.endsWith('\\/')) re = re.slice(0, -2) + '(?:/[\\s\\S]*)?';
+            else re += '[\\s\\S]*';
           }
         } else {
           re += '[\\s\\S]*';

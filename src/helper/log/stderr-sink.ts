@@ -3,7 +3,12 @@
 // (Node docs, "A note on process I/O"), so a stalled reader such as a frozen journald would block the
 // event loop. Instead, one fs.write(2) at a time runs on the libuv pool (so at worst one pool thread
 // waits) and lines waiting behind it are bounded; beyond the bound the oldest are dropped and counted.
+// fd 2 may also be non-blocking: once anything touches process.stderr on a pipe or socket (a warning,
+// the CLI's own messages), libuv's uv_pipe_open() sets O_NONBLOCK on it, and that flag belongs to the
+// open file description, so our write(2)s then fail with EAGAIN when the reader is behind. Such text
+// is kept and retried after a short pause, never lost silently.
 import { write } from 'node:fs';
+import { escapeControlChars } from './escape.js';
 import { pri, IDENT, type SeverityName } from './severity.js';
 import type { LogLine } from './lines.js';
 
@@ -16,7 +21,7 @@ export type StderrFormat = 'plain' | 'sd-daemon';
 
 export interface StderrSink {
   write(line: LogLine): void;
-  /** Lines dropped because stderr was not keeping up. */
+  /** Lines dropped because stderr was not keeping up or refused them (EPIPE). */
   dropped(): number;
 }
 
@@ -28,29 +33,52 @@ export interface StderrSinkOptions {
   maxPending?: number;
 }
 
+/** Pause before retrying a write that stderr refused with EAGAIN (its reader is behind). */
+const RETRY_MS = 20;
+
 export function formatStderrLine(line: LogLine, format: StderrFormat, pid: number, ident = IDENT): string {
-  if (format === 'sd-daemon') return `<${pri(line.severity, 0)}>${line.text}\n`;
-  return `${ident}[${pid}]: ${line.severity satisfies SeverityName}: ${line.text}\n`;
+  // One message, one line, as on the syslog path: a raw newline would start a line of its own (in
+  // sd-daemon format, a separate journal entry at the default priority).
+  const text = escapeControlChars(line.text);
+  if (format === 'sd-daemon') return `<${pri(line.severity, 0)}>${text}\n`;
+  return `${ident}[${pid}]: ${line.severity satisfies SeverityName}: ${text}\n`;
+}
+
+function countLines(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 export function createStderrSink(options: StderrSinkOptions): StderrSink {
   const fd = options.fd ?? 2;
   const maxPending = options.maxPending ?? 1000;
   const pending: string[] = [];
+  /** The unwritten rest of the last write (bytes: a short write may end inside a character). */
+  let rest: Buffer | undefined;
   let busy = false;
   let dropped = 0;
 
   const next = (): void => {
-    const text = pending.splice(0, pending.length).join('');
-    if (text === '') {
+    const buf = rest ?? Buffer.from(pending.splice(0, pending.length).join(''));
+    rest = undefined;
+    if (buf.length === 0) {
       busy = false;
       return;
     }
     busy = true;
-    write(fd, text, (err, written) => {
-      // A short write is rare on a pipe; finish it before anything newer. Errors (EPIPE: nobody reads
-      // our stderr) are not worth more than dropping the text: there is nowhere left to report them.
-      if (!err && written < Buffer.byteLength(text)) pending.unshift(Buffer.from(text).subarray(written).toString());
+    write(fd, buf, 0, buf.length, null, (err, written) => {
+      if (err && (err.code === 'EAGAIN' || err.code === 'EWOULDBLOCK')) {
+        // Non-blocking fd and a full pipe: keep the text, try again shortly. Unref'd: a retry alone
+        // must not keep a finished process alive.
+        rest = buf;
+        setTimeout(next, RETRY_MS).unref();
+        return;
+      }
+      // Other errors (EPIPE: nobody reads our stderr) are not worth more than dropping the text, but
+      // it is counted: there is nowhere left to report it. A short write is finished before anything newer.
+      if (err) dropped += countLines(buf);
+      else if (written < buf.length) rest = buf.subarray(written);
       next();
     });
   };

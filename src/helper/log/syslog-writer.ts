@@ -21,11 +21,13 @@
 //   backoff, and once it connects a "Syslog was unavailable" line says how many went to stderr only.
 // - logger dying while connected (killed, or the daemon went away and logger's reconnect failed): it
 //   is restarted with backoff; lines queue meanwhile. Lines already in the dead child's pipe are lost.
-// Readiness: logger opens and connects its socket before it reads stdin, so we wait until
-// /proc/<pid>/fd shows a socket (reading /proc is not a mountpoint access) before sending lines to it;
-// where /proc is missing we wait readyTimeoutMs instead.
+// Readiness: logger opens and connects its socket before it reads stdin, so we wait until it holds a
+// connected socket (reading /proc is not a mountpoint access) before sending lines to it; where /proc
+// is missing we wait readyTimeoutMs instead. Its fds 0 and 2 do not count: Node's stdio "pipes" are
+// socketpairs (libuv uv_spawn), so they read "socket:[ino]" from the moment logger exists; and a socket
+// counts once /proc/<pid>/net/unix shows it connected (St 03, SS_CONNECTED), not just created.
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import { readdir, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { escapeControlChars } from './escape.js';
 import { syslogDropped, syslogUnavailable, type LogLine } from './lines.js';
 import { IDENT, pri } from './severity.js';
@@ -77,15 +79,30 @@ export interface SyslogWriterOptions {
   isConnected?: (pid: number) => Promise<boolean | undefined>;
 }
 
-/** logger has a socket among its fds once it has connected (/proc/<pid>/fd links read "socket:[ino]"). */
+/**
+ * True once logger holds a connected socket besides its stdio (/proc/<pid>/fd links read "socket:[ino]";
+ * /proc/<pid>/net/unix lists each Unix socket's inode with its state, proc(5)).
+ */
 async function procHasSocket(pid: number): Promise<boolean | undefined> {
   const fdDir = `/proc/${pid}/fd`;
+  let inodes: string[];
   try {
-    const fds = await readdir(fdDir);
+    const fds = (await readdir(fdDir)).filter((fd) => Number(fd) > 2);
     const links = await Promise.all(fds.map((fd) => readlink(`${fdDir}/${fd}`).catch(() => '')));
-    return links.some((l) => l.startsWith('socket:'));
+    inodes = links.filter((l) => l.startsWith('socket:[')).map((l) => l.slice('socket:['.length, -1));
   } catch {
     return undefined; // no /proc, or logger already gone (its 'exit' handles that)
+  }
+  if (inodes.length === 0) return false;
+  try {
+    // "Num RefCount Protocol Flags Type St Inode [Path]"
+    for (const line of (await readFile(`/proc/${pid}/net/unix`, 'latin1')).split('\n')) {
+      const f = line.trim().split(/\s+/);
+      if (f[5] === '03' && f[6] !== undefined && inodes.includes(f[6])) return true;
+    }
+    return false;
+  } catch {
+    return true; // no net/unix to ask: a socket of its own is the best sign there is
   }
 }
 

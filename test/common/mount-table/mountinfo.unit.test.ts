@@ -173,3 +173,30 @@ test('benchmark: 1,000 lines (prints time, no timed assertion)', () => {
   console.log(`# parseMountinfo: 1000 lines in ${wall.toFixed(3)} ms wall, ${cpu.toFixed(3)} ms CPU (mean of ${n})`);
   assert.equal(parseMountinfo(text).entries.length, 1000);
 });
+
+test('adversarial lines: " - " in a name, backslashes that are not escapes, a "-" look-alike, empty lines', () => {
+  const t = [
+    '1 0 0:1 / /a\\040-\\040b rw - tmpfs x rw',
+    '',
+    '2 1 0:2 / /b\\9 rw -x - tmpfs src\\ rw', // "\9" and a trailing backslash are kept literally
+    '3 1 0:3 / /c\\400 rw shared:1 master:2 - tmpfs y rw',
+    '',
+  ].join('\n');
+  const r = parseMountinfo(t);
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.entries.map((e) => [e.mountpoint, e.optionalFields, e.fstype, e.source]), [
+    ['/a - b', [], 'tmpfs', 'x'],
+    ['/b\\9', ['-x'], 'tmpfs', 'src\\'],
+    ['/c\\400', ['shared:1', 'master:2'], 'tmpfs', 'y'],
+  ]);
+});
+
+test('benchmark: 10,000 lines (prints time, no timed assertion)', () => {
+  const lines = Array.from({ length: 10_000 }, (_, i) => `${i + 2} 1 0:${i} / /mnt/m\\040${i} rw,relatime shared:${i} - tmpfs msm rw,size=64k`);
+  const text = lines.join('\n') + '\n';
+  const t0 = performance.now();
+  const r = parseMountinfo(text);
+  console.log(`# 10,000-line mountinfo parsed in ${(performance.now() - t0).toFixed(1)} ms`);
+  assert.equal(r.entries.length, 10_000);
+  assert.equal(r.entries[9999]!.mountpoint, '/mnt/m 9999');
+});

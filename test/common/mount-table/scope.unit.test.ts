@@ -110,3 +110,23 @@ test('a covered pseudo filesystem is reported as excluded (pseudo), not covered'
   assert.deepEqual(s.inScope.map((x) => x.mountId), [1, 11]);
   assert.deepEqual(s.excluded.map((x) => [x.entry.mountId, x.reason]), [[10, 'pseudo']]);
 });
+
+test('unreachable: a sibling on an ancestor directory (same parent mount) hides a deeper mount, in either table order', () => {
+  // mkdir /t/a/b; mount on /t/a/b (10); mount on /t/a (11): both have parent 1, and a lookup of /t/a/b
+  // crosses into 11 at /t/a, so 10 is out of reach (the kernel's own listing in the namespace test agrees).
+  const later = [e(1, 0, '/'), e(10, 1, '/t/a/b'), e(11, 1, '/t/a'), e(12, 11, '/t/a/c')];
+  const s = selectMounts(later, NONE);
+  assert.deepEqual(s.inScope.map((x) => x.mountId), [1, 11, 12]);
+  assert.deepEqual(s.covered.map((c) => [c.entry.mountId, c.by.mountId, c.how]), [[10, 11, 'under-covered']]);
+  // Table order does not matter (a mount made through an fd opened before /t/a was covered comes later).
+  const earlier = [e(1, 0, '/'), e(11, 1, '/t/a'), e(10, 1, '/t/a/b')];
+  assert.deepEqual(selectMounts(earlier, NONE).covered.map((c) => [c.entry.mountId, c.by.mountId]), [[10, 11]]);
+  // Its own children are unreachable too, and a stack on the sibling's path reports the stack's top.
+  const stacked = [e(1, 0, '/'), e(10, 1, '/t/a/b'), e(13, 10, '/t/a/b/x'), e(11, 1, '/t/a'), e(14, 11, '/t/a')];
+  assert.deepEqual(selectMounts(stacked, NONE).covered.map((c) => [c.entry.mountId, c.by.mountId, c.how]), [
+    [10, 14, 'under-covered'], [13, 14, 'under-covered'], [11, 14, 'same-path'],
+  ]);
+  // A mount on the parent's own path is a stack, not a shadow: children of a parent mounted at / are fine.
+  const plain = [e(1, 0, '/'), e(2, 1, '/a'), e(3, 2, '/a/b'), e(4, 1, '/c')];
+  assert.deepEqual(selectMounts(plain, NONE).covered, []);
+});

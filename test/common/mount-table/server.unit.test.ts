@@ -56,3 +56,14 @@ test('grouping the recorded tables by server', () => {
   const bsd = groupByServer(parseBsdMount(fixtureText('freebsd-14.txt')).entries);
   assert.deepEqual([...bsd.keys()], ['nfs1.example.org', '2001:db8::10']);
 });
+
+test('odd sources: empty path, no host, user@[::1], a UNC name with no share', () => {
+  const s = (fstype: string, source: string, superOptions: string[] = []) => serverOf({ fstype, source, superOptions });
+  assert.equal(s('nfs', 'nfs1:'), 'nfs1');
+  assert.equal(s('nfs', ':/export'), undefined);
+  assert.equal(s('nfs', ':/export', ['addr=10.0.0.5']), '10.0.0.5');
+  assert.equal(s('fuse.sshfs', 'user@[::1]:/x'), '::1');
+  assert.equal(s('fuse.sshfs', 'user@:/x'), undefined);
+  assert.equal(s('cifs', '//server'), 'server');
+  assert.equal(s('cifs', '//'), undefined);
+});

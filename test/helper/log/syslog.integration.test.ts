@@ -6,7 +6,7 @@ const ns = privateMountNamespace(import.meta.url);
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -125,6 +125,58 @@ test('no syslog socket: calls return at once, lines go to stderr and are counted
     await rs?.stop();
     closeSync(err.fd);
     rmSync(err.dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A logger(1) that takes `seconds` to start, as under load: a shell that sleeps, then execs logger. */
+function slowLogger(dir: string, seconds: number): string {
+  const path = join(dir, 'slow-logger');
+  writeFileSync(path, `#!/bin/sh\nsleep ${seconds}\nexec logger "$@"\n`, { mode: 0o755 });
+  return path;
+}
+
+test('a slow-starting logger and no socket: lines wait for it to connect, then go to stderr, none lost', { skip: noRsyslog }, async () => {
+  // Node's stdio pipes are socketpairs, so logger's fds 0 and 2 are sockets from the start: taking any
+  // socket as "connected" sent these lines into a logger that then failed to connect, and they were lost.
+  const dir = mkdtempSync(join(tmpdir(), 'msm-slowlogger-'));
+  const err = tempFile();
+  const log = createSyslog({
+    socket: join(dir, 'no-such-socket'),
+    stderrFd: err.fd,
+    writer: { loggerPath: slowLogger(dir, 0.3), readyTimeoutMs: 5000, restartInitialMs: 60_000 },
+  });
+  try {
+    for (let i = 0; i < 5; i++) log.line(lines.checked(i, 0, 0));
+    await sleep(100);
+    assert.equal(log.stats().state, 'starting', 'not up before logger has connected');
+    await waitFor(() => log.stats().state === 'unavailable', 'state unavailable');
+    await waitFor(() => readFileSync(err.path, 'utf8').includes('Checked 4 mounts'), 'all five lines on stderr');
+    const stderr = readFileSync(err.path, 'utf8');
+    for (let i = 0; i < 5; i++) assert.ok(stderr.includes(`info: Checked ${i} mount${i === 1 ? '' : 's'} in 0 seconds\n`), stderr);
+    assert.equal(log.stats().unavailable, 5);
+    assert.doesNotMatch(stderr, /logger\) stopped/, 'a logger that never connected did not "stop": syslog was unavailable');
+  } finally {
+    await log.close();
+    closeSync(err.fd);
+    rmSync(err.dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a slow-starting logger with a real rsyslogd: up only once connected, and every line arrives', { skip: noRsyslog }, async () => {
+  const rs = await startRsyslog();
+  const dir = mkdtempSync(join(tmpdir(), 'msm-slowlogger-'));
+  const log = createSyslog({ socket: rs.socketPath, writer: { loggerPath: slowLogger(dir, 0.3), readyTimeoutMs: 5000 } });
+  try {
+    log.line(lines.checked(7, 0, 0));
+    await sleep(100);
+    assert.equal(log.stats().state, 'starting');
+    await rs.waitForLine(`daemon.info ${tag} Checked 7 mounts in 0 seconds`);
+    assert.equal(log.stats().state, 'up');
+  } finally {
+    await log.close();
+    await rs.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -29,7 +29,9 @@ before(() => {
 
 after(() => {
   if (!base) return;
-  execFileSync('umount', ['-R', base]);
+  // Lazy: a detach takes the whole tree, including mounts no path reaches any more (the odd-stacks test
+  // leaves some, and `umount -R` walks paths, so it cannot name them).
+  execFileSync('umount', ['-l', base]);
   rmdirSync(base);
 });
 
@@ -96,6 +98,57 @@ test('two tmpfs on one path: the lower one is covered, a mount inside it unreach
     s.covered.map((c) => [c.entry.source, c.by.source, c.how]),
     [['msm-lower', 'msm-upper', 'same-path'], ['msm-inner', 'msm-upper', 'under-covered']],
   );
+});
+
+/** major:minor of the filesystem a path resolves to, as mountinfo field 3 writes it, or undefined. */
+function deviceAt(path: string): string | undefined {
+  try {
+    const dev = statSync(path, { bigint: true }).dev;
+    // Linux dev_t (glibc gnu_dev_major/minor): major bits 8..19 and 32..; minor bits 0..7 and 20..
+    const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+    const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+    return `${major}:${minor}`;
+  } catch {
+    return undefined;
+  }
+}
+
+test('odd stacks made by the kernel: what selectMounts probes is exactly what a path lookup reaches', { skip }, async () => {
+  const odd = join(base, 'odd');
+  mkdirSync(odd);
+  const sh = (script: string) => execFileSync('sh', ['-euc', script, 'sh', odd]);
+  // 1. A mount inside a directory, then a mount on that directory: same parent, the deeper one shadowed.
+  sh('mkdir -p "$1/a/b"; mount -t tmpfs msm-odd-inner "$1/a/b"; mount -t tmpfs msm-odd-outer "$1/a"');
+  // 2. A directory bind-mounted onto itself (not recursive): the mount that was inside it is now hidden.
+  sh('mkdir -p "$1/self/sub"; mount -t tmpfs msm-odd-selfsub "$1/self/sub"; mount --bind "$1/self" "$1/self"');
+  // 3. mount --move onto a path that already has a mount with a submount: the moved one goes on top.
+  sh('mkdir "$1/g" "$1/t"; mount -t tmpfs msm-odd-low "$1/g"; mkdir "$1/g/x"; mount -t tmpfs msm-odd-lowsub "$1/g/x"; ' +
+    'mount -t tmpfs msm-odd-moved "$1/t"; mount --move "$1/t" "$1/g"');
+  // 4. Shared subtree peers: a mount made in one peer propagates to the other; both copies are reachable.
+  sh('mkdir "$1/p" "$1/q"; mount -t tmpfs msm-odd-peer "$1/p"; mount --make-shared "$1/p"; mount --bind "$1/p" "$1/q"; ' +
+    'mkdir "$1/p/z"; mount -t tmpfs msm-odd-prop "$1/p/z"');
+
+  const table = await readMountTable();
+  assert.deepEqual(table.problems, []);
+  const all = selectMounts(table.entries, { include: [], exclude: [] });
+  const probed = new Set(all.inScope.map((e) => e.mountId));
+  const coveredIds = new Set(all.covered.map((c) => c.entry.mountId));
+  const mine = table.entries.filter((e) => e.mountpoint.startsWith(odd + '/'));
+  assert.equal(mine.filter((e) => e.source === 'msm-odd-prop').length, 2, 'the mount propagated to the peer');
+  const report: string[] = [];
+  for (const e of mine) {
+    // Reachable: a lookup of its path lands on its filesystem and is not answered by another mount of the
+    // same filesystem (the bind of "self" shares msm-base's device, so compare only the bind itself there).
+    const reached = deviceAt(e.mountpoint) === e.device;
+    report.push(`${e.mountpoint.slice(odd.length)} ${e.source} probed=${probed.has(e.mountId)} reached=${reached}`);
+    assert.equal(probed.has(e.mountId) || coveredIds.has(e.mountId), true, `${e.source} is either probed or covered`);
+  }
+  for (const e of mine) {
+    const reached = deviceAt(e.mountpoint) === e.device;
+    assert.equal(probed.has(e.mountId), reached, `${e.mountpoint} (${e.source}):\n${report.join('\n')}`);
+  }
+  const sources = (ids: Set<number>) => mine.filter((e) => ids.has(e.mountId)).map((e) => e.source).sort();
+  assert.deepEqual(sources(coveredIds), ['msm-odd-inner', 'msm-odd-low', 'msm-odd-lowsub', 'msm-odd-selfsub']);
 });
 
 test('1,000 real mounts parse without problems (prints time, no timed assertion)', { skip, timeout: 600_000 }, async () => {
