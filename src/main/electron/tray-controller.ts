@@ -4,6 +4,7 @@
 // Linux: the tray is an AppIndicator/StatusNotifierItem; click events are not delivered, only the
 // context menu is, and changes to a MenuItem take effect only after setContextMenu is called again
 // (Electron docs, Tray "Platform Considerations"). So the whole menu is rebuilt and set each time.
+import { displayText } from '../../common/status-view/display-text.js';
 import type { Menu, MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
 import type { MonitorApi, Snapshot } from '../../common/monitor-api.js';
 import { buildMenuModel, type MenuAction, type MenuItemModel } from '../tray/menu-model.js';
@@ -43,7 +44,9 @@ export function toMenuTemplate(items: MenuItemModel[], onAction: (a: MenuAction)
       ? { type: 'separator' }
       : {
           type: 'normal',
-          label: item.label,
+          // Mount names can hold any character: escaped as everywhere else, and '&' doubled because
+          // Electron reads a single '&' in a label as a mnemonic marker on Linux and Windows.
+          label: displayText(item.label).replace(/&/g, '&&'),
           enabled: item.enabled,
           ...(item.action ? { click: () => onAction(item.action!) } : {}),
         },

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Menu, MenuItemConstructorOptions, NativeImage } from 'electron';
 import type { MonitorApi, MonitorEvent, Snapshot } from '../../../src/common/monitor-api.js';
-import { setupTray } from '../../../src/main/electron/tray-controller.js';
+import { setupTray, toMenuTemplate } from '../../../src/main/electron/tray-controller.js';
 import { setupAppPaths, setupSingleInstance } from '../../../src/main/electron/app-setup.js';
 import { statusWindowOptions } from '../../../src/main/electron/status-window.js';
 import { appDirs } from '../../../src/main/app-paths.js';
@@ -116,4 +116,19 @@ test('status window: isolated, sandboxed, no node', () => {
   assert.equal(o.webPreferences?.sandbox, true);
   assert.equal(o.webPreferences?.nodeIntegration, false);
   assert.equal(o.webPreferences?.preload, '/x/preload.cjs');
+});
+
+test('menu labels: mount names escaped like everywhere else, "&" kept literal for Electron', () => {
+  const clicks: unknown[] = [];
+  const template = toMenuTemplate(
+    [
+      { kind: 'normal', label: '/mnt/R&D\nshare\u202egnp.exe: not responding', enabled: true, action: { id: 'recheck', mountpoint: '/mnt/R&D\nshare' } },
+      { kind: 'separator', label: '', enabled: false },
+    ],
+    (a) => clicks.push(a),
+  );
+  assert.equal(template[0]!.label, '/mnt/R&&D\\012share\\342\\200\\256gnp.exe: not responding');
+  (template[0]!.click as () => void)();
+  assert.deepEqual(clicks, [{ id: 'recheck', mountpoint: '/mnt/R&D\nshare' }], 'the action keeps the raw mountpoint');
+  assert.equal(template[1]!.type, 'separator');
 });
