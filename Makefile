@@ -1,15 +1,15 @@
-# Native parts: the probe fork server (src/helper/native). `make install` installs the helper alone for
+# Native parts: the probe fork server (src/node/native). `make install` installs the helper alone for
 # headless servers, as the seed's Makefile did (see README).
 CC ?= cc
 CFLAGS ?= -O2 -Wall -Wextra -Werror=implicit-function-declaration
 OUT := dist/native
-NATIVE_SRC := $(wildcard src/helper/native/*.c)
-NATIVE_BIN := $(patsubst src/helper/native/%.c,$(OUT)/%,$(NATIVE_SRC))
+NATIVE_SRC := $(wildcard src/node/native/*.c)
+NATIVE_BIN := $(patsubst src/node/native/%.c,$(OUT)/%,$(NATIVE_SRC))
 
 .PHONY: native clean
 native: $(NATIVE_BIN)
 
-$(OUT)/%: src/helper/native/%.c
+$(OUT)/%: src/node/native/%.c
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) -o $@ $<
 
@@ -20,7 +20,7 @@ clean:
 # Helper-only install for headless servers (no Electron), after `npm ci` (which builds dist/):
 #   sudo make install                       # PREFIX=/usr/local; DESTDIR=/staging for packaging
 #   sudo make uninstall
-# Installs the compiled helper (dist/src/common, dist/src/helper, dist/native) with its one runtime
+# Installs the compiled helper (dist/src/common, dist/src/node, dist/src/helper, dist/native) with its one runtime
 # dependency into $(PREFIX)/lib/mount-status-monitor, links $(PREFIX)/bin/mountstatus, puts the systemd
 # unit (ExecStart adjusted to PREFIX) in $(UNITDIR) and the sample config in $(SYSCONFDIR) if absent.
 # Needs Node.js >= 20 as `node` on root's PATH (the unit runs `#!/usr/bin/env node`); INSTALL_NODE=/path/to/node
@@ -34,7 +34,7 @@ INSTALL_NODE ?=
 LIBDIR := $(PREFIX)/lib/mount-status-monitor
 BINDIR := $(PREFIX)/bin
 DOCDIR := $(PREFIX)/share/doc/mount-status-monitor
-# The helper's bare imports (grep "from '" dist/src/helper dist/src/common); test/build checks the list.
+# The helper's bare imports (grep "from '" dist/src/helper dist/src/node dist/src/common); test/build checks the list.
 HELPER_DEPS := zod
 UNIT := mount-status-monitor.service
 EXEC_START := $(if $(INSTALL_NODE),$(INSTALL_NODE) $(LIBDIR)/bin/mountstatus.js,$(BINDIR)/mountstatus) daemon
@@ -46,7 +46,7 @@ install: native
 	install -m 0644 package.json $(DESTDIR)$(LIBDIR)/package.json
 	install -m 0755 bin/mountstatus.js $(DESTDIR)$(LIBDIR)/bin/mountstatus.js
 	install -m 0755 $(NATIVE_BIN) $(DESTDIR)$(LIBDIR)/dist/native/
-	cd dist/src && find common helper -name '*.js' -exec install -D -m 0644 {} $(DESTDIR)$(LIBDIR)/dist/src/{} \;
+	cd dist/src && find common node helper -name '*.js' -exec install -D -m 0644 {} $(DESTDIR)$(LIBDIR)/dist/src/{} \;
 	for d in $(HELPER_DEPS); do rm -rf $(DESTDIR)$(LIBDIR)/node_modules/$$d && cp -R node_modules/$$d $(DESTDIR)$(LIBDIR)/node_modules/$$d || exit 1; done
 	ln -sfn ../lib/mount-status-monitor/bin/mountstatus.js $(DESTDIR)$(BINDIR)/mountstatus
 	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md

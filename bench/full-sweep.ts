@@ -1,12 +1,12 @@
 // One helper's full sweeps, in a fresh Node process so its peak RSS is the helper's own, not the
 // benchmark's: `node dist/bench/full-sweep.js <include-glob> <sweeps>` prints one JSON object (SweepFigures).
-// The Monitor is built as createMonitor(settings, 'system') builds it (src/helper/create-monitor.ts), with
+// The Monitor is built as createMonitor(settings, 'system') builds it (src/node/create-monitor.ts), with
 // the real mount table and the native prober, except that the prober is made here so its fork server can
 // report its CPU (and that of the children it reaped) through NativeProber.usage().
-import { Monitor } from '../src/helper/monitor/monitor.js';
-import { DEFAULT_SETTINGS } from '../src/helper/config/settings.js';
-import { NativeProber } from '../src/helper/probe/native-prober.js';
-import { readMountTable } from '../src/helper/mount-table/read-mount-table.js';
+import { Monitor } from '../src/node/monitor/monitor.js';
+import { DEFAULT_SETTINGS } from '../src/node/config/settings.js';
+import { NativeProber } from '../src/node/probe/native-prober.js';
+import { readMountTable } from '../src/node/mount-table/read-mount-table.js';
 
 export interface SweepRun {
   checked: number;

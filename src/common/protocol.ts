@@ -1,6 +1,6 @@
 // The helper↔app contract: every message that crosses the helper's Unix socket, as one tagged union
 // (`type`), validated with zod on every receive at both ends. Frames are 4-byte big-endian length +
-// UTF-8 JSON (src/helper/ipc/framing.ts). Requests carry an `id`; the reply has the same `type` and echoes
+// UTF-8 JSON (src/node/ipc/framing.ts). Requests carry an `id`; the reply has the same `type` and echoes
 // the id; `error` replies answer any request; `event` frames are pushed to subscribed clients.
 //
 // Versioning: PROTOCOL_VERSION is the major. A helper refuses a hello from another major with

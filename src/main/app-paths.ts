@@ -31,7 +31,7 @@ export function appRuntimeDir(env: NodeJS.ProcessEnv = process.env, uid: number 
   if (xdg && xdg.startsWith('/') && !homes.some((home) => home && home !== '/' && isUnder(xdg, home))) {
     return join(xdg, 'mount-status-monitor-app');
   }
-  // Not /tmp/mount-status-monitor-$UID: that is the user helper's socket directory (src/helper/ipc/paths.ts).
+  // Not /tmp/mount-status-monitor-$UID: that is the user helper's socket directory (src/node/ipc/paths.ts).
   return `/tmp/mount-status-monitor-app-${uid}`;
 }
 

@@ -96,6 +96,7 @@ test('HELPER_DEPS in the Makefile is exactly the bare imports of the compiled he
     }
   };
   walk(join(ROOT, 'dist/src/helper'));
+  walk(join(ROOT, 'dist/src/node'));
   walk(join(ROOT, 'dist/src/common'));
   const makefile = readFileSync(join(ROOT, 'Makefile'), 'utf8');
   const declared = /^HELPER_DEPS := (.*)$/m.exec(makefile)?.[1]?.trim().split(/\s+/) ?? [];

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectHelper, type HelperConnection } from '../../src/helper/ipc/client.js';
+import { connectHelper, type HelperConnection } from '../../src/node/ipc/client.js';
 import { DaemonProcess } from '../helper/cli/cli-harness.js';
 import { chromiumUnavailable } from '../support/chromium.js';
 import { ARTIFACTS, StatusWindowBench, until, type NodeSideApi } from './status-window-harness.js';

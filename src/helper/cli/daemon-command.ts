@@ -1,17 +1,17 @@
 // `mountstatus daemon`: sweeps forever in the foreground for a supervisor (systemd, launchd).
 // SIGTERM/SIGINT stop cleanly (probes killed and reaped, socket removed); SIGHUP rereads the config
 // file, and a bad one keeps the settings in force and says why in the log.
-import { createMonitor, nonRootNotice } from '../create-monitor.js';
+import { createMonitor, nonRootNotice } from '../../node/create-monitor.js';
 import { applyCommandLine, parseCommand, resolveSettings, type OptionName } from './options.js';
 import type { CommandIo } from './io.js';
 import { openSyslogMonitorLog } from '../monitor/syslog-monitor-log.js';
 import { loadConfigFile } from '../config/config-file.js';
-import { DEFAULT_SETTINGS, type Settings } from '../config/settings.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../node/config/settings.js';
 import { startIpcServer } from '../ipc/server.js';
-import { defaultSocketPath } from '../ipc/paths.js';
+import { defaultSocketPath } from '../../node/ipc/paths.js';
 import { KmsgFollower } from '../passive/kmsg.js';
-import type { Monitor } from '../monitor/monitor.js';
-import type { MonitorLog } from '../monitor/monitor-log.js';
+import type { Monitor } from '../../node/monitor/monitor.js';
+import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 
 /**
  * Kernel lines such as `nfs: server nfs1 not responding, still trying` mark that server's mounts suspect

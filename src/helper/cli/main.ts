@@ -5,7 +5,7 @@ import { runDaemonCommand, DAEMON_USAGE } from './daemon-command.js';
 import { runStatusCommand } from './status-command.js';
 import { processIo, type CommandIo } from './io.js';
 import { UsageError } from './options.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../node/version.js';
 
 const USAGE = `usage: mountstatus <command> [options]
   check    check every mount once and print the result (exit 1 if any is not ok)

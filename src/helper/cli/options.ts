@@ -1,6 +1,6 @@
 // Command-line options shared by `check` and `daemon`, merged over the config file's settings.
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_FILE, DEFAULT_SETTINGS, parseSeconds, SettingsError, type Settings } from '../config/settings.js';
+import { DEFAULT_CONFIG_FILE, DEFAULT_SETTINGS, parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
 import { loadConfigFile } from '../config/config-file.js';
 
 export class UsageError extends Error {

@@ -4,8 +4,8 @@
 import type { Snapshot } from '../../common/monitor-api.js';
 import { isDead, isWell } from '../../common/mount.js';
 import { IpcError } from '../../common/protocol.js';
-import { connectHelper, type ConnectOptions, type HelperConnection } from '../ipc/client.js';
-import { candidateSocketPaths } from '../ipc/paths.js';
+import { connectHelper, type ConnectOptions, type HelperConnection } from '../../node/ipc/client.js';
+import { candidateSocketPaths } from '../../node/ipc/paths.js';
 import { formatTable, reportJson } from './report-format.js';
 import type { CommandIo } from './io.js';
 

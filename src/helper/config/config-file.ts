@@ -10,7 +10,7 @@
 //
 // Every error names the file and line. A bad file is rejected whole: the daemon keeps the settings it has.
 import { readFile } from 'node:fs/promises';
-import { parseSeconds, SettingsError, type Settings } from './settings.js';
+import { parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
 
 export async function loadConfigFile(path: string, base: Settings): Promise<Settings> {
   let text: string;

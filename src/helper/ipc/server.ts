@@ -7,7 +7,7 @@ import { chmod, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MonitorApi, MonitorEvent } from '../../common/monitor-api.js';
 import type { OutgoingServerMessage } from '../../common/protocol.js';
-import { encodeMessage } from './framing.js';
+import { encodeMessage } from '../../node/ipc/framing.js';
 import { DEFAULT_IPC_LIMITS, type IpcLimits } from './limits.js';
 import { prepareRuntimeDir, removeStaleSocket, SOCKET_MODE, type SocketAccess } from './runtime-dir.js';
 import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLog, type SharedBuckets } from './session.js';

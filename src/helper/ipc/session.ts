@@ -14,7 +14,7 @@ import {
   type Request,
   type WireError,
 } from '../../common/protocol.js';
-import { FrameDecoder, FrameTooLargeError, encodeMessage } from './framing.js';
+import { FrameDecoder, FrameTooLargeError, encodeMessage } from '../../node/ipc/framing.js';
 import type { IpcLimits } from './limits.js';
 import { RateWindow, TokenBucket } from './rate-limit.js';
 import type { Log } from '../log/log.js';

@@ -22,7 +22,7 @@
 //   err      a mount is not working: timeout/SIGKILL, errno failures, stuck probes, a server down,
 //            an unreadable mount table, a bad config
 import { escapeLogText } from './escape.js';
-import { errnoText } from './errno-text.js';
+import { errnoText } from '../../node/errno-text.js';
 import type { SeverityName } from './severity.js';
 
 export interface LogLine {

@@ -1,10 +1,10 @@
 // The monitor's log events as the system log's lines (src/helper/log/lines.ts holds the exact words).
-import type { Settings } from '../config/settings.js';
+import type { Settings } from '../../node/config/settings.js';
 import * as lines from '../log/lines.js';
 import type { LogLine } from '../log/lines.js';
 import { SyslogWriter } from '../log/syslog-writer.js';
 import { createStderrSink } from '../log/stderr-sink.js';
-import type { MonitorLog } from './monitor-log.js';
+import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 
 export interface ClosableMonitorLog extends MonitorLog {
   close(): Promise<void>;

@@ -4,7 +4,7 @@
 // Plain module (no electron import): tested in Node against a real socket server.
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot } from '../../common/monitor-api.js';
 import { IpcError } from '../../common/protocol.js';
-import { connectHelper, type ConnectOptions, type HelperConnection } from '../../helper/ipc/client.js';
+import { connectHelper, type ConnectOptions, type HelperConnection } from '../../node/ipc/client.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 
 export type HelperKind = 'system' | 'user';

@@ -7,10 +7,10 @@
 // source's snapshot is replayed to listeners as 'mount' / 'removed' events, so a policy that remembers
 // states sees only real changes.
 import type { MonitorApi, MonitorEvent, RecheckResult, Snapshot } from '../../common/monitor-api.js';
-import { connectHelper } from '../../helper/ipc/client.js';
-import { candidateSocketPaths } from '../../helper/ipc/paths.js';
-import { createMonitor } from '../../helper/create-monitor.js';
-import { DEFAULT_SETTINGS, type Settings } from '../../helper/config/settings.js';
+import { connectHelper } from '../../node/ipc/client.js';
+import { candidateSocketPaths } from '../../node/ipc/paths.js';
+import { createMonitor } from '../../node/create-monitor.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../node/config/settings.js';
 import {
   absentMessage,
   createReconnectingClient,

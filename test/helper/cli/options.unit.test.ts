@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyCommandLine, parseCommand, UsageError } from '../../../src/helper/cli/options.js';
-import { DEFAULT_SETTINGS } from '../../../src/helper/config/settings.js';
+import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
 
 const settingsOf = (argv: string[]) => applyCommandLine(DEFAULT_SETTINGS, parseCommand(argv, ['json', 'timeout', 'interval', 'include', 'exclude', 'config', 'socket', 'syslog-socket', 'no-syslog']));
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../../src/helper/config/config-file.js';
-import { DEFAULT_SETTINGS } from '../../../src/helper/config/settings.js';
+import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
 
 test('the shipped sample config parses to the defaults', () => {
   const text = readFileSync(new URL('../../../../build/service/mount-status-monitor.conf', import.meta.url), 'utf8');

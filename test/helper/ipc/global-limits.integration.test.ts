@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startIpcServer } from '../../../src/helper/ipc/server.js';
-import { connectHelper } from '../../../src/helper/ipc/client.js';
+import { connectHelper } from '../../../src/node/ipc/client.js';
 import type { IpcError } from '../../../src/common/protocol.js';
 import { FakeMonitor } from './fake-monitor.js';
 import { tempSocketPath } from './raw-client.js';

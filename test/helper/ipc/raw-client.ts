@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FrameDecoder, encodeFrame } from '../../../src/helper/ipc/framing.js';
+import { FrameDecoder, encodeFrame } from '../../../src/node/ipc/framing.js';
 
 export class RawClient {
   readonly messages: unknown[] = [];

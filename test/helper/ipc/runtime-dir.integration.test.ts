@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { chmod, chown, lstat, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startIpcServer } from '../../../src/helper/ipc/server.js';
-import { connectHelper } from '../../../src/helper/ipc/client.js';
-import { defaultSocketPath, candidateSocketPaths } from '../../../src/helper/ipc/paths.js';
+import { connectHelper } from '../../../src/node/ipc/client.js';
+import { defaultSocketPath, candidateSocketPaths } from '../../../src/node/ipc/paths.js';
 import { FakeMonitor } from './fake-monitor.js';
 import { tempSocketPath, waitFor } from './raw-client.js';
 import { existsSync } from 'node:fs';
@@ -122,7 +122,7 @@ test('a path that is not a socket is left alone', async () => {
 
 /** Runs connectHelper + snapshot + recheck as uid/gid 65534 (nobody) in a child process. */
 function asNobody(socketPath: string): Promise<{ code: number | null; out: string }> {
-  const client = new URL('../../../src/helper/ipc/client.js', import.meta.url).pathname;
+  const client = new URL('../../../src/node/ipc/client.js', import.meta.url).pathname;
   const script = `
     const { connectHelper } = await import(${JSON.stringify(client)});
     try {

@@ -3,8 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startIpcServer, type IpcServer } from '../../../src/helper/ipc/server.js';
-import { connectHelper } from '../../../src/helper/ipc/client.js';
-import { encodeMessage } from '../../../src/helper/ipc/framing.js';
+import { connectHelper } from '../../../src/node/ipc/client.js';
+import { encodeMessage } from '../../../src/node/ipc/framing.js';
 import { IpcError, MAX_REPLY_FRAME_BYTES, PROTOCOL_VERSION } from '../../../src/common/protocol.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
 import { FakeMonitor, mountStatus } from './fake-monitor.js';

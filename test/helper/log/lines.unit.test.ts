@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as lines from '../../../src/helper/log/lines.js';
 import { escapeLogText, escapeControlChars } from '../../../src/helper/log/escape.js';
-import { errnoText } from '../../../src/helper/log/errno-text.js';
+import { errnoText } from '../../../src/node/errno-text.js';
 import { createMemoryLog, formatFields } from '../../../src/helper/log/log.js';
 import { formatStderrLine } from '../../../src/helper/log/stderr-sink.js';
 import { pri } from '../../../src/helper/log/severity.js';

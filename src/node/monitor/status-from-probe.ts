@@ -1,0 +1,26 @@
+// A probe's answer as a mount's status fields: a failure is data (STYLE.md item 4).
+import type { MountState, MountStatus } from '../../common/mount.js';
+import type { ProbeResult } from '../probe/prober.js';
+import { errnoText } from '../errno-text.js';
+
+export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): Partial<MountStatus> & { state: MountState } {
+  const latencyMs = Math.round(result.latencyMs * 1000) / 1000;
+  switch (result.state) {
+    case 'ok':
+      return { state: 'ok', latencyMs, capacity: result.capacity };
+    case 'hung':
+      return { state: 'hung', latencyMs, probePid: result.pid, message: `not responding: no answer within ${timeoutSeconds} s` };
+    case 'denied':
+      return { state: 'denied', latencyMs, message: result.message };
+    case 'error':
+      // A permission error is not a dead mount: the probe's user may not list it (unprivileged runs, or
+      // a parent directory closed to the owner). Reported as denied, like the seed's mode check.
+      if (result.errno === 'EACCES' || result.errno === 'EPERM') {
+        return { state: 'denied', latencyMs, errno: result.errno, message: `${result.errno}: ${result.message} (at ${result.stage})` };
+      }
+      // The C library's words ("Transport endpoint is not connected"), which admins know from other
+      // tools, where libuv's differ ("socket is not connected").
+      return { state: 'error', latencyMs, errno: result.errno, message: errnoText(result.errno) ?? result.message };
+  }
+}
+

@@ -1,0 +1,97 @@
+// The line protocol of the C fork server (src/node/native/msm-prober.c has the full description).
+// Requests: `P <id> <timeout-ms> <as-owner> <hex-path>` and `R`. Answers are parsed here into events.
+// Version 2: one `S` line lists the children forked for a batch of requests (not a line each), and an answer line carries its reap as two trailing fields when the
+// child had already been reaped (then no `X` line follows).
+import type { ProbeStage } from './prober.js';
+import { isProbeStage, type RawAnswer } from './answer.js';
+
+export interface ServerUsage {
+  /** CPU of the fork server itself, in microseconds. */
+  userUs: number;
+  systemUs: number;
+  maxRssKb: number;
+  /** CPU of every probe child it has reaped, in microseconds; max RSS of the largest one. */
+  childUserUs: number;
+  childSystemUs: number;
+  childMaxRssKb: number;
+}
+
+/** How a probe child ended: exit code (-1 when killed by a signal) and signal (0 when it exited). */
+export interface Reap {
+  code: number;
+  signal: number;
+}
+
+export type ServerEvent =
+  | { type: 'version'; version: number; pid: number }
+  /** Children forked for one batch of requests. */
+  | { type: 'started'; forks: { id: number; pid: number }[] }
+  /** `reaped` is set when the child was reaped before its answer was sent: no 'reaped' event follows. */
+  | { type: 'answer'; id: number; pid: number; latencyUs: number; answer: RawAnswer; reaped?: Reap }
+  | { type: 'hung'; id: number; pid: number; latencyUs: number }
+  | { type: 'reaped'; id: number; pid: number; code: number; signal: number }
+  | { type: 'usage'; usage: ServerUsage }
+  | { type: 'complaint'; text: string };
+
+export function encodeProbe(id: number, timeoutMs: number, asOwner: boolean, hexPath: string): string {
+  return `P ${id} ${Math.max(0, Math.round(timeoutMs))} ${asOwner ? 1 : 0} ${hexPath}\n`;
+}
+
+export const USAGE_REQUEST = 'R\n';
+
+/** One line from the server, or undefined when it is not one we know (ignored: fields may be added). */
+export function parseServerLine(line: string): ServerEvent | undefined {
+  const f = line.split(' ');
+  const n = (i: number): number => Number(f[i]);
+  // The reap's fields, when present after an answer's `count` fields (tag included).
+  const reap = (count: number): { reaped?: Reap } => (f.length >= count + 2 ? { reaped: { code: n(count), signal: n(count + 1) } } : {});
+  switch (f[0]) {
+    case 'V':
+      return { type: 'version', version: n(1), pid: n(2) };
+    case 'S': {
+      const forks: { id: number; pid: number }[] = [];
+      for (let i = 1; i + 1 < f.length; i += 2) forks.push({ id: n(i), pid: n(i + 1) });
+      return { type: 'started', forks };
+    }
+    case 'O':
+      return {
+        ...reap(14),
+        type: 'answer',
+        id: n(1),
+        pid: n(2),
+        latencyUs: n(3),
+        answer: {
+          kind: 'O',
+          entries: n(4),
+          mode: parseInt(f[5] ?? '', 8),
+          uid: n(6),
+          gid: n(7),
+          frsize: n(8),
+          blocks: n(9),
+          bfree: n(10),
+          bavail: n(11),
+          files: n(12),
+          ffree: n(13),
+        },
+      };
+    case 'D':
+      return { type: 'answer', id: n(1), pid: n(2), latencyUs: n(3), answer: { kind: 'D', mode: parseInt(f[4] ?? '', 8), uid: n(5) }, ...reap(6) };
+    case 'E': {
+      const stage: ProbeStage = isProbeStage(f[5] ?? '') ? (f[5] as ProbeStage) : 'fork';
+      return { type: 'answer', id: n(1), pid: n(2), latencyUs: n(3), answer: { kind: 'E', errno: n(4), stage }, ...reap(6) };
+    }
+    case 'H':
+      return { type: 'hung', id: n(1), pid: n(2), latencyUs: n(3) };
+    case 'X':
+      return { type: 'reaped', id: n(1), pid: n(2), code: n(3), signal: n(4) };
+    case 'U':
+      return {
+        type: 'usage',
+        usage: { userUs: n(1), systemUs: n(2), maxRssKb: n(3), childUserUs: n(4), childSystemUs: n(5), childMaxRssKb: n(6) },
+      };
+    case '?':
+      return { type: 'complaint', text: line.slice(2) };
+    default:
+      return undefined;
+  }
+}
