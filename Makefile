@@ -1,17 +1,28 @@
-# Native parts: the probe fork server (src/node/native). `make install` installs the helper alone for
-# headless servers, as the seed's Makefile did (see README).
+# Native parts: the probe fork server (src/node/native, run by the daemon and the app) and the helper's
+# peer-credentials addon (src/helper/native, an N-API module: ABI-stable across Node versions).
+# `make install` installs the helper alone for headless servers, as the seed's Makefile did (see README).
 CC ?= cc
 CFLAGS ?= -O2 -Wall -Wextra -Werror=implicit-function-declaration
 OUT := dist/native
 NATIVE_SRC := $(wildcard src/node/native/*.c)
 NATIVE_BIN := $(patsubst src/node/native/%.c,$(OUT)/%,$(NATIVE_SRC))
+ADDON_SRC := $(wildcard src/helper/native/*.c)
+ADDON_BIN := $(patsubst src/helper/native/%.c,$(OUT)/%.node,$(ADDON_SRC))
+# Node's headers (node_api.h) ship with every Node install, beside its bin/.
+NODE_INCLUDE ?= $(shell node -p "require('path').resolve(process.execPath, '../../include/node')")
+ADDON_LDFLAGS := -shared $(if $(filter Darwin,$(shell uname -s)),-undefined dynamic_lookup,)
 
 .PHONY: native clean
-native: $(NATIVE_BIN)
+native: $(NATIVE_BIN) $(ADDON_BIN)
 
 $(OUT)/%: src/node/native/%.c
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) -o $@ $<
+
+$(OUT)/%.node: src/helper/native/%.c
+	@mkdir -p $(OUT)
+	@test -f $(NODE_INCLUDE)/node_api.h || { echo "make: no node_api.h in $(NODE_INCLUDE): set NODE_INCLUDE to Node's include/node" >&2; exit 2; }
+	$(CC) $(CFLAGS) -fPIC -I$(NODE_INCLUDE) $(ADDON_LDFLAGS) -o $@ $<
 
 clean:
 	rm -rf dist
@@ -46,6 +57,7 @@ install: native
 	install -m 0644 package.json $(DESTDIR)$(LIBDIR)/package.json
 	install -m 0755 bin/mountstatus.js $(DESTDIR)$(LIBDIR)/bin/mountstatus.js
 	install -m 0755 $(NATIVE_BIN) $(DESTDIR)$(LIBDIR)/dist/native/
+	install -m 0644 $(ADDON_BIN) $(DESTDIR)$(LIBDIR)/dist/native/
 	cd dist/src && find common node helper -name '*.js' -exec install -D -m 0644 {} $(DESTDIR)$(LIBDIR)/dist/src/{} \;
 	for d in $(HELPER_DEPS); do rm -rf $(DESTDIR)$(LIBDIR)/node_modules/$$d && cp -R node_modules/$$d $(DESTDIR)$(LIBDIR)/node_modules/$$d || exit 1; done
 	ln -sfn ../lib/mount-status-monitor/bin/mountstatus.js $(DESTDIR)$(BINDIR)/mountstatus

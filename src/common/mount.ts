@@ -48,6 +48,8 @@ export interface Capacity {
 /**
  * The state of one mount.
  * - ok: the probe stat()ed, listed and statfs()ed it in time.
+ * - slow: a probe is still unanswered after slow-after seconds (before the timeout makes it hung): the
+ *   first warning, seconds before programs using the mount visibly freeze.
  * - hung: the probe did not answer within the timeout and was sent SIGKILL.
  * - error: the probe got an errno (ENOTCONN, EIO, ESTALE, ...).
  * - denied: the mountpoint's mode does not let its owner list it.
@@ -56,7 +58,8 @@ export interface Capacity {
  * - idle: an automounted filesystem nobody is using; left alone so it can expire.
  * - unknown: not probed yet.
  */
-export type MountState = 'ok' | 'hung' | 'error' | 'denied' | 'stuck' | 'covered' | 'idle' | 'unknown';
+export const MOUNT_STATES = ['ok', 'slow', 'hung', 'error', 'denied', 'stuck', 'covered', 'idle', 'unknown'] as const;
+export type MountState = (typeof MOUNT_STATES)[number];
 
 /** States that count as "dead" in the summary line `Checked N mounts in S seconds: D dead`. */
 export const DEAD_STATES: readonly MountState[] = ['hung', 'error', 'stuck'];
@@ -100,6 +103,21 @@ export interface MountStatus {
   nfs?: NfsRpcStats;
   /** Why the mount is suspected before its next probe answers (e.g. the kernel logged its server not responding). */
   suspect?: string;
+  /** For slow, hung and stuck mounts: the processes waiting on it (found in /proc, the mount untouched). */
+  blocked?: BlockedProcesses;
+}
+
+/** Processes blocked on a mount. A non-root client gets only its own user's in `processes`; `count` is all. */
+export interface BlockedProcesses {
+  count: number;
+  processes: BlockedProcess[];
+}
+
+export interface BlockedProcess {
+  pid: number;
+  /** /proc/PID/comm: the kernel's 15-byte name of the program. */
+  comm: string;
+  uid: number;
 }
 
 export interface AutomountInfo {

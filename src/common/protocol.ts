@@ -9,7 +9,7 @@
 // so an older app keeps working against a newer helper.
 import { z } from 'zod';
 import type { MonitorEvent, MonitorIdentity, RecheckResult, Snapshot } from './monitor-api.js';
-import type { MountState, MountStatus } from './mount.js';
+import { MOUNT_STATES, type MountState, type MountStatus } from './mount.js';
 
 export const PROTOCOL_VERSION = 1;
 /** What the helper calls itself in its hello reply. */
@@ -92,7 +92,6 @@ export function fromWireError(wire: WireError): IpcError {
 
 // ---- data schemas (server→client payloads) -----------------------------------------------------------
 
-const MOUNT_STATES = ['ok', 'hung', 'error', 'denied', 'stuck', 'covered', 'idle', 'unknown'] as const;
 
 const capacitySchema = z.looseObject({
   totalBytes: z.number(),
@@ -117,6 +116,12 @@ export const mountStatusSchema = z.looseObject({
   probePid: z.number().optional(),
   capacity: capacitySchema.optional(),
   server: z.string().optional(),
+  blocked: z
+    .looseObject({
+      count: z.number(),
+      processes: z.array(z.looseObject({ pid: z.number(), comm: z.string(), uid: z.number() })),
+    })
+    .optional(),
 });
 
 const identitySchema = z.looseObject({

@@ -7,12 +7,13 @@ import { serverOfStatus } from './server.js';
 const SEVERITY: Record<MountState, number> = {
   hung: 0,
   stuck: 1,
-  error: 2,
-  denied: 3,
-  unknown: 4,
-  ok: 5,
-  idle: 6,
-  covered: 7,
+  slow: 2,
+  error: 3,
+  denied: 4,
+  unknown: 5,
+  ok: 6,
+  idle: 7,
+  covered: 8,
 };
 
 export function severityOf(state: MountState): number {

@@ -40,6 +40,7 @@ export function errnoInWords(errno: string): string {
 /** Short state labels for the badge. */
 export const STATE_LABEL: Record<MountState, string> = {
   ok: 'OK',
+  slow: 'Slow',
   hung: 'Hung',
   error: 'Error',
   denied: 'Denied',
@@ -59,6 +60,8 @@ export function problemInWords(status: MountStatus, now: number): string {
   switch (status.state) {
     case 'ok':
       return '';
+    case 'slow':
+      return server ? `server ${server} not answering for ${since}` : `not answering for ${since}`;
     case 'hung':
       return server ? `server ${server} not responding for ${since}` : `not responding for ${since}`;
     case 'stuck': {

@@ -74,6 +74,7 @@ function mountJson(m: MountStatus): MountJson {
 
 const STATE_LABEL: Record<MountStatus['state'], string> = {
   ok: 'ok',
+  slow: 'SLOW',
   hung: 'HUNG',
   error: 'ERROR',
   denied: 'DENIED',

@@ -12,6 +12,7 @@ import { DEFAULT_IPC_LIMITS, type IpcLimits } from './limits.js';
 import { prepareRuntimeDir, removeStaleSocket, SOCKET_MODE, type SocketAccess } from './runtime-dir.js';
 import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLog, type SharedBuckets } from './session.js';
 import { TokenBucket } from './rate-limit.js';
+import { peerCredentials, type PeerCredentials } from './peer.js';
 
 export interface IpcServerOptions {
   socketPath: string;
@@ -54,7 +55,16 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
   const server: Server = createServer({ pauseOnConnect: false });
 
   server.on('connection', (socket: Socket) => {
-    const session = new ClientSession(socket, nextId++, monitor, limits, clock, log, (s) => sessions.delete(s), shared);
+    let peer: PeerCredentials;
+    try {
+      peer = peerCredentials(socket);
+    } catch (err) {
+      // Gone before we asked (its descriptor closed), or no addon: a client nobody can name is not served.
+      log.warning(`Refused IPC client: cannot tell who it is: ${(err as Error).message}`);
+      socket.destroy();
+      return;
+    }
+    const session = new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, (s) => sessions.delete(s), shared);
     if (sessions.size >= limits.maxClients) {
       log.warning('Refused IPC client: too many clients', { max: limits.maxClients });
       session.sendAndClose({

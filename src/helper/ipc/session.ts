@@ -18,6 +18,7 @@ import { FrameDecoder, FrameTooLargeError, encodeMessage } from '../../node/ipc/
 import type { IpcLimits } from './limits.js';
 import { RateWindow, TokenBucket } from './rate-limit.js';
 import type { Log } from '../log/log.js';
+import type { PeerCredentials } from './peer.js';
 
 export type IpcLog = Pick<Log, 'warning' | 'info' | 'debug'>;
 
@@ -39,6 +40,8 @@ export interface IpcClientInfo {
   name: string;
   subscribed: boolean;
   connectedAt: number;
+  /** Who connected, from the kernel (peer.ts): never from what the client says. */
+  peer: PeerCredentials;
 }
 
 function errorReply(id: number | null, code: ErrorCode, message: string, retryAfterMs?: number): OutgoingServerMessage {
@@ -66,6 +69,7 @@ export class ClientSession {
   constructor(
     readonly socket: Socket,
     id: number,
+    peer: PeerCredentials,
     private readonly monitor: MonitorApi,
     private readonly limits: IpcLimits,
     private readonly clock: IpcClock,
@@ -77,7 +81,7 @@ export class ClientSession {
       recheckOne: new TokenBucket(limits.globalRecheckOne, clock.now),
     },
   ) {
-    this.info = { id, name: '', subscribed: false, connectedAt: clock.now() };
+    this.info = { id, name: '', subscribed: false, connectedAt: clock.now(), peer };
     this.decoder = new FrameDecoder(limits.maxRequestFrameBytes);
     this.messages = new RateWindow(limits.maxMessagesPerSecond, clock.now);
     this.recheckAll = new TokenBucket(limits.recheckAll, clock.now);

@@ -7,6 +7,7 @@ import { serverOfStatus } from '../../common/status-view/server.js';
 /** A short phrase for a state, as in "1 not responding". */
 export const STATE_WORDS: Record<MountState, string> = {
   ok: 'OK',
+  slow: 'not answering',
   hung: 'not responding',
   error: 'failing',
   denied: 'access denied',
