@@ -103,6 +103,11 @@ export interface MountStatus {
   nfs?: NfsRpcStats;
   /** Why the mount is suspected before its next probe answers (e.g. the kernel logged its server not responding). */
   suspect?: string;
+  /**
+   * Set when the mount is in the watch tier (probed every watch-interval): "home" holds the home of a
+   * connected client or a logged-in user, "pattern" matches a `watch` pattern of the config.
+   */
+  watched?: 'home' | 'pattern';
   /** For slow, hung and stuck mounts: the processes waiting on it (found in /proc, the mount untouched). */
   blocked?: BlockedProcesses;
 }

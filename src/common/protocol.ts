@@ -116,6 +116,7 @@ export const mountStatusSchema = z.looseObject({
   probePid: z.number().optional(),
   capacity: capacitySchema.optional(),
   server: z.string().optional(),
+  watched: z.enum(['home', 'pattern']).optional(),
   blocked: z
     .looseObject({
       count: z.number(),

@@ -7,7 +7,8 @@ import { createPlanRefiner, descendantsOf } from './monitor/plan-refiners.js';
 import type { Prober } from './probe/prober.js';
 import type { Settings } from './config/settings.js';
 import { createProber } from './probe/create-prober.js';
-import { readMountTable } from './mount-table/read-mount-table.js';
+import { createMountTableReader } from './mount-table/read-mount-table.js';
+import { scanBlocked } from './passive/blocked-processes.js';
 import { VERSION } from './version.js';
 
 export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'], log?: MonitorLog): Monitor {
@@ -17,12 +18,16 @@ export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'],
     refinePlan: createPlanRefiner(() => monitorLog, () => probePids(prober)),
     intervalSeconds: settings.intervalSeconds,
     timeoutSeconds: settings.timeoutSeconds,
+    watchIntervalSeconds: settings.watchIntervalSeconds,
+    slowAfterSeconds: settings.slowAfterSeconds,
+    watch: settings.watch,
     include: settings.include,
     exclude: settings.exclude,
     mode,
     ...(log ? { log } : {}),
     createProber: () => (prober = createProber()),
-    readMountTable,
+    readMountTable: createMountTableReader(),
+    scanBlocked: (entries, targets) => scanBlocked({ entries, targets, excludePids: probePids(prober) }),
     version: VERSION,
   });
 }

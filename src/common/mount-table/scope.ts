@@ -89,6 +89,11 @@ function split(patterns: readonly string[], extraFstypes: readonly string[] | un
   return { paths, fstypes };
 }
 
+/** True when the mount matches one of the patterns: mountpoint globs or `fstype:PATTERN`. */
+export function matchesAnyPattern(patterns: readonly string[], entry: Pick<MountEntry, 'mountpoint' | 'fstype'>): boolean {
+  return patterns.some((p) => (p.startsWith(FSTYPE_PREFIX) ? matchGlob(p.slice(FSTYPE_PREFIX.length), entry.fstype) : matchGlob(p, entry.mountpoint)));
+}
+
 /** True for kernel pseudo-filesystems (the default scope leaves them out). */
 export function isPseudoFstype(fstype: string): boolean {
   return PSEUDO_FSTYPES.has(fstype);

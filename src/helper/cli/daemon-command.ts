@@ -12,6 +12,7 @@ import { defaultSocketPath } from '../../node/ipc/paths.js';
 import { KmsgFollower } from '../passive/kmsg.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
+import { HomeWatch } from '../homes/home-watch.js';
 
 /**
  * Kernel lines such as `nfs: server nfs1 not responding, still trying` mark that server's mounts suspect
@@ -31,21 +32,33 @@ function followKernelMessages(monitor: Monitor, log: MonitorLog): KmsgFollower |
   }
 }
 
-/** "checking mounts every 60 seconds, timeout 1 second": singular for one, as every log line (log/lines.ts). */
-export function scheduleText(settings: Pick<Settings, 'intervalSeconds' | 'timeoutSeconds'>): string {
+/**
+ * "checking mounts every 60 seconds (watched ones every 1 second), slow after 1.5 seconds, timeout 10
+ * seconds": singular for one, as every log line (log/lines.ts).
+ */
+export function scheduleText(settings: Pick<Settings, 'intervalSeconds' | 'timeoutSeconds' | 'watchIntervalSeconds' | 'slowAfterSeconds'>): string {
   const seconds = (n: number) => `${n} second${n === 1 ? '' : 's'}`;
-  return `checking mounts every ${seconds(settings.intervalSeconds)}, timeout ${seconds(settings.timeoutSeconds)}`;
+  return (
+    `checking mounts every ${seconds(settings.intervalSeconds)} (watched ones every ${seconds(settings.watchIntervalSeconds)}), ` +
+    `slow after ${seconds(settings.slowAfterSeconds)}, timeout ${seconds(settings.timeoutSeconds)}`
+  );
 }
 
 /** The options `daemon` accepts; each is described in DAEMON_USAGE. */
-export const DAEMON_OPTIONS = ['interval', 'timeout', 'include', 'exclude', 'config', 'socket', 'syslog-socket', 'no-syslog', 'help'] as const satisfies readonly OptionName[];
+export const DAEMON_OPTIONS = ['interval', 'timeout', 'watch-interval', 'slow-after', 'watch', 'include', 'exclude', 'config', 'socket', 'syslog-socket', 'no-syslog', 'help'] as const satisfies readonly OptionName[];
 
-export const DAEMON_USAGE = `usage: mountstatus daemon [--interval SECONDS] [--timeout SECONDS] [--config FILE] [--include GLOB]... [--exclude GLOB]...
+export const DAEMON_USAGE = `usage: mountstatus daemon [--interval SECONDS] [--timeout SECONDS] [--watch-interval SECONDS] [--slow-after SECONDS]
+                          [--watch GLOB]... [--config FILE] [--include GLOB]... [--exclude GLOB]...
                           [--socket PATH] [--syslog-socket PATH | --no-syslog]
   Checks every mount every --interval seconds (default 60) and logs to syslog (ident MountStatusMonitor,
   facility daemon). Serves the tray app and \`mountstatus status\` on a Unix socket.
   --interval SECONDS    seconds between sweeps (default 60)
   --timeout SECONDS     kill a probe after this long and report its mount hung (default 10)
+  --watch-interval SECONDS
+                        seconds between probes of watched mounts: the homes of logged-in users and of
+                        connected clients, and --watch patterns (default 1)
+  --slow-after SECONDS  a probe unanswered this long makes its mount slow, the first warning (default 1.5)
+  --watch GLOB          also watch mountpoints matching GLOB (repeatable); fstype:PATTERN matches the type
   --config FILE         settings file (default /etc/mount-status-monitor.conf when it exists); SIGHUP rereads it
   --include GLOB        only mountpoints matching GLOB (repeatable); fstype:PATTERN matches the type
   --exclude GLOB        leave out mountpoints matching GLOB (repeatable); fstype:PATTERN matches the type
@@ -53,7 +66,7 @@ export const DAEMON_USAGE = `usage: mountstatus daemon [--interval SECONDS] [--t
                         $XDG_RUNTIME_DIR/mount-status-monitor/helper-v1.sock otherwise); "" for none
   --syslog-socket PATH  the system log's socket (default /dev/log)
   --no-syslog           log to standard error only
-Command-line options override the config file's settings; --include and --exclude add to its lists.
+Command-line options override the config file's settings; --include, --exclude and --watch add to its lists.
 `;
 
 export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -88,12 +101,18 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   if (notice) log.notice(notice);
 
   const monitor = createMonitor(settings, privileged ? 'system' : 'user', log);
+  const homes = new HomeWatch({ watch: (dirs) => monitor.watchDirectories('homes', dirs) });
   const socketPath = settings.socketPath ?? defaultSocketPath({ privileged });
   let ipc: Awaited<ReturnType<typeof startIpcServer>> | undefined;
   if (socketPath !== '') {
     try {
       // Dropped or misbehaving clients are worth a warning; routine connections are not logged.
-      ipc = await startIpcServer({ socketPath, monitor, log: { warning: (m) => log.warning(m), info: () => undefined, debug: () => undefined } });
+      ipc = await startIpcServer({
+        socketPath,
+        monitor,
+        log: { warning: (m) => log.warning(m), info: () => undefined, debug: () => undefined },
+        onClient: (peer) => homes.clientConnected(peer.uid),
+      });
     } catch (err) {
       log.warning(`Cannot serve ${socketPath}: ${(err as Error).message}`);
       await log.close();
@@ -102,6 +121,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     }
   }
   monitor.start();
+  homes.start();
   const kmsg = followKernelMessages(monitor, log);
 
   const reload = async () => {
@@ -117,7 +137,15 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
       return;
     }
     settings = next;
-    monitor.reconfigure({ intervalSeconds: settings.intervalSeconds, timeoutSeconds: settings.timeoutSeconds, include: settings.include, exclude: settings.exclude });
+    monitor.reconfigure({
+      intervalSeconds: settings.intervalSeconds,
+      timeoutSeconds: settings.timeoutSeconds,
+      watchIntervalSeconds: settings.watchIntervalSeconds,
+      slowAfterSeconds: settings.slowAfterSeconds,
+      watch: settings.watch,
+      include: settings.include,
+      exclude: settings.exclude,
+    });
     log.notice(`Reloaded ${resolved.configPath}: ${scheduleText(settings)}`);
   };
   // One reload at a time; a SIGHUP during a reload rereads the file once more afterwards.
@@ -144,6 +172,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   });
   log.notice('Stopping');
   kmsg?.stop();
+  homes.stop();
   await monitor.stop();
   await ipc?.close();
   await log.close();

@@ -2,7 +2,7 @@
 // internal error.
 import { runCheckCommand, CHECK_USAGE } from './check-command.js';
 import { runDaemonCommand, DAEMON_USAGE } from './daemon-command.js';
-import { runStatusCommand } from './status-command.js';
+import { runStatusCommand, STATUS_USAGE } from './status-command.js';
 import { processIo, type CommandIo } from './io.js';
 import { UsageError } from './options.js';
 import { VERSION } from '../../node/version.js';
@@ -15,8 +15,7 @@ const USAGE = `usage: mountstatus <command> [options]
 
 ${CHECK_USAGE}
 ${DAEMON_USAGE}
-usage: mountstatus status [--json] [--socket PATH]
-`;
+${STATUS_USAGE}`;
 
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
   const [command, ...rest] = argv;

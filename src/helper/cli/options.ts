@@ -9,8 +9,12 @@ export class UsageError extends Error {
 
 const OPTIONS = {
   json: { type: 'boolean' },
+  follow: { type: 'boolean' },
   timeout: { type: 'string' },
   interval: { type: 'string' },
+  'watch-interval': { type: 'string' },
+  'slow-after': { type: 'string' },
+  watch: { type: 'string', multiple: true },
   include: { type: 'string', multiple: true },
   exclude: { type: 'string', multiple: true },
   config: { type: 'string' },
@@ -57,13 +61,20 @@ export function applyCommandLine(base: Settings, cmd: ParsedCommand): Settings {
   const v = cmd.values;
   // As in the config file: an empty pattern is a mistake (an unset shell variable), and --include ''
   // would otherwise match nothing, check nothing and exit 0 as if every mount were well.
-  for (const key of ['include', 'exclude'] as const) {
+  for (const key of ['include', 'exclude', 'watch'] as const) {
     if (v[key]?.some((g) => g.trim() === '')) throw new UsageError(`--${key} needs a glob or fstype:PATTERN, got ""`);
   }
-  const out: Settings = { ...base, include: [...base.include, ...(v.include ?? [])], exclude: [...base.exclude, ...(v.exclude ?? [])] };
+  const out: Settings = {
+    ...base,
+    include: [...base.include, ...(v.include ?? [])],
+    exclude: [...base.exclude, ...(v.exclude ?? [])],
+    watch: [...base.watch, ...(v.watch ?? [])],
+  };
   try {
     if (v.timeout !== undefined) out.timeoutSeconds = parseSeconds(v.timeout, '--timeout');
     if (v.interval !== undefined) out.intervalSeconds = parseSeconds(v.interval, '--interval');
+    if (v['watch-interval'] !== undefined) out.watchIntervalSeconds = parseSeconds(v['watch-interval'], '--watch-interval');
+    if (v['slow-after'] !== undefined) out.slowAfterSeconds = parseSeconds(v['slow-after'], '--slow-after');
   } catch (err) {
     throw new UsageError((err as SettingsError).message);
   }

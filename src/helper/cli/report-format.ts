@@ -1,7 +1,7 @@
 // How `check` and `status` print a sweep: a readable table for people, JSON for scripts. The JSON shape
 // is a contract (`{"checked", "dead", "seconds", "mounts": [{"mountpoint", "source", "fstype", "state",
 // "errno"?, "message"?, "latencyMs"?}]}`): fields may be added, never renamed.
-import { isDead, type MountStatus, type SweepReport } from '../../common/mount.js';
+import { isDead, isWell, type MountStatus, type SweepReport } from '../../common/mount.js';
 import { escapeForDisplay } from '../../common/mount-table/escapes.js';
 
 export interface ReportJson {
@@ -28,6 +28,8 @@ export interface MountJson {
   automount?: MountStatus['automount'];
   nfs?: MountStatus['nfs'];
   suspect?: string;
+  watched?: MountStatus['watched'];
+  blocked?: MountStatus['blocked'];
 }
 
 export function reportJson(report: Pick<SweepReport, 'checked' | 'dead' | 'seconds' | 'mounts' | 'problems'>): ReportJson {
@@ -53,7 +55,8 @@ export function serversOf(mounts: MountStatus[]): ReportJson['servers'] {
   return [...byServer.values()];
 }
 
-function mountJson(m: MountStatus): MountJson {
+/** One mount as `check --json` and `status --json` print it (and `status --follow --json`, one per line). */
+export function mountJson(m: MountStatus): MountJson {
   return {
     mountpoint: m.mountpoint,
     source: m.source,
@@ -68,6 +71,8 @@ function mountJson(m: MountStatus): MountJson {
     ...(m.automount !== undefined ? { automount: m.automount } : {}),
     ...(m.nfs !== undefined ? { nfs: m.nfs } : {}),
     ...(m.suspect !== undefined ? { suspect: m.suspect } : {}),
+    ...(m.watched !== undefined ? { watched: m.watched } : {}),
+    ...(m.blocked !== undefined ? { blocked: m.blocked } : {}),
   };
 }
 
@@ -90,8 +95,16 @@ function latency(m: MountStatus): string {
 }
 
 function detail(m: MountStatus): string {
-  if (m.state === 'error') return [m.errno, m.message].filter(Boolean).join(': ');
-  return m.message ?? '';
+  const text = m.state === 'error' ? [m.errno, m.message].filter(Boolean).join(': ') : (m.message ?? '');
+  return m.blocked && m.blocked.count > 0 ? `${text}; ${blockedText(m.blocked)}` : text;
+}
+
+/** "3 processes waiting: firefox[1234], bash[2345] and 1 more". */
+export function blockedText(b: NonNullable<MountStatus['blocked']>): string {
+  const named = b.processes.slice(0, 4).map((p) => `${p.comm}[${p.pid}]`);
+  const more = b.count - named.length;
+  const list = named.length === 0 ? '' : `: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  return `${b.count} process${b.count === 1 ? '' : 'es'} waiting${list}`;
 }
 
 /** A fixed-width table, problems first, then the summary line. */
@@ -108,10 +121,12 @@ export function formatTable(report: Pick<SweepReport, 'checked' | 'dead' | 'seco
       .trimEnd();
   const out = [line(header), ...rows.map(line)];
   for (const p of report.problems) out.push(`mount table line ${p.line} skipped: ${p.reason}`);
-  const notOk = report.mounts.filter((m) => !['ok', 'covered', 'idle'].includes(m.state)).length;
+  const slow = report.mounts.filter((m) => m.state === 'slow').length;
+  const notOk = report.mounts.filter((m) => !isWell(m.state)).length - slow;
   out.push(
     // Singular for one, as in the log lines (src/helper/log/lines.ts), so one pattern (`mounts? in`) fits both.
     `Checked ${report.checked} mount${report.checked === 1 ? '' : 's'} in ${report.seconds.toFixed(2)} seconds: ${report.dead} dead` +
+      (slow > 0 ? `, ${slow} slow` : '') +
       (notOk > report.dead ? `, ${notOk - report.dead} denied or unknown` : ''),
   );
   return out.join('\n') + '\n';
@@ -122,6 +137,7 @@ function rank(m: MountStatus): number {
     case 'hung':
     case 'stuck':
     case 'error':
+    case 'slow':
       return 0;
     case 'denied':
     case 'unknown':

@@ -3,6 +3,9 @@
 //
 //   interval = 60          # seconds between sweeps
 //   timeout = 10           # seconds before a probe is killed and its mount reported hung
+//   watch-interval = 1     # seconds between probes of watched mounts (homes in use, watch patterns)
+//   slow-after = 1.5       # seconds before an unanswered probe makes its mount slow
+//   watch = /srv/project/**   # mountpoint glob or fstype:PATTERN always watched (repeatable)
 //   include = /home/*      # mountpoint glob, or fstype:PATTERN (repeatable)
 //   exclude = fstype:tmpfs
 //   syslog-socket = /dev/log   # empty turns syslog off
@@ -23,8 +26,8 @@ export async function loadConfigFile(path: string, base: Settings): Promise<Sett
 }
 
 export function parseConfig(text: string, name: string, base: Settings): Settings {
-  const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude] };
-  const lists: { include?: string[]; exclude?: string[] } = {};
+  const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude], watch: [...base.watch] };
+  const lists: { include?: string[]; exclude?: string[]; watch?: string[] } = {};
   // CRLF too (a file edited on Windows): a \r left on the line would stop `.*$` below short of the end,
   // so "# comment\r" would not be a comment. A leading UTF-8 byte order mark is not part of the first key.
   text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
@@ -42,8 +45,15 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
       case 'timeout':
         out.timeoutSeconds = parseSeconds(value, where);
         break;
+      case 'watch-interval':
+        out.watchIntervalSeconds = parseSeconds(value, where);
+        break;
+      case 'slow-after':
+        out.slowAfterSeconds = parseSeconds(value, where);
+        break;
       case 'include':
       case 'exclude':
+      case 'watch':
         if (value === '') throw new SettingsError(`${where}: ${key} needs a glob or fstype:PATTERN`);
         (lists[key] ??= []).push(value);
         break;
@@ -54,11 +64,12 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
         out.socketPath = value;
         break;
       default:
-        throw new SettingsError(`${where}: unknown setting ${JSON.stringify(key)} (known: interval, timeout, include, exclude, syslog-socket, socket)`);
+        throw new SettingsError(`${where}: unknown setting ${JSON.stringify(key)} (known: interval, timeout, watch-interval, slow-after, include, exclude, watch, syslog-socket, socket)`);
     }
   });
   // A file that lists include/exclude replaces the defaults' lists; the command line adds to them later.
   if (lists.include) out.include = lists.include;
   if (lists.exclude) out.exclude = lists.exclude;
+  if (lists.watch) out.watch = lists.watch;
   return out;
 }

@@ -13,6 +13,7 @@ import { prepareRuntimeDir, removeStaleSocket, SOCKET_MODE, type SocketAccess } 
 import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLog, type SharedBuckets } from './session.js';
 import { TokenBucket } from './rate-limit.js';
 import { peerCredentials, type PeerCredentials } from './peer.js';
+import { eventFor } from './visibility.js';
 
 export interface IpcServerOptions {
   socketPath: string;
@@ -22,6 +23,8 @@ export interface IpcServerOptions {
   clock?: IpcClock;
   /** Default: "shared" when running as root (the system service), "private" otherwise. */
   access?: SocketAccess;
+  /** Told of each client served (who it is, from the kernel); the returned function is called when it goes. */
+  onClient?: (peer: PeerCredentials) => (() => void) | void;
 }
 
 export interface IpcServer {
@@ -64,7 +67,11 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
       socket.destroy();
       return;
     }
-    const session = new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, (s) => sessions.delete(s), shared);
+    let release: (() => void) | void;
+    const session = new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, (s) => {
+      sessions.delete(s);
+      release?.();
+    }, shared);
     if (sessions.size >= limits.maxClients) {
       log.warning('Refused IPC client: too many clients', { max: limits.maxClients });
       session.sendAndClose({
@@ -75,6 +82,7 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
       return;
     }
     sessions.add(session);
+    release = options.onClient?.(peer);
   });
   server.on('error', (err) => log.warning('IPC server error', { error: err.message }));
 
@@ -89,17 +97,23 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
   const ours = await stat(socketPath);
 
   // One subscription to the monitor for all clients; the listener never throws back into the monitor.
+  // Encoded once for everyone, and once per uid that may not see all of it (blocked processes of others).
   const unsubscribe = monitor.onChange((event: MonitorEvent) => {
-    let frame: Buffer;
-    try {
-      const message: OutgoingServerMessage = { type: 'event', event };
-      frame = encodeMessage(message, limits.maxReplyFrameBytes);
-    } catch (err) {
-      log.warning('Could not send a monitor event to clients', { error: (err as Error).message });
-      return;
-    }
+    const frames = new Map<number | 'all', Buffer | undefined>();
     for (const s of sessions) {
-      if (s.isSubscribed) s.writeFrame(frame);
+      if (!s.isSubscribed) continue;
+      const view = eventFor(event, s.info.peer.uid);
+      const key = view === event ? 'all' : s.info.peer.uid;
+      if (!frames.has(key)) {
+        try {
+          frames.set(key, encodeMessage({ type: 'event', event: view } satisfies OutgoingServerMessage, limits.maxReplyFrameBytes));
+        } catch (err) {
+          log.warning('Could not send a monitor event to clients', { error: (err as Error).message });
+          frames.set(key, undefined);
+        }
+      }
+      const frame = frames.get(key);
+      if (frame) s.writeFrame(frame);
     }
   });
 

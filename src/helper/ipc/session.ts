@@ -19,6 +19,7 @@ import type { IpcLimits } from './limits.js';
 import { RateWindow, TokenBucket } from './rate-limit.js';
 import type { Log } from '../log/log.js';
 import type { PeerCredentials } from './peer.js';
+import { snapshotFor } from './visibility.js';
 
 export type IpcLog = Pick<Log, 'warning' | 'info' | 'debug'>;
 
@@ -219,7 +220,7 @@ export class ClientSession {
     }
     switch (req.type) {
       case 'snapshot':
-        this.send({ type: 'snapshot', id: req.id, snapshot: await this.monitor.snapshot() });
+        this.send({ type: 'snapshot', id: req.id, snapshot: snapshotFor(await this.monitor.snapshot(), this.info.peer.uid) });
         return;
       case 'subscribe':
         this.info.subscribed = true;

@@ -76,6 +76,32 @@ export function notResponding(mountpoint: string, timeoutSeconds: number): LogLi
   };
 }
 
+/**
+ * A probe still unanswered after slow-after: the first warning, seconds before the timeout (once per
+ * episode: a mount flapping between slow and ok is not logged again until it has been well for a while).
+ */
+export function slow(mountpoint: string, seconds: number, server?: string): LogLine {
+  const by = server === undefined ? '' : ` (server ${escapeLogText(server)})`;
+  return {
+    severity: 'warning',
+    text: `Mountpoint ${escapeLogText(mountpoint)} is not answering after ${Number.isInteger(seconds) ? formatDuration(seconds) : `${Math.round(seconds * 10) / 10} seconds`}${by}`,
+  };
+}
+
+/** How many programs to name in the blocked line; the count says how many there are in all. */
+const BLOCKED_NAMED = 8;
+
+/** Processes found waiting on a mount that is not answering (once per episode). */
+export function blocked(mountpoint: string, server: string | undefined, count: number, processes: readonly { pid: number; comm: string }[]): LogLine {
+  const names = processes.slice(0, BLOCKED_NAMED).map((p) => `${escapeLogText(p.comm)}[${p.pid}]`);
+  if (processes.length > BLOCKED_NAMED || count > processes.length) names.push('...');
+  const verb = count === 1 ? 'process is' : 'processes are';
+  return {
+    severity: 'warning',
+    text: `${count} ${verb} blocked on ${escapeLogText(mountpoint)}${server === undefined ? '' : ` (${escapeLogText(server)})`}: ${names.join(', ')}`,
+  };
+}
+
 /** The mountpoint's mode does not let its owner list it (seed line). */
 export function denied(mountpoint: string, mode: number): LogLine {
   return {

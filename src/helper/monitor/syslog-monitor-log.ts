@@ -18,6 +18,8 @@ export function monitorLogFromSink(sink: (line: LogLine) => void): MonitorLog {
       sink(lines.timedOut(pid));
       sink(lines.notResponding(mountpoint, timeoutSeconds));
     },
+    slow: (mountpoint, seconds, server) => sink(lines.slow(mountpoint, seconds, server)),
+    blocked: (mountpoint, server, b) => sink(lines.blocked(mountpoint, server, b.count, b.processes)),
     denied: (mountpoint, message) => {
       const mode = /mode ([0-7]+)/.exec(message);
       sink(mode ? lines.denied(mountpoint, parseInt(mode[1]!, 8)) : lines.errnoFailure(mountpoint, 'EACCES', message));

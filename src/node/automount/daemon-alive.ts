@@ -5,7 +5,7 @@
 import type { MountEntry } from '../../common/mount.js';
 import { describeAutofs } from '../../common/mount-table/autofs.js';
 import { daemonAliveFor, deadDaemonMessage } from './policy.js';
-import { realProc, type ProcReader } from './usage.js';
+import { realProc, type ProcReader } from '../passive/proc.js';
 
 /**
  * pgrp from one /proc/PID/stat line: "pid (comm) state ppid pgrp ...". comm may hold spaces and

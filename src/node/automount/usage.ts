@@ -18,90 +18,9 @@
 //
 // Nothing here reads /proc/PID/cmdline, environ or maps in this process. /proc/PID/fd, fdinfo, cwd and
 // root take no mmap lock.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { execFile } from 'node:child_process';
 import type { MountEntry } from '../../common/mount.js';
-import { isUnder, MountIndex } from './path-to-mount.js';
-
-/** The few /proc reads the scan needs; injected so tests can give a fake /proc. All return undefined on error. */
-export interface ProcReader {
-  /** Numeric entries of /proc. */
-  pids(): number[];
-  /** Names in a /proc directory (e.g. /proc/PID/fd). */
-  list(dir: string): string[] | undefined;
-  readlink(path: string): string | undefined;
-  read(path: string): string | undefined;
-}
-
-/** The real /proc, read synchronously: these files never block (no mmap lock, no filesystem behind them). */
-export const realProc: ProcReader = {
-  pids() {
-    const out: number[] = [];
-    for (const name of readdirSync('/proc')) {
-      const c = name.charCodeAt(0);
-      if (c >= 48 && c <= 57) out.push(Number(name));
-    }
-    return out;
-  },
-  list(dir) {
-    try {
-      return readdirSync(dir);
-    } catch {
-      return undefined; // the process exited, or we may not look (EACCES when not root)
-    }
-  },
-  readlink(path) {
-    try {
-      return readlinkSync(path, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-  read(path) {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      return undefined;
-    }
-  },
-};
-
-/** Paths mapped by processes, as found in /proc/PID/maps (only those under one of `points`). */
-export type MappedPathsScanner = (pids: readonly number[], points: readonly string[]) => Promise<{ pid: number; path: string }[]>;
-
-/**
- * Scans /proc/PID/maps with `grep -F` in a child, SIGKILLed after `timeoutMs`: a process whose mmap lock
- * is held forever (stuck on a dead server) can only ever block that child, and only killably. On a
- * timeout we return what we have (maybe nothing): cwd and open files are still counted.
- */
-export function grepMaps(options: { timeoutMs?: number; grep?: string } = {}): MappedPathsScanner {
-  const timeout = options.timeoutMs ?? 2000;
-  const grep = options.grep ?? 'grep';
-  return (pids, points) =>
-    new Promise((resolve) => {
-      if (pids.length === 0 || points.length === 0) return resolve([]);
-      const args = ['-s', '-H', '-F'];
-      for (const p of points) args.push('-e', p);
-      for (const pid of pids) args.push(`/proc/${pid}/maps`);
-      // grep exits 1 when nothing matched and 2 when a process vanished meanwhile: both are normal here.
-      execFile(grep, args, { timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (_err, stdout) => {
-        resolve(parseGrepMaps(typeof stdout === 'string' ? stdout : ''));
-      });
-    });
-}
-
-/**
- * Parses `grep -H` output over /proc/PID/maps: "/proc/PID/maps:ADDR PERMS OFFSET DEV INODE   PATH".
- * The path starts after the fifth field's trailing spaces (proc(5), /proc/pid/maps).
- */
-export function parseGrepMaps(out: string): { pid: number; path: string }[] {
-  const found: { pid: number; path: string }[] = [];
-  for (const line of out.split('\n')) {
-    const m = /^\/proc\/(\d+)\/maps:\S+ \S+ \S+ \S+ \d+ +(\/.*)$/.exec(line);
-    if (m) found.push({ pid: Number(m[1]), path: m[2]! });
-  }
-  return found;
-}
+import { isUnder, MountIndex } from '../../common/mount-table/path-to-mount.js';
+import { grepMaps, realProc, type MappedPathsScanner, type ProcReader } from '../passive/proc.js';
 
 export interface UsageOptions {
   /** The mount table (parsed /proc/self/mountinfo). */

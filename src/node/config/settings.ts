@@ -2,6 +2,12 @@
 export interface Settings {
   intervalSeconds: number;
   timeoutSeconds: number;
+  /** Seconds between probes of watched mounts (the homes in use, `watch` patterns). */
+  watchIntervalSeconds: number;
+  /** A probe unanswered this long makes its mount slow, before the timeout makes it hung. */
+  slowAfterSeconds: number;
+  /** Mountpoint globs or fstype:PATTERN always probed every watchIntervalSeconds. */
+  watch: string[];
   include: string[];
   exclude: string[];
   /** The system log's socket; "" turns syslog off. */
@@ -13,6 +19,11 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   intervalSeconds: 60,
   timeoutSeconds: 10,
+  // With these two a home that stops answering is reported slow within 1 + 1.5 = 2.5 s at worst: the
+  // next probe starts within a second and is slow 1.5 s later.
+  watchIntervalSeconds: 1,
+  slowAfterSeconds: 1.5,
+  watch: [],
   include: [],
   exclude: [],
   syslogSocket: '/dev/log',

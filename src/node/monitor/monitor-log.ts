@@ -1,12 +1,16 @@
 // What the monitor tells administrators, as events. The syslog adapter (syslog-monitor-log.ts) turns
 // them into the seed's exact lines; tests and the terminal view can listen to the same events.
-import type { MountTableProblem } from '../../common/mount.js';
+import type { BlockedProcesses, MountTableProblem } from '../../common/mount.js';
 
 export interface MonitorLog {
   /** `Checked 42 mounts in 0 seconds` / `Checked 37 mounts in 60 seconds: 1 dead`. */
   sweepFinished(checked: number, seconds: number, dead: number): void;
   /** `Timed out waiting for child process 30686: sending SIGKILL`. */
   timedOut(pid: number, mountpoint: string, timeoutSeconds: number): void;
+  /** A probe is still unanswered after slow-after seconds (once per episode). */
+  slow(mountpoint: string, seconds: number, server: string | undefined): void;
+  /** Processes are waiting on a mount that is not answering (once per episode). */
+  blocked(mountpoint: string, server: string | undefined, blocked: BlockedProcesses): void;
   /** `Couldn't check mountpoint /example: mode 4000 does not allow access`. */
   denied(mountpoint: string, message: string): void;
   /** A probe failed with an errno. */
@@ -34,6 +38,8 @@ export interface MonitorLog {
 export const silentMonitorLog: MonitorLog = {
   sweepFinished() {},
   timedOut() {},
+  slow() {},
+  blocked() {},
   denied() {},
   failed() {},
   stuck() {},

@@ -1,38 +1,62 @@
 // The monitor: sweeps the mount table, probes each mount in a child (never here), keeps every mount's
 // status as data, pushes changes to subscribers and tells admins through a MonitorLog.
 //
-// It never touches a mountpoint itself: it reads /proc/self/mountinfo (procfs) and asks the Prober,
-// whose children are the only processes that stat or list a mount.
+// Two tiers: every mount is probed each `interval`; the watched mounts (the homes of the people using
+// this machine, and `watch` patterns) each `watch-interval` as well. Any probe still unanswered after
+// `slow-after` makes its mount slow at once, before the timeout makes it hung.
+//
+// It never touches a mountpoint itself: it reads /proc (mountinfo, and /proc/PID for blocked processes)
+// and asks the Prober, whose children are the only processes that stat or list a mount. Its parts:
+// status-store.ts (statuses and outages), transition-log.ts (what admins are told, and how often),
+// probe-slots.ts (one probe per mount), slow-watch.ts, watch-set.ts.
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
-import { isDead, type MountEntry, type MountState, type MountStatus, type ParsedMountTable, type SweepReport } from '../../common/mount.js';
-import type { Prober, ProbeResult } from '../probe/prober.js';
-import { ProbeSlots } from './probe-slots.js';
+import { isDead, type BlockedProcess, type MountEntry, type MountState, type MountStatus, type ParsedMountTable, type SweepReport } from '../../common/mount.js';
 import { optionValue } from '../../common/mount-table/options.js';
+import { ConcurrencyGate } from '../concurrency-gate.js';
+import type { Prober, ProbeResult } from '../probe/prober.js';
 import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
-import { planSweep, type ScopeOptions, type SweepPlan } from './sweep-plan.js';
+import { ProbeSlots, type SlotState } from './probe-slots.js';
+import { SlowWatch } from './slow-watch.js';
+import { sameMount, StatusStore, type UpdateKind } from './status-store.js';
 import { statusFromProbe } from './status-from-probe.js';
+import { planSweep, type PlanItem, type ScopeOptions, type SweepPlan } from './sweep-plan.js';
+import { TransitionLog } from './transition-log.js';
+import { WatchSet } from './watch-set.js';
 
 export interface MonitorOptions extends ScopeOptions {
   /** Seconds between sweeps when started with start(). */
   intervalSeconds: number;
   /** Seconds a probe may take before it is killed and its mount reported hung. */
   timeoutSeconds: number;
+  /** Seconds between probes of a watched mount (default 1). */
+  watchIntervalSeconds?: number;
+  /** Seconds after which a probe still unanswered makes its mount slow (default 1.5; off when >= timeout). */
+  slowAfterSeconds?: number;
+  /** Mountpoint globs or `fstype:PATTERN` always in the watch tier. */
+  watch?: string[];
   mode: MonitorIdentity['mode'];
   log?: MonitorLog;
   /** Made on first use; closed by stop(). */
   prober?: Prober;
   createProber?: () => Prober;
+  /** Reads the table; may return the very same object while the table is unchanged (watch ticks reuse the plan then). */
   readMountTable?: () => Promise<ParsedMountTable>;
   /** Extra per-sweep planning (automounter awareness): may mark mounts idle so they are not probed. */
   refinePlan?: (plan: SweepPlan) => Promise<SweepPlan> | SweepPlan;
+  /** Finds the processes waiting on mounts that are not answering (by mount id). Default: not looked for. */
+  scanBlocked?: (entries: readonly MountEntry[], targets: readonly number[]) => Promise<Map<number, BlockedProcess[]>>;
   now?: () => number;
   version?: string;
   /** Most probes started at once; the rest wait for a free place (a hung one frees its place at the timeout). */
   maxConcurrentProbes?: number;
 }
 
-/** How often a still-stuck probe is logged again. */
-const STUCK_RELOG_MS = 10 * 60_000;
+export const DEFAULT_WATCH_INTERVAL_SECONDS = 1;
+export const DEFAULT_SLOW_AFTER_SECONDS = 1.5;
+/** First look for blocked processes this soon after a mount stops answering (they block one by one). */
+const BLOCKED_FIRST_SCAN_MS = 500;
+/** Then again this often while it stays so. */
+const BLOCKED_RESCAN_MS = 5000;
 
 export class RecheckError extends Error {
   constructor(message: string, readonly code: 'not-a-mountpoint' | 'sweep-failed') {
@@ -46,30 +70,37 @@ export class Monitor implements MonitorApi {
   private readonly log: MonitorLog;
   private readonly now: () => number;
   private readonly slots: ProbeSlots;
+  private readonly gate: ConcurrencyGate;
+  private readonly store = new StatusStore();
+  private readonly transitions: TransitionLog;
+  private readonly watches = new WatchSet();
+  private readonly slow: SlowWatch;
   private readonly listeners = new Set<(event: MonitorEvent) => void>();
-  /** Latest status per mount id, in mount-table order. */
-  private statuses = new Map<number, MountStatus>();
-  private planById = new Map<number, SweepPlan['items'][number]>();
+  /** The latest plan, the table it was made from, and its items by mount id. */
+  private plan: SweepPlan | undefined;
+  private planTable: ParsedMountTable | undefined;
+  private planById = new Map<number, PlanItem>();
   private lastSweep: SweepSummary | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private blockedTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<SweepReport> | undefined;
+  private watchTicking = false;
   private stopped = false;
   private proberInstance: Prober | undefined;
-  private readonly stuckLoggedAt = new Map<string, number>();
-  private readonly serversDown = new Set<string>();
   /** Servers the kernel reported not responding, with its words, until it reports them OK. */
   private readonly suspects = new Map<string, string>();
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-  /** When each mount last stopped answering (entered a dead or denied state), for the recovery line. */
-  private readonly downSince = new Map<number, number>();
 
   constructor(options: MonitorOptions) {
     this.opts = options;
     this.log = options.log ?? silentMonitorLog;
     this.now = options.now ?? Date.now;
     this.proberInstance = options.prober;
-    this.slots = new ProbeSlots(() => this.prober(), this.now, (e) => this.onReleased(e.mountpoint, e.pid, e.stuckMs));
+    this.transitions = new TransitionLog(() => this.log, this.now);
+    this.slow = new SlowWatch(this.now);
+    this.gate = new ConcurrencyGate(() => this.opts.maxConcurrentProbes ?? 512);
+    this.watches.setPatterns(options.watch ?? []);
+    this.slots = new ProbeSlots(() => this.prober(), this.now, (e) => this.transitions.released(e.mountpoint, e.pid, e.stuckMs));
   }
 
   get identity(): MonitorIdentity {
@@ -81,14 +112,30 @@ export class Monitor implements MonitorApi {
     };
   }
 
-  /** Replaces the options (SIGHUP reload); takes effect from the next sweep. */
-  reconfigure(options: Partial<MonitorOptions>): void {
-    const intervalChanged = options.intervalSeconds !== undefined && options.intervalSeconds !== this.opts.intervalSeconds;
-    this.opts = { ...this.opts, ...options };
-    if (intervalChanged && this.timer) this.schedule();
+  private get watchIntervalMs(): number {
+    return (this.opts.watchIntervalSeconds ?? DEFAULT_WATCH_INTERVAL_SECONDS) * 1000;
   }
 
-  /** Sweeps now and then every intervalSeconds, never two sweeps at once. */
+  /** Replaces the options (SIGHUP reload); takes effect from the next sweep. */
+  reconfigure(options: Partial<MonitorOptions>): void {
+    const timersChanged =
+      (options.intervalSeconds !== undefined && options.intervalSeconds !== this.opts.intervalSeconds) ||
+      (options.watchIntervalSeconds !== undefined && options.watchIntervalSeconds !== this.opts.watchIntervalSeconds);
+    this.opts = { ...this.opts, ...options };
+    if (options.watch) this.watches.setPatterns(options.watch);
+    if (timersChanged && this.sweepTimer) this.schedule();
+  }
+
+  /**
+   * The directories whose mounts one source wants watched (the daemon: the homes of connected clients
+   * and of logged-in users; the app: its user's home). Replaces that source's list; [] removes it.
+   */
+  watchDirectories(source: string, dirs: readonly string[]): void {
+    this.watches.setDirectories(source, dirs);
+    if (!this.watches.empty) void this.watchTick();
+  }
+
+  /** Sweeps now and then every intervalSeconds, never two sweeps at once; watched mounts every watchIntervalSeconds. */
   start(): void {
     this.stopped = false;
     void this.sweepSafely();
@@ -96,8 +143,10 @@ export class Monitor implements MonitorApi {
   }
 
   private schedule(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(() => void this.sweepSafely(), this.opts.intervalSeconds * 1000);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.sweepTimer = setInterval(() => void this.sweepSafely(), this.opts.intervalSeconds * 1000);
+    this.watchTimer = setInterval(() => void this.watchTick(), this.watchIntervalMs);
   }
 
   private async sweepSafely(): Promise<void> {
@@ -112,8 +161,10 @@ export class Monitor implements MonitorApi {
   /** Stops sweeping, kills the probes still running and stops the fork server. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    for (const t of [this.sweepTimer, this.watchTimer]) if (t) clearInterval(t);
+    if (this.blockedTimer) clearTimeout(this.blockedTimer);
+    this.sweepTimer = this.watchTimer = this.blockedTimer = undefined;
+    this.slow.clear();
     await this.proberInstance?.close();
   }
 
@@ -139,19 +190,30 @@ export class Monitor implements MonitorApi {
     return this.sweeping;
   }
 
-  private async readPlan(): Promise<SweepPlan> {
+  /** Reads the mount table; a sweep or recheck that cannot logs it (a watch tick stays quiet: the next sweep says it). */
+  private async readTable(logFailure = true): Promise<ParsedMountTable> {
     if (!this.opts.readMountTable) throw new Error('Monitor needs readMountTable');
-    let table: ParsedMountTable;
     try {
-      table = await this.opts.readMountTable();
+      return await this.opts.readMountTable();
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      this.log.tableUnreadable(error);
+      if (logFailure) this.log.tableUnreadable(error);
       throw error;
     }
+  }
+
+  /** A fresh plan: the table read again, and the refiners (automount usage) run again. */
+  private async readPlan(): Promise<SweepPlan> {
+    return this.planFrom(await this.readTable());
+  }
+
+  private async planFrom(table: ParsedMountTable): Promise<SweepPlan> {
     let plan = planSweep(table, this.opts);
     if (this.opts.refinePlan) plan = await this.opts.refinePlan(plan);
+    this.plan = plan;
+    this.planTable = table;
     this.planById = new Map(plan.items.map((i) => [i.entry.mountId, i]));
+    this.forgetVanished(plan);
     return plan;
   }
 
@@ -159,7 +221,6 @@ export class Monitor implements MonitorApi {
     const startedAt = this.now();
     const plan = await this.readPlan();
     for (const problem of plan.problems) this.log.tableProblem(problem);
-    this.forgetVanished(plan);
 
     const results = await Promise.all(plan.items.map((item) => this.check(item)));
     const finishedAt = this.now();
@@ -169,17 +230,40 @@ export class Monitor implements MonitorApi {
     // Stopped meanwhile (SIGTERM mid-sweep): the probes were cancelled by us, so this sweep says nothing
     // about the mounts and must not log a "dead" summary for them.
     if (this.stopped) return report;
-    this.logServers(results);
+    this.transitions.servers(results);
     this.lastSweep = { checked: results.length, dead, seconds, finishedAt };
     this.log.sweepFinished(results.length, seconds, dead);
     this.emit({ type: 'sweep', summary: this.lastSweep });
     return report;
   }
 
+  /**
+   * Probes the watched mounts. The table is read each tick (a home mounted since the last sweep is seen at
+   * once), but planned again only when it changed: an unchanged table is the same object (see
+   * createMountTableReader), so a tick costs one read of mountinfo and no work per mount.
+   */
+  private async watchTick(): Promise<void> {
+    if (this.stopped || this.watches.empty || this.watchTicking) return;
+    this.watchTicking = true;
+    try {
+      const table = await this.readTable(false);
+      const plan = table === this.planTable && this.plan ? this.plan : await this.planFrom(table);
+      const watched = this.watches.of(plan);
+      for (const id of watched.keys()) {
+        const item = this.planById.get(id);
+        if (item && !this.stopped) void this.check(item);
+      }
+    } catch {
+      // an unreadable table is logged by readTable; the next tick tries again
+    } finally {
+      this.watchTicking = false;
+    }
+  }
+
   /** Decides one mount's status for this sweep: covered, idle and stuck mounts are not probed. */
-  private async check(item: SweepPlan['items'][number]): Promise<MountStatus> {
+  private async check(item: PlanItem): Promise<MountStatus> {
     const { entry } = item;
-    if (item.skip) return this.update(entry, { state: item.skip.state, message: item.skip.message });
+    if (item.skip) return this.update(entry, { state: item.skip.state, message: item.skip.message }, 'facts');
     const held = this.slots.get(entry.mountpoint);
     if (held?.killed) return this.reportStuck(entry, held.killed.pid, held.killed.at);
     return this.probe(entry);
@@ -187,115 +271,124 @@ export class Monitor implements MonitorApi {
 
   private async probe(entry: MountEntry): Promise<MountStatus> {
     const asOwner = process.getuid?.() === 0;
-    await this.takePlace();
+    await this.gate.enter();
     // Read when the probe starts: a SIGHUP reload while it runs must not change what its answer says.
     const timeoutSeconds = this.opts.timeoutSeconds;
-    const timeoutMs = timeoutSeconds * 1000;
+    const slowAfterSeconds = this.opts.slowAfterSeconds ?? DEFAULT_SLOW_AFTER_SECONDS;
     let result: ProbeResult;
     try {
       // stop() closed the prober: a new probe would only start a fork server nobody stops.
       if (this.stopped) return this.unrecorded(entry);
-      const acquired = this.slots.acquire(entry.mountpoint, timeoutMs, asOwner);
+      const acquired = this.slots.acquire(entry.mountpoint, timeoutSeconds * 1000, asOwner);
       if (acquired.kind === 'stuck') {
         return this.reportStuck(entry, acquired.slot.killed!.pid, acquired.slot.killed!.at);
       }
-      result = await acquired.slot.result;
       if (!acquired.started) {
         // Joined a probe another sweep or recheck started: that caller records and logs the answer.
-        const stored = this.statuses.get(entry.mountId);
-        return stored && sameMount(stored, entry) ? stored : this.update(entry, statusFromProbe(result, timeoutSeconds), result);
+        result = await acquired.slot.result;
+        const stored = this.store.get(entry);
+        return stored ?? this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe');
       }
+      if (slowAfterSeconds < timeoutSeconds) {
+        const slot = acquired.slot;
+        this.slow.track(entry.mountId, slot.startedAt + slowAfterSeconds * 1000, () => this.markSlow(entry, slot, slowAfterSeconds));
+      }
+      result = await acquired.slot.result;
+      this.slow.done(entry.mountId);
     } finally {
-      this.freePlace();
+      this.gate.leave();
     }
     // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure.
     if (this.stopped) return this.unrecorded(entry);
     if (result.state === 'hung') this.log.timedOut(result.pid, entry.mountpoint, timeoutSeconds);
-    return this.update(entry, statusFromProbe(result, timeoutSeconds), result);
+    return this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe');
+  }
+
+  /** A probe has gone unanswered for slow-after: its mount is slow now, not at the timeout. */
+  private markSlow(entry: MountEntry, slot: SlotState, seconds: number): void {
+    if (this.stopped || this.slots.get(entry.mountpoint) !== slot || slot.killed) return;
+    this.update(entry, { state: 'slow', message: `no answer after ${seconds} s`, unansweredSeconds: seconds }, 'slow');
   }
 
   /** The mount's last recorded status, or 'unknown': for answers that must not be recorded. */
   private unrecorded(entry: MountEntry): MountStatus {
-    const stored = this.statuses.get(entry.mountId);
-    if (stored && sameMount(stored, entry)) return stored;
-    return { mountpoint: entry.mountpoint, source: entry.source, fstype: entry.fstype, mountId: entry.mountId, state: 'unknown', since: this.now() };
-  }
-
-  private async takePlace(): Promise<void> {
-    const max = this.opts.maxConcurrentProbes ?? 512;
-    if (this.running < max) {
-      this.running++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  private freePlace(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.running--;
+    return this.store.get(entry) ?? { mountpoint: entry.mountpoint, source: entry.source, fstype: entry.fstype, mountId: entry.mountId, state: 'unknown', since: this.now() };
   }
 
   private reportStuck(entry: MountEntry, pid: number, killedAt: number): MountStatus {
     const stuckMs = this.now() - killedAt;
-    const last = this.stuckLoggedAt.get(entry.mountpoint);
-    if (last === undefined || this.now() - last >= STUCK_RELOG_MS) {
-      this.stuckLoggedAt.set(entry.mountpoint, this.now());
-      this.log.stuck(pid, entry.mountpoint, stuckMs);
-    }
-    return this.update(entry, {
-      state: 'stuck',
-      probePid: pid,
-      stuckForMs: stuckMs,
-      message: `probe ${pid} was killed ${Math.round(stuckMs / 1000)} s ago and has not exited`,
-    });
-  }
-
-  private onReleased(mountpoint: string, pid: number, stuckMs: number): void {
-    if (this.stuckLoggedAt.delete(mountpoint)) this.log.released(pid, mountpoint, stuckMs);
+    this.transitions.stuck(entry.mountpoint, pid, stuckMs);
+    return this.update(
+      entry,
+      { state: 'stuck', probePid: pid, stuckForMs: stuckMs, message: `probe ${pid} was killed ${Math.round(stuckMs / 1000)} s ago and has not exited` },
+      'facts',
+    );
   }
 
   /** Records a mount's new status, logs transitions and pushes the change to subscribers. */
-  private update(entry: MountEntry, fields: Partial<MountStatus> & { state: MountState }, probe?: ProbeResult): MountStatus {
-    const stored = this.statuses.get(entry.mountId);
-    // The kernel reuses mount ids (lowest free first): a status stored under this id for another mount
-    // is not this mount's past.
-    const previous = stored && sameMount(stored, entry) ? stored : undefined;
-    const now = this.now();
-    const sameState = previous?.state === fields.state;
-    const status: MountStatus = {
-      mountpoint: entry.mountpoint,
-      source: entry.source,
-      fstype: entry.fstype,
-      mountId: entry.mountId,
-      ...(previous?.server !== undefined ? { server: previous.server } : {}),
-      ...this.planned(entry),
-      ...fields,
-      since: sameState && previous ? previous.since : now,
-      ...(probe ? { checkedAt: now } : previous?.checkedAt !== undefined ? { checkedAt: previous.checkedAt } : {}),
-    };
-    // A probe that answers after its mount left the table (unmounted meanwhile, its id possibly given
-    // to a new mount), or after stop(), changes nothing.
+  private update(entry: MountEntry, input: Partial<MountStatus> & { state: MountState; unansweredSeconds?: number }, kind: UpdateKind): MountStatus {
+    const { unansweredSeconds, ...fields } = input;
+    // A probe that answers after its mount left the table (unmounted meanwhile, its id possibly given to
+    // a new mount), or after stop(), changes nothing.
     const planned = this.planById.get(entry.mountId);
-    if (!planned || !sameMount(planned.entry, entry) || this.stopped) return status;
-    // Covered, idle and trigger entries are reported every sweep without a probe: tell subscribers only
-    // when something about them changed, not 1,000 times a sweep.
-    if (!probe && previous && JSON.stringify(previous) === JSON.stringify(status)) return previous;
-    this.statuses.set(entry.mountId, status);
-    const down = isDown(status.state);
-    if (down && !(previous && isDown(previous.state))) this.downSince.set(entry.mountId, now);
-    if (probe) this.logTransition(status, previous);
-    if (!down) this.downSince.delete(entry.mountId);
+    if (!planned || !sameMount(planned.entry, entry) || this.stopped) {
+      return { mountpoint: entry.mountpoint, source: entry.source, fstype: entry.fstype, mountId: entry.mountId, ...this.facts(entry), ...fields, since: this.now() };
+    }
+    const recorded = this.store.record(entry, fields, this.facts(entry), kind, this.now());
+    // Covered, idle and trigger entries are reported every sweep without a probe: subscribers hear of
+    // them only when something changed, not 1,000 times a sweep.
+    if (!recorded.changed) return recorded.status;
+    const { status, previous } = recorded;
+    if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, (unansweredSeconds ?? 0) * 1000);
+    if (status.state === 'slow' || status.state === 'hung' || status.state === 'stuck') this.lookForBlocked(BLOCKED_FIRST_SCAN_MS);
     this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });
     return status;
   }
 
-  /** Facts the plan knows about a mount (server, automount role, NFS counters), kept on every status. */
-  private planned(entry: MountEntry): Partial<MountStatus> {
+  /** Facts the plan knows about a mount (server, automount role, NFS counters, watched), kept on every status. */
+  private facts(entry: MountEntry): Partial<MountStatus> {
     const annotations = this.planById.get(entry.mountId)?.annotations ?? {};
     let suspect: string | undefined;
     if (this.suspects.size > 0) for (const name of serverNames(entry, annotations.server)) suspect ??= this.suspects.get(name);
-    return suspect !== undefined ? { ...annotations, suspect } : annotations;
+    const watched = this.plan ? this.watches.of(this.plan).get(entry.mountId) : undefined;
+    return {
+      ...annotations,
+      ...(suspect !== undefined ? { suspect } : {}),
+      ...(watched !== undefined ? { watched } : {}),
+    };
+  }
+
+  /** Looks for blocked processes after `delayMs`, unless a look is already due. */
+  private lookForBlocked(delayMs: number): void {
+    if (!this.opts.scanBlocked || this.blockedTimer || this.stopped) return;
+    this.blockedTimer = setTimeout(() => void this.scanBlocked(), delayMs);
+    this.blockedTimer.unref();
+  }
+
+  private async scanBlocked(): Promise<void> {
+    const scan = this.opts.scanBlocked;
+    const table = this.plan?.table;
+    if (!scan || !table || this.stopped) return (this.blockedTimer = undefined), undefined;
+    const targets = this.store.all().filter((s) => s.state === 'slow' || s.state === 'hung' || s.state === 'stuck');
+    if (targets.length === 0) return (this.blockedTimer = undefined), undefined;
+    let found: Map<number, BlockedProcess[]>;
+    try {
+      found = await scan(table, targets.map((t) => t.mountId));
+    } catch {
+      found = new Map();
+    }
+    this.blockedTimer = undefined;
+    for (const target of targets) {
+      const item = this.planById.get(target.mountId);
+      const current = item && this.store.get(item.entry);
+      if (!item || !current || !(current.state === 'slow' || current.state === 'hung' || current.state === 'stuck')) continue;
+      const processes = found.get(target.mountId) ?? [];
+      const blocked = { count: processes.length, processes };
+      const { since: _since, checkedAt: _checked, watched: _watched, suspect: _suspect, ...answer } = current;
+      const updated = this.update(item.entry, { ...answer, blocked }, 'facts');
+      this.transitions.blocked(updated, blocked);
+    }
+    this.lookForBlocked(BLOCKED_RESCAN_MS);
   }
 
   /**
@@ -309,10 +402,10 @@ export class Monitor implements MonitorApi {
     // The kernel names the server as the mount did, or by address (addr=, e.g. a pNFS data server).
     const items = [...this.planById.values()].filter((i) => !i.skip && serverNames(i.entry, i.annotations.server).includes(server));
     for (const item of items) {
-      const current = this.statuses.get(item.entry.mountId);
+      const current = this.store.get(item.entry);
       if (current) {
         const { suspect: _old, ...rest } = current;
-        this.update(item.entry, rest);
+        this.update(item.entry, rest, 'facts');
       }
       void this.check(item);
     }
@@ -322,43 +415,11 @@ export class Monitor implements MonitorApi {
     return items.map((i) => i.entry.mountpoint);
   }
 
-  private logTransition(status: MountStatus, previous: MountStatus | undefined): void {
-    const was = previous?.state;
-    if (status.state === 'denied' && (was !== 'denied' || previous?.message !== status.message)) {
-      this.log.denied(status.mountpoint, status.message ?? '');
-    } else if (status.state === 'error' && (was !== 'error' || previous?.errno !== status.errno)) {
-      this.log.failed(status.mountpoint, status.errno ?? 'EIO', status.message ?? '');
-    } else if (status.state === 'ok' && previous && (isDead(previous.state) || previous.state === 'denied')) {
-      this.log.recovered(status.mountpoint, this.now() - (this.downSince.get(status.mountId) ?? previous.since));
-    }
-  }
-
-  /** One line when a server's mounts start failing and one when they are all back (not one per mount). */
-  private logServers(mounts: MountStatus[]): void {
-    const dead = new Map<string, number>();
-    for (const m of mounts) {
-      if (m.server === undefined) continue;
-      dead.set(m.server, (dead.get(m.server) ?? 0) + (isDead(m.state) ? 1 : 0));
-    }
-    for (const [server, count] of dead) {
-      if (count > 0 && !this.serversDown.has(server)) {
-        this.serversDown.add(server);
-        this.log.serverDown(server, count);
-      } else if (count === 0 && this.serversDown.delete(server)) {
-        this.log.serverUp(server);
-      }
-    }
-  }
-
   private forgetVanished(plan: SweepPlan): void {
     const present = new Map(plan.items.map((i) => [i.entry.mountId, i.entry]));
-    for (const [id, status] of this.statuses) {
-      const now = present.get(id);
-      if (!now || !sameMount(status, now)) {
-        this.statuses.delete(id);
-        this.downSince.delete(id);
-        this.emit({ type: 'removed', mountpoint: status.mountpoint });
-      }
+    for (const status of this.store.forgetMissing(present)) {
+      this.transitions.forget(status.mountId);
+      this.emit({ type: 'removed', mountpoint: status.mountpoint });
     }
   }
 
@@ -376,7 +437,7 @@ export class Monitor implements MonitorApi {
     return {
       identity: this.identity,
       ...(this.lastSweep ? { lastSweep: this.lastSweep } : {}),
-      mounts: [...this.statuses.values()],
+      mounts: this.store.all(),
     };
   }
 
@@ -393,7 +454,6 @@ export class Monitor implements MonitorApi {
     const plan = await this.readPlan().catch((err: Error) => {
       throw new RecheckError(`cannot read the mount table: ${err.message}`, 'sweep-failed');
     });
-    this.forgetVanished(plan);
     const items = mountpoint === undefined ? plan.items : plan.items.filter((i) => i.entry.mountpoint === mountpoint && i.skip?.state !== 'covered');
     if (mountpoint !== undefined && items.length === 0) {
       throw new RecheckError(`${JSON.stringify(mountpoint)} is not a mountpoint in the mount table`, 'not-a-mountpoint');
@@ -408,19 +468,6 @@ export class Monitor implements MonitorApi {
     }
     return result;
   }
-}
-
-/** Down for the recovery line: dead, or its mode does not allow access. */
-function isDown(state: MountState): boolean {
-  return isDead(state) || state === 'denied';
-}
-
-/**
- * Whether a status and a table entry with the same mount id are the same mount. Ids are reused after an
- * unmount; a mount moved elsewhere (mount --move) is treated as a new one.
- */
-function sameMount(a: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'>, b: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'>): boolean {
-  return a.mountpoint === b.mountpoint && a.source === b.source && a.fstype === b.fstype;
 }
 
 /** The names a kernel line may use for a mount's server: the one in its source, and its addr= option. */

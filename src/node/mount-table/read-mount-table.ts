@@ -65,26 +65,7 @@ export async function readMountTable(opts: ReadMountTableOptions = {}): Promise<
   const platform = opts.platform ?? process.platform;
   if (platform === 'linux') {
     const path = opts.mountinfoPath ?? MOUNTINFO_PATH;
-    let buf: Buffer;
-    try {
-      buf = await (opts.readFile ?? ((p: string) => readFile(p)))(path);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new MountTableUnreadableError(
-        `cannot read the mount table ${path}: ${err.code ?? ''} ${err.message} (is /proc mounted?)`.replace(/\s+/g, ' '),
-        err.code,
-        path,
-      );
-    }
-    const parsed = parseMountinfoBuffer(buf);
-    if (parsed.entries.length === 0) {
-      throw new MountTableUnreadableError(
-        `the mount table ${path} has no readable entries (${parsed.problems.length} malformed lines)`,
-        undefined,
-        path,
-      );
-    }
-    return { ...parsed, from: path };
+    return mountinfoTable(await readMountinfo(path, opts), path);
   }
   if (platform === 'darwin' || platform === 'freebsd') {
     const cmd = opts.mountCommand ?? BSD_MOUNT_COMMAND;
@@ -112,4 +93,43 @@ export async function readMountTable(opts: ReadMountTableOptions = {}): Promise<
     'ENOTSUP',
     platform,
   );
+}
+
+async function readMountinfo(path: string, opts: ReadMountTableOptions): Promise<Buffer> {
+  try {
+    return await (opts.readFile ?? ((p: string) => readFile(p)))(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new MountTableUnreadableError(
+      `cannot read the mount table ${path}: ${err.code ?? ''} ${err.message} (is /proc mounted?)`.replace(/\s+/g, ' '),
+      err.code,
+      path,
+    );
+  }
+}
+
+function mountinfoTable(buf: Buffer, path: string): MountTableRead {
+  const parsed = parseMountinfoBuffer(buf);
+  if (parsed.entries.length === 0) {
+    throw new MountTableUnreadableError(`the mount table ${path} has no readable entries (${parsed.problems.length} malformed lines)`, undefined, path);
+  }
+  return { ...parsed, from: path };
+}
+
+/**
+ * A reader that returns the very same parsed table while the table's bytes are unchanged, so callers
+ * that read it often (the watch tier, every second) can tell "unchanged" by identity and skip all work
+ * per mount. Reading mountinfo costs the kernel little; parsing and planning 10,000 mounts would not.
+ */
+export function createMountTableReader(opts: ReadMountTableOptions = {}): () => Promise<MountTableRead> {
+  if ((opts.platform ?? process.platform) !== 'linux') return () => readMountTable(opts);
+  const path = opts.mountinfoPath ?? MOUNTINFO_PATH;
+  let last: { bytes: Buffer; table: MountTableRead } | undefined;
+  return async () => {
+    const bytes = await readMountinfo(path, opts);
+    if (last && bytes.equals(last.bytes)) return last.table;
+    const table = mountinfoTable(bytes, path);
+    last = { bytes, table };
+    return table;
+  };
 }

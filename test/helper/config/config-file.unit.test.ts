@@ -11,13 +11,17 @@ test('the shipped sample config parses to the defaults', () => {
 
 test('every option, repeated include/exclude, comments', () => {
   const s = parseConfig(
-    'interval = 30 # half a minute\ntimeout=2.5\ninclude = /home/**\ninclude = fstype:nfs*\nexclude = /scratch\nsyslog-socket =\nsocket = /run/x.sock\n',
+    'interval = 30 # half a minute\ntimeout=2.5\nwatch-interval = 2\nslow-after = 1\nwatch = /srv/**\nwatch = fstype:fuse.sshfs\n' +
+      'include = /home/**\ninclude = fstype:nfs*\nexclude = /scratch\nsyslog-socket =\nsocket = /run/x.sock\n',
     'f',
     DEFAULT_SETTINGS,
   );
   assert.deepEqual(s, {
     intervalSeconds: 30,
     timeoutSeconds: 2.5,
+    watchIntervalSeconds: 2,
+    slowAfterSeconds: 1,
+    watch: ['/srv/**', 'fstype:fuse.sshfs'],
     include: ['/home/**', 'fstype:nfs*'],
     exclude: ['/scratch'],
     syslogSocket: '',

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMountinfo } from '../../../src/common/mount-table/mountinfo.js';
 import { DaemonWatch, daemonStatuses, livePgrps, pgrpFromStat, verifiedDaemonPgrps } from '../../../src/node/automount/daemon-alive.js';
-import type { ProcReader } from '../../../src/node/automount/usage.js';
+import type { ProcReader } from '../../../src/node/passive/proc.js';
 
 test('pgrp from /proc/PID/stat, with a comm holding spaces and parentheses', () => {
   assert.deepEqual(pgrpFromStat('900 (automount) S 1 900 900 0 -1 4194560 ...'), { pgrp: 900, state: 'S' });

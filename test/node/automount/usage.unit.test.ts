@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMountinfo } from '../../../src/common/mount-table/mountinfo.js';
-import { parseGrepMaps, scanUsage, type ProcReader } from '../../../src/node/automount/usage.js';
-import { MountIndex } from '../../../src/node/automount/path-to-mount.js';
+import { scanUsage } from '../../../src/node/automount/usage.js';
+import { parseGrepMaps, type ProcReader } from '../../../src/node/passive/proc.js';
+import { MountIndex } from '../../../src/common/mount-table/path-to-mount.js';
 
 const entries = parseMountinfo(
   [

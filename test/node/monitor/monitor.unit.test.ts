@@ -1,55 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Monitor } from '../../../src/node/monitor/monitor.js';
-import type { MonitorLog } from '../../../src/node/monitor/monitor-log.js';
-import type { MountEntry, ParsedMountTable } from '../../../src/common/mount.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
-import { FakeProber, tick } from './fake-prober.js';
-
-function entry(mountId: number, mountpoint: string, fstype = 'tmpfs', source = 'tmpfs', parentId = 1): MountEntry {
-  return { mountId, parentId, device: '0:1', root: '/', mountpoint, mountOptions: ['rw'], optionalFields: [], fstype, source, superOptions: ['rw'] };
-}
-
-function recordingLog(): MonitorLog & { calls: string[] } {
-  const calls: string[] = [];
-  const rec = (name: string) => (...args: unknown[]) => void calls.push(`${name} ${args.map((a) => (typeof a === 'object' ? JSON.stringify(a) : String(a))).join(' ')}`);
-  return {
-    calls,
-    sweepFinished: rec('sweepFinished'),
-    timedOut: rec('timedOut'),
-    denied: rec('denied'),
-    failed: rec('failed'),
-    stuck: rec('stuck'),
-    released: rec('released'),
-    recovered: rec('recovered'),
-    serverDown: rec('serverDown'),
-    serverUp: rec('serverUp'),
-    tableProblem: rec('tableProblem'),
-    tableUnreadable: rec('tableUnreadable'),
-    notice: rec('notice'),
-    warning: rec('warning'),
-  };
-}
-
-function setup(entries: MountEntry[], extra: { now?: () => number; maxConcurrentProbes?: number } = {}) {
-  const prober = new FakeProber();
-  const log = recordingLog();
-  let table: ParsedMountTable = { entries, problems: [] };
-  const monitor = new Monitor({
-    intervalSeconds: 60,
-    timeoutSeconds: 5,
-    include: [],
-    exclude: [],
-    mode: 'system',
-    prober,
-    log,
-    readMountTable: async () => table,
-    ...extra,
-  });
-  const events: MonitorEvent[] = [];
-  monitor.onChange((e) => events.push(e));
-  return { prober, log, monitor, events, setTable: (t: ParsedMountTable) => (table = t) };
-}
+import type { MountEntry, ParsedMountTable } from '../../../src/common/mount.js';
+import { tick } from './fake-prober.js';
+import { entry, setup } from './monitor-fixtures.js';
 
 test('a sweep probes every mount once and reports all of them', async () => {
   const { prober, monitor, log } = setup([entry(10, '/a'), entry(11, '/b'), entry(12, '/proc', 'proc', 'proc')]);

@@ -1,7 +1,7 @@
 // Which mount a path (as the kernel prints it in /proc/PID/cwd, /proc/PID/fd/N, /proc/PID/maps) lies in,
 // decided from the mount table alone: the longest mountpoint that is the path or a directory above it.
 // Pure. Used where the kernel gives us a path but no mount id; never resolves anything on disk.
-import type { MountEntry } from '../../common/mount.js';
+import type { MountEntry } from '../mount.js';
 
 /** d_path() appends this to the path of an unlinked file or directory (fs/d_path.c). */
 const DELETED = ' (deleted)';

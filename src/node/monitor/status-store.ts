@@ -1,0 +1,110 @@
+// The latest status of every mount, by mount id, and when each went down. Pure bookkeeping: no timers, no
+// logging. The kernel reuses mount ids (lowest free first), so a status stored under an id is a mount's
+// past only while mountpoint, source and fstype still match (sameMount).
+import type { MountEntry, MountState, MountStatus } from '../../common/mount.js';
+import { isDead } from '../../common/mount.js';
+
+/** What a status update is: a probe's answer, the probe still unanswered (slow), or facts without a probe. */
+export type UpdateKind = 'probe' | 'slow' | 'facts';
+
+export interface Recorded {
+  status: MountStatus;
+  previous: MountStatus | undefined;
+  /** False when nothing about the mount changed (a fact-only update equal to what was stored). */
+  changed: boolean;
+  /** For a mount that is back up: how long it was down (ms). */
+  downMs?: number;
+}
+
+/** States of a mount that is not answering (or not letting us in): the span the recovery line reports. */
+export function isDown(state: MountState): boolean {
+  return isDead(state) || state === 'denied' || state === 'slow';
+}
+
+/** Fields a slow or hung mount keeps from its last answer, so the last capacity is still shown. */
+const KEPT_WHILE_UNANSWERED = ['capacity', 'blocked'] as const;
+
+export class StatusStore {
+  private readonly byId = new Map<number, MountStatus>();
+  private readonly downSince = new Map<number, number>();
+
+  /** The stored status of this very mount (not of an earlier mount that had its id). */
+  get(entry: MountEntry): MountStatus | undefined {
+    const stored = this.byId.get(entry.mountId);
+    return stored && sameMount(stored, entry) ? stored : undefined;
+  }
+
+  all(): MountStatus[] {
+    return [...this.byId.values()];
+  }
+
+  /**
+   * Builds the mount's new status from the table entry, the plan's facts and the new fields, and stores
+   * it unless it is a fact-only update that changes nothing.
+   */
+  record(entry: MountEntry, fields: Partial<MountStatus> & { state: MountState }, facts: Partial<MountStatus>, kind: UpdateKind, now: number): Recorded {
+    const previous = this.get(entry);
+    const sameState = previous?.state === fields.state;
+    const unanswered = fields.state === 'slow' || fields.state === 'hung' || fields.state === 'stuck';
+    const kept: Partial<MountStatus> = {};
+    if (previous && unanswered) for (const k of KEPT_WHILE_UNANSWERED) if (previous[k] !== undefined) Object.assign(kept, { [k]: previous[k] });
+    const status: MountStatus = {
+      mountpoint: entry.mountpoint,
+      source: entry.source,
+      fstype: entry.fstype,
+      mountId: entry.mountId,
+      ...(previous?.server !== undefined ? { server: previous.server } : {}),
+      ...kept,
+      ...facts,
+      ...fields,
+      since: sameState && previous ? previous.since : now,
+      ...(kind === 'probe' ? { checkedAt: now } : previous?.checkedAt !== undefined ? { checkedAt: previous.checkedAt } : {}),
+    };
+    if (kind === 'facts' && previous && equalData(previous, status)) return { status: previous, previous, changed: false };
+    this.byId.set(entry.mountId, status);
+    const down = isDown(status.state);
+    let downMs: number | undefined;
+    if (down && !this.downSince.has(entry.mountId)) this.downSince.set(entry.mountId, now);
+    if (!down) {
+      const since = this.downSince.get(entry.mountId);
+      if (since !== undefined) downMs = now - since;
+      else if (previous && isDown(previous.state)) downMs = now - previous.since;
+      this.downSince.delete(entry.mountId);
+    }
+    return { status, previous, changed: true, ...(downMs !== undefined ? { downMs } : {}) };
+  }
+
+  /** Forgets mounts no longer in the table (or whose id now belongs to another mount); returns them. */
+  forgetMissing(present: ReadonlyMap<number, MountEntry>): MountStatus[] {
+    const gone: MountStatus[] = [];
+    for (const [id, status] of this.byId) {
+      const now = present.get(id);
+      if (!now || !sameMount(status, now)) {
+        this.byId.delete(id);
+        this.downSince.delete(id);
+        gone.push(status);
+      }
+    }
+    return gone;
+  }
+}
+
+/**
+ * Whether a status and a table entry with the same mount id are the same mount. Ids are reused after an
+ * unmount; a mount moved elsewhere (mount --move) is treated as a new one.
+ */
+export function sameMount(a: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'>, b: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'>): boolean {
+  return a.mountpoint === b.mountpoint && a.source === b.source && a.fstype === b.fstype;
+}
+
+/** Deep equality of plain data (statuses hold only strings, numbers, booleans, arrays and plain objects). */
+export function equalData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!equalData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}

@@ -1,0 +1,99 @@
+// What admins are told when mounts change, and how often: each new failure once, a recovery once, a
+// stuck probe every ten minutes, one line per server outage, and for a mount that stops answering one
+// `slow` line and one `blocked` line per episode, however often it flaps between slow and ok.
+import { isDead, type BlockedProcesses, type MountStatus } from '../../common/mount.js';
+import type { MonitorLog } from './monitor-log.js';
+
+/** How often a still-stuck probe is logged again. */
+const STUCK_RELOG_MS = 10 * 60_000;
+/** A mount answering well for this long ends its episode: the next slow answer is news again. */
+export const EPISODE_QUIET_MS = 5 * 60_000;
+
+export class TransitionLog {
+  private readonly stuckLoggedAt = new Map<string, number>();
+  private readonly serversDown = new Set<string>();
+  /** Per mount id: when it last did not answer well (slow, hung, stuck, error), for episodes. */
+  private readonly lastTrouble = new Map<number, number>();
+  /** Per mount id: what this episode has logged already. */
+  private readonly episode = new Map<number, { slow: boolean; blocked: boolean }>();
+
+  constructor(
+    private readonly log: () => MonitorLog,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * A probe's answer (or its absence: slow) was recorded: log what is new. `unansweredMs` is how long the
+   * probe of a slow mount has gone unanswered.
+   */
+  recorded(status: MountStatus, previous: MountStatus | undefined, downMs: number | undefined, unansweredMs = 0): void {
+    const was = previous?.state;
+    const log = this.log();
+    this.trackEpisode(status);
+    if (status.state === 'slow') {
+      const ep = this.episode.get(status.mountId)!;
+      if (!ep.slow && was !== 'slow') {
+        ep.slow = true;
+        log.slow(status.mountpoint, unansweredMs / 1000, status.server);
+      }
+    } else if (status.state === 'denied' && (was !== 'denied' || previous?.message !== status.message)) {
+      log.denied(status.mountpoint, status.message ?? '');
+    } else if (status.state === 'error' && (was !== 'error' || previous?.errno !== status.errno)) {
+      log.failed(status.mountpoint, status.errno ?? 'EIO', status.message ?? '');
+    } else if (status.state === 'ok' && previous && (isDead(previous.state) || previous.state === 'denied')) {
+      log.recovered(status.mountpoint, downMs ?? this.now() - previous.since);
+    }
+  }
+
+  /** Blocked processes were found on a mount that is not answering: once per episode. */
+  blocked(status: MountStatus, blocked: BlockedProcesses): void {
+    if (blocked.count === 0) return;
+    this.trackEpisode(status);
+    const ep = this.episode.get(status.mountId)!;
+    if (ep.blocked) return;
+    ep.blocked = true;
+    this.log().blocked(status.mountpoint, status.server, blocked);
+  }
+
+  stuck(mountpoint: string, pid: number, stuckMs: number): void {
+    const last = this.stuckLoggedAt.get(mountpoint);
+    if (last !== undefined && this.now() - last < STUCK_RELOG_MS) return;
+    this.stuckLoggedAt.set(mountpoint, this.now());
+    this.log().stuck(pid, mountpoint, stuckMs);
+  }
+
+  released(mountpoint: string, pid: number, stuckMs: number): void {
+    if (this.stuckLoggedAt.delete(mountpoint)) this.log().released(pid, mountpoint, stuckMs);
+  }
+
+  /** One line when a server's mounts start failing and one when they are all back (not one per mount). */
+  servers(mounts: readonly MountStatus[]): void {
+    const dead = new Map<string, number>();
+    for (const m of mounts) {
+      if (m.server === undefined) continue;
+      dead.set(m.server, (dead.get(m.server) ?? 0) + (isDead(m.state) ? 1 : 0));
+    }
+    for (const [server, count] of dead) {
+      if (count > 0 && !this.serversDown.has(server)) {
+        this.serversDown.add(server);
+        this.log().serverDown(server, count);
+      } else if (count === 0 && this.serversDown.delete(server)) {
+        this.log().serverUp(server);
+      }
+    }
+  }
+
+  forget(mountId: number): void {
+    this.lastTrouble.delete(mountId);
+    this.episode.delete(mountId);
+  }
+
+  private trackEpisode(status: MountStatus): void {
+    const trouble = status.state === 'slow' || isDead(status.state);
+    if (!trouble) return;
+    const now = this.now();
+    const last = this.lastTrouble.get(status.mountId);
+    if (last === undefined || now - last >= EPISODE_QUIET_MS) this.episode.set(status.mountId, { slow: false, blocked: false });
+    this.lastTrouble.set(status.mountId, now);
+  }
+}

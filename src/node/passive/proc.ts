@@ -1,0 +1,88 @@
+// Reading /proc without blocking: the files read here have no filesystem behind them and take no lock a
+// stuck process can hold, except /proc/PID/maps, which takes the target's mmap lock (a process stuck in a
+// page fault on a dead server can hold it indefinitely: the reason `ps` hangs on /proc/PID/cmdline), so
+// maps are only ever read by a child (`grep`) killed at a time limit; its lock wait is killable
+// (fs/proc/task_mmu.c: m_start() uses mmap_read_lock_killable()). Never cmdline or environ, here or anywhere.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+
+/** The few /proc reads the scan needs; injected so tests can give a fake /proc. All return undefined on error. */
+export interface ProcReader {
+  /** Numeric entries of /proc. */
+  pids(): number[];
+  /** Names in a /proc directory (e.g. /proc/PID/fd). */
+  list(dir: string): string[] | undefined;
+  readlink(path: string): string | undefined;
+  read(path: string): string | undefined;
+}
+
+/** The real /proc, read synchronously: these files never block (no mmap lock, no filesystem behind them). */
+export const realProc: ProcReader = {
+  pids() {
+    const out: number[] = [];
+    for (const name of readdirSync('/proc')) {
+      const c = name.charCodeAt(0);
+      if (c >= 48 && c <= 57) out.push(Number(name));
+    }
+    return out;
+  },
+  list(dir) {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return undefined; // the process exited, or we may not look (EACCES when not root)
+    }
+  },
+  readlink(path) {
+    try {
+      return readlinkSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  read(path) {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+/** Paths mapped by processes, as found in /proc/PID/maps (only those under one of `points`). */
+export type MappedPathsScanner = (pids: readonly number[], points: readonly string[]) => Promise<{ pid: number; path: string }[]>;
+
+/**
+ * Scans /proc/PID/maps with `grep -F` in a child, SIGKILLed after `timeoutMs`: a process whose mmap lock
+ * is held forever (stuck on a dead server) can only ever block that child, and only killably. On a
+ * timeout we return what we have (maybe nothing): cwd and open files are still counted.
+ */
+export function grepMaps(options: { timeoutMs?: number; grep?: string } = {}): MappedPathsScanner {
+  const timeout = options.timeoutMs ?? 2000;
+  const grep = options.grep ?? 'grep';
+  return (pids, points) =>
+    new Promise((resolve) => {
+      if (pids.length === 0 || points.length === 0) return resolve([]);
+      const args = ['-s', '-H', '-F'];
+      for (const p of points) args.push('-e', p);
+      for (const pid of pids) args.push(`/proc/${pid}/maps`);
+      // grep exits 1 when nothing matched and 2 when a process vanished meanwhile: both are normal here.
+      execFile(grep, args, { timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (_err, stdout) => {
+        resolve(parseGrepMaps(typeof stdout === 'string' ? stdout : ''));
+      });
+    });
+}
+
+/**
+ * Parses `grep -H` output over /proc/PID/maps: "/proc/PID/maps:ADDR PERMS OFFSET DEV INODE   PATH".
+ * The path starts after the fifth field's trailing spaces (proc(5), /proc/pid/maps).
+ */
+export function parseGrepMaps(out: string): { pid: number; path: string }[] {
+  const found: { pid: number; path: string }[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^\/proc\/(\d+)\/maps:\S+ \S+ \S+ \S+ \d+ +(\/.*)$/.exec(line);
+    if (m) found.push({ pid: Number(m[1]), path: m[2]! });
+  }
+  return found;
+}
+
