@@ -131,8 +131,25 @@ export class Monitor implements MonitorApi {
    * and of logged-in users; the app: its user's home). Replaces that source's list; [] removes it.
    */
   watchDirectories(source: string, dirs: readonly string[]): void {
+    const before = this.plan ? this.watches.of(this.plan) : new Map();
     this.watches.setDirectories(source, dirs);
+    if (this.plan) {
+      // Statuses say whether their mount is watched: refresh those whose answer changed.
+      const after = this.watches.of(this.plan);
+      for (const id of new Set([...before.keys(), ...after.keys()])) {
+        const item = this.planById.get(id);
+        if (item && before.get(id) !== after.get(id)) this.refresh(item.entry);
+      }
+    }
     if (!this.watches.empty) void this.watchTick();
+  }
+
+  /** Stores the mount's status again with the plan's current facts (and any fields given), without a probe. */
+  private refresh(entry: MountEntry, fields: Partial<MountStatus> = {}): MountStatus | undefined {
+    const current = this.store.get(entry);
+    if (!current) return undefined;
+    const { since: _since, checkedAt: _checked, watched: _watched, suspect: _suspect, ...answer } = current;
+    return this.update(entry, { ...answer, ...fields }, 'facts');
   }
 
   /** Sweeps now and then every intervalSeconds, never two sweeps at once; watched mounts every watchIntervalSeconds. */
@@ -384,9 +401,8 @@ export class Monitor implements MonitorApi {
       if (!item || !current || !(current.state === 'slow' || current.state === 'hung' || current.state === 'stuck')) continue;
       const processes = found.get(target.mountId) ?? [];
       const blocked = { count: processes.length, processes };
-      const { since: _since, checkedAt: _checked, watched: _watched, suspect: _suspect, ...answer } = current;
-      const updated = this.update(item.entry, { ...answer, blocked }, 'facts');
-      this.transitions.blocked(updated, blocked);
+      const updated = this.refresh(item.entry, { blocked });
+      if (updated) this.transitions.blocked(updated, blocked);
     }
     this.lookForBlocked(BLOCKED_RESCAN_MS);
   }
@@ -402,11 +418,7 @@ export class Monitor implements MonitorApi {
     // The kernel names the server as the mount did, or by address (addr=, e.g. a pNFS data server).
     const items = [...this.planById.values()].filter((i) => !i.skip && serverNames(i.entry, i.annotations.server).includes(server));
     for (const item of items) {
-      const current = this.store.get(item.entry);
-      if (current) {
-        const { suspect: _old, ...rest } = current;
-        this.update(item.entry, rest, 'facts');
-      }
+      this.refresh(item.entry);
       void this.check(item);
     }
     if (items.length > 0) {

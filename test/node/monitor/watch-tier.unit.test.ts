@@ -86,6 +86,7 @@ test('the mount holding a watched directory is probed every watch-interval, othe
     const home = events.filter((e) => e.type === 'mount' && e.mount.mountpoint === '/home').at(-1);
     assert.equal(home?.type === 'mount' && home.mount.watched, 'home');
     monitor.watchDirectories('clients', []);
+    assert.equal((await monitor.snapshot()).mounts.find((m) => m.mountpoint === '/home')?.watched, undefined, 'the status says so at once');
     for (const p of prober.inFlightFor('/home')) (p.answer({ state: 'ok' }), p.exit());
     const before = prober.inFlightFor('/home').length;
     await sleep(200);
