@@ -15,6 +15,7 @@
 // autofs mountpoint or below it whose nearest enclosing autofs mount (by path) is this one; such mounts also
 // carry the "automounted" flag. On macOS/FreeBSD the listing says "map auto_home", so the map is the word
 // after "map "; direct vs indirect is not shown there ("unknown").
+import { isUnder } from './path-to-mount.js';
 import type { MountEntry } from '../mount.js';
 import { hasOption, optionValue } from './options.js';
 
@@ -87,10 +88,6 @@ export function parseAutofsOptions(superOptions: readonly string[]): AutofsOptio
 /** The map name from the source field ("map auto_home" on macOS/FreeBSD -> "auto_home"). */
 export function autofsMapName(source: string): string {
   return source.startsWith('map ') ? source.slice(4) : source;
-}
-
-function isUnder(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir === '/' ? '/' : dir + '/');
 }
 
 /** Every autofs entry, described, with the real mounts on top of it. */

@@ -54,7 +54,7 @@ export class MountIndex {
   }
 }
 
-/** True when `path` is `point` or lies below it. */
+/** True when `path` is `point` or lies below it, component-wise (/home2 is not under /home). */
 export function isUnder(path: string, point: string): boolean {
   if (point === '/') return path.startsWith('/');
   return path === point || (path.startsWith(point) && path.charCodeAt(point.length) === 0x2f);

@@ -2,6 +2,7 @@
 // groups with problems (worst first), then network servers by name, then local filesystems.
 import type { MountState, MountStatus } from '../mount.js';
 import { serverOfStatus } from './server.js';
+import { isUnder } from '../mount-table/path-to-mount.js';
 
 /** Lower is worse; the order problems are listed in. */
 const SEVERITY: Record<MountState, number> = {
@@ -40,12 +41,6 @@ export interface MountGroup {
   title: string;
   rows: MountRow[];
   problems: number;
-}
-
-/** True when `path` is `dir` or lies under it (component-wise: /home2 is not under /home). */
-export function isUnder(path: string, dir: string): boolean {
-  if (dir === '/') return path.startsWith('/');
-  return path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 }
 
 /**

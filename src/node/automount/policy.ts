@@ -14,29 +14,20 @@
 //   (it never expires). Otherwise it is reported as state 'idle' and left alone so it can expire.
 //
 // Every walk from / to the mount crosses one key of each autofs mount above it, so each must be safe.
-import type { MountEntry } from '../../common/mount.js';
+import type { AutomountInfo, MountEntry } from '../../common/mount.js';
 import { describeAutofs, type AutofsMount } from '../../common/mount-table/autofs.js';
 
-export interface AutomountDecision {
-  role: 'trigger' | 'automounted';
+/**
+ * What a sweep decides about one automount-related mount: the facts its status carries (AutomountInfo),
+ * and whether to probe it now.
+ */
+export interface AutomountDecision extends AutomountInfo {
   /** False: do not probe this mount now (report `state`/`message` instead). */
   probe: boolean;
   /** 'idle' for an automounted filesystem left alone so it can expire. */
   state?: 'idle';
   message?: string;
-  /** Map name of the (nearest) autofs mount. */
-  map?: string;
-  /** Mountpoint of the (nearest) autofs mount. */
-  autofsMountpoint?: string;
   autofsMountId?: number;
-  /** Expiry timeout of the nearest autofs mount, seconds (0: never). */
-  timeoutSeconds?: number;
-  strictexpire?: boolean;
-  /** Whether a process uses it (for automounted mounts). */
-  busy?: boolean;
-  /** Whether the nearest autofs mount's daemon (pgrp=) has a live process; undefined when unknown. */
-  daemonAlive?: boolean;
-  daemonPgrp?: number;
 }
 
 /** How an autofs mount's daemon is doing, from its pgrp= option and the live process groups. */

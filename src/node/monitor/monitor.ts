@@ -19,7 +19,8 @@ import { ProbeSlots, type SlotState } from './probe-slots.js';
 import { SlowWatch } from './slow-watch.js';
 import { sameMount, StatusStore, type UpdateKind } from './status-store.js';
 import { statusFromProbe } from './status-from-probe.js';
-import { planSweep, type PlanItem, type ScopeOptions, type SweepPlan } from './sweep-plan.js';
+import type { ScopeOptions } from '../../common/mount-table/scope.js';
+import { planSweep, type PlanItem, type SweepPlan } from './sweep-plan.js';
 import { TransitionLog } from './transition-log.js';
 import { WatchSet } from './watch-set.js';
 

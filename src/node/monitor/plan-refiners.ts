@@ -3,9 +3,7 @@
 // /proc/self/mountstats. Everything here reads /proc only; no mount is touched.
 import { readFileSync } from 'node:fs';
 import { nfsStatsByMountpoint, type ParsedMountstats } from '../../common/mountstats.js';
-import type { AutomountInfo } from '../../common/mount.js';
-import { createAutomountRefiner } from '../automount/refine-plan.js';
-import type { AutomountDecision } from '../automount/policy.js';
+import { refineAutomounts } from '../automount/refine-plan.js';
 import { DaemonWatch, daemonStatuses, verifiedDaemonPgrps } from '../automount/daemon-alive.js';
 import { readMountstats } from '../passive/mountstats-reader.js';
 import type { MonitorLog } from './monitor-log.js';
@@ -17,55 +15,33 @@ export function createPlanRefiner(
   readStats: () => Promise<ParsedMountstats> = readMountstats,
 ): (plan: SweepPlan) => Promise<SweepPlan> {
   const watch = new DaemonWatch();
-  let decisions = new Map<number, AutomountDecision>();
-  let live = new Set<number>();
-  const automount = createAutomountRefiner({
-    // Our probe children sit inside the mount they probe: they must not count as its users.
-    excludePids: probePids,
-    // Verified by the autofs pipe, so a reused pgrp number does not pass for a dead daemon.
-    livePgrps: (entries) => (live = verifiedDaemonPgrps(entries)),
-    onDecisions: (d) => (decisions = d),
-  });
   return async (input) => {
-    decisions = new Map();
-    const plan = await automount(input);
-    if (decisions.size > 0) {
-      for (const item of plan.items) {
-        const d = decisions.get(item.entry.mountId);
-        if (!d) continue;
-        item.annotations = { ...item.annotations, automount: automountInfo(d) };
-        if (d.role === 'trigger' && d.daemonAlive === false) item.skip = { state: 'error', message: d.message ?? 'automount daemon is gone' };
-      }
-      for (const change of watch.update(daemonStatuses(plan.table, live))) {
+    // Verified by the autofs pipe, so a reused pgrp number does not pass for a dead daemon; our probe
+    // children sit inside the mount they probe and do not count as its users.
+    const automount = await refineAutomounts(input, { excludePids: probePids(), livePgrps: verifiedDaemonPgrps });
+    if (automount.decisions.size > 0) {
+      for (const change of watch.update(daemonStatuses(automount.plan.table, automount.livePgrps))) {
         if (change.level === 'err') log().warning(change.line);
         else log().notice(change.line);
       }
     }
-    if (plan.items.some((i) => i.entry.fstype.startsWith('nfs'))) {
-      const stats = nfsStatsByMountpoint(await readStats());
-      for (const item of plan.items) {
-        // By mountpoint (mountstats has no mount ids), and only for NFS entries: a later local mount
-        // on the same path must not borrow a covered NFS mount's counters.
-        if (!item.entry.fstype.startsWith('nfs')) continue;
-        const t = stats.get(item.entry.mountpoint)?.rpc?.totals;
-        if (t) item.annotations = { ...item.annotations, nfs: { ops: t.ops, retransmissions: t.retransmissions, majorTimeouts: t.majorTimeouts, avgBacklog: t.avgBacklog } };
-      }
-    }
-    return plan;
+    return withNfsCounters(automount.plan, readStats);
   };
 }
 
-function automountInfo(d: AutomountDecision): AutomountInfo {
-  return {
-    role: d.role,
-    ...(d.map !== undefined ? { map: d.map } : {}),
-    ...(d.autofsMountpoint !== undefined ? { autofsMountpoint: d.autofsMountpoint } : {}),
-    ...(d.timeoutSeconds !== undefined ? { timeoutSeconds: d.timeoutSeconds } : {}),
-    ...(d.strictexpire !== undefined ? { strictexpire: d.strictexpire } : {}),
-    ...(d.busy !== undefined ? { busy: d.busy } : {}),
-    ...(d.daemonAlive !== undefined ? { daemonAlive: d.daemonAlive } : {}),
-    ...(d.daemonPgrp !== undefined ? { daemonPgrp: d.daemonPgrp } : {}),
-  };
+/** NFS mounts get their RPC counters from /proc/self/mountstats (read only when the plan has NFS mounts). */
+async function withNfsCounters(plan: SweepPlan, readStats: () => Promise<ParsedMountstats>): Promise<SweepPlan> {
+  if (!plan.items.some((i) => i.entry.fstype.startsWith('nfs'))) return plan;
+  const stats = nfsStatsByMountpoint(await readStats());
+  const items = plan.items.map((item) => {
+    // By mountpoint (mountstats has no mount ids), and only for NFS entries: a later local mount on the
+    // same path must not borrow a covered NFS mount's counters.
+    if (!item.entry.fstype.startsWith('nfs')) return item;
+    const t = stats.get(item.entry.mountpoint)?.rpc?.totals;
+    if (!t) return item;
+    return { ...item, annotations: { ...item.annotations, nfs: { ops: t.ops, retransmissions: t.retransmissions, majorTimeouts: t.majorTimeouts, avgBacklog: t.avgBacklog } } };
+  });
+  return { ...plan, items };
 }
 
 /**

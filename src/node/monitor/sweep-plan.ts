@@ -2,15 +2,9 @@
 // the same path; an idle automount). Pure: built from the parsed mount table and the scope options.
 import type { MountEntry, MountState, MountStatus, MountTableProblem, ParsedMountTable } from '../../common/mount.js';
 import { describeAutofs } from '../../common/mount-table/autofs.js';
-import { selectMounts, type CoveredMount } from '../../common/mount-table/scope.js';
+import { selectMounts, type CoveredMount, type ScopeOptions } from '../../common/mount-table/scope.js';
 import { serverOf } from '../../common/mount-table/server.js';
 
-export interface ScopeOptions {
-  /** Mountpoint globs or `fstype:PATTERN`; when given, only matching mounts are in scope. */
-  include: string[];
-  /** Mountpoint globs or `fstype:PATTERN` to leave out. */
-  exclude: string[];
-}
 
 export interface PlanItem {
   entry: MountEntry;

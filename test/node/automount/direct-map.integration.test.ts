@@ -14,7 +14,7 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { readMountTable, waitFor } from '../../support/automount.js';
 import { parseMountinfo } from '../../../src/common/mount-table/mountinfo.js';
 import { planSweep } from '../../../src/node/monitor/sweep-plan.js';
-import { createAutomountRefiner } from '../../../src/node/automount/refine-plan.js';
+import { refineAutomounts } from '../../../src/node/automount/refine-plan.js';
 import { daemonStatuses, livePgrps, verifiedDaemonPgrps } from '../../../src/node/automount/daemon-alive.js';
 
 const ns = privateMountNamespace(import.meta.url);
@@ -73,8 +73,7 @@ async function startDirect(timeout: number): Promise<Direct> {
 
 async function plan() {
   const table = parseMountinfo(readFileSync('/proc/self/mountinfo')).entries;
-  const refine = createAutomountRefiner();
-  return refine(planSweep({ entries: table, problems: [] }, { include: [], exclude: [] }));
+  return (await refineAutomounts(planSweep({ entries: table, problems: [] }, { include: [], exclude: [] }))).plan;
 }
 
 test('direct map: the real mount sits ON the trigger; automounted, idle (not covered), busy when used, expires', { skip, timeout: 60_000 }, async () => {
