@@ -2,39 +2,13 @@
 import type { MountState, MountStatus } from '../mount.js';
 import { durationInWords } from './durations.js';
 import { serverOfStatus } from './server.js';
+import { strerrorText } from '../errno-text.js';
 
-/** strerror(3) texts (glibc, lower-cased) for the errnos a probe of a mount reports. */
-const ERRNO_TEXT: Record<string, string> = {
-  ENOTCONN: 'transport endpoint is not connected',
-  EIO: 'input/output error',
-  ESTALE: 'stale file handle',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOENT: 'no such file or directory',
-  ENOTDIR: 'not a directory',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTDOWN: 'host is down',
-  EHOSTUNREACH: 'no route to host',
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset by peer',
-  ENODEV: 'no such device',
-  ENXIO: 'no such device or address',
-  ELOOP: 'too many levels of symbolic links',
-  ENOMEM: 'cannot allocate memory',
-  EINTR: 'interrupted system call',
-  EREMOTEIO: 'remote I/O error',
-  ENOSYS: 'function not implemented',
-  EOVERFLOW: 'value too large for defined data type',
-  ENAMETOOLONG: 'file name too long',
-  EAGAIN: 'resource temporarily unavailable',
-  ENOKEY: 'required key not available',
-  EKEYEXPIRED: 'key has expired',
-};
 
 /** "ENOTCONN: transport endpoint is not connected"; the errno alone when its text is not known. */
 export function errnoInWords(errno: string): string {
-  const text = ERRNO_TEXT[errno];
-  return text ? `${errno}: ${text}` : errno;
+  const text = strerrorText(errno);
+  return text ? `${errno}: ${text.charAt(0).toLowerCase()}${text.slice(1)}` : errno;
 }
 
 /** Short state labels for the badge. */
