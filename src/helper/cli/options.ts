@@ -2,6 +2,9 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, DEFAULT_SETTINGS, parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
 import { loadConfigFile } from '../config/config-file.js';
+import { checkMetricsListen } from '../metrics/listen-address.js';
+import { addMetricsExclude, parseMetricsMaxMounts } from '../metrics/metrics-exclusion.js';
+import { checkTextfilePath } from '../metrics/textfile-writer.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -18,6 +21,10 @@ const OPTIONS = {
   'syslog-socket': { type: 'string' },
   'no-syslog': { type: 'boolean' },
   syslog: { type: 'boolean' },
+  'metrics-listen': { type: 'string' },
+  'metrics-textfile': { type: 'string' },
+  'metrics-exclude': { type: 'string', multiple: true },
+  'metrics-max-mounts': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -57,13 +64,18 @@ export function applyCommandLine(base: Settings, cmd: ParsedCommand): Settings {
   const v = cmd.values;
   // As in the config file: an empty pattern is a mistake (an unset shell variable), and --include ''
   // would otherwise match nothing, check nothing and exit 0 as if every mount were well.
-  for (const key of ['include', 'exclude'] as const) {
+  for (const key of ['include', 'exclude', 'metrics-exclude'] as const) {
     if (v[key]?.some((g) => g.trim() === '')) throw new UsageError(`--${key} needs a glob or fstype:PATTERN, got ""`);
   }
   const out: Settings = { ...base, include: [...base.include, ...(v.include ?? [])], exclude: [...base.exclude, ...(v.exclude ?? [])] };
   try {
     if (v.timeout !== undefined) out.timeoutSeconds = parseSeconds(v.timeout, '--timeout');
     if (v.interval !== undefined) out.intervalSeconds = parseSeconds(v.interval, '--interval');
+    if (v['metrics-listen'] !== undefined) out.metricsListen = checkMetricsListen(v['metrics-listen'], '--metrics-listen');
+    if (v['metrics-textfile'] === '') delete out.metricsTextfile;
+    else if (v['metrics-textfile'] !== undefined) out.metricsTextfile = checkTextfilePath(v['metrics-textfile'], '--metrics-textfile');
+    if (v['metrics-exclude']) out.metricsExclude = addMetricsExclude(base.metricsExclude, v['metrics-exclude']);
+    if (v['metrics-max-mounts'] !== undefined) out.metricsMaxMounts = parseMetricsMaxMounts(v['metrics-max-mounts'], '--metrics-max-mounts');
   } catch (err) {
     throw new UsageError((err as SettingsError).message);
   }
