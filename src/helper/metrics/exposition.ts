@@ -17,23 +17,28 @@ import { escapeForDisplay } from '../../common/mount-table/escapes.js';
 
 export type MetricType = 'gauge' | 'counter';
 
-export interface Sample {
-  /** Label names and values in the order they are printed. */
-  labels?: readonly (readonly [string, string])[];
-  value: number;
-}
-
 export interface MetricFamily {
   name: string;
   help: string;
   type: MetricType;
-  samples: readonly Sample[];
+  /** Each the text after the metric name: `{a="x",b="y"} 1`, or ` 1` without labels (see sample()). */
+  samples: readonly string[];
 }
 
 /** A label value as exported: display-escaped (see the file comment), then escaped for the format. */
 export function labelValue(text: string): string {
   const shown = escapeForDisplay(text);
   return /[\\"\n]/.test(shown) ? shown.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : '\\' + c)) : shown;
+}
+
+/** `name="value"`, the value escaped; join several with ",". Built once per mount and reused per series. */
+export function label(name: string, value: string): string {
+  return `${name}="${labelValue(value)}"`;
+}
+
+/** One sample of a family: labels as label() built them ("" for none), and the value. */
+export function sample(labels: string, value: number): string {
+  return labels === '' ? ` ${formatValue(value)}` : `{${labels}} ${formatValue(value)}`;
 }
 
 /** A sample value: Go's strconv.ParseFloat reads what Number#toString writes, plus +Inf, -Inf and NaN. */
@@ -50,15 +55,11 @@ function helpText(text: string): string {
 
 /** The families as one exposition text; families without samples are left out. */
 export function renderFamilies(families: readonly MetricFamily[]): string {
-  const out: string[] = [];
+  let out = '';
   for (const f of families) {
     if (f.samples.length === 0) continue;
-    out.push(`# HELP ${f.name} ${helpText(f.help)}`, `# TYPE ${f.name} ${f.type}`);
-    for (const s of f.samples) {
-      const labels = s.labels && s.labels.length > 0 ? `{${s.labels.map(([k, v]) => `${k}="${labelValue(v)}"`).join(',')}}` : '';
-      out.push(`${f.name}${labels} ${formatValue(s.value)}`);
-    }
+    out += `# HELP ${f.name} ${helpText(f.help)}\n# TYPE ${f.name} ${f.type}\n`;
+    for (const s of f.samples) out += f.name + s + '\n';
   }
-  out.push('');
-  return out.join('\n');
+  return out;
 }

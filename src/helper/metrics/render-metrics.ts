@@ -9,7 +9,7 @@
 // mountpoint label would say that some mount is slow but not which.
 import { MOUNT_STATES, type MountState, type MountStatus } from '../../common/mount.js';
 import type { Snapshot } from '../../common/monitor-api.js';
-import { renderFamilies, type MetricFamily, type Sample } from './exposition.js';
+import { label, renderFamilies, sample, type MetricFamily } from './exposition.js';
 import { selectExportedMounts } from './metrics-exclusion.js';
 
 export interface MetricsSettings {
@@ -45,60 +45,58 @@ export function renderMetrics(view: MetricsView): string {
   const byState = new Map<MountState, number>(MOUNT_STATES.map((s) => [s, 0]));
   for (const m of snapshot.mounts) byState.set(m.state, (byState.get(m.state) ?? 0) + 1);
 
-  const info: Sample[] = [];
-  const state: Sample[] = [];
-  const responsive: Sample[] = [];
-  const since: Sample[] = [];
-  const duration: Sample[] = [];
-  const errors: Sample[] = [];
-  const blocked: Sample[] = [];
-  const automountDaemon: Sample[] = [];
+  const info: string[] = [];
+  const state: string[] = [];
+  const responsive: string[] = [];
+  const since: string[] = [];
+  const duration: string[] = [];
+  const errors: string[] = [];
+  const blocked: string[] = [];
+  const automountDaemon: string[] = [];
+  // The state labels, escaped once for every mount.
+  const stateLabels = MOUNT_STATES.map((st) => [st, ',' + label('state', st)] as const);
   for (const m of selected.mounts) {
-    const mp = ['mountpoint', m.mountpoint] as const;
-    info.push({
-      labels: [mp, ['fstype', m.fstype], ['source', m.source], ['server', m.server ?? ''], ['automount', m.automount?.role ?? '']],
-      value: 1,
-    });
-    for (const s of MOUNT_STATES) state.push({ labels: [mp, ['state', s]], value: m.state === s ? 1 : 0 });
+    const mp = label('mountpoint', m.mountpoint);
+    const mpType = `${mp},${label('fstype', m.fstype)}`;
+    info.push(sample(`${mpType},${label('source', m.source)},${label('server', m.server ?? '')},${label('automount', m.automount?.role ?? '')}`, 1));
+    for (const [st, stLabel] of stateLabels) state.push(sample(mp + stLabel, m.state === st ? 1 : 0));
     if (isUnresponsive(m)) {
-      responsive.push({ labels: [mp, ['fstype', m.fstype]], value: 0 });
-      since.push({ labels: [mp], value: seconds(view.unresponsiveSince.get(m.mountId) ?? m.since) });
+      responsive.push(sample(mpType, 0));
+      since.push(sample(mp, seconds(view.unresponsiveSince.get(m.mountId) ?? m.since)));
     } else if (RESPONSIVE_STATES.includes(m.state)) {
-      responsive.push({ labels: [mp, ['fstype', m.fstype]], value: 1 });
+      responsive.push(sample(mpType, 1));
     }
-    if (m.latencyMs !== undefined && Number.isFinite(m.latencyMs)) duration.push({ labels: [mp], value: seconds(m.latencyMs) });
-    for (const [errno, n] of view.errors.get(m.mountpoint) ?? []) errors.push({ labels: [mp, ['errno', errno]], value: n });
+    if (m.latencyMs !== undefined && Number.isFinite(m.latencyMs)) duration.push(sample(mp, seconds(m.latencyMs)));
+    for (const [errno, n] of view.errors.get(m.mountpoint) ?? []) errors.push(sample(`${mp},${label('errno', errno)}`, n));
     // Only where the monitor counted them (slow, hung and stuck mounts): no sample is not a claimed 0.
-    if (m.blocked) blocked.push({ labels: [mp], value: m.blocked.count });
-    if (m.automount?.role === 'trigger' && m.automount.daemonAlive !== undefined) {
-      automountDaemon.push({ labels: [mp], value: m.automount.daemonAlive ? 1 : 0 });
-    }
+    if (m.blocked) blocked.push(sample(mp, m.blocked.count));
+    if (m.automount?.role === 'trigger' && m.automount.daemonAlive !== undefined) automountDaemon.push(sample(mp, m.automount.daemonAlive ? 1 : 0));
   }
 
   const last = snapshot.lastSweep;
   const families: MetricFamily[] = [
-    { name: 'mountstatus_build_info', type: 'gauge', help: 'The running helper: always 1, with its version.', samples: [{ labels: [['version', snapshot.identity.version]], value: 1 }] },
-    { name: 'mountstatus_sweep_interval_seconds', type: 'gauge', help: 'Configured seconds between sweeps over every mount (interval).', samples: [{ value: settings.intervalSeconds }] },
-    { name: 'mountstatus_probe_timeout_seconds', type: 'gauge', help: 'Configured seconds before a probe is killed and its mount reported hung (timeout).', samples: [{ value: settings.timeoutSeconds }] },
-    { name: 'mountstatus_last_sweep_timestamp_seconds', type: 'gauge', help: 'When the last sweep finished (Unix time); absent until the first one has.', samples: last ? [{ value: seconds(last.finishedAt) }] : [] },
-    { name: 'mountstatus_sweep_duration_seconds', type: 'gauge', help: 'Wall time of the last sweep.', samples: last ? [{ value: last.seconds }] : [] },
+    { name: 'mountstatus_build_info', type: 'gauge', help: 'The running helper: always 1, with its version.', samples: [sample(label('version', snapshot.identity.version), 1)] },
+    { name: 'mountstatus_sweep_interval_seconds', type: 'gauge', help: 'Configured seconds between sweeps over every mount (interval).', samples: [sample('', settings.intervalSeconds)] },
+    { name: 'mountstatus_probe_timeout_seconds', type: 'gauge', help: 'Configured seconds before a probe is killed and its mount reported hung (timeout).', samples: [sample('', settings.timeoutSeconds)] },
+    { name: 'mountstatus_last_sweep_timestamp_seconds', type: 'gauge', help: 'When the last sweep finished (Unix time); absent until the first one has.', samples: last ? [sample('', seconds(last.finishedAt))] : [] },
+    { name: 'mountstatus_sweep_duration_seconds', type: 'gauge', help: 'Wall time of the last sweep.', samples: last ? [sample('', last.seconds)] : [] },
     {
       name: 'mountstatus_mounts',
       type: 'gauge',
       help: 'Mounts in scope by state, including those left out of the per-mount series.',
-      samples: MOUNT_STATES.map((s) => ({ labels: [['state', s]], value: byState.get(s) ?? 0 })),
+      samples: MOUNT_STATES.map((st) => sample(label('state', st), byState.get(st) ?? 0)),
     },
     {
       name: 'mountstatus_omitted_mounts',
       type: 'gauge',
       help: 'Mounts in scope without per-mount series: matched by metrics-exclude, or beyond metrics-max-mounts.',
       samples: [
-        { labels: [['reason', 'excluded']], value: selected.excluded },
-        { labels: [['reason', 'limit']], value: selected.overLimit },
+        sample(label('reason', 'excluded'), selected.excluded),
+        sample(label('reason', 'limit'), selected.overLimit),
       ],
     },
-    { name: 'mountstatus_stuck_probe_processes', type: 'gauge', help: 'Probes killed after the timeout that have not exited (their mounts are stuck).', samples: [{ value: byState.get('stuck') ?? 0 }] },
-    { name: 'mountstatus_probe_timeouts_total', type: 'counter', help: 'Probes that did not answer within the timeout and were sent SIGKILL.', samples: [{ value: view.timeouts }] },
+    { name: 'mountstatus_stuck_probe_processes', type: 'gauge', help: 'Probes killed after the timeout that have not exited (their mounts are stuck).', samples: [sample('', byState.get('stuck') ?? 0)] },
+    { name: 'mountstatus_probe_timeouts_total', type: 'counter', help: 'Probes that did not answer within the timeout and were sent SIGKILL.', samples: [sample('', view.timeouts)] },
     { name: 'mountstatus_probe_errors_total', type: 'counter', help: 'Probes that failed with an errno, by mount and errno.', samples: errors },
     { name: 'mountstatus_mount_info', type: 'gauge', help: 'One per exported mount: always 1, with its filesystem type, source, server and automount role.', samples: info },
     { name: 'mountstatus_mount_state', type: 'gauge', help: "1 for the mount's current state, 0 for the others.", samples: state },
