@@ -6,11 +6,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { makeTempRoot, mountTmpfs } from '../../support/mounts.js';
 import { DaemonProcess } from '../cli/cli-harness.js';
+import { freePort } from '../../support/prometheus.js';
 import { LIMITS } from '../../../src/helper/metrics/metrics-http.js';
 import { LISTEN_RETRY_SECONDS } from '../../../src/helper/metrics/start-metrics.js';
 
@@ -162,4 +163,34 @@ test('a bad address is refused at start: exit 2 and why', { skip }, async () => 
   cleanups.push(() => daemon.stop());
   assert.deepEqual(await daemon.exited(), { code: 2, signal: null });
   assert.match(daemon.stderr, /mountstatus daemon: --metrics-listen: "localhost" is not a numeric IPv4 address \(host names are not looked up\)/);
+});
+
+test('SIGHUP: a new address and cap take effect at once, the old port is closed; a bad address keeps the settings in force', { skip }, async () => {
+  const root = makeTempRoot('metrics-http-hup-');
+  cleanups.push(() => root.cleanup());
+  mountTmpfs(root.join('a'));
+  const [first, second] = [await freePort(), await freePort()];
+  const config = root.join('msm.conf');
+  const write = (extra: string) => writeFileSync(config, `interval = 0.5\ntimeout = 2\ninclude = ${root.path}/*\n${extra}`);
+  write(`metrics-listen = 127.0.0.1:${first}\n`);
+  const daemon = new DaemonProcess(['--config', config, '--socket', '', '--no-syslog']);
+  cleanups.push(() => daemon.stop());
+  await daemon.waitFor(new RegExp(`Serving Prometheus metrics at http://127\\.0\\.0\\.1:${first}/metrics`));
+  await daemon.waitFor(/Checked 1 mount in/);
+  assert.match(await (await fetch(`http://127.0.0.1:${first}/metrics`)).text(), /^mountstatus_mount_info\{/m);
+
+  write(`metrics-listen = 127.0.0.1:${second}\nmetrics-max-mounts = 0\n`);
+  daemon.child.kill('SIGHUP');
+  await daemon.waitFor(new RegExp(`Serving Prometheus metrics at http://127\\.0\\.0\\.1:${second}/metrics`));
+  const text = await (await fetch(`http://127.0.0.1:${second}/metrics`)).text();
+  assert.doesNotMatch(text, /^mountstatus_mount_info/m, 'metrics-max-mounts = 0: host series only');
+  assert.match(text, /^mountstatus_omitted_mounts\{reason="limit"\} 1$/m);
+  await assert.rejects(fetch(`http://127.0.0.1:${first}/metrics`), 'the old port is closed');
+
+  write('metrics-listen = 127.0.0.1:99999\n');
+  daemon.child.kill('SIGHUP');
+  await daemon.waitFor(/Kept the previous settings: .*msm\.conf:4: the port must be between 0 and 65535/);
+  assert.equal((await fetch(`http://127.0.0.1:${second}/metrics`)).status, 200, 'still serving where it was');
+  daemon.child.kill('SIGTERM');
+  assert.deepEqual(await daemon.exited(), { code: 0, signal: null });
 });
