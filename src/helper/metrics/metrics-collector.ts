@@ -28,9 +28,8 @@ export class MetricsCollector {
   }
 
   /** Called after every change to what the metrics say (coalesce there: a sweep is one call per mount). */
-  onUpdate(listener: () => void): () => void {
+  onUpdate(listener: () => void): void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   /** After a config reload. */

@@ -36,7 +36,7 @@ export const DEFAULT_METRICS_EXCLUDE: readonly string[] = [
 export const DEFAULT_METRICS_MAX_MOUNTS = 500;
 
 /** The value of metrics-exclude that empties the list (exports every mount, up to the cap). */
-export const NO_METRICS_EXCLUDE = 'none';
+const NO_METRICS_EXCLUDE = 'none';
 
 const FSTYPE_PREFIX = 'fstype:';
 

@@ -13,7 +13,7 @@ import type { LogLine } from '../log/lines.js';
 import { MetricsCollector } from './metrics-collector.js';
 import { DEFAULT_METRICS_EXCLUDE, DEFAULT_METRICS_MAX_MOUNTS } from './metrics-exclusion.js';
 import { serveMetrics, type MetricsHttpServer } from './metrics-http.js';
-import { formatListenAddress, parseListenAddress } from './listen-address.js';
+import { formatListenAddress, parseListenAddress, type ListenAddress } from './listen-address.js';
 import type { MetricsSettings } from './render-metrics.js';
 import { TextfileWriter } from './textfile-writer.js';
 
@@ -46,18 +46,23 @@ export function startMetrics(monitor: Pick<MonitorApi, 'snapshot' | 'onChange'>,
   const text = () => collector.text();
   let endpoint: RetryingEndpoint | undefined;
   let writer: TextfileWriter | undefined;
-  const stopping: Promise<void>[] = [];
+  // Endpoints and writers replaced by a reload, until they have finished closing.
+  const stopping = new Set<Promise<void>>();
+  const retire = (closing: Promise<void>) => {
+    stopping.add(closing);
+    void closing.finally(() => stopping.delete(closing));
+  };
   collector.onUpdate(() => writer?.changed());
 
   const apply = (s: Settings) => {
     collector.setSettings(metricsSettings(s));
     const listen = s.metricsListen ?? '';
     if (listen !== (endpoint?.spec ?? '')) {
-      if (endpoint) stopping.push(endpoint.close());
+      if (endpoint) retire(endpoint.close());
       endpoint = listen === '' ? undefined : new RetryingEndpoint(listen, text, say);
     }
     if (s.metricsTextfile !== writer?.path) {
-      if (writer) stopping.push(writer.close());
+      if (writer) retire(writer.close());
       writer = undefined;
       if (s.metricsTextfile !== undefined) {
         writer = new TextfileWriter({
@@ -88,17 +93,19 @@ class RetryingEndpoint {
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private closed = false;
+  private readonly address: ListenAddress;
 
   constructor(
     readonly spec: string,
     private readonly text: () => Promise<Buffer>,
     private readonly say: (line: LogLine) => void,
   ) {
+    this.address = parseListenAddress(spec, 'metrics-listen'); // cannot throw: validated when the settings were read
     this.attempt = this.listen();
   }
 
   private async listen(): Promise<void> {
-    const address = parseListenAddress(this.spec, 'metrics-listen'); // validated when the settings were read
+    const address = this.address;
     try {
       const server = await serveMetrics(address, this.text);
       if (this.closed) return void (await server.close());

@@ -1,38 +1,27 @@
 // Counters and episodes from the monitor's events, through a fake MonitorApi; the text cached per change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MonitorEvent, Snapshot } from '../../../src/common/monitor-api.js';
 import type { MountState, MountStatus } from '../../../src/common/mount.js';
 import { MetricsCollector } from '../../../src/helper/metrics/metrics-collector.js';
+import { FakeMonitor } from '../ipc/fake-monitor.js';
 
-class FakeMonitor {
-  mounts: MountStatus[] = [];
-  snapshots = 0;
-  private listeners = new Set<(e: MonitorEvent) => void>();
-  async snapshot(): Promise<Snapshot> {
-    this.snapshots++;
-    return { identity: { mode: 'system', privileged: true, pid: 1, version: '9.9.9' }, mounts: [...this.mounts] };
+/** The IPC tests' fake monitor, storing what it pushes as the real monitor does. */
+class StoringMonitor extends FakeMonitor {
+  constructor() {
+    super([]);
   }
-  onChange(l: (e: MonitorEvent) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  get subscribers(): number {
-    return this.listeners.size;
-  }
-  /** Stores the status (as the monitor does) and pushes it. */
   push(m: MountStatus): void {
     const previous = this.mounts.find((x) => x.mountId === m.mountId);
     this.mounts = [...this.mounts.filter((x) => x.mountId !== m.mountId), m];
-    for (const l of this.listeners) l({ type: 'mount', mount: m, previous: previous?.state ?? null });
+    this.emit({ type: 'mount', mount: m, previous: previous?.state ?? null });
   }
   remove(mountId: number): void {
     const gone = this.mounts.find((x) => x.mountId === mountId)!;
     this.mounts = this.mounts.filter((x) => x.mountId !== mountId);
-    for (const l of this.listeners) l({ type: 'removed', mountpoint: gone.mountpoint });
+    this.emit({ type: 'removed', mountpoint: gone.mountpoint });
   }
   sweep(): void {
-    for (const l of this.listeners) l({ type: 'sweep', summary: { checked: this.mounts.length, dead: 0, seconds: 0.1, finishedAt: 5000 } });
+    this.emit({ type: 'sweep', summary: { checked: this.mounts.length, dead: 0, seconds: 0.1, finishedAt: 5000 } });
   }
 }
 
@@ -41,7 +30,7 @@ const status = (mountId: number, state: MountState, extra: Partial<MountStatus> 
 const value = (text: string, series: string) => text.split('\n').find((l) => l.startsWith(series + ' '))?.slice(series.length + 1);
 
 test('a timeout or an errno counts once per probe answer, never for a re-push without a probe', async () => {
-  const monitor = new FakeMonitor();
+  const monitor = new StoringMonitor();
   const c = new MetricsCollector(monitor, SETTINGS);
   monitor.push(status(1, 'hung', { checkedAt: 10 }));
   monitor.push(status(1, 'hung', { checkedAt: 10, suspect: 'kernel: nfs1 not responding' })); // same answer, pushed again
@@ -59,7 +48,7 @@ test('a timeout or an errno counts once per probe answer, never for a re-push wi
 });
 
 test('an episode starts when the mount first stops answering: slow, then hung, keeps the slow since', async () => {
-  const monitor = new FakeMonitor();
+  const monitor = new StoringMonitor();
   const c = new MetricsCollector(monitor, SETTINGS);
   monitor.push(status(1, 'ok', { checkedAt: 1, since: 100 }));
   monitor.push(status(1, 'slow', { checkedAt: 1, since: 2000 }));
@@ -77,7 +66,7 @@ test('an episode starts when the mount first stops answering: slow, then hung, k
 });
 
 test('rendered once per change, shared by every reader; a settings change renders again', async () => {
-  const monitor = new FakeMonitor();
+  const monitor = new StoringMonitor();
   const c = new MetricsCollector(monitor, SETTINGS);
   monitor.push(status(1, 'ok', { checkedAt: 1 }));
   const [a, b] = await Promise.all([c.text(), c.text()]);
@@ -92,7 +81,7 @@ test('rendered once per change, shared by every reader; a settings change render
 });
 
 test('updates are announced per event (for the textfile); counters of mounts gone from the table are dropped after a sweep', async () => {
-  const monitor = new FakeMonitor();
+  const monitor = new StoringMonitor();
   const c = new MetricsCollector(monitor, SETTINGS);
   let updates = 0;
   c.onUpdate(() => updates++);
@@ -106,5 +95,5 @@ test('updates are announced per event (for the textfile); counters of mounts gon
   monitor.push(status(1, 'error', { errno: 'EIO', checkedAt: 50 }));
   assert.equal(value((await c.text()).toString(), 'mountstatus_probe_errors_total{mountpoint="/m1",errno="EIO"}'), '1');
   c.close();
-  assert.equal(monitor.subscribers, 0, 'close unsubscribes');
+  assert.equal(monitor.listenerCount, 0, 'close unsubscribes');
 });
