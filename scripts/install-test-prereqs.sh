@@ -18,3 +18,30 @@ apt-get install -y -qq --no-install-recommends \
   dbus dbus-x11 libnotify-bin notification-daemon xvfb xauth \
   chromium fonts-dejavu-core \
   tmux systemd desktop-file-utils >/dev/null
+
+# Prometheus, promtool and node_exporter for the metrics tests (test/helper/metrics/), which run their own
+# instances on free loopback ports with temp dirs, ended by PID. The packages' postinsts would enable and
+# start prometheus.service (:9090, every address) and prometheus-node-exporter.service (:9100): when we
+# are the ones installing them, a policy-rc.d that exits 101 forbids the start (invoke-rc.d(8), honoured
+# by deb-systemd-invoke), and the units are disabled afterwards (and stopped if a systemd runs), so no
+# boot starts them either. An existing install, and a policy-rc.d we did not write, are left alone.
+metrics_new=()
+for p in prometheus prometheus-node-exporter; do
+  dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || metrics_new+=("$p")
+done
+if [ "${#metrics_new[@]}" -gt 0 ]; then
+  metrics_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# written by install-test-prereqs.sh for the prometheus install\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    metrics_policy=1
+  fi
+  metrics_status=0
+  apt-get install -y -qq --no-install-recommends "${metrics_new[@]}" >/dev/null || metrics_status=$?
+  [ -n "$metrics_policy" ] && rm -f /usr/sbin/policy-rc.d
+  [ "$metrics_status" -eq 0 ] || exit "$metrics_status"
+  metrics_units=()
+  for p in "${metrics_new[@]}"; do metrics_units+=("$p.service"); done
+  systemctl disable --quiet "${metrics_units[@]}" 2>/dev/null || true
+  if [ -d /run/systemd/system ]; then systemctl stop "${metrics_units[@]}" 2>/dev/null || true; fi
+fi

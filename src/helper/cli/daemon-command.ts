@@ -10,6 +10,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../../node/config/settings.js';
 import { startIpcServer } from '../ipc/server.js';
 import { defaultSocketPath } from '../../node/ipc/paths.js';
 import { KmsgFollower } from '../passive/kmsg.js';
+import { startMetrics } from '../metrics/start-metrics.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 import { HomeWatch } from '../homes/home-watch.js';
@@ -45,11 +46,15 @@ export function scheduleText(settings: Pick<Settings, 'intervalSeconds' | 'timeo
 }
 
 /** The options `daemon` accepts; each is described in DAEMON_USAGE. */
-export const DAEMON_OPTIONS = ['interval', 'timeout', 'watch-interval', 'slow-after', 'watch', 'include', 'exclude', 'config', 'socket', 'syslog-socket', 'no-syslog', 'help'] as const satisfies readonly OptionName[];
+export const DAEMON_OPTIONS = [
+  'interval', 'timeout', 'watch-interval', 'slow-after', 'watch', 'include', 'exclude', 'config', 'socket', 'syslog-socket', 'no-syslog',
+  'metrics-listen', 'metrics-textfile', 'metrics-exclude', 'metrics-max-mounts', 'help',
+] as const satisfies readonly OptionName[];
 
 export const DAEMON_USAGE = `usage: mountstatus daemon [--interval SECONDS] [--timeout SECONDS] [--watch-interval SECONDS] [--slow-after SECONDS]
                           [--watch GLOB]... [--config FILE] [--include GLOB]... [--exclude GLOB]...
                           [--socket PATH] [--syslog-socket PATH | --no-syslog]
+                          [--metrics-listen ADDRESS:PORT] [--metrics-textfile PATH] [--metrics-exclude GLOB]... [--metrics-max-mounts N]
   Checks every mount every --interval seconds (default 60) and logs to syslog (ident MountStatusMonitor,
   facility daemon). Serves the tray app and \`mountstatus status\` on a Unix socket.
   --interval SECONDS    seconds between sweeps (default 60)
@@ -66,6 +71,16 @@ export const DAEMON_USAGE = `usage: mountstatus daemon [--interval SECONDS] [--t
                         $XDG_RUNTIME_DIR/mount-status-monitor/helper-v1.sock otherwise); "" for none
   --syslog-socket PATH  the system log's socket (default /dev/log)
   --no-syslog           log to standard error only
+  --metrics-listen ADDRESS:PORT
+                        serve Prometheus metrics at http://ADDRESS:PORT/metrics (off by default; a port
+                        alone means 127.0.0.1; 0.0.0.0:PORT or [::]:PORT for every address)
+  --metrics-textfile PATH
+                        write the same metrics to PATH (*.prom) for node_exporter's textfile collector
+  --metrics-exclude GLOB
+                        no per-mount series for these mounts (repeatable; "none" drops the default
+                        list of container and Kubernetes pod mounts)
+  --metrics-max-mounts N
+                        at most N mounts get per-mount series (default 500; the rest are counted)
 Command-line options override the config file's settings; --include, --exclude and --watch add to its lists.
 `;
 
@@ -120,6 +135,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
       return 2;
     }
   }
+  const metrics = startMetrics(monitor, settings, log);
   monitor.start();
   homes.start();
   const kmsg = followKernelMessages(monitor, log);
@@ -146,6 +162,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
       include: settings.include,
       exclude: settings.exclude,
     });
+    metrics.reconfigure(settings);
     log.notice(`Reloaded ${resolved.configPath}: ${scheduleText(settings)}`);
   };
   // One reload at a time; a SIGHUP during a reload rereads the file once more afterwards.
@@ -174,6 +191,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   kmsg?.stop();
   homes.stop();
   await monitor.stop();
+  await metrics.close();
   await ipc?.close();
   await log.close();
   return 0;

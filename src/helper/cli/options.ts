@@ -2,6 +2,9 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_FILE, DEFAULT_SETTINGS, parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
 import { loadConfigFile } from '../config/config-file.js';
+import { checkMetricsListen } from '../metrics/listen-address.js';
+import { addMetricsExclude, parseMetricsMaxMounts } from '../metrics/metrics-exclusion.js';
+import { checkTextfilePath } from '../metrics/textfile-writer.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -22,6 +25,10 @@ const OPTIONS = {
   'syslog-socket': { type: 'string' },
   'no-syslog': { type: 'boolean' },
   syslog: { type: 'boolean' },
+  'metrics-listen': { type: 'string' },
+  'metrics-textfile': { type: 'string' },
+  'metrics-exclude': { type: 'string', multiple: true },
+  'metrics-max-mounts': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -61,7 +68,7 @@ export function applyCommandLine(base: Settings, cmd: ParsedCommand): Settings {
   const v = cmd.values;
   // As in the config file: an empty pattern is a mistake (an unset shell variable), and --include ''
   // would otherwise match nothing, check nothing and exit 0 as if every mount were well.
-  for (const key of ['include', 'exclude', 'watch'] as const) {
+  for (const key of ['include', 'exclude', 'watch', 'metrics-exclude'] as const) {
     if (v[key]?.some((g) => g.trim() === '')) throw new UsageError(`--${key} needs a glob or fstype:PATTERN, got ""`);
   }
   const out: Settings = {
@@ -75,6 +82,11 @@ export function applyCommandLine(base: Settings, cmd: ParsedCommand): Settings {
     if (v.interval !== undefined) out.intervalSeconds = parseSeconds(v.interval, '--interval');
     if (v['watch-interval'] !== undefined) out.watchIntervalSeconds = parseSeconds(v['watch-interval'], '--watch-interval');
     if (v['slow-after'] !== undefined) out.slowAfterSeconds = parseSeconds(v['slow-after'], '--slow-after');
+    if (v['metrics-listen'] !== undefined) out.metricsListen = checkMetricsListen(v['metrics-listen'], '--metrics-listen');
+    if (v['metrics-textfile'] === '') delete out.metricsTextfile;
+    else if (v['metrics-textfile'] !== undefined) out.metricsTextfile = checkTextfilePath(v['metrics-textfile'], '--metrics-textfile');
+    if (v['metrics-exclude']) out.metricsExclude = addMetricsExclude(base.metricsExclude, v['metrics-exclude']);
+    if (v['metrics-max-mounts'] !== undefined) out.metricsMaxMounts = parseMetricsMaxMounts(v['metrics-max-mounts'], '--metrics-max-mounts');
   } catch (err) {
     throw new UsageError((err as SettingsError).message);
   }

@@ -10,10 +10,17 @@
 //   exclude = fstype:tmpfs
 //   syslog-socket = /dev/log   # empty turns syslog off
 //   socket = /run/mount-status-monitor/helper-v1.sock   # the IPC socket; empty turns it off
+//   metrics-listen = 127.0.0.1:9877       # Prometheus metrics over HTTP; empty or absent: off
+//   metrics-textfile = /var/lib/prometheus/node-exporter/mountstatus.prom   # the same, as a file
+//   metrics-exclude = /srv/scratch/**     # no per-mount series for these (repeatable; "none" empties)
+//   metrics-max-mounts = 500              # at most this many mounts with per-mount series
 //
 // Every error names the file and line. A bad file is rejected whole: the daemon keeps the settings it has.
 import { readFile } from 'node:fs/promises';
 import { parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
+import { checkMetricsListen } from '../metrics/listen-address.js';
+import { addMetricsExclude, parseMetricsMaxMounts } from '../metrics/metrics-exclusion.js';
+import { checkTextfilePath } from '../metrics/textfile-writer.js';
 
 export async function loadConfigFile(path: string, base: Settings): Promise<Settings> {
   let text: string;
@@ -27,7 +34,7 @@ export async function loadConfigFile(path: string, base: Settings): Promise<Sett
 
 export function parseConfig(text: string, name: string, base: Settings): Settings {
   const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude], watch: [...base.watch] };
-  const lists: { include?: string[]; exclude?: string[]; watch?: string[] } = {};
+  const lists: { include?: string[]; exclude?: string[]; watch?: string[]; 'metrics-exclude'?: string[] } = {};
   // CRLF too (a file edited on Windows): a \r left on the line would stop `.*$` below short of the end,
   // so "# comment\r" would not be a comment. A leading UTF-8 byte order mark is not part of the first key.
   text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
@@ -54,6 +61,7 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
       case 'include':
       case 'exclude':
       case 'watch':
+      case 'metrics-exclude':
         if (value === '') throw new SettingsError(`${where}: ${key} needs a glob or fstype:PATTERN`);
         (lists[key] ??= []).push(value);
         break;
@@ -63,13 +71,27 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
       case 'socket':
         out.socketPath = value;
         break;
+      case 'metrics-listen':
+        out.metricsListen = checkMetricsListen(value, where);
+        break;
+      case 'metrics-textfile':
+        if (value === '') delete out.metricsTextfile;
+        else out.metricsTextfile = checkTextfilePath(value, where);
+        break;
+      case 'metrics-max-mounts':
+        out.metricsMaxMounts = parseMetricsMaxMounts(value, where);
+        break;
       default:
-        throw new SettingsError(`${where}: unknown setting ${JSON.stringify(key)} (known: interval, timeout, watch-interval, slow-after, include, exclude, watch, syslog-socket, socket)`);
+        throw new SettingsError(
+          `${where}: unknown setting ${JSON.stringify(key)} (known: interval, timeout, watch-interval, slow-after, include, exclude, watch, ` +
+            'syslog-socket, socket, metrics-listen, metrics-textfile, metrics-exclude, metrics-max-mounts)',
+        );
     }
   });
-  // A file that lists include/exclude replaces the defaults' lists; the command line adds to them later.
+  // A file that lists include/exclude/metrics-exclude replaces the defaults' lists; the command line adds to them later.
   if (lists.include) out.include = lists.include;
   if (lists.exclude) out.exclude = lists.exclude;
   if (lists.watch) out.watch = lists.watch;
+  if (lists['metrics-exclude']) out.metricsExclude = addMetricsExclude([], lists['metrics-exclude']);
   return out;
 }

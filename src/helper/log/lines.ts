@@ -217,3 +217,39 @@ export function syslogUnavailable(missed: number, reason: string): LogLine {
     text: `Syslog was unavailable (${escapeLogText(reason)}): ${count(missed, 'log message')} went to standard error only`,
   };
 }
+
+/** `Cannot serve metrics on 127.0.0.1:9877: EADDRINUSE: Address already in use`-style reason. */
+function errnoReason(errnoName: string | undefined, message: string): string {
+  const text = errnoName === undefined ? undefined : errnoText(errnoName);
+  return errnoName === undefined ? escapeLogText(message) : `${escapeLogText(errnoName)}: ${escapeLogText(text ?? message)}`;
+}
+
+/** The Prometheus endpoint is listening (metrics-listen); the URL has the port actually bound. */
+export function metricsServing(url: string): LogLine {
+  return { severity: 'notice', text: `Serving Prometheus metrics at ${escapeLogText(url)}` };
+}
+
+/** metrics-listen could not be bound (port in use, address not on this host yet): monitoring goes on. */
+export function metricsListenFailed(address: string, errnoName: string | undefined, message: string, retrySeconds: number): LogLine {
+  return {
+    severity: 'warning',
+    text: `Cannot serve metrics on ${escapeLogText(address)}: ${errnoReason(errnoName, message)}; monitoring goes on, trying again every ${formatDuration(retrySeconds)}`,
+  };
+}
+
+/** metrics-textfile is in use. */
+export function metricsTextfile(path: string): LogLine {
+  return { severity: 'notice', text: `Writing Prometheus metrics to ${escapeLogText(path)} after each change` };
+}
+
+/** A metrics-textfile write failed (logged once until a write works again). */
+export function metricsTextfileFailed(path: string, errnoName: string | undefined, message: string): LogLine {
+  return {
+    severity: 'warning',
+    text: `Cannot write metrics to ${escapeLogText(path)}: ${errnoReason(errnoName, message)}; monitoring goes on, trying again at the next change`,
+  };
+}
+
+export function metricsTextfileRecovered(path: string): LogLine {
+  return { severity: 'notice', text: `Writing metrics to ${escapeLogText(path)} again` };
+}

@@ -14,6 +14,14 @@ export interface Settings {
   syslogSocket: string;
   /** The IPC socket for the tray app and `mountstatus status`; "" turns it off. Default: by privilege. */
   socketPath?: string;
+  /** Prometheus metrics over HTTP on this ADDRESS:PORT (src/helper/metrics/); "" or absent: off. */
+  metricsListen?: string;
+  /** The same metrics written to this *.prom file for node_exporter's textfile collector; absent: off. */
+  metricsTextfile?: string;
+  /** Mounts left out of the per-mount metrics; absent: the default list (metrics-exclusion.ts). */
+  metricsExclude?: string[];
+  /** Most mounts with per-mount series; absent: the default (metrics-exclusion.ts). */
+  metricsMaxMounts?: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
