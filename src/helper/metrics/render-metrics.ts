@@ -52,6 +52,7 @@ export function renderMetrics(view: MetricsView): string {
   const duration: string[] = [];
   const errors: string[] = [];
   const blocked: string[] = [];
+  const watched: string[] = [];
   const automountDaemon: string[] = [];
   // The state labels, escaped once for every mount.
   const stateLabels = MOUNT_STATES.map((st) => [st, ',' + label('state', st)] as const);
@@ -70,6 +71,8 @@ export function renderMetrics(view: MetricsView): string {
     for (const [errno, n] of view.errors.get(m.mountpoint) ?? []) errors.push(sample(`${mp},${label('errno', errno)}`, n));
     // Only where the monitor counted them (slow, hung and stuck mounts): no sample is not a claimed 0.
     if (m.blocked) blocked.push(sample(mp, m.blocked.count));
+    // Its own series, not an info label: the watched set changes as users log in and out.
+    if (m.watched) watched.push(sample(`${mp},${label('reason', m.watched)}`, 1));
     if (m.automount?.role === 'trigger' && m.automount.daemonAlive !== undefined) automountDaemon.push(sample(mp, m.automount.daemonAlive ? 1 : 0));
   }
 
@@ -103,6 +106,12 @@ export function renderMetrics(view: MetricsView): string {
     { name: 'mountstatus_mount_responsive', type: 'gauge', help: '1 when the last probe answered (ok, denied), 0 when slow, hung, stuck or failing; absent when not probed (covered, idle, unknown).', samples: responsive },
     { name: 'mountstatus_mount_unresponsive_since_timestamp_seconds', type: 'gauge', help: 'When an unresponsive mount stopped answering (Unix time).', samples: since },
     { name: 'mountstatus_probe_duration_seconds', type: 'gauge', help: "Wall time of the mount's last finished probe (about the timeout when it was killed).", samples: duration },
+    {
+      name: 'mountstatus_mount_watched',
+      type: 'gauge',
+      help: 'One per mount in the watch tier (probed every watch-interval): reason "home" (the home of a logged-in user or a connected client) or "pattern" (a watch pattern).',
+      samples: watched,
+    },
     { name: 'mountstatus_blocked_processes', type: 'gauge', help: 'Processes waiting on a slow, hung or stuck mount.', samples: blocked },
     { name: 'mountstatus_automount_daemon_up', type: 'gauge', help: "1 when the automount daemon serving this autofs mount is alive, 0 when it is gone.", samples: automountDaemon },
   ];

@@ -2,11 +2,13 @@
 // the shipped rules loaded: a frozen FUSE mount reads 0 and a healthy tmpfs 1 through the query API;
 // mountpoints with quotes, backslashes, newlines and invalid UTF-8 arrive as the distinct, escaped label
 // values the log uses; MountNotResponding is pending for the frozen mount, and HomeMountSlow fires for
-// it (it sits under /home, here a tmpfs private to this test's mount namespace); `promtool check metrics`
-// finds nothing to say about the served text.
+// it (the home of a logged-in user, so in the watch tier); `promtool check metrics` finds nothing to say
+// about the served text.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { ensureTestUser } from '../../support/test-user.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { makeTempRoot, mountTmpfs, umount } from '../../support/mounts.js';
 import { fuseFixtureUnavailable, startFuseFixture } from '../../support/fuse-fixture.js';
@@ -47,7 +49,14 @@ test('Prometheus scrapes the daemon: frozen mount 0, healthy 1, odd names intact
   assert.deepEqual(odd.slice(0, 3).map((p) => p.slice(root.path.length + 1)), ['we"ird\\134x', 'new\\012line', 'bad\\377\\376']);
   mountTmpfs('/home', { mkdir: false, mode: 0o755 }); // this namespace's /home only
   cleanups.push(() => umount('/home', { lazy: true }));
-  const home = await startFuseFixture('/home/alice');
+  // A logged-in user (logind's users directory, private to this namespace) whose home is the frozen
+  // mount: the watch tier marks it, and HomeMountSlow keys on that.
+  const user = ensureTestUser();
+  mountTmpfs('/run/systemd/users', { mkdir: false, mode: 0o755 });
+  cleanups.push(() => umount('/run/systemd/users', { lazy: true }));
+  writeFileSync(`/run/systemd/users/${user.uid}`, 'STATE=active\n');
+  const homeDir = `/home/${user.name}`;
+  const home = await startFuseFixture(homeDir);
   cleanups.push(() => home.stop());
   await home.freeze();
 
@@ -55,20 +64,22 @@ test('Prometheus scrapes the daemon: frozen mount 0, healthy 1, odd names intact
   cleanups.push(() => daemon.stop());
   await daemon.waitFor(/Serving Prometheus metrics at http:\/\/127\.0\.0\.1:\d+\/metrics/);
   const target = /Serving Prometheus metrics at http:\/\/(127\.0\.0\.1:\d+)\/metrics/.exec(daemon.stderr)![1]!;
-  await daemon.waitFor(/Mountpoint \/home\/alice is not responding/);
+  await daemon.waitFor(new RegExp(`Mountpoint ${homeDir} is not responding`));
 
   const text = Buffer.from(await (await fetch(`http://${target}/metrics`)).arrayBuffer());
   assert.deepEqual(promtoolCheckMetrics(text), { status: 0, output: '' }, 'promtool check metrics is silent');
 
   const prom = await startPrometheus({ targets: [target], ruleFiles: [RULES_FILE] });
   cleanups.push(() => prom.stop());
-  const [frozen] = await prom.waitFor('mountstatus_mount_responsive{mountpoint="/home/alice"}');
+  const [frozen] = await prom.waitFor(`mountstatus_mount_responsive{mountpoint="${homeDir}"}`);
   assert.equal(frozen!.value[1], '0', 'the frozen mount reads 0');
   assert.equal(frozen!.metric.fstype, 'fuse.msm-fusefix');
   const [healthy] = await prom.waitFor(`mountstatus_mount_responsive{mountpoint=${promString(fine)}}`);
   assert.equal(healthy!.value[1], '1', 'the healthy mount reads 1');
-  const [hung] = await prom.waitFor('mountstatus_mount_state{mountpoint="/home/alice",state="hung"}');
+  const [hung] = await prom.waitFor(`mountstatus_mount_state{mountpoint="${homeDir}",state="hung"}`);
   assert.equal(hung!.value[1], '1');
+  const [watched] = await prom.waitFor(`mountstatus_mount_watched{mountpoint="${homeDir}"}`);
+  assert.equal(watched!.metric.reason, 'home', "the logged-in user's home is in the watch tier");
   const [timeouts] = await prom.waitFor('mountstatus_probe_timeouts_total');
   assert.ok(Number(timeouts!.value[1]) >= 1, 'the SIGKILLed probes are counted');
 
@@ -79,12 +90,12 @@ test('Prometheus scrapes the daemon: frozen mount 0, healthy 1, odd names intact
 
   // The shipped rules against this data: MountNotResponding waits its 5 minutes (pending), HomeMountSlow
   // fires after its one.
-  const pending = await waitForAlert(prom, 'MountNotResponding', '/home/alice', 'pending', 30_000);
+  const pending = await waitForAlert(prom, 'MountNotResponding', homeDir, 'pending', 30_000);
   assert.equal(pending.labels.fstype, 'fuse.msm-fusefix');
-  const firing = await waitForAlert(prom, 'HomeMountSlow', '/home/alice', 'firing', 120_000);
+  const firing = await waitForAlert(prom, 'HomeMountSlow', homeDir, 'firing', 120_000);
   assert.equal(firing.labels.severity, 'critical');
   const alerts = await prom.alerts();
-  assert.deepEqual(alerts.filter((a) => a.labels.mountpoint !== '/home/alice'), [], 'no alert for the mounts that answer, /home itself included');
+  assert.deepEqual(alerts.filter((a) => a.labels.mountpoint !== homeDir), [], 'no alert for the mounts that answer, /home itself included');
   console.log(`# Prometheus: ${infoPaths.length} mounts scraped, HomeMountSlow firing, MountNotResponding pending`);
 
   daemon.child.kill('SIGTERM');
