@@ -10,6 +10,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../../node/config/settings.js';
 import { startIpcServer } from '../ipc/server.js';
 import { defaultSocketPath } from '../../node/ipc/paths.js';
 import { KmsgFollower } from '../passive/kmsg.js';
+import { mountNamespaceWarning } from './mount-namespace.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 
@@ -86,6 +87,8 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   );
   const notice = nonRootNotice();
   if (notice) log.notice(notice);
+  const foreignNamespace = mountNamespaceWarning();
+  if (foreignNamespace) log.warning(foreignNamespace.text);
 
   const monitor = createMonitor(settings, privileged ? 'system' : 'user', log);
   const socketPath = settings.socketPath ?? defaultSocketPath({ privileged });
