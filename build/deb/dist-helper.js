@@ -165,7 +165,8 @@ function main() {
     0o755,
   );
 
-  const unit = readFileSync(join(ROOT, 'build/service', UNIT), 'utf8').replace('file:///usr/share/doc/mount-status-monitor/', `file:///${DOC}/`);
+  // The package has the man page (make install and the desktop packages do not).
+  const unit = readFileSync(join(ROOT, 'build/service', UNIT), 'utf8').replace(/^Documentation=.*$/m, 'Documentation=man:mountstatus(8)');
   write(at(`lib/systemd/system/${UNIT}`), unit);
   install(join(ROOT, 'build/service/mount-status-monitor.conf'), at(CONFIG), 0o644);
 

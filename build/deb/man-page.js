@@ -167,5 +167,8 @@ export function manPage({ readme, help, version, date, files }) {
     '.SH SEE ALSO',
     '\\fBsystemctl\\fR(1), \\fBjournalctl\\fR(1), \\fBsystemd.exec\\fR(5), \\fBautomount\\fR(8), \\fBmount\\fR(8)',
     '',
-  ].join('\n');
+  ]
+    .join('\n')
+    // Plain ASCII input, as troff reads it without preconv(1): other characters as \[uXXXX].
+    .replace(/[^\x00-\x7f]/gu, (ch) => `\\[u${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}]`);
 }

@@ -153,6 +153,9 @@ test('apt installs it; the service is enabled and active, in PID 1\'s mount name
   await ok(`cd ${HOST_DIR} && DEBIAN_FRONTEND=noninteractive apt install -y ./${debName(VERSION)}`, 300_000);
   console.log(`# apt install took ${Date.now() - started} ms`);
   assert.equal((await c.sh(`systemctl is-enabled ${UNIT}`)).stdout.trim(), 'enabled');
+  // The unit as installed, with its Documentation=man:mountstatus(8) found.
+  const verify = await c.sh(`systemd-analyze verify /lib/systemd/system/${UNIT}.service`);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   await waitFor('the service to be active', async () => (await c.sh(`systemctl is-active ${UNIT}`)).stdout.trim() === 'active');
   await waitJournal(/^Checked \d+ mounts? in \d+ seconds?/, 0);
   const init = (await ok('readlink /proc/1/ns/mnt')).trim();
