@@ -14,12 +14,12 @@ set -euo pipefail
 CACHE=${MSM_TEST_TREE_CACHE:-/var/cache/mount-status-monitor-test/bookworm}
 MAX_AGE_DAYS=30
 SUITE=bookworm
-# What a stock Debian 12 server has that the tests use: systemd as init, apt to install our .deb, and
-# Debian's automounter for the "an idle automount still expires" test.
-PACKAGES=systemd,systemd-sysv,dbus,autofs
+# What a stock Debian 12 server has that the tests use: systemd as init, apt to install our .deb,
+# Debian's automounter for the "an idle automount still expires" test; man-db for the unit's man page.
+PACKAGES=systemd,systemd-sysv,dbus,autofs,man-db
 # Units that would only slow the boot or reach the network from inside the container.
-MASK="apt-daily.timer apt-daily-upgrade.timer fstrim.timer e2scrub_all.timer systemd-firstboot.service console-getty.service"
-RECIPE="v1 suite=$SUITE variant=minbase packages=$PACKAGES mask=$MASK"
+MASK="apt-daily.timer man-db.timer apt-daily-upgrade.timer fstrim.timer e2scrub_all.timer systemd-firstboot.service console-getty.service"
+RECIPE="v2 suite=$SUITE variant=minbase packages=$PACKAGES mask=$MASK"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "systemd-test-tree: run as root (debootstrap)" >&2

@@ -173,7 +173,8 @@ test('apt installs it; the service is enabled and active, in PID 1\'s mount name
   const kmsgLine = messages.find((m) => m.startsWith('Not following kernel messages'));
   if (kmsg) assert.equal(kmsgLine, undefined);
   else assert.equal(kmsgLine, 'Not following kernel messages (/dev/kmsg: ENOENT): servers not responding are noticed at the next sweep');
-  console.log(`# service memory ${(Number(await show('MemoryCurrent')) / 1e6).toFixed(1)} MB, tasks ${await show('TasksCurrent')}`);
+  // Accounting needs cgroup controllers the container may not be given (then systemd says "[not set]").
+  console.log(`# service MemoryCurrent=${await show('MemoryCurrent')} TasksCurrent=${await show('TasksCurrent')}`);
 });
 
 test('`mountstatus status` answers inside (the IPC socket, peer credentials through the addon in Node 24)', { skip }, async () => {
@@ -184,7 +185,7 @@ test('`mountstatus status` answers inside (the IPC socket, peer credentials thro
   assert.ok(report.mounts.some((m) => m.mountpoint === '/'), r.stdout);
   const table = await c.sh('mountstatus status');
   assert.match(table.stdout, /\//);
-  assert.match(await ok('man -w mountstatus 2>/dev/null || ls /usr/share/man/man8/mountstatus.8.gz'), /mountstatus\.8\.gz/);
+  assert.match(await ok('man -w mountstatus'), /\/usr\/share\/man\/man8\/mountstatus\.8\.gz/);
 });
 
 test('the journal holds each sweep\'s `Checked N mounts in S seconds` once, with ident, priority and PID; reload applies a good config', { skip }, async () => {
