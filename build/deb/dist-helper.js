@@ -26,8 +26,9 @@ const LIB = 'usr/lib/mount-status-monitor';
 const DOC = `usr/share/doc/${PACKAGE}`;
 const UNIT = 'mount-status-monitor.service';
 const CONFIG = 'etc/mount-status-monitor.conf';
-// The helper's bare imports (the Makefile's HELPER_DEPS; test/build checks the list).
-const HELPER_DEPS = ['zod'];
+// The helper's bare imports: the Makefile's HELPER_DEPS, which test/build/make-install checks against
+// the compiled imports.
+const HELPER_DEPS = /^HELPER_DEPS := (.*)$/m.exec(readFileSync(join(ROOT, 'Makefile'), 'utf8'))[1].trim().split(/\s+/);
 
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...opts });
 const fail = (message) => {
