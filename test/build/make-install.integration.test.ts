@@ -118,9 +118,9 @@ test('systemd-analyze verify accepts the unit as installed (ExecStart points at 
 
   // The check itself can fail: a misspelt directive and a missing ExecStart are reported.
   const bad = join(prefix, 'mount-status-monitor.service');
-  writeFileSync(bad, readFileSync(unit, 'utf8').replace('ProtectClock=yes', 'ProtectClok=yes').replace(`${prefix}/usr/bin/mountstatus`, `${prefix}/nonexistent`));
+  writeFileSync(bad, readFileSync(unit, 'utf8').replace('LockPersonality=yes', 'LockPersonalty=yes').replace(`${prefix}/usr/bin/mountstatus`, `${prefix}/nonexistent`));
   const vb = run('systemd-analyze', ['verify', bad]);
-  assert.match(vb.stderr, /Unknown key 'ProtectClok'/);
+  assert.match(vb.stderr, /Unknown key 'LockPersonalty'/);
   assert.match(vb.stderr, /is not executable/);
 
   assert.equal(run('make', ['-s', 'uninstall', `PREFIX=${prefix}/usr`, `SYSCONFDIR=${prefix}/etc`]).code, 0);

@@ -11,6 +11,7 @@ import { startIpcServer } from '../ipc/server.js';
 import { defaultSocketPath } from '../../node/ipc/paths.js';
 import { KmsgFollower } from '../passive/kmsg.js';
 import { startMetrics } from '../metrics/start-metrics.js';
+import { mountNamespaceWarning } from './mount-namespace.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 import { HomeWatch } from '../homes/home-watch.js';
@@ -114,6 +115,8 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   );
   const notice = nonRootNotice();
   if (notice) log.notice(notice);
+  const foreignNamespace = mountNamespaceWarning();
+  if (foreignNamespace) log.warning(foreignNamespace.text);
 
   const monitor = createMonitor(settings, privileged ? 'system' : 'user', log);
   const homes = new HomeWatch({ watch: (dirs) => monitor.watchDirectories('homes', dirs) });

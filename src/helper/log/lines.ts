@@ -253,3 +253,16 @@ export function metricsTextfileFailed(path: string, errnoName: string | undefine
 export function metricsTextfileRecovered(path: string): LogLine {
   return { severity: 'notice', text: `Writing metrics to ${escapeLogText(path)} again` };
 }
+/**
+ * The helper's mount namespace is not init's (PID 1's): a unit with ProtectSystem=, PrivateTmp= and the
+ * like gives a service a private one (systemd.exec(5)). Its table is then a copy: it goes on showing
+ * mounts the host has removed, and an unmount by the helper would detach only its own copy.
+ */
+export function foreignMountNamespace(own: string, init: string): LogLine {
+  return {
+    severity: 'warning',
+    text:
+      `Running in mount namespace ${escapeLogText(own)}, not init's ${escapeLogText(init)}: the mounts checked here are a copy, ` +
+      `not the host's; run the service without ProtectSystem=, PrivateTmp=, ProtectHome= or other options that give it its own mount namespace`,
+  };
+}

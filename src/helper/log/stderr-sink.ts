@@ -23,6 +23,8 @@ export interface StderrSink {
   write(line: LogLine): void;
   /** Lines dropped because stderr was not keeping up or refused them (EPIPE). */
   dropped(): number;
+  /** Resolves once everything written so far has gone out, or after timeoutMs (a stalled reader). */
+  drained(timeoutMs?: number): Promise<void>;
 }
 
 export interface StderrSinkOptions {
@@ -58,12 +60,14 @@ export function createStderrSink(options: StderrSinkOptions): StderrSink {
   let rest: Buffer | undefined;
   let busy = false;
   let dropped = 0;
+  const waiters: (() => void)[] = [];
 
   const next = (): void => {
     const buf = rest ?? Buffer.from(pending.splice(0, pending.length).join(''));
     rest = undefined;
     if (buf.length === 0) {
       busy = false;
+      for (const w of waiters.splice(0)) w();
       return;
     }
     busy = true;
@@ -93,5 +97,16 @@ export function createStderrSink(options: StderrSinkOptions): StderrSink {
       if (!busy) next();
     },
     dropped: () => dropped,
+    drained(timeoutMs = 2000) {
+      if (!busy) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
   };
 }

@@ -4,6 +4,7 @@ import * as lines from '../log/lines.js';
 import type { LogLine } from '../log/lines.js';
 import { SyslogWriter } from '../log/syslog-writer.js';
 import { createStderrSink } from '../log/stderr-sink.js';
+import { isJournaldSocket, isJournalStream } from '../log/journal-stream.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 
 export interface ClosableMonitorLog extends MonitorLog {
@@ -42,17 +43,26 @@ export function monitorLogFromSink(sink: (line: LogLine) => void): MonitorLog {
 
 /**
  * The daemon's log: syslog (unless settings.syslogSocket is ""), and stderr when asked (under a
- * supervisor that keeps stderr, e.g. journald).
+ * supervisor that keeps stderr).
+ *
+ * Under systemd each line is written once (issue 10): when stderr is the journal (JOURNAL_STREAM) and
+ * the syslog socket is journald's own (/dev/log on a systemd host), only stderr is written, with
+ * sd-daemon `<N>` priority prefixes (sd-daemon(3)). That path needs no logger(1) child, and journald
+ * records the unit and PID from the stream itself; with the unit's SyslogIdentifier=MountStatusMonitor
+ * and SyslogFacility=daemon, what journald forwards to a syslog daemon (ForwardToSyslog=, on in Debian)
+ * reads `MountStatusMonitor[PID]: ...` as before. A syslog socket that is not journald's (an
+ * admin's own daemon) still gets every line.
  */
 export function openSyslogMonitorLog(settings: Settings, opts: { stderr?: boolean } = {}): ClosableMonitorLog {
-  const stderr = opts.stderr ? createStderrSink({ format: 'plain', pid: process.pid }) : undefined;
-  const writer =
-    settings.syslogSocket === ''
-      ? undefined
-      : new SyslogWriter({
-          socket: settings.syslogSocket,
-          ...(stderr ? { fallback: () => undefined } : {}),
-        });
+  const journal = opts.stderr === true && isJournalStream();
+  const stderr = opts.stderr ? createStderrSink({ format: journal ? 'sd-daemon' : 'plain', pid: process.pid }) : undefined;
+  const syslog = settings.syslogSocket !== '' && !(journal && isJournaldSocket(settings.syslogSocket));
+  const writer = syslog
+    ? new SyslogWriter({
+        socket: settings.syslogSocket,
+        ...(stderr ? { fallback: () => undefined } : {}),
+      })
+    : undefined;
   const sink = (line: LogLine) => {
     writer?.write(line);
     stderr?.write(line);
@@ -61,6 +71,7 @@ export function openSyslogMonitorLog(settings: Settings, opts: { stderr?: boolea
     ...monitorLogFromSink(sink),
     close: async () => {
       await writer?.close();
+      await stderr?.drained();
     },
   };
 }
