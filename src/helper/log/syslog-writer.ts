@@ -5,8 +5,9 @@
 // (Debian package bsdutils, Essential: yes, so always installed) speaks the local syslog protocol:
 //   logger --prio-prefix --id=<our pid> -t MountStatusMonitor -u <socket> --socket-errors=on
 // reads one message per stdin line, "<PRI>text" (logger(1), --prio-prefix), and stamps each with
-// `MountStatusMonitor[<our pid>]`. As root, --id also sets SCM_CREDENTIALS to our PID, so a daemon that
-// trusts socket credentials (journald) records us, not logger (logger(1), --id).
+// `MountStatusMonitor[<our pid>]`. With CAP_SYS_ADMIN, --id also sets SCM_CREDENTIALS to our PID, so a
+// daemon that trusts socket credentials (journald) records us, not logger (logger(1), --id); without it
+// (the unit's bounding set) the PID is written into the tag instead.
 //
 // Logging must never block or stop monitoring:
 // - write() only pushes onto a bounded in-memory queue and returns. The queue feeds logger's stdin
@@ -28,6 +29,7 @@
 // counts once /proc/<pid>/net/unix shows it connected (St 03, SS_CONNECTED), not just created.
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { escapeControlChars } from './escape.js';
 import { syslogDropped, syslogUnavailable, type LogLine } from './lines.js';
 import { IDENT, pri } from './severity.js';
@@ -77,12 +79,26 @@ export interface SyslogWriterOptions {
   spawn?: typeof nodeSpawn;
   /** Whether logger `pid` has connected its socket; undefined when it cannot tell. Default: /proc. */
   isConnected?: (pid: number) => Promise<boolean | undefined>;
+  /** Whether logger may use --id (default: we hold CAP_SYS_ADMIN, so the logger child we start does too). */
+  claimPid?: boolean;
 }
 
 /**
  * True once logger holds a connected socket besides its stdio (/proc/<pid>/fd links read "socket:[ino]";
  * /proc/<pid>/net/unix lists each Unix socket's inode with its state, proc(5)).
  */
+const CAP_SYS_ADMIN = 21;
+
+/** Whether this process has the capability in its effective set (/proc/self/status CapEff, proc(5)). */
+function hasCapability(bit: number): boolean {
+  try {
+    const hex = /^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(bit)) & 1n) === 1n;
+  } catch {
+    return false; // no /proc (macOS): logger there has no --id credentials to refuse
+  }
+}
+
 async function procHasSocket(pid: number): Promise<boolean | undefined> {
   const fdDir = `/proc/${pid}/fd`;
   let inodes: string[];
@@ -119,6 +135,8 @@ function truncate(text: string, maxBytes: number): string {
 export class SyslogWriter {
   private readonly socket: string;
   private readonly pid: number;
+  /** Whether logger may stamp our PID into the socket credentials (--id). */
+  private readonly claimPid: boolean;
   private readonly ident: string;
   private readonly loggerPath: string;
   private readonly maxQueued: number;
@@ -152,6 +170,7 @@ export class SyslogWriter {
   constructor(options: SyslogWriterOptions = {}) {
     this.socket = options.socket ?? '/dev/log';
     this.pid = options.pid ?? process.pid;
+    this.claimPid = options.claimPid ?? hasCapability(CAP_SYS_ADMIN);
     this.ident = options.ident ?? IDENT;
     this.loggerPath = options.loggerPath ?? 'logger';
     this.maxQueued = options.maxQueued ?? 1000;
@@ -283,10 +302,12 @@ export class SyslogWriter {
     this.state = 'starting';
     this.childStderr = '';
     this.counters.loggerStarts++;
+    // --id puts our PID in SCM_CREDENTIALS, which the kernel allows only with CAP_SYS_ADMIN (unix(7),
+    // SCM_CREDENTIALS); without it (a unit's capability bounding set) every send would fail with EPERM,
+    // so the PID goes into the tag instead: the same `MountStatusMonitor[PID]:` on the wire.
+    const tag = ['--prio-prefix', ...(this.claimPid ? [`--id=${this.pid}`, '-t', this.ident] : ['-t', `${this.ident}[${this.pid}]`])];
     const args = [
-      '--prio-prefix',
-      `--id=${this.pid}`,
-      '-t', this.ident,
+      ...tag,
       '-u', this.socket,
       '--socket-errors=on',
       '-S', String(this.maxLineBytes + 512),

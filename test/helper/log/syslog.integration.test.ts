@@ -289,3 +289,27 @@ test('the default socket is /dev/log (a private one, in this test\'s mount names
   // The host's /dev (seen through PID 1's root) is untouched: no /dev/log made or replaced.
   assert.equal(hostDevLog(), hostBefore);
 });
+
+test('without CAP_SYS_ADMIN (a unit\'s bounding set) lines still arrive with our PID in the tag', { skip: noRsyslog }, async () => {
+  const rs = await startRsyslog();
+  try {
+    const module = new URL('../../../src/helper/log/create-syslog.js', import.meta.url).href;
+    const linesModule = new URL('../../../src/helper/log/lines.js', import.meta.url).href;
+    const script = `
+      const { createSyslog } = await import(${JSON.stringify(module)});
+      const lines = await import(${JSON.stringify(linesModule)});
+      const log = createSyslog({ socket: ${JSON.stringify(rs.socketPath)} });
+      for (let i = 0; i < 500 && log.stats().state !== 'up'; i++) await new Promise((r) => setTimeout(r, 10));
+      log.line(lines.checked(3, 0, 0));
+      await log.close();
+      console.log(process.pid, log.stats().written);`;
+    // As root, but with CAP_SYS_ADMIN gone from every set: logger --id would get EPERM on each send.
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync('setpriv', ['--inh-caps=-sys_admin', '--bounding-set=-sys_admin', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const [child, written] = out.trim().split(' ').map(Number);
+    assert.equal(written, 1, 'logger took the line');
+    await rs.waitForLine(`daemon.info MountStatusMonitor[${child}]: Checked 3 mounts in 0 seconds`);
+  } finally {
+    await rs.stop();
+  }
+});
