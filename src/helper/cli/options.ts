@@ -62,8 +62,8 @@ export function applyCommandLine(base: Settings, cmd: ParsedCommand): Settings {
   }
   const out: Settings = { ...base, include: [...base.include, ...(v.include ?? [])], exclude: [...base.exclude, ...(v.exclude ?? [])] };
   try {
-    if (v.timeout !== undefined) out.timeoutSeconds = parseSeconds(v.timeout, '--timeout');
-    if (v.interval !== undefined) out.intervalSeconds = parseSeconds(v.interval, '--interval');
+    if (v.timeout !== undefined) out.timeoutSeconds = parseSeconds('timeout', v.timeout, '--timeout');
+    if (v.interval !== undefined) out.intervalSeconds = parseSeconds('interval', v.interval, '--interval');
   } catch (err) {
     throw new UsageError((err as SettingsError).message);
   }

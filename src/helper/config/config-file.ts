@@ -37,10 +37,10 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
     const value = line.slice(eq + 1).trim();
     switch (key) {
       case 'interval':
-        out.intervalSeconds = parseSeconds(value, where);
+        out.intervalSeconds = parseSeconds(key, value, `${where}: ${key}`);
         break;
       case 'timeout':
-        out.timeoutSeconds = parseSeconds(value, where);
+        out.timeoutSeconds = parseSeconds(key, value, `${where}: ${key}`);
         break;
       case 'include':
       case 'exclude':
