@@ -13,6 +13,8 @@ import { prepareRuntimeDir, removeStaleSocket, SOCKET_MODE, type SocketAccess } 
 import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLog, type SharedBuckets } from './session.js';
 import { TokenBucket } from './rate-limit.js';
 import { peerCredentials, type PeerCredentials } from './peer.js';
+import { Admission } from './admission.js';
+import { RefusalLog } from './refusal-log.js';
 
 export interface IpcServerOptions {
   socketPath: string;
@@ -31,6 +33,9 @@ export interface IpcServer {
   /** The clients connected now. */
   clients(): IpcClientInfo[];
 }
+
+/** Refused connections waiting for their peer to read the refusal and hang up. */
+const MAX_LINGERING = 256;
 
 const silentLog: IpcLog = { warning() {}, info() {}, debug() {} };
 
@@ -52,7 +57,32 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
     recheckOne: new TokenBucket(limits.globalRecheckOne, clock.now),
   };
   let nextId = 1;
+  const admission = new Admission(limits);
+  const refusals = new RefusalLog(log, clock);
   const server: Server = createServer({ pauseOnConnect: false });
+
+  // A refused connection gets one small frame and a half-close, and is forgotten as soon as its peer
+  // hangs up (or after a second): no session, and at most MAX_LINGERING of them wait at once, so a
+  // connect/hang-up flood cannot grow the helper (issue 15 item 4). What the peer sends meanwhile (its
+  // hello) is read and dropped: closing on unread data would reset the connection (unix(7): the peer
+  // gets ECONNRESET, or EPIPE on its write) before it has read why it was refused.
+  const lingering = new Set<Socket>();
+  const refuse = (socket: Socket, message: string): void => {
+    socket.on('error', () => {});
+    if (lingering.size >= MAX_LINGERING) {
+      socket.destroy();
+      return;
+    }
+    lingering.add(socket);
+    const timer = setTimeout(() => socket.destroy(), 1000);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      lingering.delete(socket);
+    });
+    socket.resume();
+    socket.end(encodeMessage({ type: 'error', id: null, error: { name: 'IpcError', code: 'too-many-clients', message } }, limits.maxReplyFrameBytes));
+  };
 
   server.on('connection', (socket: Socket) => {
     let peer: PeerCredentials;
@@ -60,21 +90,21 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
       peer = peerCredentials(socket);
     } catch (err) {
       // Gone before we asked (its descriptor closed), or no addon: a client nobody can name is not served.
-      log.warning(`Refused IPC client: cannot tell who it is: ${(err as Error).message}`);
+      refusals.refused(undefined, 'cannot tell who it is', (err as Error).message);
       socket.destroy();
       return;
     }
-    const session = new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, (s) => sessions.delete(s), shared);
-    if (sessions.size >= limits.maxClients) {
-      log.warning('Refused IPC client: too many clients', { max: limits.maxClients });
-      session.sendAndClose({
-        type: 'error',
-        id: null,
-        error: { name: 'IpcError', code: 'too-many-clients', message: `the helper already serves ${limits.maxClients} clients; try again later` },
-      });
+    const refusal = admission.admit(peer.uid);
+    if (refusal) {
+      refusals.refused(peer.uid, refusal.reason);
+      refuse(socket, refusal.message);
       return;
     }
-    sessions.add(session);
+    const gone = (s: ClientSession) => {
+      sessions.delete(s);
+      admission.release(peer.uid);
+    };
+    sessions.add(new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, gone, shared));
   });
   server.on('error', (err) => log.warning('IPC server error', { error: err.message }));
 
@@ -110,8 +140,10 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
     close() {
       closing ??= (async () => {
         unsubscribe();
+        refusals.close();
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of [...sessions]) s.socket.destroy();
+        for (const socket of [...lingering]) socket.destroy();
         await done;
         // Remove the socket only if it is still the one we made (a new helper may have replaced it).
         try {

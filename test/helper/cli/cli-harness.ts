@@ -1,8 +1,12 @@
 // Runs the real `mountstatus` command as a child process, as users and supervisors do.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../../../bin/mountstatus.js', import.meta.url));
+
+/** The V8 flags the installed command runs with (its shebang: `#!/usr/bin/env -S node --flag ...`). */
+export const SHIPPED_NODE_FLAGS = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((w) => w.startsWith('--'));
 
 export interface RunResult {
   code: number | null;
@@ -44,8 +48,10 @@ export class DaemonProcess {
   stderr = '';
   private waiters: { re: RegExp; resolve: () => void }[] = [];
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, 'daemon', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** shippedFlags: run with the V8 flags of the installed command, for tests that measure memory. */
+  constructor(args: string[], opts: { shippedFlags?: boolean } = {}) {
+    const node = opts.shippedFlags ? SHIPPED_NODE_FLAGS : [];
+    this.child = spawn(process.execPath, [...node, BIN, 'daemon', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr += d;
       this.waiters = this.waiters.filter((w) => {
