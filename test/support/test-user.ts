@@ -61,3 +61,13 @@ export function ensureOtherTestUser(): { uid: number; gid: number; name: string 
   if (uid === undefined || gid === undefined) throw new Error(`${OTHER_TEST_USER} not found after creating it`);
   return { uid, gid, name: OTHER_TEST_USER };
 }
+
+export interface User {
+  uid: number;
+  gid: number;
+}
+
+/** `argv` run as `user`, with no supplementary groups (setpriv(1)), as an attacker's process would be. */
+export function asUser(user: User, argv: string[]): string[] {
+  return ['setpriv', '--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', ...argv];
+}

@@ -28,6 +28,8 @@ export interface MountJson {
   automount?: MountStatus['automount'];
   nfs?: MountStatus['nfs'];
   suspect?: string;
+  /** Texts the helper's socket cut (src/common/protocol.ts MAX_WIRE_TEXT_BYTES), with their full length. */
+  truncated?: MountStatus['truncated'];
 }
 
 export function reportJson(report: Pick<SweepReport, 'checked' | 'dead' | 'seconds' | 'mounts' | 'problems'>): ReportJson {
@@ -68,6 +70,7 @@ function mountJson(m: MountStatus): MountJson {
     ...(m.automount !== undefined ? { automount: m.automount } : {}),
     ...(m.nfs !== undefined ? { nfs: m.nfs } : {}),
     ...(m.suspect !== undefined ? { suspect: m.suspect } : {}),
+    ...(m.truncated !== undefined ? { truncated: m.truncated } : {}),
   };
 }
 

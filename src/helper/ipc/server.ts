@@ -15,6 +15,7 @@ import { TokenBucket } from './rate-limit.js';
 import { peerCredentials, type PeerCredentials } from './peer.js';
 import { Admission } from './admission.js';
 import { RefusalLog } from './refusal-log.js';
+import { wireMessage } from './wire-caps.js';
 
 export interface IpcServerOptions {
   socketPath: string;
@@ -123,7 +124,7 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
     let frame: Buffer;
     try {
       const message: OutgoingServerMessage = { type: 'event', event };
-      frame = encodeMessage(message, limits.maxReplyFrameBytes);
+      frame = encodeMessage(wireMessage(message), limits.maxReplyFrameBytes);
     } catch (err) {
       log.warning('Could not send a monitor event to clients', { error: (err as Error).message });
       return;

@@ -8,7 +8,7 @@ import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_IPC_LIMITS } from '../../../src/helper/ipc/limits.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
-import { ensureOtherTestUser, ensureTestUser } from '../../support/test-user.js';
+import { asUser, ensureOtherTestUser, ensureTestUser, type User } from '../../support/test-user.js';
 import { BIN, DaemonProcess, type RunResult } from '../cli/cli-harness.js';
 import { mountTmpfs, tempRoot } from '../cli/fs-fixtures.js';
 
@@ -20,14 +20,12 @@ after(async () => {
   for (const f of cleanups.reverse()) await f();
 });
 
-type User = { uid: number; gid: number };
-const asUser = (user: User | undefined, argv: string[]) =>
-  user === undefined ? argv : ['setpriv', '--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', ...argv];
+const maybeAs = (user: User | undefined, argv: string[]) => (user === undefined ? argv : asUser(user, argv));
 
 /** `mountstatus status --json` as root (user undefined) or as `user`. */
 function status(socket: string, user?: User): Promise<RunResult> {
   const started = Date.now();
-  const [cmd, ...args] = asUser(user, [process.execPath, BIN, 'status', '--json', '--socket', socket]);
+  const [cmd, ...args] = maybeAs(user, [process.execPath, BIN, 'status', '--json', '--socket', socket]);
   return new Promise((resolve) => {
     const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
