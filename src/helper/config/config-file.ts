@@ -9,17 +9,22 @@
 //   socket = /run/mount-status-monitor/helper-v1.sock   # the IPC socket; empty turns it off
 //
 // Every error names the file and line. A bad file is rejected whole: the daemon keeps the settings it has.
-import { readFile } from 'node:fs/promises';
 import { parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
+import { configReader, type ReadOptions } from './config-reader.js';
 
-export async function loadConfigFile(path: string, base: Settings): Promise<Settings> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new SettingsError(`cannot read config file ${path}: ${(err as Error).message}`);
+/**
+ * Reads and parses a config file, never in this process (config-reader.ts). `optional`: a file that does
+ * not exist gives undefined instead of an error (the daemon's default file).
+ */
+export async function loadConfigFile(path: string, base: Settings, options?: ReadOptions & { optional?: false }): Promise<Settings>;
+export async function loadConfigFile(path: string, base: Settings, options: ReadOptions & { optional: boolean }): Promise<Settings | undefined>;
+export async function loadConfigFile(path: string, base: Settings, options: ReadOptions & { optional?: boolean } = {}): Promise<Settings | undefined> {
+  const read = await configReader.read(path, options);
+  if ('absent' in read) {
+    if (options.optional) return undefined;
+    throw new SettingsError(`cannot read config file ${path}: ENOENT: no such file or directory`);
   }
-  return parseConfig(text, path, base);
+  return parseConfig(read.text, path, base);
 }
 
 export function parseConfig(text: string, name: string, base: Settings): Settings {

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { asUser, type User } from '../../support/test-user.js';
 
 export const BIN = fileURLToPath(new URL('../../../../bin/mountstatus.js', import.meta.url));
 
@@ -48,10 +49,14 @@ export class DaemonProcess {
   stderr = '';
   private waiters: { re: RegExp; resolve: () => void }[] = [];
 
-  /** shippedFlags: run with the V8 flags of the installed command, for tests that measure memory. */
-  constructor(args: string[], opts: { shippedFlags?: boolean } = {}) {
-    const node = opts.shippedFlags ? SHIPPED_NODE_FLAGS : [];
-    this.child = spawn(process.execPath, [...node, BIN, 'daemon', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * shippedFlags: run with the V8 flags of the installed command, for tests that measure memory.
+   * user: run as that user (setpriv, no supplementary groups).
+   */
+  constructor(args: string[], opts: { shippedFlags?: boolean; user?: User } = {}) {
+    const argv = [process.execPath, ...(opts.shippedFlags ? SHIPPED_NODE_FLAGS : []), BIN, 'daemon', ...args];
+    const [cmd, ...rest] = opts.user ? asUser(opts.user, argv) : argv;
+    this.child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr += d;
       this.waiters = this.waiters.filter((w) => {
