@@ -16,10 +16,13 @@ export interface RunResult {
   ms: number;
 }
 
-export function runCli(args: string[], opts: { timeoutMs?: number; uid?: number; gid?: number; slowReaderMs?: number } = {}): Promise<RunResult> {
+/** user: run as that user with setpriv (no supplementary groups), as an attacker's process would be. */
+export function runCli(args: string[], opts: { timeoutMs?: number; uid?: number; gid?: number; user?: User; slowReaderMs?: number } = {}): Promise<RunResult> {
   const started = Date.now();
+  const argv = [process.execPath, BIN, ...args];
+  const [cmd, ...rest] = opts.user ? asUser(opts.user, argv) : argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(cmd!, rest, {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
     });

@@ -5,7 +5,7 @@
 // everything else goes on: status as root and as another user, the table, events, a recheck of it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { MAX_WIRE_TEXT_BYTES } from '../../../src/common/protocol.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
@@ -15,7 +15,7 @@ import { fuseFixtureUnavailable } from '../../support/fuse-fixture.js';
 import { listMounts, makeTempRoot, mountTmpfs } from '../../support/mounts.js';
 import { asUser, ensureOtherTestUser, ensureTestUser, type User } from '../../support/test-user.js';
 import { openDevFuse, startUserFuse } from '../../support/user-fuse.js';
-import { BIN, DaemonProcess } from '../cli/cli-harness.js';
+import { DaemonProcess, runCli, type RunResult } from '../cli/cli-harness.js';
 import { waitFor } from './raw-client.js';
 
 const ns = privateMountNamespace(import.meta.url);
@@ -28,19 +28,7 @@ after(async () => {
 const DEPTH = 3000;
 const NAME = '\x01'.repeat(255);
 
-function run(argv: string[], user?: User): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const [cmd, ...args] = user ? asUser(user, argv) : argv;
-  return new Promise((resolve) => {
-    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const status = (socket: string, user?: User, json = true) => run([process.execPath, BIN, 'status', ...(json ? ['--json'] : []), '--socket', socket], user);
+const status = (socket: string, user?: User, json = true) => runCli(['status', ...(json ? ['--json'] : []), '--socket', socket], user ? { user } : {});
 
 test("a user's FUSE mount moved under 3,000 nested 255-byte names: status, events and rechecks still work", { skip, timeout: 120_000 }, async () => {
   const user = ensureTestUser();
@@ -77,8 +65,9 @@ test("a user's FUSE mount moved under 3,000 nested 255-byte names: status, event
     const name = ${JSON.stringify(NAME)};
     for (let i = 0; i < ${DEPTH}; i++) { fs.mkdirSync(name); process.chdir(name); }
     fs.renameSync(${JSON.stringify(root.join('u', 'a'))}, 'a');`;
-  const moved = await run([process.execPath, '-e', deepen], user);
-  assert.equal(moved.code, 0, moved.stderr);
+  const [cmd, ...args] = asUser(user, [process.execPath, '-e', deepen]);
+  const moved = spawnSync(cmd!, args, { encoding: 'utf8' });
+  assert.equal(moved.status, 0, moved.stderr);
   const deepPath = `${home}/deep/${Array(DEPTH).fill(NAME).join('/')}/a/mnt`;
   const line = readFileSync('/proc/self/mountinfo', 'latin1').split('\n').find((l) => l.startsWith(`${fuse.mountId} `))!;
   console.log(`# the mount's mountinfo line: ${line.length} bytes; its path as JSON: ${Buffer.byteLength(JSON.stringify(deepPath))} bytes`);
@@ -89,7 +78,7 @@ test("a user's FUSE mount moved under 3,000 nested 255-byte names: status, event
   const fullBytes = Buffer.byteLength(deepPath);
   type J = { mountpoint: string; state: string; truncated?: Record<string, number>; errno?: string };
   const monsterOf = (out: string) => (JSON.parse(out).mounts as J[]).find((m) => m.truncated?.mountpoint === fullBytes);
-  let last = { code: null as number | null, stdout: '', stderr: '' };
+  let last: RunResult = { code: null, stdout: '', stderr: '', ms: 0 };
   const until = Date.now() + 20_000;
   while (Date.now() < until) {
     last = await status(socket);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DEFAULT_IPC_LIMITS } from '../../../src/helper/ipc/limits.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { asUser, ensureOtherTestUser, ensureTestUser, type User } from '../../support/test-user.js';
-import { BIN, DaemonProcess, type RunResult } from '../cli/cli-harness.js';
+import { DaemonProcess, runCli, type RunResult } from '../cli/cli-harness.js';
 import { mountTmpfs, tempRoot } from '../cli/fs-fixtures.js';
 
 const ns = privateMountNamespace(import.meta.url);
@@ -20,21 +20,8 @@ after(async () => {
   for (const f of cleanups.reverse()) await f();
 });
 
-const maybeAs = (user: User | undefined, argv: string[]) => (user === undefined ? argv : asUser(user, argv));
-
 /** `mountstatus status --json` as root (user undefined) or as `user`. */
-function status(socket: string, user?: User): Promise<RunResult> {
-  const started = Date.now();
-  const [cmd, ...args] = maybeAs(user, [process.execPath, BIN, 'status', '--json', '--socket', socket]);
-  return new Promise((resolve) => {
-    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-  });
-}
+const status = (socket: string, user?: User): Promise<RunResult> => runCli(['status', '--json', '--socket', socket], user ? { user } : {});
 
 /** The hog (hog-client.ts) as `user`; resolves each JSON line it prints, by phase. */
 function startHog(user: User, socket: string, floodMs: number, parallel = 16) {
