@@ -24,6 +24,8 @@ export interface Snapshot {
   /** Undefined until the first sweep has finished. */
   lastSweep?: SweepSummary;
   mounts: MountStatus[];
+  /** Set by the helper's socket only: mounts left out so the reply fits its frame (problems are kept first). */
+  omitted?: number;
 }
 
 export type MonitorEvent =

@@ -110,6 +110,11 @@ export interface MountStatus {
   watched?: 'home' | 'pattern';
   /** For slow, hung and stuck mounts: the processes waiting on it (found in /proc, the mount untouched). */
   blocked?: BlockedProcesses;
+  /**
+   * Set by the helper's socket only: fields it cut to MAX_WIRE_TEXT_BYTES (src/common/protocol.ts),
+   * each with its full length in UTF-8 bytes, e.g. {"mountpoint": 768123}.
+   */
+  truncated?: Record<string, number>;
 }
 
 /** Processes blocked on a mount. A non-root client gets only its own user's in `processes`; `count` is all. */

@@ -20,11 +20,21 @@ export const MAX_REQUEST_FRAME_BYTES = 16 * 1024;
 /**
  * Server→client frames carry whole snapshots: a mount with capacity, server and timestamps is ~400 bytes
  * of JSON (measured: 5,000 mounts with long overlay paths = 2.07 MB), so 4 MiB holds ~10,000 mounts
- * (container hosts reach thousands). A bigger snapshot is answered with a `too-large` error, not sent.
+ * (container hosts reach thousands). A bigger snapshot is sent with as many mounts as fit, those with a
+ * problem first, and says in `omitted` how many it left out; never refused whole.
  */
 export const MAX_REPLY_FRAME_BYTES = 4 * 1024 * 1024;
 /** Longest mountpoint a client may name: PATH_MAX (linux/limits.h). */
 export const MAX_PATH_LENGTH = 4096;
+/**
+ * Most a text field of a mount (mountpoint, source, fstype, message, …) may cost on the wire: bytes of its
+ * JSON, where a control character costs 6. Mount paths have no length limit (a user can move their FUSE
+ * mount under 3,000 nested 255-byte names: a 768 KB mountpoint, 4.6 MB of JSON, issue 15 item 5), so a
+ * longer text is sent as its head and tail around a marker, `…[768123 bytes, sha256 3f2a9c0e1b7d]…`
+ * (its full length in UTF-8 bytes and a hash of it), the same in every message for the same text, and
+ * the mount's `truncated` names each field cut with its full length. A recheck may name the cut form.
+ */
+export const MAX_WIRE_TEXT_BYTES = 1024;
 
 // ---- errors ------------------------------------------------------------------------------------------
 
@@ -123,6 +133,7 @@ export const mountStatusSchema = z.looseObject({
       processes: z.array(z.looseObject({ pid: z.number(), comm: z.string(), uid: z.number() })),
     })
     .optional(),
+  truncated: z.record(z.string(), z.number()).optional(),
 });
 
 const identitySchema = z.looseObject({
@@ -143,6 +154,7 @@ export const snapshotSchema = z.looseObject({
   identity: identitySchema,
   lastSweep: sweepSummarySchema.optional(),
   mounts: z.array(mountStatusSchema),
+  omitted: z.number().optional(),
 });
 
 export const monitorEventSchema = z.discriminatedUnion('type', [

@@ -47,3 +47,27 @@ export function ensureTestUser(): TestUser {
   if (uid === undefined || gid === undefined || supplementaryGid === undefined) throw new Error(`${TEST_USER} not found after creating it`);
   return { uid, gid, name: TEST_USER, supplementaryGid };
 }
+
+/** A second unprivileged user, for tests where what one user does must not reach another. */
+export const OTHER_TEST_USER = 'msm-ipc-other';
+
+export function ensureOtherTestUser(): { uid: number; gid: number; name: string } {
+  if (getentId('passwd', OTHER_TEST_USER, 2) === undefined) {
+    const r = run('useradd', ['--no-create-home', '--user-group', '--shell', '/usr/sbin/nologin', OTHER_TEST_USER]);
+    if (!r.ok && getentId('passwd', OTHER_TEST_USER, 2) === undefined) throw new Error(`useradd ${OTHER_TEST_USER} failed (run tests as root): ${r.err}`);
+  }
+  const uid = getentId('passwd', OTHER_TEST_USER, 2);
+  const gid = getentId('passwd', OTHER_TEST_USER, 3);
+  if (uid === undefined || gid === undefined) throw new Error(`${OTHER_TEST_USER} not found after creating it`);
+  return { uid, gid, name: OTHER_TEST_USER };
+}
+
+export interface User {
+  uid: number;
+  gid: number;
+}
+
+/** `argv` run as `user`, with no supplementary groups (setpriv(1)), as an attacker's process would be. */
+export function asUser(user: User, argv: string[]): string[] {
+  return ['setpriv', '--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', ...argv];
+}

@@ -34,6 +34,9 @@ function followKernelMessages(monitor: Monitor, log: MonitorLog): KmsgFollower |
   }
 }
 
+/** After SIGTERM, the most a clean stop (probes killed and reaped, socket removed, log flushed) may take. */
+const STOP_DEADLINE_MS = 10_000;
+
 /**
  * "checking mounts every 60 seconds (watched ones every 1 second), slow after 1.5 seconds, timeout 10
  * seconds": singular for one, as every log line (log/lines.ts).
@@ -92,20 +95,33 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     return 0;
   }
   // Signals first: a SIGHUP (default action: terminate) or SIGTERM that comes while we start must not
-  // kill us half-way; they are acted on once the monitor runs.
+  // kill us half-way. SIGTERM aborts what is under way, the config read at start-up or in a reload
+  // included (config-reader.ts kills its child), so it always ends the process (issue 15 item 7).
   let hupWaiting = false;
   let onHup = () => void (hupWaiting = true);
   let stopRequested: (() => void) | undefined;
-  let stopping = false;
+  const stop = new AbortController();
   const stopSignal = () => {
-    if (stopping) return; // a second SIGTERM while stopping: already on our way out
-    stopping = true;
+    if (stop.signal.aborted) return; // a second SIGTERM while stopping: already on our way out
+    stop.abort();
     stopRequested?.();
+    // The last word, whatever a clean stop waits on: gone within STOP_DEADLINE_MS.
+    setTimeout(() => {
+      io.stderr(`mountstatus daemon: did not stop within ${STOP_DEADLINE_MS / 1000} seconds of the signal; exiting now\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
   };
   process.on('SIGHUP', () => onHup());
   process.on('SIGTERM', stopSignal);
   process.on('SIGINT', stopSignal);
-  const resolved = await resolveSettings(cmd, { defaultConfig: true });
+  let resolved: Awaited<ReturnType<typeof resolveSettings>>;
+  try {
+    resolved = await resolveSettings(cmd, { defaultConfig: true, signal: stop.signal });
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
+    io.stderr('mountstatus daemon: stopped while reading the config file, before starting\n');
+    return 0;
+  }
   let settings = resolved.settings;
   const privileged = process.getuid?.() === 0;
   const log = openSyslogMonitorLog(settings, { stderr: true });
@@ -150,9 +166,9 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     }
     let next: Settings;
     try {
-      next = applyCommandLine(await loadConfigFile(resolved.configPath, DEFAULT_SETTINGS), cmd);
+      next = applyCommandLine(await loadConfigFile(resolved.configPath, DEFAULT_SETTINGS, { signal: stop.signal }), cmd);
     } catch (err) {
-      log.warning(`Kept the previous settings: ${(err as Error).message}`);
+      if (!stop.signal.aborted) log.warning(`Kept the previous settings: ${(err as Error).message}`);
       return;
     }
     settings = next;
@@ -188,7 +204,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
 
   await new Promise<void>((resolve) => {
     stopRequested = resolve;
-    if (stopping) resolve();
+    if (stop.signal.aborted) resolve();
   });
   log.notice('Stopping');
   kmsg?.stop();

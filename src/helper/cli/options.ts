@@ -53,15 +53,19 @@ export function parseCommand(argv: string[], allowed: readonly OptionName[]): Pa
 
 /**
  * Defaults, then the config file (the explicit --config, or for the daemon the default file when it
- * exists), then the command line.
+ * exists), then the command line. `signal` aborts the read of the config file (the daemon's SIGTERM).
  */
-export async function resolveSettings(cmd: ParsedCommand, opts: { defaultConfig: boolean }): Promise<{ settings: Settings; configPath?: string }> {
-  const v = cmd.values;
-  let configPath = v.config;
-  if (configPath === undefined && opts.defaultConfig && (await exists(DEFAULT_CONFIG_FILE))) configPath = DEFAULT_CONFIG_FILE;
-  let settings = DEFAULT_SETTINGS;
-  if (configPath !== undefined) settings = await loadConfigFile(configPath, settings);
-  return { settings: applyCommandLine(settings, cmd), ...(configPath !== undefined ? { configPath } : {}) };
+export async function resolveSettings(
+  cmd: ParsedCommand,
+  opts: { defaultConfig: boolean; signal?: AbortSignal },
+): Promise<{ settings: Settings; configPath?: string }> {
+  const explicit = cmd.values.config;
+  const configPath = explicit ?? (opts.defaultConfig ? DEFAULT_CONFIG_FILE : undefined);
+  if (configPath === undefined) return { settings: applyCommandLine(DEFAULT_SETTINGS, cmd) };
+  const read = opts.signal ? { signal: opts.signal } : {};
+  const fromFile = await loadConfigFile(configPath, DEFAULT_SETTINGS, { ...read, optional: explicit === undefined });
+  if (fromFile === undefined) return { settings: applyCommandLine(DEFAULT_SETTINGS, cmd) };
+  return { settings: applyCommandLine(fromFile, cmd), configPath };
 }
 
 export function applyCommandLine(base: Settings, cmd: ParsedCommand): Settings {
@@ -78,10 +82,10 @@ export function applyCommandLine(base: Settings, cmd: ParsedCommand): Settings {
     watch: [...base.watch, ...(v.watch ?? [])],
   };
   try {
-    if (v.timeout !== undefined) out.timeoutSeconds = parseSeconds(v.timeout, '--timeout');
-    if (v.interval !== undefined) out.intervalSeconds = parseSeconds(v.interval, '--interval');
-    if (v['watch-interval'] !== undefined) out.watchIntervalSeconds = parseSeconds(v['watch-interval'], '--watch-interval');
-    if (v['slow-after'] !== undefined) out.slowAfterSeconds = parseSeconds(v['slow-after'], '--slow-after');
+    if (v.timeout !== undefined) out.timeoutSeconds = parseSeconds('timeout', v.timeout, '--timeout');
+    if (v.interval !== undefined) out.intervalSeconds = parseSeconds('interval', v.interval, '--interval');
+    if (v['watch-interval'] !== undefined) out.watchIntervalSeconds = parseSeconds('watch-interval', v['watch-interval'], '--watch-interval');
+    if (v['slow-after'] !== undefined) out.slowAfterSeconds = parseSeconds('slow-after', v['slow-after'], '--slow-after');
     if (v['metrics-listen'] !== undefined) out.metricsListen = checkMetricsListen(v['metrics-listen'], '--metrics-listen');
     if (v['metrics-textfile'] === '') delete out.metricsTextfile;
     else if (v['metrics-textfile'] !== undefined) out.metricsTextfile = checkTextfilePath(v['metrics-textfile'], '--metrics-textfile');
@@ -94,13 +98,4 @@ export function applyCommandLine(base: Settings, cmd: ParsedCommand): Settings {
   if (v['no-syslog']) out.syslogSocket = '';
   if (v.socket !== undefined) out.socketPath = v.socket;
   return out;
-}
-
-async function exists(path: string): Promise<boolean> {
-  // /etc is local; this is the config file, never a mountpoint.
-  const { access } = await import('node:fs/promises');
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }

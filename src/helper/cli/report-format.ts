@@ -30,6 +30,8 @@ export interface MountJson {
   suspect?: string;
   watched?: MountStatus['watched'];
   blocked?: MountStatus['blocked'];
+  /** Texts the helper's socket cut (src/common/protocol.ts MAX_WIRE_TEXT_BYTES), with their full length. */
+  truncated?: MountStatus['truncated'];
 }
 
 export function reportJson(report: Pick<SweepReport, 'checked' | 'dead' | 'seconds' | 'mounts' | 'problems'>): ReportJson {
@@ -73,6 +75,7 @@ export function mountJson(m: MountStatus): MountJson {
     ...(m.suspect !== undefined ? { suspect: m.suspect } : {}),
     ...(m.watched !== undefined ? { watched: m.watched } : {}),
     ...(m.blocked !== undefined ? { blocked: m.blocked } : {}),
+    ...(m.truncated !== undefined ? { truncated: m.truncated } : {}),
   };
 }
 

@@ -86,7 +86,10 @@ export async function runStatusCommand(argv: string[], out: CommandIo, deps: Sta
     if (values.follow) return await follow(conn, values.json === true, out, deps.interrupted ?? interruption());
     const snapshot = await conn.snapshot();
     const report = reportFromSnapshot(snapshot);
-    out.stdout(values.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatTable(report));
+    // A snapshot too big for one frame comes in part, problems first (src/common/protocol.ts): say so.
+    const omitted = snapshot.omitted ?? 0;
+    if (values.json) out.stdout(JSON.stringify({ ...reportJson(report), ...(omitted > 0 ? { omitted } : {}) }, null, 2) + '\n');
+    else out.stdout(formatTable(report) + (omitted > 0 ? `${omitted} more mount${omitted === 1 ? '' : 's'} not shown: the helper's reply would be over its frame limit\n` : ''));
     return snapshot.mounts.every((m) => isWell(m.state)) ? 0 : 1;
   } catch (err) {
     out.stderr(`mountstatus status: ${(err as Error).message}\n`);

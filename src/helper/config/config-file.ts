@@ -16,20 +16,25 @@
 //   metrics-max-mounts = 500              # at most this many mounts with per-mount series
 //
 // Every error names the file and line. A bad file is rejected whole: the daemon keeps the settings it has.
-import { readFile } from 'node:fs/promises';
 import { parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
 import { checkMetricsListen } from '../metrics/listen-address.js';
 import { addMetricsExclude, parseMetricsMaxMounts } from '../metrics/metrics-exclusion.js';
 import { checkTextfilePath } from '../metrics/textfile-writer.js';
+import { configReader, type ReadOptions } from './config-reader.js';
 
-export async function loadConfigFile(path: string, base: Settings): Promise<Settings> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new SettingsError(`cannot read config file ${path}: ${(err as Error).message}`);
+/**
+ * Reads and parses a config file, never in this process (config-reader.ts). `optional`: a file that does
+ * not exist gives undefined instead of an error (the daemon's default file).
+ */
+export async function loadConfigFile(path: string, base: Settings, options?: ReadOptions & { optional?: false }): Promise<Settings>;
+export async function loadConfigFile(path: string, base: Settings, options: ReadOptions & { optional: boolean }): Promise<Settings | undefined>;
+export async function loadConfigFile(path: string, base: Settings, options: ReadOptions & { optional?: boolean } = {}): Promise<Settings | undefined> {
+  const read = await configReader.read(path, options);
+  if ('absent' in read) {
+    if (options.optional) return undefined;
+    throw new SettingsError(`cannot read config file ${path}: ENOENT: no such file or directory`);
   }
-  return parseConfig(text, path, base);
+  return parseConfig(read.text, path, base);
 }
 
 export function parseConfig(text: string, name: string, base: Settings): Settings {
@@ -47,16 +52,16 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
     const value = line.slice(eq + 1).trim();
     switch (key) {
       case 'interval':
-        out.intervalSeconds = parseSeconds(value, where);
+        out.intervalSeconds = parseSeconds(key, value, `${where}: ${key}`);
         break;
       case 'timeout':
-        out.timeoutSeconds = parseSeconds(value, where);
+        out.timeoutSeconds = parseSeconds(key, value, `${where}: ${key}`);
         break;
       case 'watch-interval':
-        out.watchIntervalSeconds = parseSeconds(value, where);
+        out.watchIntervalSeconds = parseSeconds(key, value, `${where}: ${key}`);
         break;
       case 'slow-after':
-        out.slowAfterSeconds = parseSeconds(value, where);
+        out.slowAfterSeconds = parseSeconds(key, value, `${where}: ${key}`);
         break;
       case 'include':
       case 'exclude':

@@ -4,8 +4,16 @@ import { MAX_REPLY_FRAME_BYTES, MAX_REQUEST_FRAME_BYTES } from '../../common/pro
 import type { BucketSpec } from './rate-limit.js';
 
 export interface IpcLimits {
-  /** Connections served at once; the next one gets a `too-many-clients` error and is closed. */
+  /** Connections served at once, over all users; the next one gets a `too-many-clients` error and is closed. */
   maxClients: number;
+  /**
+   * Connections one user (uid, from the kernel: peer.ts) other than root may hold at once: a tray app per
+   * graphical session and a few `mountstatus status` runs. A subscribed client is never dropped for
+   * idleness (a tray is quiet for hours), so without this one user could hold every slot (issue 15 item 3).
+   */
+  maxClientsPerUser: number;
+  /** Slots only root may take: however many users hold their quota, an admin's `mountstatus status` works. */
+  reservedForRoot: number;
   /** Largest client→server frame; a bigger one drops the connection. */
   maxRequestFrameBytes: number;
   /** Largest server→client frame; a bigger reply is answered with `too-large`. */
@@ -36,7 +44,10 @@ export interface IpcLimits {
 }
 
 export const DEFAULT_IPC_LIMITS: IpcLimits = {
-  maxClients: 32,
+  // 56 for users other than root, at most 8 each: seven users at their quota still leave room for root.
+  maxClients: 64,
+  maxClientsPerUser: 8,
+  reservedForRoot: 8,
   maxRequestFrameBytes: MAX_REQUEST_FRAME_BYTES,
   maxReplyFrameBytes: MAX_REPLY_FRAME_BYTES,
   idleMs: 60_000,

@@ -14,6 +14,9 @@ import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLo
 import { TokenBucket } from './rate-limit.js';
 import { peerCredentials, type PeerCredentials } from './peer.js';
 import { eventFor } from './visibility.js';
+import { Admission } from './admission.js';
+import { RefusalLog } from './refusal-log.js';
+import { wireMessage } from './wire-caps.js';
 
 export interface IpcServerOptions {
   socketPath: string;
@@ -35,6 +38,9 @@ export interface IpcServer {
   clients(): IpcClientInfo[];
 }
 
+/** Refused connections waiting for their peer to read the refusal and hang up. */
+const MAX_LINGERING = 256;
+
 const silentLog: IpcLog = { warning() {}, info() {}, debug() {} };
 
 export async function startIpcServer(options: IpcServerOptions): Promise<IpcServer> {
@@ -55,7 +61,32 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
     recheckOne: new TokenBucket(limits.globalRecheckOne, clock.now),
   };
   let nextId = 1;
+  const admission = new Admission(limits);
+  const refusals = new RefusalLog(log, clock);
   const server: Server = createServer({ pauseOnConnect: false });
+
+  // A refused connection gets one small frame and a half-close, and is forgotten as soon as its peer
+  // hangs up (or after a second): no session, and at most MAX_LINGERING of them wait at once, so a
+  // connect/hang-up flood cannot grow the helper (issue 15 item 4). What the peer sends meanwhile (its
+  // hello) is read and dropped: closing on unread data would reset the connection (unix(7): the peer
+  // gets ECONNRESET, or EPIPE on its write) before it has read why it was refused.
+  const lingering = new Set<Socket>();
+  const refuse = (socket: Socket, message: string): void => {
+    socket.on('error', () => {});
+    if (lingering.size >= MAX_LINGERING) {
+      socket.destroy();
+      return;
+    }
+    lingering.add(socket);
+    const timer = setTimeout(() => socket.destroy(), 1000);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      lingering.delete(socket);
+    });
+    socket.resume();
+    socket.end(encodeMessage({ type: 'error', id: null, error: { name: 'IpcError', code: 'too-many-clients', message } }, limits.maxReplyFrameBytes));
+  };
 
   server.on('connection', (socket: Socket) => {
     let peer: PeerCredentials;
@@ -63,25 +94,23 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
       peer = peerCredentials(socket);
     } catch (err) {
       // Gone before we asked (its descriptor closed), or no addon: a client nobody can name is not served.
-      log.warning(`Refused IPC client: cannot tell who it is: ${(err as Error).message}`);
+      refusals.refused(undefined, 'cannot tell who it is', (err as Error).message);
       socket.destroy();
       return;
     }
-    let release: (() => void) | void;
-    const session = new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, (s) => {
-      sessions.delete(s);
-      release?.();
-    }, shared);
-    if (sessions.size >= limits.maxClients) {
-      log.warning('Refused IPC client: too many clients', { max: limits.maxClients });
-      session.sendAndClose({
-        type: 'error',
-        id: null,
-        error: { name: 'IpcError', code: 'too-many-clients', message: `the helper already serves ${limits.maxClients} clients; try again later` },
-      });
+    const refusal = admission.admit(peer.uid);
+    if (refusal) {
+      refusals.refused(peer.uid, refusal.reason);
+      refuse(socket, refusal.message);
       return;
     }
-    sessions.add(session);
+    let release: (() => void) | void;
+    const gone = (s: ClientSession) => {
+      sessions.delete(s);
+      admission.release(peer.uid);
+      release?.();
+    };
+    sessions.add(new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, gone, shared));
     release = options.onClient?.(peer);
   });
   server.on('error', (err) => log.warning('IPC server error', { error: err.message }));
@@ -106,7 +135,7 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
       const key = view === event ? 'all' : s.info.peer.uid;
       if (!frames.has(key)) {
         try {
-          frames.set(key, encodeMessage({ type: 'event', event: view } satisfies OutgoingServerMessage, limits.maxReplyFrameBytes));
+          frames.set(key, encodeMessage(wireMessage({ type: 'event', event: view } satisfies OutgoingServerMessage), limits.maxReplyFrameBytes));
         } catch (err) {
           log.warning('Could not send a monitor event to clients', { error: (err as Error).message });
           frames.set(key, undefined);
@@ -124,8 +153,10 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
     close() {
       closing ??= (async () => {
         unsubscribe();
+        refusals.close();
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of [...sessions]) s.socket.destroy();
+        for (const socket of [...lingering]) socket.destroy();
         await done;
         // Remove the socket only if it is still the one we made (a new helper may have replaced it).
         try {

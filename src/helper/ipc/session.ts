@@ -20,6 +20,7 @@ import { RateWindow, TokenBucket } from './rate-limit.js';
 import type { Log } from '../log/log.js';
 import type { PeerCredentials } from './peer.js';
 import { snapshotFor } from './visibility.js';
+import { fitSnapshot, wireMessage, wireText } from './wire-caps.js';
 
 export type IpcLog = Pick<Log, 'warning' | 'info' | 'debug'>;
 
@@ -116,17 +117,20 @@ export class ClientSession {
     this.socket.write(frame);
   }
 
+  /** Sends a reply with its texts cut to the wire's bounds; a snapshot too big for a frame is sent in part. */
   send(message: OutgoingServerMessage): void {
     if (this.closed) return;
+    const max = this.limits.maxReplyFrameBytes;
+    const wire = wireMessage(message);
     let frame: Buffer;
     try {
-      frame = encodeMessage(message, this.limits.maxReplyFrameBytes);
+      frame = encodeMessage(wire, max);
     } catch (err) {
-      if (!(err instanceof FrameTooLargeError) || !('id' in message)) throw err;
-      frame = encodeMessage(
-        errorReply(message.id, 'too-large', `the ${message.type} reply is ${err.size} bytes, over the helper's frame limit of ${err.limit} bytes`),
-        this.limits.maxReplyFrameBytes,
-      );
+      if (!(err instanceof FrameTooLargeError) || !('id' in wire)) throw err;
+      frame =
+        wire.type === 'snapshot'
+          ? encodeMessage({ ...wire, snapshot: fitSnapshot(wire.snapshot, wire.id, max) }, max)
+          : encodeMessage(errorReply(wire.id, 'too-large', `the ${wire.type} reply is ${err.size} bytes, over the helper's frame limit of ${err.limit} bytes`), max);
     }
     this.writeFrame(frame);
   }
@@ -241,12 +245,15 @@ export class ClientSession {
   private async recheck(id: number, mountpoint: string | undefined): Promise<void> {
     if (mountpoint !== undefined) {
       // The monitor refuses unknown paths too; checking here keeps a client's path away from it entirely.
-      // An unknown path counts as a bad request (maxErrors), not against the recheck budget.
+      // An unknown path counts as a bad request (maxErrors), not against the recheck budget. A path the
+      // wire cut (wire-caps.ts) names its mount too: that form is all a client has of it.
       const { mounts } = await this.monitor.snapshot();
-      if (!mounts.some((m) => m.mountpoint === mountpoint)) {
+      const known = mounts.find((m) => m.mountpoint === mountpoint) ?? mounts.find((m) => wireText(m.mountpoint) === mountpoint);
+      if (!known) {
         this.fail(id, { name: 'IpcError', code: 'not-a-mountpoint', message: `${JSON.stringify(mountpoint.slice(0, 256))} is not a mountpoint in the mount table` });
         return;
       }
+      mountpoint = known.mountpoint;
     }
     // The client's own budget first, so a client over its limit does not use up everyone else's.
     let take = (mountpoint === undefined ? this.recheckAll : this.recheckOne).take();

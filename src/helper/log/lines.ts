@@ -266,3 +266,29 @@ export function foreignMountNamespace(own: string, init: string): LogLine {
       `not the host's; run the service without ProtectSystem=, PrivateTmp=, ProtectHome= or other options that give it its own mount namespace`,
   };
 }
+
+/** 19000 -> "19,000": refusal counts run into the thousands. */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Whose IPC clients: "of uid 1001"; "of several users" when too many uids are refused at once to list. */
+export type RefusedWho = number | 'several' | undefined;
+
+function ofWho(who: RefusedWho): string {
+  if (who === undefined) return '';
+  return who === 'several' ? ' of several users' : ` of uid ${who}`;
+}
+
+/** The first IPC client refused after a quiet spell: logged at once, the rest summarised by refusedClients. */
+export function refusedClient(who: RefusedWho, reason: string): LogLine {
+  return { severity: 'warning', text: `Refused IPC client${ofWho(who)}: ${escapeLogText(reason)}` };
+}
+
+/** `Refused 19,000 IPC clients of uid 1001 in the last 5 seconds: too many clients (limit 8)`. */
+export function refusedClients(count: number, who: RefusedWho, seconds: number, reason: string): LogLine {
+  return {
+    severity: 'warning',
+    text: `Refused ${thousands(count)} IPC client${count === 1 ? '' : 's'}${ofWho(who)} in the last ${formatDuration(seconds)}: ${escapeLogText(reason)}`,
+  };
+}

@@ -4,7 +4,9 @@
 // /dev/kmsg (kernel Documentation/ABI/testing/dev-kmsg): every read() returns exactly one record
 //   "PRI,SEQ,TS_USEC,FLAGS[,...];MESSAGE\n" followed by optional " KEY=VALUE\n" continuation lines;
 // PRI = facility*8 + level (facility 0 = the kernel; lines written to /dev/kmsg by user space get
-// facility 1, "user", unless they name another); non-printable bytes in MESSAGE are written as \xNN. A
+// facility 1, "user", unless they name another, and never 0: kernel/printk/printk.c devkmsg_write()
+// "we enforce LOG_USER, to be able to reliably distinguish kernel-generated messages from
+// userspace-injected ones"); non-printable bytes in MESSAGE are written as \xNN. A
 // read on an O_NONBLOCK fd with nothing new fails with EAGAIN; EPIPE means records were overwritten
 // before we read them (the next read continues with the oldest one still there).
 //
@@ -22,6 +24,9 @@
 //   smb2_reconnect() via cifs_tcon_dbg(VFS, ...), prefix "VFS: <tree name> ":
 //                                      "CIFS: VFS: \\srv\share reconnect tcon failed rc = -11"
 // CIFS prints no "server OK" line at the default log level; recovery there is seen by the next probe.
+//
+// Only the kernel's own records count (issue 15 item 8): anything with write access to /dev/kmsg could
+// otherwise make the helper probe a server's mounts, or mark them suspect, by writing the same words.
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 
 export type ServerSignalKind = 'not-responding' | 'timed-out' | 'ok';
@@ -50,10 +55,11 @@ export interface KmsgSignal extends ServerSignal {
   at: number;
   seq: number;
   usec: number;
-  /** Facility 0: written by the kernel itself (not by a process writing to /dev/kmsg). */
-  fromKernel: boolean;
   text: string;
 }
+
+/** Facility 0: written by the kernel itself, never by a process writing to /dev/kmsg. */
+const KERNEL_FACILITY = 0;
 
 function unescapeKmsg(s: string): string {
   return s.indexOf('\\x') < 0 ? s : s.replace(/\\x([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
@@ -77,6 +83,20 @@ export function parseKmsgRecord(record: string): KmsgRecord | undefined {
 const NFS_RE = /^([a-z][\w-]*): server (\S+) (?:not responding, (still trying|timed out)|(OK))$/;
 const CIFS_NEW_RE = /^CIFS: VFS: \\\\([^\\\s]+)\S* (?:has not responded in \d+ seconds\. Reconnecting\.\.\.|reconnect tcon failed rc = -?\d+)$/;
 const CIFS_OLD_RE = /^CIFS:? VFS: Server (\S+) has not responded in \d+ seconds\. Reconnecting\.\.\.$/;
+
+export function fromKernel(record: KmsgRecord): boolean {
+  return record.facility === KERNEL_FACILITY;
+}
+
+/**
+ * The server signal in one /dev/kmsg record, read at `at`: undefined for anything else, and for a
+ * record user space wrote, whatever it says.
+ */
+export function kernelSignal(record: KmsgRecord, at: number): KmsgSignal | undefined {
+  if (!fromKernel(record)) return undefined;
+  const sig = parseServerSignal(record.message);
+  return sig && { ...sig, at, seq: record.seq, usec: record.usec, text: record.message };
+}
 
 /** Recognises a server-health line of the NFS or CIFS client (message text, without the record header). */
 export function parseServerSignal(message: string): ServerSignal | undefined {
@@ -111,8 +131,8 @@ export class KmsgFollower {
   private timer: NodeJS.Timeout | undefined;
   private readonly buf = Buffer.alloc(16 * 1024);
   private readonly opts: KmsgFollowerOptions;
-  /** Records read, lost to overwriting (EPIPE), and signals found: for diagnostics. */
-  readonly counts = { records: 0, overwritten: 0, signals: 0 };
+  /** Records read, of them written by user space (ignored), lost to overwriting (EPIPE), and signals found. */
+  readonly counts = { records: 0, fromUserSpace: 0, overwritten: 0, signals: 0 };
 
   constructor(options: KmsgFollowerOptions) {
     this.opts = options;
@@ -162,9 +182,13 @@ export class KmsgFollower {
       if (!report) continue;
       this.counts.records++;
       const rec = parseKmsgRecord(this.buf.toString('utf8', 0, n));
-      const sig = rec && parseServerSignal(rec.message);
-      if (!rec || !sig) continue;
-      const s: KmsgSignal = { ...sig, at: (this.opts.now ?? Date.now)(), seq: rec.seq, usec: rec.usec, fromKernel: rec.facility === 0, text: rec.message };
+      if (!rec) continue;
+      if (!fromKernel(rec)) {
+        this.counts.fromUserSpace++;
+        continue;
+      }
+      const s = kernelSignal(rec, (this.opts.now ?? Date.now)());
+      if (!s) continue;
       this.counts.signals++;
       found.push(s);
       try {

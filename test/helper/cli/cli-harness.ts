@@ -1,8 +1,13 @@
 // Runs the real `mountstatus` command as a child process, as users and supervisors do.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { asUser, type User } from '../../support/test-user.js';
 
 export const BIN = fileURLToPath(new URL('../../../../bin/mountstatus.js', import.meta.url));
+
+/** The V8 flags the installed command runs with (its shebang: `#!/usr/bin/env -S node --flag ...`). */
+export const SHIPPED_NODE_FLAGS = readFileSync(BIN, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((w) => w.startsWith('--'));
 
 export interface RunResult {
   code: number | null;
@@ -11,10 +16,13 @@ export interface RunResult {
   ms: number;
 }
 
-export function runCli(args: string[], opts: { timeoutMs?: number; uid?: number; gid?: number; slowReaderMs?: number } = {}): Promise<RunResult> {
+/** user: run as that user with setpriv (no supplementary groups), as an attacker's process would be. */
+export function runCli(args: string[], opts: { timeoutMs?: number; uid?: number; gid?: number; user?: User; slowReaderMs?: number } = {}): Promise<RunResult> {
   const started = Date.now();
+  const argv = [process.execPath, BIN, ...args];
+  const [cmd, ...rest] = opts.user ? asUser(opts.user, argv) : argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(cmd!, rest, {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
     });
@@ -44,8 +52,14 @@ export class DaemonProcess {
   stderr = '';
   private waiters: { re: RegExp; resolve: () => void }[] = [];
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, 'daemon', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * shippedFlags: run with the V8 flags of the installed command, for tests that measure memory.
+   * user: run as that user (setpriv, no supplementary groups).
+   */
+  constructor(args: string[], opts: { shippedFlags?: boolean; user?: User } = {}) {
+    const argv = [process.execPath, ...(opts.shippedFlags ? SHIPPED_NODE_FLAGS : []), BIN, 'daemon', ...args];
+    const [cmd, ...rest] = opts.user ? asUser(opts.user, argv) : argv;
+    this.child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr += d;
       this.waiters = this.waiters.filter((w) => {

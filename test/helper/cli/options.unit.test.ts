@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyCommandLine, parseCommand, UsageError } from '../../../src/helper/cli/options.js';
-import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
+import { DEFAULT_SETTINGS, parseSeconds, SECONDS_SETTINGS } from '../../../src/node/config/settings.js';
 
 const settingsOf = (argv: string[]) => applyCommandLine(DEFAULT_SETTINGS, parseCommand(argv, ['json', 'timeout', 'interval', 'include', 'exclude', 'config', 'socket', 'syslog-socket', 'no-syslog']));
 
@@ -19,13 +19,28 @@ test('an empty --include or --exclude is a usage error, not a silent "check noth
   assert.throws(() => settingsOf(['--include', '/a', '--include', ' ']), UsageError);
 });
 
-test('--timeout and --interval must be positive numbers of seconds', () => {
-  for (const bad of ['0', '', '-1', 'ten', 'Infinity', '1e9']) {
+test('--timeout and --interval: decimal seconds within their bounds, with an error that says which', () => {
+  // 0x10 (16 to Number()), exponents, signs, padding and absurdly small timings (issue 15 item 9).
+  for (const bad of ['0', '', '-1', 'ten', 'Infinity', '1e9', '0x10', '1e1', '+5', ' 5', '5 ', '0.001', '0.0001', '0.4', '86401', '.', '1.2.3']) {
     assert.throws(() => settingsOf([`--timeout=${bad}`]), UsageError, `--timeout=${bad}`);
     assert.throws(() => settingsOf([`--interval=${bad}`]), UsageError, `--interval=${bad}`);
   }
   assert.throws(() => settingsOf(['--timeout', '-1']), UsageError, 'a dash value is ambiguous, not a negative number');
+  assert.throws(() => settingsOf(['--interval=0.001']), /^UsageError: --interval: expected a number of seconds from 0\.5 to 86400 \(decimal\), got "0\.001"$/);
+  assert.throws(() => settingsOf(['--timeout=0x10']), /--timeout: expected a number of seconds from 0\.5 to 86400 \(decimal\), got "0x10"/);
   assert.equal(settingsOf(['--timeout', '0.5']).timeoutSeconds, 0.5);
+  assert.equal(settingsOf(['--timeout', '.5']).timeoutSeconds, 0.5);
+  assert.equal(settingsOf(['--interval', '10.']).intervalSeconds, 10);
+  assert.equal(settingsOf(['--interval', '86400']).intervalSeconds, 86400);
+  assert.equal(settingsOf(['--interval', '010']).intervalSeconds, 10, 'a leading zero is still decimal, not octal');
+});
+
+test('the bounds table covers the timings the home watch adds, each with a sane minimum', () => {
+  for (const name of ['interval', 'timeout', 'watch-interval', 'slow-after'] as const) {
+    assert.ok(SECONDS_SETTINGS[name].min >= 0.5, name);
+    assert.throws(() => parseSeconds(name, '0.001', `--${name}`), new RegExp(`^SettingsError: --${name}: expected a number of seconds from `));
+    assert.equal(parseSeconds(name, '2', `--${name}`), 2);
+  }
 });
 
 test('"" turns syslog and the socket off, as documented', () => {

@@ -30,10 +30,19 @@ test('every option, repeated include/exclude, comments', () => {
 });
 
 test('errors name the file and line, and say what was expected', () => {
-  assert.throws(() => parseConfig('interval = 60\ntimeout = soon\n', '/etc/m.conf', DEFAULT_SETTINGS), /\/etc\/m\.conf:2: expected a number of seconds/);
+  assert.throws(() => parseConfig('interval = 60\ntimeout = soon\n', '/etc/m.conf', DEFAULT_SETTINGS), /\/etc\/m\.conf:2: timeout: expected a number of seconds/);
   assert.throws(() => parseConfig('intervall = 60\n', 'c', DEFAULT_SETTINGS), /c:1: unknown setting "intervall" \(known: interval/);
   assert.throws(() => parseConfig('just words\n', 'c', DEFAULT_SETTINGS), /c:1: expected "key = value"/);
   assert.throws(() => parseConfig('timeout = -1\n', 'c', DEFAULT_SETTINGS), /c:1/);
+  // Absurd timings and non-decimal numbers are refused with the line and the bounds (issue 15 item 9).
+  assert.throws(
+    () => parseConfig('interval = 0.001\ntimeout = 0.0001\n', '/etc/m.conf', DEFAULT_SETTINGS),
+    /^SettingsError: \/etc\/m\.conf:1: interval: expected a number of seconds from 0\.5 to 86400 \(decimal\), got "0\.001"$/,
+  );
+  assert.throws(() => parseConfig('interval = 60\ntimeout = 0.0001\n', 'c', DEFAULT_SETTINGS), /^SettingsError: c:2: timeout: expected a number of seconds from 0\.5/);
+  assert.throws(() => parseConfig('timeout = 0x10\n', 'c', DEFAULT_SETTINGS), /c:1: timeout: .* got "0x10"/);
+  assert.throws(() => parseConfig('timeout = 1e1\n', 'c', DEFAULT_SETTINGS), /c:1: timeout: .* got "1e1"/);
+  assert.equal(parseConfig('timeout = 0.5\n', 'c', DEFAULT_SETTINGS).timeoutSeconds, 0.5);
   assert.throws(() => parseConfig('include =\n', 'c', DEFAULT_SETTINGS), /include needs a glob/);
 });
 
@@ -43,7 +52,7 @@ test('CRLF line endings (a file edited on Windows): comment lines and trailing c
   const s = parseConfig('# header\r\ninterval = 30 # half a minute\r\ninclude = /mnt/a b # spaces kept\r\n', 'f', DEFAULT_SETTINGS);
   assert.equal(s.intervalSeconds, 30);
   assert.deepEqual(s.include, ['/mnt/a b']);
-  assert.throws(() => parseConfig('interval = 60\r\ntimeout = soon\r\n', 'c', DEFAULT_SETTINGS), /c:2: expected a number of seconds/);
+  assert.throws(() => parseConfig('interval = 60\r\ntimeout = soon\r\n', 'c', DEFAULT_SETTINGS), /c:2: timeout: expected a number of seconds/);
 });
 
 test('a UTF-8 byte order mark before the first key or comment is ignored; "#" inside a value is kept', () => {

@@ -1,11 +1,12 @@
-// A kernel line `nfs: server X not responding, still trying` (written to /dev/kmsg as root) makes the
-// running daemon probe that server's mounts at once, long before its next sweep.
+// A line that looks like the kernel's `nfs: server X not responding, still trying`, written to /dev/kmsg
+// by a process (root here; anyone the device lets write), must not make the running daemon probe that
+// server's mounts or mark them suspect: only the kernel's own records count (issue 15 item 8).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
-import { DaemonProcess } from '../cli/cli-harness.js';
+import { DaemonProcess, runCli } from '../cli/cli-harness.js';
 import { tempRoot } from '../cli/fs-fixtures.js';
 import { startFuseFixture } from '../../support/fuse-fixture.js';
 
@@ -16,7 +17,7 @@ after(async () => {
   for (const f of cleanups.reverse()) await f();
 });
 
-test('a kernel "server not responding" line triggers an immediate probe of that server\'s mounts', { skip, timeout: 60_000 }, async () => {
+test('a "server not responding" line written by user space to /dev/kmsg triggers nothing', { skip, timeout: 60_000 }, async () => {
   const root = tempRoot('msm-kmsg-');
   const server = `kmsgsrv${process.pid}`;
   const mnt = join(root, 'data');
@@ -24,18 +25,24 @@ test('a kernel "server not responding" line triggers an immediate probe of that 
   // A FUSE mount that looks like sshfs from `server` (fstype fuse.sshfs, source tester@server:/data).
   const fuse = await startFuseFixture(mnt, { fsname: `tester@${server}:/data`, subtype: 'sshfs' });
   cleanups.push(() => void fuse.stop());
-  const daemon = new DaemonProcess(['--interval', '600', '--timeout', '1', '--include', `${root}/**`, '--no-syslog', '--socket', '']);
+  const socket = join(root, 'run', 'helper.sock');
+  const daemon = new DaemonProcess(['--interval', '600', '--timeout', '1', '--include', `${root}/**`, '--no-syslog', '--socket', socket]);
   cleanups.push(() => daemon.stop());
   await daemon.waitFor(/Checked 1 mount in \d+ seconds?\n/);
+  assert.doesNotMatch(daemon.stderr, /Not following kernel messages/, 'the daemon follows /dev/kmsg');
   await fuse.freeze();
-  const wrote = Date.now();
-  writeFileSync('/dev/kmsg', `nfs: server ${server} not responding, still trying\n`);
-  await daemon.waitFor(new RegExp(`Kernel reports server ${server} not responding: probing its 1 mount now`), 5000);
-  await daemon.waitFor(/Timed out waiting for child process \d+: sending SIGKILL/, 5000);
-  const ms = Date.now() - wrote;
-  await daemon.waitFor(new RegExp(`Mountpoint ${mnt.replace(/[/.]/g, '\\$&')} is not responding`), 2000);
-  console.log(`# kernel line to hung report: ${ms} ms (interval 600 s, timeout 1 s)`);
-  assert.ok(ms < 5000);
+  for (const line of [`nfs: server ${server} not responding, still trying\n`, `<0>nfs: server ${server} not responding, still trying\n`]) {
+    writeFileSync('/dev/kmsg', line);
+  }
+  // Before the fix the daemon logged "Kernel reports server … probing its 1 mount now" within ~300 ms
+  // and the frozen mount was reported hung a second later.
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.doesNotMatch(daemon.stderr, /Kernel reports server|Timed out waiting for child process|not responding/, daemon.stderr);
+  const status = await runCli(['status', '--json', '--socket', socket]);
+  const mount = JSON.parse(status.stdout).mounts.find((m: { mountpoint: string }) => m.mountpoint === mnt);
+  assert.equal(mount?.state, 'ok', status.stdout);
+  assert.equal(mount?.suspect, undefined, 'not marked suspect either');
+  fuse.thaw();
   daemon.child.kill('SIGTERM');
   assert.equal((await daemon.exited()).code, 0);
 });

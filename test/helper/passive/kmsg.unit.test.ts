@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseKmsgRecord, parseServerSignal } from '../../../src/helper/passive/kmsg.js';
+import { kernelSignal, parseKmsgRecord, parseServerSignal } from '../../../src/helper/passive/kmsg.js';
 
 test('kmsg records: header fields, facility/level, continuation lines dropped, \\xNN decoded', () => {
   assert.deepEqual(parseKmsgRecord('5,1043,9871234567,-;nfs: server nfs1 not responding, still trying\n'), {
@@ -35,4 +35,19 @@ test('other lines are not signals', () => {
     'CIFS: VFS: \\\\srv Send error in read = -11 and more',
     'xnfs: server a OK trailing',
   ]) assert.equal(parseServerSignal(s), undefined, s);
+});
+
+test('only records of the kernel facility are signals: the same words written by user space are not', () => {
+  const at = 1_700_000_000_000;
+  const kernel = parseKmsgRecord('3,1043,9871234567,-;nfs: server nfs1 not responding, still trying\n')!;
+  assert.deepEqual(kernelSignal(kernel, at), {
+    server: 'nfs1', kind: 'not-responding', fs: 'nfs', program: 'nfs', at, seq: 1043, usec: 9871234567, text: 'nfs: server nfs1 not responding, still trying',
+  });
+  assert.equal(kernelSignal(parseKmsgRecord('6,1044,9871234568,-;random: crng init done\n')!, at), undefined, 'a kernel line that is no signal');
+  // What devkmsg_write() makes of user writes: facility user (1) unless one is named, never kernel (0).
+  for (const pri of [12, 14, 3 * 8 + 4, 23 * 8]) {
+    const forged = parseKmsgRecord(`${pri},1045,9871234569,-;nfs: server nfs1 not responding, still trying\n`)!;
+    assert.equal(forged.facility, pri >> 3);
+    assert.equal(kernelSignal(forged, at), undefined, `PRI ${pri}`);
+  }
 });
