@@ -115,7 +115,7 @@ test('a FIFO for a config (daemon as an unprivileged user): refused at once, a g
   writeFileSync(join(root, 'good2.conf'), good.replace('timeout = 3', 'timeout = 4'));
   pointAt(config, join(root, 'good2.conf'));
   daemon.child.kill('SIGHUP');
-  await daemon.waitFor(/Reloaded .*msm\.conf: checking mounts every 600 seconds, timeout 4 seconds/, 10_000);
+  await daemon.waitFor(/Reloaded .*msm\.conf: checking mounts every 600 seconds \(watched ones every 1 second\), slow after 1\.5 seconds, timeout 4 seconds/, 10_000);
   const took = await stopsWithin(daemon, 5000);
   console.log(`# SIGTERM after the FIFO reload: exited in ${took} ms`);
 });
