@@ -44,7 +44,9 @@ function problemLabel(m: MountStatus, isHome: boolean, now: number): string {
   const where = isHome ? `Home ${m.mountpoint}` : m.mountpoint;
   const on = server ? ` (${server})` : '';
   const waiting = blockedInWords(m.blocked);
-  return `${where}${on} — ${STATE_PHRASE[m.state]} for ${durationInWords(now - m.since)}: ${problemText(m)}${waiting ? `; ${waiting}` : ''}`;
+  // For slow, the state words are the whole problem ("not answering for 3 s").
+  const why = m.state === 'slow' ? '' : `: ${problemText(m)}`;
+  return `${where}${on} — ${STATE_PHRASE[m.state]} for ${durationInWords(now - m.since)}${why}${waiting ? `; ${waiting}` : ''}`;
 }
 
 export function buildMenuModel(input: MenuModelInput): MenuItemModel[] {
