@@ -227,17 +227,7 @@ export async function startNotificationSession(): Promise<NotificationSession> {
   chmodSync(dir, 0o711);
   const children: ChildProcess[] = [];
   const kill = async () => {
-    for (const c of children.reverse()) {
-      if (c.exitCode === null && c.signalCode === null) {
-        const exited = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        await Promise.race([exited, sleep(2000)]);
-        if (c.exitCode === null && c.signalCode === null) {
-          c.kill('SIGKILL');
-          await exited;
-        }
-      }
-    }
+    for (const c of children.reverse()) await stopChild(c);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
