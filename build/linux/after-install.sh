@@ -27,14 +27,21 @@ if command -v update-alternatives >/dev/null 2>&1; then
 else
   ln -sf "$APP/$EXE" "/usr/bin/$EXE"
 fi
-# chrome-sandbox must be setuid root only where unprivileged user namespaces are unavailable.
+# --- chrome-sandbox: begin (test/main/launch/chrome-sandbox.integration.test.ts runs this block) ---
+# Chromium sandboxes with unprivileged user namespaces, or else needs chrome-sandbox setuid root; with
+# neither the app dies at start. Decided on each install, and tested as an unprivileged user (nobody):
+# as root the test always passes, even where users cannot create namespaces (electron-builder#8951;
+# Debian's kernel.unprivileged_userns_clone=0, user.max_user_namespaces=0). `unshare -Ur` also fails
+# under Ubuntu 24.04's AppArmor restriction; the profile installed below may then allow the app after
+# all, and a setuid helper is only unused, never unsafe.
 if [ -e "$APP/chrome-sandbox" ]; then
-  if [ -L /proc/self/ns/user ] && unshare --user true 2>/dev/null; then
+  if command -v setpriv >/dev/null 2>&1 && setpriv --reuid=65534 --regid=65534 --clear-groups -- unshare --user --map-root-user true 2>/dev/null; then
     chmod 0755 "$APP/chrome-sandbox" || true
   else
-    chmod 4755 "$APP/chrome-sandbox" || true
+    chown root:root "$APP/chrome-sandbox" && chmod 4755 "$APP/chrome-sandbox" || true
   fi
 fi
+# --- chrome-sandbox: end ---
 command -v update-desktop-database >/dev/null 2>&1 && { update-desktop-database /usr/share/applications || true; }
 # Ubuntu 24.04+ restricts unprivileged user namespaces through AppArmor; electron-builder ships a
 # profile for the app (https://github.com/electron-userland/electron-builder/issues/8635).

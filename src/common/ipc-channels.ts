@@ -14,6 +14,14 @@ export const IpcChannel = {
   HomeDirectory: 'mount-status:home-directory:v1',
   /** main → window push (webContents.send), payload MonitorEvent, sent for every MonitorApi change. */
   Changed: 'mount-status:changed:v1',
+  /** invoke → string | undefined: what the window must say first (no tray icon on this desktop). */
+  AppNotice: 'mount-status:app-notice:v1',
+  /** invoke → Connection (src/common/status-api.ts): the app's link to its monitor now. */
+  Connection: 'mount-status:connection:v1',
+  /** main → window push, payload Connection, on every change of it. */
+  ConnectionChanged: 'mount-status:connection-changed:v1',
+  /** invoke → void: quits the app (the window's only way out where the desktop shows no tray icon). */
+  Quit: 'mount-status:quit:v1',
 } as const;
 
 export type IpcChannel = (typeof IpcChannel)[keyof typeof IpcChannel];

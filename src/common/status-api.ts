@@ -1,17 +1,26 @@
-// The one object the preload exposes to the status window as `window.mountStatus`: one function per
-// operation, never a raw ipcRenderer (STYLE.md). Methods return promises; the event is onX.
-import type { MonitorEvent, RecheckResult, Snapshot } from './monitor-api.js';
+// The one object the preload exposes to the status window as `window.mountStatus` (the name is written
+// out in src/preload/preload.cts, which may not import this file at run time): the monitor's own
+// surface (MonitorApi) plus what only the window needs. One function per operation, never a raw
+// ipcRenderer (STYLE.md). Methods return promises; events are onX.
+import type { MonitorApi } from './monitor-api.js';
 
-export interface MountStatusApi {
-  /** The monitor's identity, last sweep and every mount's status. */
-  snapshot(): Promise<Snapshot>;
-  /** Subscribes to pushed changes; returns the unsubscribe function. */
-  onChange(listener: (event: MonitorEvent) => void): () => void;
-  /** Rechecks one mount (by mountpoint, as listed in the snapshot) or, without an argument, all. */
-  recheck(mountpoint?: string): Promise<RecheckResult>;
-  /** The user's home directory; the window pins the mount that holds it (found from the table, no fs call). */
-  homeDirectory(): Promise<string>;
+/** The app's link to its source of mount status, as the tray and the window say it. */
+export interface Connection {
+  state: 'connecting' | 'connected' | 'absent';
+  /** For "absent": what to do, e.g. "helper not running — start it with: sudo systemctl start …". */
+  message?: string;
 }
 
-/** The global name the preload exposes the API under (contextBridge.exposeInMainWorld). */
-export const STATUS_API_GLOBAL = 'mountStatus';
+export interface MountStatusApi extends MonitorApi {
+  /** The user's home directory; the window pins the mount that holds it (found from the table, no fs call). */
+  homeDirectory(): Promise<string>;
+  /**
+   * Something the window must say before anything else, or undefined: why the app has no tray icon on
+   * this desktop and how to get one (src/main/tray/tray-host.ts).
+   */
+  appNotice(): Promise<string | undefined>;
+  /** Quits the app: where the desktop shows no tray icon, the window is the only place to do it. */
+  quit(): Promise<void>;
+  /** The connection now, and every change of it; returns the unsubscribe function. */
+  onConnection(listener: (connection: Connection) => void): () => void;
+}

@@ -1,9 +1,14 @@
 // The main-process side of the status window's IPC (src/common/ipc-channels.ts): answers the preload's
-// three requests and pushes every monitor change to the window. Plain module, no Electron import: main.ts
-// passes in ipcMain-shaped and webContents-shaped objects, tests pass fakes (STYLE.md item 6).
-// Requests from any sender other than the window main created are refused (electron/fiddle's rule).
+// requests and pushes every monitor change and every connection change to the window. Plain module, no
+// Electron import: main.ts passes in ipcMain-shaped and webContents-shaped objects, tests pass fakes
+// (STYLE.md item 6). Requests from any sender other than the window main created are refused
+// (electron/fiddle's rule).
+//
+// Set up before the monitor source exists (main.ts hands in a pending source), so a window opened at
+// start, or a request that arrives early, waits for the source instead of finding no handler (issue 9).
 import { IpcChannel } from '../common/ipc-channels.js';
-import type { MonitorApi, MonitorEvent } from '../common/monitor-api.js';
+import type { MonitorApi } from '../common/monitor-api.js';
+import type { Connection } from '../common/status-api.js';
 
 export interface IpcMainLike {
   handle(channel: string, listener: (event: { sender: unknown }, ...args: unknown[]) => unknown): void;
@@ -13,16 +18,23 @@ export interface IpcMainLike {
 export interface StatusBridgeOptions {
   ipcMain: IpcMainLike;
   api: MonitorApi;
+  connection(): Connection;
+  onConnection(listener: (c: Connection) => void): () => void;
   /** The user's home directory, as a string (never stat()ed: it may be the hung mount). */
   home: string;
+  /** What the window must say first, if anything (the desktop has no tray host). */
+  notice(): string | undefined;
+  quit(): void;
   /** True only for the webContents of the status window main created. */
   isOurSender(sender: unknown): boolean;
-  /** Delivers a change to the status window, if open. */
-  send(event: MonitorEvent): void;
+  /** Delivers a push (Changed, ConnectionChanged) to the status window, if it is open. */
+  send(channel: string, payload: unknown): void;
 }
 
 /** The longest path a window may ask to recheck (PATH_MAX); the monitor checks it is in the table. */
 const MAX_PATH = 4096;
+
+const HANDLED = [IpcChannel.Snapshot, IpcChannel.Recheck, IpcChannel.HomeDirectory, IpcChannel.AppNotice, IpcChannel.Connection, IpcChannel.Quit];
 
 export function setupStatusBridge(o: StatusBridgeOptions): { dispose(): void } {
   const guard =
@@ -42,11 +54,16 @@ export function setupStatusBridge(o: StatusBridgeOptions): { dispose(): void } {
     }),
   );
   o.ipcMain.handle(IpcChannel.HomeDirectory, guard(() => o.home));
-  const unsubscribe = o.api.onChange((event) => o.send(event));
+  o.ipcMain.handle(IpcChannel.AppNotice, guard(() => o.notice()));
+  o.ipcMain.handle(IpcChannel.Connection, guard(() => o.connection()));
+  o.ipcMain.handle(IpcChannel.Quit, guard(() => o.quit()));
+  const unsubscribe = o.api.onChange((event) => o.send(IpcChannel.Changed, event));
+  const unsubscribeConn = o.onConnection((c) => o.send(IpcChannel.ConnectionChanged, c));
   return {
     dispose() {
       unsubscribe();
-      for (const channel of [IpcChannel.Snapshot, IpcChannel.Recheck, IpcChannel.HomeDirectory]) o.ipcMain.removeHandler(channel);
+      unsubscribeConn();
+      for (const channel of HANDLED) o.ipcMain.removeHandler(channel);
     },
   };
 }

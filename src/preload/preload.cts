@@ -10,13 +10,17 @@ import electron = require('electron');
 import type { IpcRendererEvent } from 'electron';
 import type { IpcChannel } from '../common/ipc-channels.js';
 import type { MonitorEvent, RecheckResult, Snapshot } from '../common/monitor-api.js';
-import type { MountStatusApi } from '../common/status-api.js';
+import type { Connection, MountStatusApi } from '../common/status-api.js';
 
 const Channel = {
   Snapshot: 'mount-status:snapshot:v1',
   Recheck: 'mount-status:recheck:v1',
   HomeDirectory: 'mount-status:home-directory:v1',
   Changed: 'mount-status:changed:v1',
+  AppNotice: 'mount-status:app-notice:v1',
+  Connection: 'mount-status:connection:v1',
+  ConnectionChanged: 'mount-status:connection-changed:v1',
+  Quit: 'mount-status:quit:v1',
 } as const satisfies typeof IpcChannel;
 
 /** The subset of ipcRenderer the API uses (so a test can pass its own). */
@@ -36,15 +40,25 @@ function createMountStatusApi(ipc: IpcLike): MountStatusApi {
       return (mountpoint === undefined ? ipc.invoke(Channel.Recheck) : ipc.invoke(Channel.Recheck, mountpoint)) as Promise<RecheckResult>;
     },
     homeDirectory: () => ipc.invoke(Channel.HomeDirectory) as Promise<string>,
-    onChange: (listener: (event: MonitorEvent) => void) => {
-      if (typeof listener !== 'function') throw new TypeError('onChange(listener) takes a function');
-      // Only the payload crosses to the page: the IpcRendererEvent (with its sender) stays here.
-      const handler = (_event: IpcRendererEvent, payload: unknown): void => listener(payload as MonitorEvent);
-      ipc.on(Channel.Changed, handler);
-      return () => {
-        ipc.removeListener(Channel.Changed, handler);
-      };
+    appNotice: () => ipc.invoke(Channel.AppNotice) as Promise<string | undefined>,
+    quit: () => ipc.invoke(Channel.Quit) as Promise<void>,
+    onChange: (listener: (event: MonitorEvent) => void) => subscribe(ipc, Channel.Changed, listener, 'onChange'),
+    onConnection: (listener: (connection: Connection) => void) => {
+      const off = subscribe(ipc, Channel.ConnectionChanged, listener, 'onConnection');
+      // The state now, then every change: a window opened late still knows where it stands.
+      void (ipc.invoke(Channel.Connection) as Promise<Connection>).then(listener, () => undefined);
+      return off;
     },
+  };
+}
+
+function subscribe<T>(ipc: IpcLike, channel: string, listener: (payload: T) => void, name: string): () => void {
+  if (typeof listener !== 'function') throw new TypeError(`${name}(listener) takes a function`);
+  // Only the payload crosses to the page: the IpcRendererEvent (with its sender) stays here.
+  const handler = (_event: IpcRendererEvent, payload: unknown): void => listener(payload as T);
+  ipc.on(channel, handler);
+  return () => {
+    ipc.removeListener(channel, handler);
   };
 }
 

@@ -5,6 +5,7 @@ import type { MountRow } from '../common/status-view/ordering.js';
 import type { ProbePoint } from '../common/status-view/latency-history.js';
 import { durationInWords, latencyInWords } from '../common/status-view/durations.js';
 import { problemInWords, STATE_LABEL } from '../common/status-view/problem-words.js';
+import { blockedInWords, blockedProcessLabel } from '../common/status-view/blocked-words.js';
 import { isProblem } from '../common/status-view/ordering.js';
 import { capacityView, createCapacityBar, updateCapacityBar } from './capacity-bar.js';
 import { renderSparkline, sparklineSummary } from './sparkline.js';
@@ -33,7 +34,7 @@ export function createRow(row: MountRow): RowElement {
       h('span', { class: 'mountpoint', id: `${idBase}-path` }),
       h('span', { class: 'source' }),
     ),
-    h('div', { class: 'what' }, h('span', { class: 'since' }), h('span', { class: 'problem' })),
+    h('div', { class: 'what' }, h('span', { class: 'since' }), h('span', { class: 'problem' }), h('span', { class: 'waiting' })),
     h('div', { class: 'latency' }, h('span', { class: 'latency-text' }), h('span', { class: 'spark' })),
     createCapacityBar(),
     h('button', { type: 'button', class: 'recheck', tabindex: -1, 'aria-describedby': `${idBase}-path`, 'data-action': 'recheck' }, 'Recheck'),
@@ -49,6 +50,7 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
       ? `${STATE_LABEL[s.state]} since ${new Date(s.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
       : `${STATE_LABEL[s.state]} for ${durationInWords(now - s.since)}`;
   const problem = displayText(problemInWords(s, now));
+  const waiting = displayText(waitingInWords(s));
   const historyAt = history[history.length - 1]?.at;
   const d = li.drawn;
   // Statuses are replaced, never changed in place, so the same object means the same data.
@@ -70,6 +72,7 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
   setText(q('.source'), `${source} · ${fstype}${row.home ? ' · your home directory' : ''}`);
   setText(q('.since'), since);
   setText(q('.problem'), problem);
+  setText(q('.waiting'), waiting);
 
   const latest = history[history.length - 1];
   const latencyText =
@@ -93,6 +96,7 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
     `${source}, ${fstype}`,
     since,
     problem,
+    waiting,
     `latency ${latencyText}`,
     sparklineSummary(history),
     capacityView(s.capacity).text,
@@ -100,4 +104,13 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
     .filter((p) => p.length > 0)
     .join('; ');
   if (li.getAttribute('aria-label') !== label) li.setAttribute('aria-label', label);
+}
+
+/** "firefox and 1 other program are waiting on it: firefox (pid 1234), thunderbird (pid 2345)". */
+function waitingInWords(s: MountRow['status']): string {
+  const words = blockedInWords(s.blocked);
+  if (!words) return '';
+  const listed = (s.blocked?.processes ?? []).slice(0, 5).map(blockedProcessLabel);
+  const more = (s.blocked?.count ?? 0) - listed.length;
+  return listed.length ? `${words}: ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}` : words;
 }

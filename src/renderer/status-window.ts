@@ -1,6 +1,10 @@
 // The status window: the place a user looks when the tray turns red. Wires window.mountStatus (exposed by
 // the preload) to the store, the list, the filter box, the Recheck buttons and the live region.
-import type { MountStatusApi } from '../common/status-api.js';
+//
+// The snapshot is asked for until it comes (the monitor may still be starting, or the helper restarting:
+// issue 9), and asked for again whenever the app's connection to its monitor comes back, so the window
+// never stays on "Cannot reach the monitor" while the tray has long recovered.
+import type { Connection, MountStatusApi } from '../common/status-api.js';
 import type { MonitorIdentity, RecheckResult } from '../common/monitor-api.js';
 import { MountStore, type StateChange } from '../common/status-view/mount-store.js';
 import { groupMounts, homeMountOf } from '../common/status-view/ordering.js';
@@ -20,6 +24,11 @@ declare global {
 }
 
 const TICK_MS = 1000;
+/** Snapshot retries: 1 s, doubling, at most every 10 s. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -48,7 +57,14 @@ export class StatusWindow {
     empty: byId('empty'),
     announcer: byId('announcer'),
     notice: byId('notice'),
+    appNotice: byId('app-notice'),
+    appNoticeText: byId('app-notice-text'),
+    quit: byId<HTMLButtonElement>('quit'),
+    connection: byId('connection'),
   };
+  private connected: Connection['state'] | undefined;
+  private loading: Promise<void> | undefined;
+  private ticking = false;
 
   constructor(
     private readonly api: MountStatusApi,
@@ -94,12 +110,55 @@ export class StatusWindow {
       }
     });
 
-    const [snapshot, home] = await Promise.all([this.api.snapshot(), this.api.homeDirectory().catch(() => undefined)]);
-    this.homeDirectory = home;
-    this.store.load(snapshot);
-    this.render();
-    document.body.dataset.loaded = 'true';
-    setInterval(() => this.tick(), TICK_MS);
+    this.els.quit.addEventListener('click', () => void this.api.quit().catch(() => undefined));
+    void this.api.appNotice().then(
+      (text) => {
+        if (!text) return;
+        setText(this.els.appNoticeText, text);
+        this.els.appNotice.hidden = false;
+      },
+      () => undefined,
+    );
+    this.api.onConnection((c) => this.onConnection(c));
+
+    this.homeDirectory = await this.api.homeDirectory().catch(() => undefined);
+    await this.load();
+  }
+
+  /** Asks for the snapshot until it comes; one loop at a time. */
+  private load(): Promise<void> {
+    this.loading ??= (async () => {
+      for (let delay = RETRY_FIRST_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+        try {
+          const snapshot = await this.api.snapshot();
+          this.store.load(snapshot);
+          break;
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          setText(this.els.summary, `Cannot reach the monitor: ${why}. Trying again in ${Math.round(delay / 1000)} s. Is the helper running? (systemctl status mount-status-monitor)`);
+          this.els.summary.dataset.error = 'true';
+          await sleep(delay);
+        }
+      }
+      this.render();
+      document.body.dataset.loaded = 'true';
+      if (!this.ticking) {
+        this.ticking = true;
+        setInterval(() => this.tick(), TICK_MS);
+      }
+    })().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private onConnection(c: Connection): void {
+    const was = this.connected;
+    this.connected = c.state;
+    this.els.connection.hidden = c.state === 'connected' || (c.state === 'absent' && !c.message);
+    setText(this.els.connection, c.state === 'connecting' ? 'Connecting to the helper…' : (c.message ?? ''));
+    // Back after a loss: what changed meanwhile is in a fresh snapshot.
+    if (c.state === 'connected' && was !== undefined && was !== 'connected' && this.store.loaded) void this.load();
   }
 
   private scheduleRender(): void {
@@ -202,13 +261,7 @@ export class StatusWindow {
 const api = window.mountStatus;
 if (!api) {
   const summary = document.getElementById('summary');
-  if (summary) summary.textContent = 'Not connected: window.mountStatus is missing. Open this window from the Mount Status tray app.';
+  if (summary) summary.textContent = 'Not connected: window.mountStatus is missing. Open this window from the Mount Status Monitor tray app.';
 } else {
-  new StatusWindow(api).start().catch((err: unknown) => {
-    const summary = document.getElementById('summary');
-    if (summary) {
-      summary.textContent = `Cannot reach the monitor: ${err instanceof Error ? err.message : String(err)}. Is the helper running? (systemctl status mountstatus)`;
-      summary.dataset.error = 'true';
-    }
-  });
+  void new StatusWindow(api).start();
 }

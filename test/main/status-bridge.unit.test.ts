@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setupStatusBridge, type IpcMainLike } from '../../src/main/status-bridge.js';
 import { IpcChannel } from '../../src/common/ipc-channels.js';
 import type { MonitorApi, MonitorEvent, RecheckResult, Snapshot } from '../../src/common/monitor-api.js';
+import type { Connection } from '../../src/common/status-api.js';
 
 function fakes() {
   const handlers = new Map<string, (event: { sender: unknown }, ...args: unknown[]) => unknown>();
@@ -24,12 +25,30 @@ function fakes() {
 test('answers the window it made, refuses other senders, validates recheck arguments, pushes changes', async () => {
   const f = fakes();
   const ours = { id: 1 };
-  const sent: MonitorEvent[] = [];
-  const bridge = setupStatusBridge({ ipcMain: f.ipcMain, api: f.api, home: '/home/alice', isOurSender: (s) => s === ours, send: (e) => sent.push(e) });
+  const sent: [string, unknown][] = [];
+  const connListeners = new Set<(c: Connection) => void>();
+  let quits = 0;
+  const bridge = setupStatusBridge({
+    ipcMain: f.ipcMain,
+    api: f.api,
+    connection: () => ({ state: 'connected' }),
+    onConnection: (l) => (connListeners.add(l), () => connListeners.delete(l)),
+    home: '/home/alice',
+    notice: () => 'no tray here',
+    quit: () => void quits++,
+    isOurSender: (s) => s === ours,
+    send: (channel, payload) => sent.push([channel, payload]),
+  });
   const call = (channel: string, sender: unknown, ...args: unknown[]) => f.handlers.get(channel)!({ sender }, ...args);
 
   assert.equal(await call(IpcChannel.Snapshot, ours), f.snapshot);
   assert.equal(await call(IpcChannel.HomeDirectory, ours), '/home/alice');
+  assert.equal(await call(IpcChannel.AppNotice, ours), 'no tray here');
+  assert.deepEqual(await call(IpcChannel.Connection, ours), { state: 'connected' });
+  await call(IpcChannel.Quit, ours);
+  assert.equal(quits, 1);
+  assert.throws(() => call(IpcChannel.Quit, { id: 2 }), /not the status window/);
+  assert.equal(quits, 1);
   assert.deepEqual(await call(IpcChannel.Recheck, ours, '/home'), { started: ['/home'], skipped: [] });
   await call(IpcChannel.Recheck, ours);
   assert.deepEqual(f.rechecks, ['/home', undefined]);
@@ -43,9 +62,14 @@ test('answers the window it made, refuses other senders, validates recheck argum
 
   const event: MonitorEvent = { type: 'removed', mountpoint: '/mnt/x' };
   for (const l of f.listeners) l(event);
-  assert.deepEqual(sent, [event]);
+  for (const l of connListeners) l({ state: 'absent', message: 'gone' });
+  assert.deepEqual(sent, [
+    [IpcChannel.Changed, event],
+    [IpcChannel.ConnectionChanged, { state: 'absent', message: 'gone' }],
+  ]);
 
   bridge.dispose();
   assert.equal(f.handlers.size, 0);
   assert.equal(f.listeners.size, 0);
+  assert.equal(connListeners.size, 0);
 });

@@ -47,7 +47,7 @@ test('exposes exactly one object, mountStatus, requiring nothing but electron', 
   assert.deepEqual([...exposed.keys()], ['mountStatus']);
   assert.deepEqual(required, ['electron']);
   const api = exposed.get('mountStatus') as Record<string, unknown>;
-  assert.deepEqual(Object.keys(api).sort(), ['homeDirectory', 'onChange', 'recheck', 'snapshot']);
+  assert.deepEqual(Object.keys(api).sort(), ['appNotice', 'homeDirectory', 'onChange', 'onConnection', 'quit', 'recheck', 'snapshot']);
   assert.ok(Object.values(api).every((v) => typeof v === 'function'), 'functions only: no ipcRenderer, no channel names');
 });
 
@@ -58,7 +58,9 @@ test('each operation invokes its channel from src/common/ipc-channels.ts', async
   await api.recheck();
   await api.recheck('/home');
   await api.homeDirectory();
-  assert.deepEqual(invoked, [[IpcChannel.Snapshot], [IpcChannel.Recheck], [IpcChannel.Recheck, '/home'], [IpcChannel.HomeDirectory]]);
+  await api.appNotice();
+  await api.quit();
+  assert.deepEqual(invoked, [[IpcChannel.Snapshot], [IpcChannel.Recheck], [IpcChannel.Recheck, '/home'], [IpcChannel.HomeDirectory], [IpcChannel.AppNotice], [IpcChannel.Quit]]);
   await assert.rejects(api.recheck(42 as unknown as string), /takes a mountpoint string/);
 });
 
@@ -75,4 +77,19 @@ test('onChange passes only the payload and unsubscribes', () => {
   off();
   assert.equal(registered.size, 0);
   assert.throws(() => api.onChange('nope' as unknown as () => void), /takes a function/);
+});
+
+test('onConnection gives the connection now (invoked), then every pushed change, and unsubscribes', async () => {
+  const { exposed, handlers, invoked } = loadPreload();
+  const api = exposed.get('mountStatus') as MountStatusApi;
+  const seen: unknown[] = [];
+  const off = api.onConnection((c) => seen.push(c));
+  assert.deepEqual(invoked, [[IpcChannel.Connection]]);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(seen, [{ echo: [IpcChannel.Connection] }], 'the answer to the invoke');
+  const registered = handlers.get(IpcChannel.ConnectionChanged)!;
+  for (const h of registered) h({ sender: 'x' }, { state: 'absent', message: 'gone' });
+  assert.deepEqual(seen.at(-1), { state: 'absent', message: 'gone' });
+  off();
+  assert.equal(registered.size, 0);
 });

@@ -7,12 +7,20 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../src/common/monitor-api.js';
 import type { MountStatus } from '../../src/common/mount.js';
+import type { Connection } from '../../src/common/status-api.js';
 import { launchChromium, serveDirectory, type Chromium, type StaticServer } from '../support/chromium.js';
 
 export const DIST_SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url));
 
-export type NodeSideApi = MonitorApi & { homeDirectory(): Promise<string> };
+/** What the test serves the page: the monitor and the home directory, optionally the window's extras. */
+export type NodeSideApi = MonitorApi & {
+  homeDirectory(): Promise<string>;
+  appNotice?(): Promise<string | undefined>;
+  connection?(): Connection;
+  onConnection?(listener: (c: Connection) => void): () => void;
+  quit?(): Promise<void>;
+};
 
 /** A MonitorApi the test drives: set mounts, push events, see the rechecks asked for. */
 export class FakeMonitor implements MonitorApi {
@@ -82,7 +90,8 @@ export class StatusWindowBench {
     }
   }
 
-  async open(api: NodeSideApi, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<WindowUnderTest> {
+  /** noWait: return once the page is loaded, before it has a snapshot (for retry tests). */
+  async open(api: NodeSideApi, options: { colorScheme?: 'light' | 'dark'; noWait?: boolean } = {}): Promise<WindowUnderTest> {
     const page = await this.browser.context.newPage();
     await page.emulateMedia({ colorScheme: options.colorScheme ?? 'light' });
     const problems: string[] = [];
@@ -98,6 +107,12 @@ export class StatusWindowBench {
           return arg === undefined ? api.recheck() : api.recheck(arg);
         case 'homeDirectory':
           return api.homeDirectory();
+        case 'appNotice':
+          return api.appNotice?.();
+        case 'connection':
+          return api.connection?.() ?? { state: 'connected' };
+        case 'quit':
+          return api.quit?.();
         default:
           throw new Error(`unknown operation ${op}`);
       }
@@ -106,17 +121,28 @@ export class StatusWindowBench {
       type Listener = (e: unknown) => void;
       const w = window as unknown as Record<string, unknown> & { __msmCall(op: string, arg?: string): Promise<never> };
       const listeners = new Set<Listener>();
+      const connListeners = new Set<Listener>();
       w.__msmPush = (e: unknown) => {
         for (const l of listeners) l(e);
+      };
+      w.__msmPushConnection = (c: unknown) => {
+        for (const l of connListeners) l(c);
       };
       // Same shape as the preload's object (src/preload/preload.cts).
       w.mountStatus = Object.freeze({
         snapshot: () => w.__msmCall('snapshot'),
         recheck: (m?: string) => (m === undefined ? w.__msmCall('recheck') : w.__msmCall('recheck', m)),
         homeDirectory: () => w.__msmCall('homeDirectory'),
+        appNotice: () => w.__msmCall('appNotice'),
+        quit: () => w.__msmCall('quit'),
         onChange: (l: Listener) => {
           listeners.add(l);
           return () => void listeners.delete(l);
+        },
+        onConnection: (l: Listener) => {
+          connListeners.add(l);
+          void w.__msmCall('connection').then(l);
+          return () => void connListeners.delete(l);
         },
       });
     });
@@ -125,13 +151,17 @@ export class StatusWindowBench {
       // Before the page has loaded there is nobody to tell; the snapshot it asks for includes the change.
       chain = chain.then(() => page.evaluate((e) => (window as unknown as { __msmPush?: (e: unknown) => void }).__msmPush?.(e), event).catch(() => undefined));
     });
+    const unsubscribeConn = api.onConnection?.((c) => {
+      chain = chain.then(() => page.evaluate((x) => (window as unknown as { __msmPushConnection?: (c: unknown) => void }).__msmPushConnection?.(x), c).catch(() => undefined));
+    });
     await page.goto(`${this.server.url}/renderer/index.html`);
-    await page.waitForSelector('body[data-loaded="true"]', { timeout: 15_000 });
+    if (!options.noWait) await page.waitForSelector('body[data-loaded="true"]', { timeout: 15_000 });
     return {
       page,
       delivered: () => chain,
       close: async () => {
         unsubscribe();
+        unsubscribeConn?.();
         await page.close();
         if (problems.length > 0) throw new Error(`the window reported problems:\n${problems.join('\n')}`);
       },

@@ -6,8 +6,12 @@
 //   notification-daemon        Debian's reference org.freedesktop.Notifications server;
 //   dbus-monitor               captures every Notify method call: app_name, summary, body, hints.urgency.
 // Debian packages: xvfb, dbus-daemon, dbus-bin (dbus-monitor, dbus-send), notification-daemon, libnotify-bin.
+//
+// Also a bare session bus (startSessionBus) and a tray host on it (startTrayHost): the real
+// `status-notifier-watcher` (haskell-status-notifier-item-utils) owning org.kde.StatusNotifierWatcher,
+// and a StatusNotifierHost of ours in Python (python3-gi) that registers with it, as a panel does.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -95,6 +99,7 @@ export function parseNotifyCalls(text: string): CapturedNotify[] {
   return out;
 }
 
+// <allow user="*"/>: the bus runs as root (the test) while the app under test may run as another user.
 const BUS_CONFIG = (dir: string) => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -102,6 +107,7 @@ const BUS_CONFIG = (dir: string) => `<!DOCTYPE busconfig PUBLIC "-//freedesktop/
   <listen>unix:dir=${dir}</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
+    <allow user="*"/>
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
@@ -109,25 +115,119 @@ const BUS_CONFIG = (dir: string) => `<!DOCTYPE busconfig PUBLIC "-//freedesktop/
 </busconfig>
 `;
 
+/** A bare session bus of ours (no services), reachable by every user. */
+export interface SessionBus {
+  address: string;
+  stop(): Promise<void>;
+}
+
+async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const exited = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  await Promise.race([exited, sleep(2000)]);
+  if (c.exitCode === null && c.signalCode === null) {
+    c.kill('SIGKILL');
+    await exited;
+  }
+}
+
+export async function startSessionBus(): Promise<SessionBus> {
+  const dir = mkdtempSync(join(tmpdir(), 'msm-tray-bus-'));
+  chmodSync(dir, 0o711);
+  writeFileSync(join(dir, 'session.conf'), BUS_CONFIG(dir));
+  const bus = spawn('dbus-daemon', ['--config-file', join(dir, 'session.conf'), '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const address = await readFirstLine(bus, bus.stdout!, 'dbus-daemon');
+    return {
+      address,
+      async stop() {
+        await stopChild(bus);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await stopChild(bus);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+export const TRAY_WATCHER = '/usr/bin/status-notifier-watcher';
+
+/** Why startTrayHost cannot run here, or undefined. */
+export function trayHostMissing(): string | undefined {
+  if (spawnSync('test', ['-x', TRAY_WATCHER]).status !== 0) return `${TRAY_WATCHER} missing (apt-get install haskell-status-notifier-item-utils)`;
+  const gi = spawnSync('/usr/bin/python3', ['-c', 'import gi; gi.require_version("Gio", "2.0"); from gi.repository import Gio']);
+  if (gi.status !== 0) return 'python3-gi missing (apt-get install python3-gi gir1.2-glib-2.0)';
+  return undefined;
+}
+
+// A StatusNotifierHost as a panel is one (StatusNotifierItem spec): owns its name, registers with the
+// watcher, says "ready" and stays until killed.
+const HOST_PY = `
+import os, gi
+gi.require_version('Gio', '2.0')
+from gi.repository import Gio, GLib
+bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+name = 'org.kde.StatusNotifierHost-%d' % os.getpid()
+bus.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName', GLib.Variant('(su)', (name, 4)), None, 0, -1, None)
+bus.call_sync('org.kde.StatusNotifierWatcher', '/StatusNotifierWatcher', 'org.kde.StatusNotifierWatcher', 'RegisterStatusNotifierHost', GLib.Variant('(s)', (name,)), None, 0, -1, None)
+print('ready', flush=True)
+GLib.MainLoop().run()
+`;
+
+/** The watcher's name has an owner on the bus at `address` (asked with dbus-send, not our client). */
+function watcherOwned(address: string): boolean {
+  const r = spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.kde.StatusNotifierWatcher'], {
+    env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address },
+    encoding: 'utf8',
+  });
+  return /boolean true/.test(r.stdout);
+}
+
+/**
+ * Starts status-notifier-watcher on the bus and, unless `host` is false, a host that registers with it.
+ * Resolves once the watcher owns its name (and the host has registered).
+ */
+export async function startTrayHost(address: string, options: { host?: boolean } = {}): Promise<{ stop(): Promise<void> }> {
+  const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: address };
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    for (const c of children.reverse()) await stopChild(c);
+  };
+  try {
+    const watcher = spawn(TRAY_WATCHER, [], { stdio: 'ignore', env });
+    children.push(watcher);
+    const end = Date.now() + 10_000;
+    while (!watcherOwned(address)) {
+      if (watcher.exitCode !== null) throw new Error(`status-notifier-watcher exited with ${watcher.exitCode}`);
+      if (Date.now() > end) throw new Error('status-notifier-watcher did not take org.kde.StatusNotifierWatcher within 10 s');
+      await sleep(50);
+    }
+    if (options.host !== false) {
+      const host = spawn('/usr/bin/python3', ['-c', HOST_PY], { stdio: ['ignore', 'pipe', 'inherit'], env });
+      children.push(host);
+      await readFirstLine(host, host.stdout!, 'the StatusNotifierHost');
+    }
+    return { stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
 function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
 export async function startNotificationSession(): Promise<NotificationSession> {
   const dir = mkdtempSync(join(tmpdir(), 'msm-dbus-'));
+  // Others may connect (the policy allows every user): the app under test may run as another user.
+  chmodSync(dir, 0o711);
   const children: ChildProcess[] = [];
   const kill = async () => {
-    for (const c of children.reverse()) {
-      if (c.exitCode === null && c.signalCode === null) {
-        const exited = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        await Promise.race([exited, sleep(2000)]);
-        if (c.exitCode === null && c.signalCode === null) {
-          c.kill('SIGKILL');
-          await exited;
-        }
-      }
-    }
+    for (const c of children.reverse()) await stopChild(c);
     rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -11,7 +11,7 @@ export function errnoInWords(errno: string): string {
   return text ? `${errno}: ${text.charAt(0).toLowerCase()}${text.slice(1)}` : errno;
 }
 
-/** Short state labels for the badge. */
+/** Short state labels for the badge: "Hung". */
 export const STATE_LABEL: Record<MountState, string> = {
   ok: 'OK',
   slow: 'Slow',
@@ -22,6 +22,19 @@ export const STATE_LABEL: Record<MountState, string> = {
   covered: 'Covered',
   idle: 'Idle',
   unknown: 'Not checked',
+};
+
+/** A short phrase for a state, for sentences and counts: "1 not responding", "home is not answering". */
+export const STATE_PHRASE: Record<MountState, string> = {
+  ok: 'OK',
+  slow: 'not answering',
+  hung: 'not responding',
+  error: 'failing',
+  denied: 'access denied',
+  stuck: 'stuck',
+  covered: 'covered',
+  idle: 'idle',
+  unknown: 'not checked yet',
 };
 
 /**
@@ -61,7 +74,3 @@ export function problemInWords(status: MountStatus, now: number): string {
   }
 }
 
-/** "ok for 3 min", "hung for 12 s": the state and how long it has lasted. */
-export function stateSince(status: MountStatus, now: number): string {
-  return `${STATE_LABEL[status.state]} for ${durationInWords(now - status.since)}`;
-}

@@ -1,17 +1,23 @@
 // The tray icon, tooltip and menu, rebuilt from the plain models on every change.
 // Electron objects are passed in (Tray, Menu, nativeImage shapes), so this is tested in Node.
 //
-// Linux: the tray is an AppIndicator/StatusNotifierItem; click events are not delivered, only the
-// context menu is, and changes to a MenuItem take effect only after setContextMenu is called again
-// (Electron docs, Tray "Platform Considerations"). So the whole menu is rebuilt and set each time.
+// Linux: the tray is a StatusNotifierItem. Changes to a MenuItem take effect only after setContextMenu is
+// called again (Electron docs, Tray "Platform Considerations"), so the whole menu is rebuilt and set each
+// time. 'click' is the item's Activate: some hosts send it on a left click, some on a double click, some
+// never (same docs), so it opens the status window where it arrives and the menu offers the same.
 import { displayText } from '../../common/status-view/display-text.js';
 import type { Menu, MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
 import type { MonitorApi, Snapshot } from '../../common/monitor-api.js';
+import type { Connection } from '../../common/status-api.js';
 import { buildMenuModel, type MenuAction, type MenuItemModel } from '../tray/menu-model.js';
-import { trayState, type Connection, type TrayLevel } from '../tray/tray-state.js';
+import { trayState, type TrayLevel } from '../tray/tray-state.js';
+
+export type TrayLike = Pick<Tray, 'setImage' | 'setToolTip' | 'setContextMenu' | 'destroy'> & {
+  on(event: 'click', listener: () => void): unknown;
+};
 
 export interface TrayDeps {
-  createTray(icon: NativeImage): Pick<Tray, 'setImage' | 'setToolTip' | 'setContextMenu' | 'destroy'>;
+  createTray(icon: NativeImage): TrayLike;
   buildMenu(template: MenuItemConstructorOptions[]): Menu;
   iconFor(level: TrayLevel): NativeImage;
 }
@@ -23,6 +29,8 @@ export interface TrayControllerOptions {
   home?: string;
   now?: () => number;
   onAction: (action: MenuAction) => void;
+  /** The icon was activated (clicked, where the desktop reports it). */
+  onClick?: () => void;
   /** Rebuilds are coalesced over this many ms (a sweep brings one event per mount). */
   debounceMs?: number;
   /** Rebuilt this often anyway so "for 3 min" stays true. */
@@ -60,6 +68,7 @@ export function setupTray(deps: TrayDeps, options: TrayControllerOptions): TrayC
   let menu: MenuItemModel[] = [];
   let tooltip = '';
   const tray = deps.createTray(deps.iconFor('unknown'));
+  if (options.onClick) tray.on('click', options.onClick);
   let disposed = false;
 
   const render = () => {

@@ -2,7 +2,10 @@
 // bodies name the path and the server, in one line (node-notifier passes the body through a shell
 // command line, where a newline becomes a literal "\n").
 import type { MountStatus } from '../../common/mount.js';
-import { problemText, serverOf, STATE_WORDS } from '../tray/describe.js';
+import { blockedInWords } from '../../common/status-view/blocked-words.js';
+import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
+import { serverOfStatus } from '../../common/status-view/server.js';
+import { problemText } from '../tray/describe.js';
 
 export type Urgency = 'critical' | 'normal';
 
@@ -18,7 +21,7 @@ export interface MountNotification {
 }
 
 function where(m: MountStatus): string {
-  const server = serverOf(m);
+  const server = serverOfStatus(m);
   return server ? `${m.source}, server ${server}` : m.source || 'local';
 }
 
@@ -27,12 +30,18 @@ function list(paths: string[], max = 5): string {
   return paths.length > max ? `${shown} and ${paths.length - max} more` : shown;
 }
 
+/** "Firefox and 2 other programs are waiting on it. ", or "" when nobody is. */
+function waitingSentence(m: MountStatus): string {
+  const words = blockedInWords(m.blocked);
+  return words ? `${words.charAt(0).toUpperCase()}${words.slice(1)}. ` : '';
+}
+
 export function homeDown(m: MountStatus, home: string): MountNotification {
   return {
     kind: 'down',
-    title: 'Your home directory is not responding',
+    title: m.state === 'slow' ? 'Your home directory is not answering' : 'Your home directory is not responding',
     body:
-      `${home} is on ${m.mountpoint} (${where(m)}), which ${problemText(m)}. ` +
+      `${home} is on ${m.mountpoint} (${where(m)}), which ${problemText(m)}. ${waitingSentence(m)}` +
       'Programs that open files in your home directory will freeze until it answers again; save your work elsewhere.',
     urgency: 'critical',
     mountpoints: [m.mountpoint],
@@ -57,7 +66,7 @@ export function mountsDown(mounts: MountStatus[], server: string | undefined): M
   if (mounts.length === 1) {
     return {
       kind: 'down',
-      title: `Mount ${STATE_WORDS[first.state]}: ${first.mountpoint}`,
+      title: `Mount ${STATE_PHRASE[first.state]}: ${first.mountpoint}`,
       body: `${first.mountpoint} (${where(first)}) ${problemText(first)}. Programs that open it may freeze.`,
       urgency: 'normal',
       mountpoints: paths,
@@ -100,7 +109,7 @@ export function mountsRecovered(mounts: MountStatus[], server: string | undefine
 
 /** After the rate limit held some back: one line for all of them, with each mount's state now. */
 export function summary(changes: number, now: MountStatus[], homeDownNow: boolean): MountNotification {
-  const states = now.map((m) => `${m.mountpoint} now ${STATE_WORDS[m.state]}`);
+  const states = now.map((m) => `${m.mountpoint} now ${STATE_PHRASE[m.state]}`);
   return {
     kind: 'summary',
     title: `and ${changes} more mount change${changes === 1 ? '' : 's'}`,

@@ -1,5 +1,8 @@
-// Sends notifications with node-notifier. On Linux that runs `notify-send` (libnotify-bin), which calls
-// org.freedesktop.Notifications.Notify on the session bus (Desktop Notifications Specification).
+// Sends notifications with node-notifier, with the notifier of the platform (issue 9): on Linux
+// NotifySend, which runs `notify-send` (libnotify-bin, a dependency of the deb and rpm) and so calls
+// org.freedesktop.Notifications.Notify on the session bus (Desktop Notifications Specification); on macOS
+// NotificationCenter, which runs the terminal-notifier app node-notifier ships (NotifySend refuses to run
+// there). Other platforms have no notifier: each notification fails with a line in the log.
 //
 // It never blocks the event loop: node-notifier starts notify-send with child_process.exec (async),
 // and we construct its NotifySend with suppressOsdCheck so it skips its `which.sync('notify-send')`,
@@ -11,6 +14,7 @@
 import { displayText } from '../../common/status-view/display-text.js';
 import { fileURLToPath } from 'node:url';
 import nodeNotifier from 'node-notifier';
+import type NotificationCenter from 'node-notifier/notifiers/notificationcenter.js';
 import type NotifySend from 'node-notifier/notifiers/notifysend.js';
 import type { MountNotification } from './messages.js';
 import { APP_NAME } from '../tray/tray-state.js';
@@ -31,13 +35,14 @@ export interface NotifySendArgs {
   hint: string;
 }
 
-export type SendFunction = (args: NotifySendArgs, done: (error?: Error) => void) => void;
+/** Shows one notification; calls done when the platform's notifier has taken it (or failed). */
+export type SendFunction = (n: MountNotification, done: (error?: Error) => void) => void;
 
 export interface NotifierOptions {
   appName?: string;
   /** Directory with notify-*.png; defaults to build/icons in the source tree. */
   iconDir?: string;
-  /** Defaults to node-notifier's NotifySend. Tests may inject another. */
+  /** Defaults to node-notifier's notifier for this platform (platformSender). Tests may inject another. */
   send?: SendFunction;
   /** notify-send processes at once; default 1, which keeps the order. */
   maxInFlight?: number;
@@ -84,39 +89,65 @@ export function escapeMarkup(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function nodeNotifierSend(): SendFunction {
-  // suppressOsdCheck is read by notifysend.js but missing from @types/node-notifier's Option.
-  const options = { suppressOsdCheck: true } as { withFallback?: boolean };
-  const sender: NotifySend = new nodeNotifier.NotifySend(options);
-  return (args, done) => {
-    // The keys "app-name" and "hint" are passed through to notify-send's -a / -h by node-notifier.
-    const notification = args as unknown as NotifySend.Notification;
-    sender.notify(notification, (error) => done(error ?? undefined));
+/** NotificationCenter's arguments (terminal-notifier): plain text, the app's icon beside it. */
+export function toNotificationCenterArgs(n: MountNotification, iconDir: string): NotificationCenter.Notification {
+  return {
+    title: displayText(n.title),
+    message: displayText(n.body),
+    contentImage: iconDir.replace(/\/?$/, '/') + (n.kind === 'recovered' ? 'notify-ok.png' : n.urgency === 'critical' ? 'notify-dead.png' : 'notify-degraded.png'),
+    ...(n.urgency === 'critical' ? { sound: 'Basso' } : {}),
+    // false: terminal-notifier exits at once instead of waiting for a click (node-notifier's default waits
+    // 10 s), so one notification never holds up the next; macOS keeps it as the user's settings say.
+    timeout: false,
   };
+}
+
+export type PlatformNotifier = { kind: 'notify-send' | 'notification-center' | 'none'; send: SendFunction };
+
+/** node-notifier's notifier for `platform`, with our arguments for it. */
+export function platformSender(platform: NodeJS.Platform, appName: string, iconDir: string): PlatformNotifier {
+  if (platform === 'darwin') {
+    const center: NotificationCenter = new nodeNotifier.NotificationCenter({ withFallback: false });
+    return { kind: 'notification-center', send: (n, done) => center.notify(toNotificationCenterArgs(n, iconDir), (error) => done(error ?? undefined)) };
+  }
+  if (platform === 'linux' || platform === 'freebsd' || platform === 'openbsd') {
+    // suppressOsdCheck is read by notifysend.js but missing from @types/node-notifier's Option.
+    const sender: NotifySend = new nodeNotifier.NotifySend({ suppressOsdCheck: true } as { withFallback?: boolean });
+    return {
+      kind: 'notify-send',
+      send: (n, done) => {
+        // The keys "app-name" and "hint" are passed through to notify-send's -a / -h by node-notifier.
+        const notification = toNotifySendArgs(n, appName, iconDir) as unknown as NotifySend.Notification;
+        sender.notify(notification, (error) => done(error ?? undefined));
+      },
+    };
+  }
+  return { kind: 'none', send: (_n, done) => done(new Error(`no notifier for ${platform}`)) };
 }
 
 export function createNotifier(options: NotifierOptions = {}): Notifier {
   const appName = options.appName ?? APP_NAME;
   const iconDir = options.iconDir ?? defaultIconDir();
-  const send = options.send ?? nodeNotifierSend();
+  const send = options.send ?? platformSender(process.platform, appName, iconDir).send;
   // One at a time: two notify-send processes race, and "recovered" could arrive before "not responding".
   const maxInFlight = options.maxInFlight ?? 1;
   const maxQueued = options.maxQueued ?? 20;
   const log = options.log ?? (() => {});
-  const queue: NotifySendArgs[] = [];
+  const queue: MountNotification[] = [];
   const stats = { sent: 0, failed: 0, dropped: 0 };
   let running = 0;
   let idleWaiters: (() => void)[] = [];
 
   const pump = (): void => {
     while (running < maxInFlight && queue.length > 0) {
-      const args = queue.shift()!;
+      const n = queue.shift()!;
       running++;
-      send(args, (error) => {
+      send(n, (error) => {
         running--;
         if (error) {
           stats.failed++;
-          log(`notification "${args.title}" not shown: ${error.message} (is notify-send from libnotify-bin installed, and a notification server running?)`);
+          const hint = process.platform === 'linux' ? ' (is notify-send from libnotify-bin installed, and a notification server running?)' : '';
+          log(`notification "${displayText(n.title)}" not shown: ${error.message}${hint}`);
         } else stats.sent++;
         pump();
       });
@@ -131,7 +162,7 @@ export function createNotifier(options: NotifierOptions = {}): Notifier {
   return {
     stats,
     notify(n) {
-      queue.push(toNotifySendArgs(n, appName, iconDir));
+      queue.push(n);
       while (queue.length > maxQueued) {
         queue.shift();
         stats.dropped++;

@@ -3,7 +3,8 @@
 //
 // - One notification per transition (well -> dead: "not responding"; dead -> answering: "recovered"),
 //   never one per sweep: a mount that stays hung across sweeps, or goes hung -> stuck, says nothing new.
-// - The mount holding the home directory gets its own notification, at once, critical.
+// - The mount holding the home directory gets its own notification, at once, critical, as soon as it is
+//   `slow` (issue 8): the programs waiting on it are named.
 // - Other mounts are grouped per server for groupWindowMs (2 s): three exports of one NFS server that
 //   fail together make one notification. A mount that fails and recovers inside that window never
 //   reaches the user.
@@ -11,8 +12,8 @@
 //   what they hold back becomes one "and K more" summary once the window has passed.
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import { isDead, type MountStatus } from '../../common/mount.js';
-import { serverOf } from '../tray/describe.js';
-import { homeMountpoint, normaliseHome } from '../tray/home-mount.js';
+import { serverOfStatus } from '../../common/status-view/server.js';
+import { homeInTrouble, homeMountpoint, normaliseHome } from '../tray/home-mount.js';
 import * as text from './messages.js';
 import type { MountNotification } from './messages.js';
 
@@ -87,10 +88,14 @@ export class NotificationPolicy {
     if (m.state === 'covered') return this.flush();
     this.known.set(m.mountpoint, m);
     const wasDown = this.down.has(m.mountpoint);
-    if (!wasDown && isDead(m.state)) {
+    // The home mount is down from `slow` on (homeInTrouble); slow -> hung is the same episode.
+    const isHome = this.home !== undefined && m.mountpoint === this.homeMountpoint();
+    const down = isHome ? homeInTrouble(m.state) : isDead(m.state);
+    if (!wasDown && down) {
       this.down.add(m.mountpoint);
       this.transition('down', m);
-    } else if (wasDown && !isDead(m.state) && m.state !== 'unknown') {
+    } else if (wasDown && !down && m.state !== 'unknown' && m.state !== 'slow') {
+      // (A dead mount whose next probe is slow has not recovered: only an answer ends the episode.)
       this.down.delete(m.mountpoint);
       this.transition('recovered', m);
     }
@@ -151,7 +156,7 @@ export class NotificationPolicy {
       if (sent) this.immediate.push(sent);
       return;
     }
-    const server = serverOf(m);
+    const server = serverOfStatus(m);
     const key = `${kind}\0${server ?? `mount:${m.mountpoint}`}`;
     let g = this.pending.get(key);
     if (!g) {

@@ -6,7 +6,9 @@
 // whoever runs this, a newline split a row or a piped line.
 import type { MonitorApi, MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import { isDead, isWell, type MountStatus } from '../../common/mount.js';
-import { formatDuration, problemText, STATE_WORDS } from '../tray/describe.js';
+import { durationInWords } from '../../common/status-view/durations.js';
+import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
+import { problemText } from '../tray/describe.js';
 import { findHomeMount } from '../tray/home-mount.js';
 import { trayState, type Connection } from '../tray/tray-state.js';
 import { displayText } from '../../common/status-view/display-text.js';
@@ -69,7 +71,7 @@ export function renderTable(snapshot: Snapshot | undefined, view: TableView): st
   }
   if (snapshot?.lastSweep) {
     const s = snapshot.lastSweep;
-    lines.push(paint(clip(`last sweep ${formatDuration(view.now - s.finishedAt)} ago: checked ${count(s.checked, 'mount')} in ${count(s.seconds, 'second')}, ${s.dead} dead`, width), 'dim', view.color));
+    lines.push(paint(clip(`last sweep ${durationInWords(view.now - s.finishedAt)} ago: checked ${count(s.checked, 'mount')} in ${count(s.seconds, 'second')}, ${s.dead} dead`, width), 'dim', view.color));
   }
   lines.push('');
   const fixed = 17 + 9 + 9;
@@ -80,10 +82,10 @@ export function renderTable(snapshot: Snapshot | undefined, view: TableView): st
   const rank = (m: MountStatus) => (m === home && !isWell(m.state) ? 0 : isDead(m.state) ? 1 : !isWell(m.state) && m.state !== 'unknown' ? 2 : 3);
   const mounts = [...(snapshot?.mounts ?? [])].sort((a, b) => rank(a) - rank(b) || a.mountpoint.localeCompare(b.mountpoint));
   for (const m of mounts) {
-    const word = (m === home ? '⌂ ' : '') + STATE_WORDS[m.state];
+    const word = (m === home ? '⌂ ' : '') + STATE_PHRASE[m.state];
     const latency = m.latencyMs !== undefined && m.state !== 'hung' ? `${m.latencyMs < 10 ? m.latencyMs.toFixed(1) : Math.round(m.latencyMs)} ms` : '';
     const detail = displayText(isWell(m.state) || m.state === 'unknown' ? m.source : `${m.source}: ${problemText(m)}`);
-    const rest = `${fit(latency, 9)}${fit(formatDuration(view.now - m.since), 9)}${fit(displayText(m.mountpoint), mpWidth)} ${fit(detail, restWidth)}`.trimEnd();
+    const rest = `${fit(latency, 9)}${fit(durationInWords(view.now - m.since), 9)}${fit(displayText(m.mountpoint), mpWidth)} ${fit(detail, restWidth)}`.trimEnd();
     const stateCell = fit(word, Math.min(17, width));
     lines.push(`${paint(stateCell, stateColor(m), view.color)}${clip(rest, width - stateCell.length)}`.trimEnd());
   }
@@ -98,9 +100,9 @@ export function eventLine(event: MonitorEvent, now: number): string | undefined 
       const m = event.mount;
       // Latency-only updates of a mount whose state did not change are not news.
       if (event.previous === m.state) return undefined;
-      const from = event.previous ? `${STATE_WORDS[event.previous]} -> ` : '';
+      const from = event.previous ? `${STATE_PHRASE[event.previous]} -> ` : '';
       const why = isWell(m.state) || m.state === 'unknown' ? '' : `: ${displayText(problemText(m))}`;
-      return `${at} ${displayText(m.mountpoint)} (${displayText(m.source)}) ${from}${STATE_WORDS[m.state]}${why}`;
+      return `${at} ${displayText(m.mountpoint)} (${displayText(m.source)}) ${from}${STATE_PHRASE[m.state]}${why}`;
     }
     case 'removed':
       return `${at} ${displayText(event.mountpoint)} unmounted`;

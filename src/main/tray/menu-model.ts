@@ -1,11 +1,15 @@
-// The tray menu as plain data. The Electron glue (src/main/electron/tray-menu.ts) turns it into a Menu;
+// The tray menu as plain data. The Electron glue (src/main/electron/tray-controller.ts) turns it into a Menu;
 // everything about order and wording is decided here and tested in Node.
 //
 // Order: the home directory's mount first of all (when it has a problem), then the other problem mounts,
 // a status line, the helper/mode lines, then "Recheck now", "Open status window", "Quit".
 import { isWell, type MountStatus } from '../../common/mount.js';
 import type { Snapshot } from '../../common/monitor-api.js';
-import { formatDuration, problemText, serverOf, STATE_WORDS } from './describe.js';
+import { blockedInWords } from '../../common/status-view/blocked-words.js';
+import { durationInWords } from '../../common/status-view/durations.js';
+import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
+import { serverOfStatus } from '../../common/status-view/server.js';
+import { problemText } from './describe.js';
 import { trayState, type Connection } from './tray-state.js';
 
 export type MenuAction =
@@ -36,10 +40,13 @@ export interface MenuModelInput {
 const SEPARATOR: MenuItemModel = { kind: 'separator', label: '', enabled: false };
 
 function problemLabel(m: MountStatus, isHome: boolean, now: number): string {
-  const server = serverOf(m);
+  const server = serverOfStatus(m);
   const where = isHome ? `Home ${m.mountpoint}` : m.mountpoint;
   const on = server ? ` (${server})` : '';
-  return `${where}${on} — ${STATE_WORDS[m.state]} for ${formatDuration(now - m.since)}: ${problemText(m)}`;
+  const waiting = blockedInWords(m.blocked);
+  // For slow, the state words are the whole problem ("not answering for 3 s").
+  const why = m.state === 'slow' ? '' : `: ${problemText(m)}`;
+  return `${where}${on} — ${STATE_PHRASE[m.state]} for ${durationInWords(now - m.since)}${why}${waiting ? `; ${waiting}` : ''}`;
 }
 
 export function buildMenuModel(input: MenuModelInput): MenuItemModel[] {

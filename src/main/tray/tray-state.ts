@@ -2,25 +2,20 @@
 // Plain logic: no Electron here, so it is tested in Node.
 //
 // Levels (the icon colour):
-//   dead     (red)    the mount holding the home directory is dead: the desktop is about to freeze;
-//   degraded (amber)  some other mount is dead, or one is denied;
+//   dead     (red)    the mount holding the home directory is dead or slow: the desktop is about to freeze;
+//   degraded (amber)  some other mount is dead or slow, or one is denied;
 //   ok       (green)  every mount checked is well (ok, covered or idle; not-yet-checked ones don't count);
 //   unknown  (grey)   no data: no helper answers and nothing runs in-app, or the first sweep is pending.
 import type { MonitorIdentity, Snapshot } from '../../common/monitor-api.js';
 import { isDead, isWell, type MountState, type MountStatus } from '../../common/mount.js';
-import { STATE_WORDS } from './describe.js';
-import { findHomeMount } from './home-mount.js';
+import type { Connection } from '../../common/status-api.js';
+import { blockedInWords } from '../../common/status-view/blocked-words.js';
+import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
+import { findHomeMount, homeInTrouble } from './home-mount.js';
+
+export type { Connection } from '../../common/status-api.js';
 
 export type TrayLevel = 'ok' | 'degraded' | 'dead' | 'unknown';
-
-/** The helper client's connection, as the reconnecting client reports it. */
-export type ConnectionState = 'connecting' | 'connected' | 'absent';
-
-export interface Connection {
-  state: ConnectionState;
-  /** For "absent": what to do, e.g. "helper not running — start it with: sudo systemctl start …". */
-  message?: string;
-}
 
 export interface TrayCounts {
   total: number;
@@ -69,12 +64,12 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** "3 mounts OK, 1 not responding, 1 failing" or "no mounts checked yet". */
+/** "3 mounts OK, 1 not responding, 1 failing", or "no mounts in scope". */
 export function summarise(counts: TrayCounts): string {
   if (counts.total === 0) return 'no mounts in scope';
   const parts = [`${plural(counts.well, 'mount')} OK`];
-  for (const s of PROBLEM_ORDER) if (counts.byState[s] > 0) parts.push(`${counts.byState[s]} ${STATE_WORDS[s]}`);
-  if (counts.byState.unknown > 0) parts.push(`${counts.byState.unknown} ${STATE_WORDS.unknown}`);
+  for (const s of PROBLEM_ORDER) if (counts.byState[s] > 0) parts.push(`${counts.byState[s]} ${STATE_PHRASE[s]}`);
+  if (counts.byState.unknown > 0) parts.push(`${counts.byState.unknown} ${STATE_PHRASE.unknown}`);
   return parts.join(', ');
 }
 
@@ -105,13 +100,15 @@ export function trayState(input: TrayStateInput): TrayState {
 
   let level: TrayLevel;
   if (!snap || (!snap.lastSweep && !checked)) level = 'unknown';
-  else if (home && isDead(home.state)) level = 'dead';
-  else if (counts.dead > 0 || counts.byState.denied > 0) level = 'degraded';
+  else if (home && homeInTrouble(home.state)) level = 'dead';
+  else if (counts.dead > 0 || counts.byState.slow > 0 || counts.byState.denied > 0) level = 'degraded';
   else level = 'ok';
 
   const summary = !snap ? 'no status yet' : !checked ? 'first check running…' : summarise(counts);
   const mode = modeText(snap?.identity, input.connection);
-  const homeLine = home && isDead(home.state) ? `your home directory (${home.mountpoint}) is ${STATE_WORDS[home.state]}` : undefined;
+  const waiting = home ? blockedInWords(home.blocked) : '';
+  const homeLine =
+    home && homeInTrouble(home.state) ? `your home directory (${home.mountpoint}) is ${STATE_PHRASE[home.state]}${waiting ? `: ${waiting}` : ''}` : undefined;
   const tooltip = [APP_NAME, homeLine, summary, mode].filter(Boolean).join('\n');
   return { level, counts, ...(home ? { home } : {}), summary, modeText: mode, tooltip };
 }

@@ -86,7 +86,7 @@ export class NodeProber implements Prober {
     const started = performance.now();
     const elapsed = (): number => performance.now() - started;
     const child = this.spawnFn(process.execPath, [this.script, pathHex(request.path, request.pathBytes), request.asOwner ? '1' : '0'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, // in the app, execPath is Electron: run it as Node, not a second app
     });
     handle.pid = child.pid ?? 0;
     this.running.set(handle, child);

@@ -175,3 +175,42 @@ test('the home directory going down is told at once even when other mounts used 
   s.advance(2100);
   assert.equal(s.out.length, 7);
 });
+
+test('home mount slow: critical at once, naming the programs waiting; slow -> hung is the same episode; back when it answers', () => {
+  const s = setup();
+  s.policy.seed(snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'ok')]));
+  const blocked = { count: 3, processes: [{ pid: 1234, comm: 'firefox', uid: 1000 }, { pid: 1235, comm: 'firefox', uid: 1000 }, { pid: 2345, comm: 'thunderbird', uid: 1000 }] };
+  s.feed(nfs('/home', 'nfs1', 'slow', { blocked }), 'ok');
+  assert.equal(s.out.length, 1);
+  const n = s.out[0]!;
+  assert.equal(n.urgency, 'critical');
+  assert.equal(n.title, 'Your home directory is not answering');
+  assert.equal(
+    n.body,
+    '/home/alice is on /home (nfs1:/export/home, server nfs1), which is not answering. Firefox and 1 other program are waiting on it. ' +
+      'Programs that open files in your home directory will freeze until it answers again; save your work elsewhere.',
+  );
+  s.feed(nfs('/home', 'nfs1', 'hung', { blocked }), 'slow');
+  s.feed(nfs('/home', 'nfs1', 'slow', { blocked }), 'hung');
+  assert.equal(s.out.length, 1, 'still the same episode');
+  s.feed(nfs('/home', 'nfs1', 'ok'), 'slow');
+  assert.equal(s.out.length, 2);
+  assert.equal(s.out[1]!.title, 'Your home directory is back');
+});
+
+test('another mount slow says nothing; dead then slow is not back', () => {
+  const s = setup();
+  s.policy.seed(snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'ok'), nfs('/proj', 'nfs2', 'ok')]));
+  s.feed(nfs('/proj', 'nfs2', 'slow'), 'ok');
+  s.advance(3000);
+  assert.equal(s.out.length, 0, 'a slow mount that is not home waits for its timeout');
+  s.feed(nfs('/proj', 'nfs2', 'hung'), 'slow');
+  s.advance(3000);
+  assert.equal(s.out.length, 1);
+  s.feed(nfs('/proj', 'nfs2', 'slow'), 'hung');
+  s.advance(3000);
+  assert.equal(s.out.length, 1, 'the next probe unanswered is no recovery');
+  s.feed(nfs('/proj', 'nfs2', 'ok'), 'slow');
+  s.advance(3000);
+  assert.equal(s.out.at(-1)!.title, 'Mount back: /proj');
+});

@@ -57,3 +57,9 @@ test('before any snapshot: recheck disabled, connecting line', () => {
   assert.equal(items.find((i) => i.label === 'Recheck now')?.enabled, false);
   assert.ok(items.some((i) => i.label === 'connecting to the helper…'));
 });
+
+test('a slow home mount: its item says so and who is waiting on it', () => {
+  const blocked = { count: 1, processes: [{ pid: 1234, comm: 'firefox', uid: 1000 }] };
+  const items = buildMenuModel({ snapshot: snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'slow', { since: NOW - 3000, blocked })]), connection: connected, home: '/home/alice', now: NOW });
+  assert.equal(items[0]!.label, 'Home /home (nfs1) — not answering for 3 s; firefox is waiting on it');
+});

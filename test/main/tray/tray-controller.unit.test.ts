@@ -41,6 +41,8 @@ test('tray: icon, tooltip and menu follow the snapshot; menu clicks become actio
   const menus: MenuItemConstructorOptions[][] = [];
   const actions: MenuAction[] = [];
   let destroyed = false;
+  let clicked = 0;
+  let onClick: (() => void) | undefined;
   const source = fakeApi(snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'ok')], EMBEDDED));
   const tray = setupTray(
     {
@@ -51,6 +53,7 @@ test('tray: icon, tooltip and menu follow the snapshot; menu clicks become actio
           setToolTip: (t: string) => void tooltips.push(t),
           setContextMenu: (m: Menu | null) => void menus.push(m as unknown as MenuItemConstructorOptions[]),
           destroy: () => void (destroyed = true),
+          on: (event: 'click', l: () => void) => void (event === 'click' && (onClick = l)),
         };
       },
       buildMenu: (template) => template as unknown as Menu,
@@ -63,9 +66,12 @@ test('tray: icon, tooltip and menu follow the snapshot; menu clicks become actio
       home: '/home/alice',
       now: () => 60_000,
       onAction: (a) => actions.push(a),
+      onClick: () => void clicked++,
       debounceMs: 5,
     },
   );
+  onClick?.();
+  assert.equal(clicked, 1, "the tray's 'click' (Activate) reaches onClick");
   await tray.refresh();
   assert.equal(tray.level, 'ok');
   assert.deepEqual(images, ['unknown', 'ok']);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trayState } from '../../../src/main/tray/tray-state.js';
-import { serverOf } from '../../../src/main/tray/describe.js';
+import { serverOfStatus as serverOf } from '../../../src/common/status-view/server.js';
 import { EMBEDDED, mount, nfs, snapshot, SYSTEM } from './fixtures.js';
 
 const connected = { state: 'connected' as const };
@@ -57,4 +57,14 @@ test('server from source: NFS, IPv6, CIFS, sshfs, local', () => {
   assert.equal(serverOf({ source: 'tmpfs', fstype: 'tmpfs' }), undefined);
   assert.equal(serverOf({ source: '/dev/sda1', fstype: 'ext4' }), undefined);
   assert.equal(serverOf({ source: 'x:/y', fstype: 'nfs', server: 'given' }), 'given');
+});
+
+test('home slow: red at once, the tooltip names who is waiting; another mount slow: amber', () => {
+  const blocked = { count: 3, processes: [{ pid: 1, comm: 'firefox', uid: 1000 }, { pid: 2, comm: 'thunderbird', uid: 1000 }] };
+  const s = trayState({ snapshot: snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'slow', { blocked })]), connection: connected, home: '/home/alice' });
+  assert.equal(s.level, 'dead');
+  assert.match(s.tooltip, /\nyour home directory \(\/home\) is not answering: firefox and 2 other programs are waiting on it\n/);
+  assert.equal(s.summary, '1 mount OK, 1 not answering');
+  const other = trayState({ snapshot: snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'ok'), nfs('/proj', 'nfs2', 'slow')]), connection: connected, home: '/home/alice' });
+  assert.equal(other.level, 'degraded');
 });

@@ -1,0 +1,31 @@
+// Who is waiting on a mount, in words, from MountStatus.blocked (issue 8): "firefox and 2 other programs
+// are waiting on it". Programs are told apart by their name (/proc/PID/comm), so firefox's many
+// processes count once; processes the monitor only counted (another user's, for a non-root client) are
+// each one more program, since nothing says they are not.
+import type { BlockedProcess, BlockedProcesses } from '../mount.js';
+
+/** The distinct program names, in the order the monitor listed their processes. */
+export function blockedPrograms(blocked: BlockedProcesses | undefined): string[] {
+  return [...new Set((blocked?.processes ?? []).map((p) => p.comm))];
+}
+
+/**
+ * "firefox is waiting on it", "firefox and 2 other programs are waiting on it", "3 programs are waiting on
+ * it"; "" when nobody is. `max` names are given before the rest are counted.
+ */
+export function blockedInWords(blocked: BlockedProcesses | undefined, max = 1): string {
+  if (!blocked || blocked.count <= 0) return '';
+  const names = blockedPrograms(blocked);
+  const unnamed = Math.max(0, blocked.count - blocked.processes.length);
+  const shown = names.slice(0, max);
+  const others = names.length - shown.length + unnamed;
+  if (shown.length === 0) return `${others} program${others === 1 ? ' is' : 's are'} waiting on it`;
+  const named = shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)!}`;
+  if (others === 0) return `${named} ${shown.length === 1 ? 'is' : 'are'} waiting on it`;
+  return `${shown.join(', ')} and ${others} other program${others === 1 ? '' : 's'} are waiting on it`;
+}
+
+/** "firefox (pid 1234)", for the status window's list of waiting processes. */
+export function blockedProcessLabel(p: BlockedProcess): string {
+  return `${p.comm} (pid ${p.pid})`;
+}
