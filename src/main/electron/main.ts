@@ -84,7 +84,7 @@ export function setupBeforeReady(): void {
   // A tray app keeps running with no window open.
   app.on('window-all-closed', () => {});
 
-  const opening = openMonitorSource({ log: (m) => console.log(m) });
+  const opening = openMonitorSource({ log: (m) => console.log(m), ...(home ? { home } : {}) });
   opening.catch((e: unknown) => startFailed('opening the monitor', e));
   const view = pendingSource(opening);
   let notice: string | undefined;

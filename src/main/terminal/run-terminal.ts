@@ -5,8 +5,8 @@ import { openMonitorSource } from '../tray/monitor-source.js';
 import { startLiveTable } from './live-table.js';
 
 export async function runTerminal(): Promise<number> {
-  const source = await openMonitorSource({ waitMs: 1000, switchToHelper: true });
   const home = homeFromEnv();
+  const source = await openMonitorSource({ waitMs: 1000, switchToHelper: true, ...(home ? { home } : {}) });
   const table = startLiveTable({
     api: source.api,
     output: process.stdout,

@@ -31,6 +31,8 @@ export interface MonitorSourceOptions {
   createEmbedded?: () => EmbeddedMonitor;
   /** Settings for the embedded monitor (interval, timeout, include/exclude). */
   settings?: Partial<Settings>;
+  /** The user's home: the embedded monitor puts its mount in the watch tier (probed every watch-interval). */
+  home?: string;
   /** False keeps the embedded monitor even when a helper appears later (the terminal view). */
   switchToHelper?: boolean;
   log?: (message: string) => void;
@@ -50,7 +52,13 @@ export async function openMonitorSource(options: MonitorSourceOptions = {}): Pro
   const waitMs = options.waitMs ?? 1500;
   const log = options.log ?? (() => {});
   const settings: Settings = { ...DEFAULT_SETTINGS, ...options.settings };
-  const createEmbedded = options.createEmbedded ?? (() => createMonitor(settings, 'embedded'));
+  const createEmbedded =
+    options.createEmbedded ??
+    (() => {
+      const monitor = createMonitor(settings, 'embedded');
+      if (options.home) monitor.watchDirectories('self', [options.home]);
+      return monitor;
+    });
 
   // Which socket answers now? Each is tried once; the first to say hello wins.
   let found: string | undefined;
