@@ -63,6 +63,7 @@ export class Monitor implements MonitorApi {
   private readonly waiting: (() => void)[] = [];
   /** When each mount last stopped answering (entered a dead or denied state), for the recovery line. */
   private readonly downSince = new Map<number, number>();
+  private tableReread: Promise<ParsedMountTable> | undefined;
 
   constructor(options: MonitorOptions) {
     this.opts = options;
@@ -195,7 +196,7 @@ export class Monitor implements MonitorApi {
     try {
       // stop() closed the prober: a new probe would only start a fork server nobody stops.
       if (this.stopped) return this.unrecorded(entry);
-      const acquired = this.slots.acquire(entry.mountpoint, timeoutMs, asOwner);
+      const acquired = this.slots.acquire(entry, timeoutMs, asOwner);
       if (acquired.kind === 'stuck') {
         return this.reportStuck(entry, acquired.slot.killed!.pid, acquired.slot.killed!.at);
       }
@@ -210,8 +211,23 @@ export class Monitor implements MonitorApi {
     }
     // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure.
     if (this.stopped) return this.unrecorded(entry);
+    // The path did not lead to this mount: unless the table still has it there (a swapped parent, issue
+    // 15 item 1), it was unmounted, moved or covered meanwhile, which says nothing about the mount.
+    if (result.state === 'error' && result.stage === 'mount' && !(await this.stillOnTop(entry))) return this.unrecorded(entry);
     if (result.state === 'hung') this.log.timedOut(result.pid, entry.mountpoint, timeoutSeconds);
     return this.update(entry, statusFromProbe(result, timeoutSeconds), result);
+  }
+
+  /** Whether a fresh read of the table still has this mount on top of its path (true when unreadable). */
+  private async stillOnTop(entry: MountEntry): Promise<boolean> {
+    // Mounts vanishing together (an unmount of a tree) share one read.
+    this.tableReread ??= this.opts.readMountTable!().finally(() => (this.tableReread = undefined));
+    try {
+      const table = await this.tableReread;
+      return table.entries.filter((e) => e.mountpoint === entry.mountpoint).at(-1)?.mountId === entry.mountId;
+    } catch {
+      return true;
+    }
   }
 
   /** The mount's last recorded status, or 'unknown': for answers that must not be recorded. */

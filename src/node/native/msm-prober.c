@@ -2,7 +2,8 @@
  * msm-prober: the probe fork server of Mount Status Monitor.
  *
  * The Node helper spawns this once and writes requests on its stdin; for each request it fork()s a child
- * that stats the mountpoint (as root), drops to the owner, lists the directory and reads statvfs. Forking
+ * that opens the mountpoint (as root, following no symlink), checks that it opened the mount the table
+ * names, drops to the owner, lists the directory and reads statvfs. Forking
  * from this small single-threaded C process costs ~0.3 ms; a Node child per probe costs ~100 ms.
  *
  * The server itself never touches a path: only the children do. It never blocks on a child either: it
@@ -12,9 +13,11 @@
  * until the daemon answers: see Documentation/filesystems/fuse.rst, "Interrupting filesystem operations").
  *
  * Protocol (lines; numbers in decimal; paths hex-encoded because they may hold any byte but NUL):
- *   in : P <id> <timeout-ms> <as-owner 0|1> <hex-path>   start a probe
+ *   in : P <id> <timeout-ms> <as-owner 0|1> <mount-id|-1> <major:minor|-> <hex-path>
+ *                                                        start a probe of the mount with that id (and
+ *                                                        device) in /proc/self/mountinfo; -1/- unknown
  *        R                                               report rusage (self and reaped children)
- *   out: V 2 <server-pid>                                version banner, once at start
+ *   out: V 3 <server-pid>                                version banner, once at start
  *        S <id> <pid> [<id> <pid>]...                     children forked for one batch of requests (one
  *                                                        line per read of stdin, not one per child)
  *        O <id> <pid> <latency-us> <entries> <mode-octal> <uid> <gid> <frsize> <blocks> <bfree> <bavail>
@@ -23,7 +26,9 @@
  *                                                        owner's mode bits lack r or x
  *        E <id> <pid> <latency-us> <errno> <stage> [<exit-code> <signal>]
  *                                                        a call failed (stage: fork stat setuid opendir
- *                                                        readdir statfs); pid 0 when fork itself failed
+ *                                                        readdir statfs, or mount: the path did not lead
+ *                                                        to that mount, ESTALE, or met a symlink, ELOOP);
+ *                                                        pid 0 when fork itself failed
  *        H <id> <pid> <latency-us>                       deadline passed: SIGKILL sent
  *        X <id> <pid> <exit-code> <signal>               child reaped (exit-code -1 when signalled)
  * Exactly one answer (O, D, E or H) and exactly one reap per P, the reap never before the answer. When the
@@ -34,6 +39,7 @@
  *        ? <text>                                        malformed request
  * On stdin EOF: SIGKILL every child, reap for at most --reap-ms (default 2000), exit.
  */
+#define _GNU_SOURCE /* statx, O_PATH, AT_EMPTY_PATH */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,11 +59,17 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <linux/openat2.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#endif
+#ifndef O_PATH
+#define O_PATH (O_RDONLY | O_NONBLOCK) /* macOS: no O_PATH; as root, reading a directory is allowed */
 #endif
 
-enum stage { ST_FORK, ST_STAT, ST_SETUID, ST_OPENDIR, ST_READDIR, ST_STATFS };
-static const char *const stage_names[] = { "fork", "stat", "setuid", "opendir", "readdir", "statfs" };
+enum stage { ST_FORK, ST_STAT, ST_SETUID, ST_OPENDIR, ST_READDIR, ST_STATFS, ST_MOUNT };
+static const char *const stage_names[] = { "fork", "stat", "setuid", "opendir", "readdir", "statfs", "mount" };
 
 /* What a child writes to the shared answer pipe: one write of sizeof(struct answer) <= PIPE_BUF bytes,
  * which POSIX guarantees is atomic (write(2)), so answers from many children never interleave. */
@@ -111,6 +123,27 @@ static int set_flags(int fd) {
 
 /* ---- the child: everything that touches the path happens here ---- */
 
+/* What the mount table says the path leads to: the mount id (mountinfo field 1, -1 when unknown) and the
+ * filesystem's device (field 3), for kernels whose statx(2) has no STATX_MNT_ID (before 5.8). */
+struct target {
+  long long mnt_id;
+  int has_dev;
+  dev_t dev;
+};
+
+/* An opened file's identity: enough to tell whether two opens reached the same object. */
+struct node {
+  mode_t mode;
+  uid_t uid;
+  gid_t gid;
+  dev_t dev;
+  ino_t ino;
+  int has_mnt_id;
+  unsigned long long mnt_id;
+};
+
+static int openat2_missing; /* --no-openat2 (what kernels before 5.6 get), or ENOSYS seen */
+
 static void child_answer(struct answer *a) {
   a->pid = getpid();
   (void)!write(ans_pipe[1], a, sizeof *a);
@@ -160,12 +193,139 @@ static int drop_to(uid_t uid, gid_t fallback_gid) {
   return 0;
 }
 
-static void child_probe(const char *path, int as_owner, pid_t server) {
-  struct answer a;
+/* The component walk for kernels without openat2(2): from "/", one openat(2) per component with
+ * O_NOFOLLOW, intermediate ones as O_PATH. A symlink met on the way (an O_PATH|O_NOFOLLOW open returns
+ * the link itself, and the next openat then fails with ENOTDIR) is ELOOP, as RESOLVE_NO_SYMLINKS says. */
+static int walk_no_symlinks(const char *path, int flags) {
+  char name[NAME_MAX + 1];
+  int fd;
+  if (path[0] != '/') {
+    errno = EINVAL;
+    return -1;
+  }
+  fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  while (fd >= 0) {
+    size_t n;
+    int next, err;
+    struct stat st;
+    while (*path == '/') path++;
+    n = strcspn(path, "/");
+    if (n == 0) { /* "/" itself: reopen it as asked */
+      next = openat(fd, ".", flags | O_CLOEXEC);
+    } else if (n > NAME_MAX) {
+      next = -1;
+      errno = ENAMETOOLONG;
+    } else if ((n == 1 && path[0] == '.') || (n == 2 && path[0] == '.' && path[1] == '.')) {
+      next = -1; /* never in a mount table's path, and ".." would leave the walk */
+      errno = EINVAL;
+    } else {
+      memcpy(name, path, n);
+      name[n] = 0;
+      path += n;
+      while (*path == '/') path++;
+      next = openat(fd, name, (*path ? O_PATH : flags) | O_NOFOLLOW | O_CLOEXEC);
+      if (next < 0 && errno == ENOTDIR && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) errno = ELOOP;
+      if (next >= 0 && *path) { /* an intermediate symlink: refuse it here, not one step later */
+        if (fstat(next, &st) == 0 && S_ISLNK(st.st_mode)) {
+          close(next);
+          next = -1;
+          errno = ELOOP;
+        }
+      }
+    }
+    err = errno;
+    close(fd);
+    errno = err;
+    if (next < 0 || n == 0 || !*path) return next;
+    fd = next;
+  }
+  return -1;
+}
+
+/* Opens an absolute path without following any symlink (ELOOP if there is one): openat2(2) with
+ * RESOLVE_NO_SYMLINKS (which implies RESOLVE_NO_MAGICLINKS), or the component walk where openat2 is
+ * missing (ENOSYS: kernels before 5.6). Mount table paths never hold a symlink, so one on the way means
+ * the path was changed after the table was read (issue 15 item 1).
+ * RESOLVE_NO_XDEV does not fit: the path crosses mounts by design, every ancestor mount's and, as its
+ * last step, into the mount itself. The mount id check on the result (on_target) is what pins it. */
+static int open_no_symlinks(const char *path, int flags) {
+#ifdef SYS_openat2
+  if (!openat2_missing) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (unsigned long long)(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_NO_SYMLINKS;
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd >= 0 || errno != ENOSYS) return fd;
+    openat2_missing = 1;
+  }
+#endif
+  return walk_no_symlinks(path, flags);
+}
+
+/* The opened file's identity, with its mount id where statx(2) gives one (Linux 5.8). */
+static int node_of(int fd, struct node *n) {
   struct stat st;
-  struct statvfs vf;
-  DIR *dir;
+  memset(n, 0, sizeof *n);
+#ifdef STATX_MNT_ID
+  struct statx sx;
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_INO | STATX_MNT_ID, &sx) == 0) {
+    n->mode = sx.stx_mode;
+    n->uid = sx.stx_uid;
+    n->gid = sx.stx_gid;
+    n->dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+    n->ino = sx.stx_ino;
+    n->has_mnt_id = (sx.stx_mask & STATX_MNT_ID) != 0;
+    n->mnt_id = sx.stx_mnt_id;
+    return 0;
+  }
+  if (errno != ENOSYS) return errno;
+#endif
+  if (fstat(fd, &st)) return errno;
+  n->mode = st.st_mode;
+  n->uid = st.st_uid;
+  n->gid = st.st_gid;
+  n->dev = st.st_dev;
+  n->ino = st.st_ino;
+  return 0;
+}
+
+/* 0 when what was opened is the mount the table named, else ESTALE: a parent renamed or replaced, the
+ * mount moved, unmounted or covered since the table was read. The mount id where statx has it, else the
+ * device (which a bind mount shares with its source: weaker, but only old kernels need it). */
+static int on_target(const struct node *n, const struct target *t) {
+  if (t->mnt_id >= 0 && n->has_mnt_id) return n->mnt_id == (unsigned long long)t->mnt_id ? 0 : ESTALE;
+  if (t->has_dev) return n->dev == t->dev ? 0 : ESTALE;
+  return 0;
+}
+
+static int same_node(const struct node *a, const struct node *b) {
+  return a->dev == b->dev && a->ino == b->ino && a->has_mnt_id == b->has_mnt_id && a->mnt_id == b->mnt_id;
+}
+
+/* Entries of an open directory but "." and "..". */
+static int count_entries(int dfd, unsigned long long *count) {
+  DIR *dir = fdopendir(dfd);
   struct dirent *de;
+  if (!dir) return errno;
+  for (;;) {
+    errno = 0;
+    de = readdir(dir);
+    if (!de) return errno;
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) (*count)++;
+  }
+}
+
+/* The probe. The path is opened once, as root, without following symlinks; what was opened must be the
+ * mount the table names; everything after (the owner, the listing, the capacity) goes through that file
+ * or, as the owner, through a second open of the same path that must reach the same file. So root never
+ * looks at anything but the mount, whatever a user does to the directories above it (issue 15 item 1). */
+static void child_probe(const char *path, const struct target *target, int as_owner, pid_t server) {
+  struct answer a;
+  struct node n, seen;
+  struct statvfs vf;
+  int fd, dfd, err, dropped = 0;
+  uid_t me;
 
   memset(&a, 0, sizeof a);
   close(STDIN_FILENO);
@@ -177,41 +337,44 @@ static void child_probe(const char *path, int as_owner, pid_t server) {
   signal(SIGCHLD, SIG_DFL);
   child_death_signal(server);
 
-  if (stat(path, &st)) child_fail(&a, ST_STAT, errno);
-  a.mode = st.st_mode & 07777;
-  a.uid = st.st_uid;
-  a.gid = st.st_gid;
-  if (as_owner && geteuid() == 0) {
-    int err = drop_to(st.st_uid, st.st_gid);
-    if (err) child_fail(&a, ST_SETUID, err);
+  /* O_PATH: no permission needed on the mountpoint itself, no automount triggered, a FIFO not opened. */
+  fd = open_no_symlinks(path, O_PATH);
+  if (fd < 0) child_fail(&a, errno == ELOOP ? ST_MOUNT : ST_STAT, errno);
+  if ((err = node_of(fd, &n))) child_fail(&a, ST_STAT, err);
+  if (S_ISLNK(n.mode)) child_fail(&a, ST_MOUNT, ELOOP);
+  if ((err = on_target(&n, target))) child_fail(&a, ST_MOUNT, err);
+  a.mode = n.mode & 07777;
+  a.uid = n.uid;
+  a.gid = n.gid;
+  me = geteuid();
+  if (as_owner && me == 0 && n.uid != 0) {
+    if ((err = drop_to(n.uid, n.gid))) child_fail(&a, ST_SETUID, err);
     child_death_signal(server);
-  }
-  /* A mount of a file, device or FIFO (kubelet subPath volumes, /dev/null masks): nothing to list, and
-   * the seed's mode rule is about listing a directory. statvfs(3) by path answers for its filesystem
-   * without opening it (opening a FIFO would block). */
-  if (!S_ISDIR(st.st_mode)) {
-    if (statvfs(path, &vf)) child_fail(&a, ST_STATFS, errno);
-    child_capacity(&a, &vf);
+    me = n.uid;
+    dropped = 1;
   }
   /* As the owner (root included, whom the kernel would let through), the seed's rule: the owner's own
-   * mode bits must allow reading and searching the directory. */
-  if (geteuid() == st.st_uid && (st.st_mode & (S_IRUSR | S_IXUSR)) != (S_IRUSR | S_IXUSR)) {
+   * mode bits must allow reading and searching the directory. A mount of a file, device or FIFO
+   * (kubelet subPath volumes, /dev/null masks) has nothing to list, and the rule is about listing. */
+  if (S_ISDIR(n.mode) && me == n.uid && (n.mode & (S_IRUSR | S_IXUSR)) != (S_IRUSR | S_IXUSR)) {
     a.kind = 'D';
     child_answer(&a);
   }
-  dir = opendir(path);
-  if (!dir) child_fail(&a, ST_OPENDIR, errno);
-  for (;;) {
-    errno = 0;
-    de = readdir(dir);
-    if (!de) {
-      if (errno) child_fail(&a, ST_READDIR, errno);
-      break;
-    }
-    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) a.entries++;
+  if (dropped) {
+    /* Dropped: walk the path again as the owner, as the seed's opendir(path) did (a parent the owner
+     * may not search gives EACCES), and it must reach the same file. */
+    dfd = open_no_symlinks(path, S_ISDIR(n.mode) ? O_RDONLY | O_DIRECTORY : O_PATH);
+    if (dfd < 0) child_fail(&a, errno == ELOOP ? ST_MOUNT : ST_OPENDIR, errno);
+    if ((err = node_of(dfd, &seen))) child_fail(&a, ST_OPENDIR, err);
+    if (!same_node(&n, &seen)) child_fail(&a, ST_MOUNT, ESTALE);
+    close(fd);
+  } else {
+    dfd = S_ISDIR(n.mode) ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : fd;
+    if (dfd < 0) child_fail(&a, ST_OPENDIR, errno);
   }
-  /* fstatvfs on the listed directory: the same object, no second path walk. */
-  if (fstatvfs(dirfd(dir), &vf)) child_fail(&a, ST_STATFS, errno);
+  if (S_ISDIR(n.mode) && (err = count_entries(dfd, &a.entries))) child_fail(&a, ST_READDIR, err);
+  /* fstatvfs on the listed directory (or the O_PATH file: fstatfs(2) takes one since Linux 3.12). */
+  if (fstatvfs(dfd, &vf)) child_fail(&a, ST_STATFS, errno);
   child_capacity(&a, &vf);
 }
 
@@ -268,7 +431,8 @@ static void report_forked(void) {
   nforked = 0;
 }
 
-static void start_probe(unsigned long long id, long long timeout_ms, int as_owner, const char *hex) {
+static void start_probe(unsigned long long id, long long timeout_ms, int as_owner, const struct target *target,
+                        const char *hex) {
   size_t n = strlen(hex);
   char path[PATH_MAX + 1];
   struct probe *p;
@@ -310,7 +474,7 @@ static void start_probe(unsigned long long id, long long timeout_ms, int as_owne
     printf("E %llu 0 0 %d fork -1 0\n", id, errno);
     return;
   }
-  if (pid == 0) child_probe(path, as_owner, server);
+  if (pid == 0) child_probe(path, target, as_owner, server);
   p->pid = pid;
   nprobes++;
   if (nforked == sizeof forked / sizeof *forked) report_forked();
@@ -354,7 +518,7 @@ static void drain_answers(void) {
         printf("D %llu %ld %lld %o %llu", p->id, (long)a.pid, latency_us(p), a.mode, a.uid);
       else
         printf("E %llu %ld %lld %d %s", p->id, (long)a.pid, latency_us(p), a.err,
-               stage_names[a.stage >= 0 && a.stage <= ST_STATFS ? a.stage : 0]);
+               stage_names[a.stage >= 0 && a.stage <= ST_MOUNT ? a.stage : 0]);
       print_reap_fields(p);
       putchar('\n');
       if (p->reaped) remove_probe(p); /* its reap went out with the answer */
@@ -434,12 +598,20 @@ static void handle_line(char *line) {
   unsigned long long id;
   long long timeout_ms;
   int as_owner, used = 0;
+  char dev[32];
+  unsigned int major, minor;
+  struct target target = { -1, 0, 0 };
   if (strcmp(line, "R") == 0) {
     report_usage();
     return;
   }
-  if (sscanf(line, "P %llu %lld %d %n", &id, &timeout_ms, &as_owner, &used) == 3 && used > 0 && timeout_ms >= 0) {
-    start_probe(id, timeout_ms, as_owner != 0, line + used);
+  if (sscanf(line, "P %llu %lld %d %lld %31s %n", &id, &timeout_ms, &as_owner, &target.mnt_id, dev, &used) == 5 &&
+      used > 0 && timeout_ms >= 0) {
+    if (sscanf(dev, "%u:%u", &major, &minor) == 2) {
+      target.has_dev = 1;
+      target.dev = makedev(major, minor);
+    }
+    start_probe(id, timeout_ms, as_owner != 0, &target, line + used);
     return;
   }
   printf("? unknown request (%.40s)\n", line);
@@ -494,8 +666,10 @@ int main(int argc, char **argv) {
   long long reap_ms = 2000, shutdown_ns = -1;
   int stdin_open = 1;
   struct sigaction sa;
-  for (int i = 1; i < argc; i++)
+  for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--reap-ms") == 0 && i + 1 < argc) reap_ms = atoll(argv[++i]);
+    else if (strcmp(argv[i], "--no-openat2") == 0) openat2_missing = 1;
+  }
 
 #ifdef __linux__
   /* Die with the Node helper (prctl(2), PR_SET_PDEATHSIG), and check it did not die before we asked. */
@@ -517,7 +691,7 @@ int main(int argc, char **argv) {
   sigaction(SIGCHLD, &sa, NULL);
 
   prewarm_nss();
-  printf("V 2 %ld\n", (long)getpid());
+  printf("V 3 %ld\n", (long)getpid());
   fflush(stdout);
   for (;;) {
     long long now = now_ns(), next = -1;

@@ -25,6 +25,8 @@ export interface NativeProberOptions {
    * killed (its probes fail, the next probe restarts it). Default 5000 ms.
    */
   watchdogGraceMs?: number;
+  /** Open paths with the component walk that kernels without openat2(2) (before 5.6) get: for tests. */
+  componentWalk?: boolean;
   spawn?: typeof spawn;
 }
 
@@ -50,12 +52,14 @@ export class NativeProber implements Prober {
   private readonly reapMs: number;
   private readonly graceMs: number;
   private readonly spawnFn: typeof spawn;
+  private readonly args: string[];
 
   constructor(options: NativeProberOptions = {}) {
     this.binary = options.binary ?? nativeProberPath();
     this.reapMs = options.reapMs ?? 2000;
     this.graceMs = options.watchdogGraceMs ?? 5000;
     this.spawnFn = options.spawn ?? spawn;
+    this.args = ['--reap-ms', String(this.reapMs), ...(options.componentWalk ? ['--no-openat2'] : [])];
   }
 
   probe(request: ProbeRequest): ProbeRun {
@@ -65,7 +69,7 @@ export class NativeProber implements Prober {
     const id = this.nextId++;
     server.pending.set(id, handle);
     if (server.pending.size === 1) this.refWhileBusy(server);
-    this.send(server, encodeProbe(id, request.timeoutMs, request.asOwner, pathHex(request.path, request.pathBytes)));
+    this.send(server, encodeProbe(id, request.timeoutMs, request.asOwner, request.mount, pathHex(request.path, request.pathBytes)));
     this.armWatchdog(server, handle.startedAt + request.timeoutMs + this.graceMs);
     return handle.run;
   }
@@ -139,7 +143,7 @@ export class NativeProber implements Prober {
 
   private ensureServer(): Server {
     if (this.server && !this.server.dead) return this.server;
-    const child = this.spawnFn(this.binary, ['--reap-ms', String(this.reapMs)], {
+    const child = this.spawnFn(this.binary, this.args, {
       stdio: ['pipe', 'pipe', 'inherit'],
     }) as unknown as ChildProcessWithoutNullStreams;
     let onExit!: () => void;

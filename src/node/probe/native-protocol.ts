@@ -1,8 +1,9 @@
 // The line protocol of the C fork server (src/node/native/msm-prober.c has the full description).
-// Requests: `P <id> <timeout-ms> <as-owner> <hex-path>` and `R`. Answers are parsed here into events.
+// Requests: `P <id> <timeout-ms> <as-owner> <mount-id> <major:minor> <hex-path>` and `R`. Answers are
+// parsed here into events.
 // Version 2: one `S` line lists the children forked for a batch of requests (not a line each), and an answer line carries its reap as two trailing fields when the
 // child had already been reaped (then no `X` line follows).
-import type { ProbeStage } from './prober.js';
+import type { ProbeRequest, ProbeStage } from './prober.js';
 import { isProbeStage, type RawAnswer } from './answer.js';
 
 export interface ServerUsage {
@@ -33,8 +34,9 @@ export type ServerEvent =
   | { type: 'usage'; usage: ServerUsage }
   | { type: 'complaint'; text: string };
 
-export function encodeProbe(id: number, timeoutMs: number, asOwner: boolean, hexPath: string): string {
-  return `P ${id} ${Math.max(0, Math.round(timeoutMs))} ${asOwner ? 1 : 0} ${hexPath}\n`;
+export function encodeProbe(id: number, timeoutMs: number, asOwner: boolean, mount: ProbeRequest['mount'], hexPath: string): string {
+  const device = mount?.device !== undefined && /^\d+:\d+$/.test(mount.device) ? mount.device : '-';
+  return `P ${id} ${Math.max(0, Math.round(timeoutMs))} ${asOwner ? 1 : 0} ${mount?.id ?? -1} ${device} ${hexPath}\n`;
 }
 
 export const USAGE_REQUEST = 'R\n';

@@ -85,7 +85,8 @@ export class NodeProber implements Prober {
     };
     const started = performance.now();
     const elapsed = (): number => performance.now() - started;
-    const child = this.spawnFn(process.execPath, [this.script, pathHex(request.path, request.pathBytes), request.asOwner ? '1' : '0'], {
+    const args = [pathHex(request.path, request.pathBytes), request.asOwner ? '1' : '0', String(request.mount?.id ?? -1), request.mount?.device || '-'];
+    const child = this.spawnFn(process.execPath, [this.script, ...args], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     handle.pid = child.pid ?? 0;

@@ -11,6 +11,12 @@ export interface ProbeRequest {
   asOwner: boolean;
   /** The mountpoint's exact bytes, when they are not valid UTF-8 (overrides `path` for the child). */
   pathBytes?: Uint8Array;
+  /**
+   * The mount the path must lead to, from the mount table (mountinfo's mount id and "major:minor"). The
+   * child opens the path once without following symlinks and checks that it opened this mount before
+   * anything else; a mismatch is answered as an error at stage 'mount' (issue 15 item 1).
+   */
+  mount?: { id: number; device?: string };
 }
 
 export type ProbeResult =
@@ -22,7 +28,8 @@ export type ProbeResult =
   /** No answer within timeoutMs: SIGKILL has been sent. `exited` settles once the child is reaped. */
   | { state: 'hung'; pid: number; latencyMs: number };
 
-export type ProbeStage = 'fork' | 'stat' | 'setuid' | 'opendir' | 'readdir' | 'statfs';
+/** Which call failed; 'mount': the path did not lead to the mount the request named (ESTALE), or met a symlink (ELOOP). */
+export type ProbeStage = 'fork' | 'stat' | 'setuid' | 'opendir' | 'readdir' | 'statfs' | 'mount';
 
 export interface ProbeRun {
   /** Settles with the child's answer, or with 'hung' at the timeout. Never rejects for a mount's failure. */

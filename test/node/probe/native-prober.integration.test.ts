@@ -13,6 +13,8 @@ const ns = privateMountNamespace(import.meta.url);
 if (!nativeProberAvailable()) throw new Error('dist/native/msm-prober is not built: run `make native` (npm run build)');
 
 proberSuite('native', ns, { manyMounts: 1000 });
+// What kernels without openat2(2) (before 5.6) get: the same answers through the component walk.
+proberSuite('native', ns, { manyMounts: 100, label: 'native (component walk)', prober: { native: { componentWalk: true } } });
 
 describe('native prober: fork server death', { skip: skipOrFail(ns.canMount ? undefined : ns.reason) }, () => {
   let box: ReturnType<typeof scratch>;

@@ -2,11 +2,12 @@
 // the same real mounts must give the same answers.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createProber } from '../../../src/node/probe/create-prober.js';
+import { createProber, type CreateProberOptions } from '../../../src/node/probe/create-prober.js';
 import type { Prober, ProbeResult } from '../../../src/node/probe/prober.js';
+import { mountsAt } from '../../support/mounts.js';
 import { skipOrFail, type NamespaceInfo } from '../../support/namespace.js';
 import { ensureTestUser, type TestUser } from '../../support/test-user.js';
 import { freeze, scratch, startBindfs, tmpfsAt } from './mount-fixtures.js';
@@ -23,11 +24,12 @@ function bindfsMissing(): string | undefined {
   return spawnSync('bindfs', ['--version']).status === 0 ? undefined : 'bindfs is not installed (apt-get install bindfs)';
 }
 
-export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { manyMounts: number }): void {
+/** `opts.label` and `opts.prober` run the suite on a variant of one kind (e.g. the fork server's component walk). */
+export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { manyMounts: number; label?: string; prober?: CreateProberOptions }): void {
   const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
   const skipFuse = skip || skipOrFail(ns.canMount ? bindfsMissing() : undefined);
 
-  describe(`${kind} prober`, { skip }, () => {
+  describe(`${opts.label ?? kind} prober`, { skip }, () => {
     let prober: Prober;
     let box: ReturnType<typeof scratch>;
     let user: TestUser;
@@ -37,7 +39,7 @@ export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { 
     before(() => {
       box = scratch();
       user = ensureTestUser();
-      prober = createProber({ kind });
+      prober = createProber({ ...opts.prober, kind });
       assert.equal(prober.kind, kind);
     });
     after(async () => {
@@ -104,6 +106,21 @@ export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { 
       assert.equal(r.state, 'denied', JSON.stringify(r));
       assert.equal(r.state === 'denied' && r.message, 'mode 4000 does not allow access');
       assert.equal(r.state === 'denied' && r.mode, 0o4000);
+    });
+
+    test('the path must lead to the mount the request names: another mount id, or a symlink on the way, is a "mount" error', async () => {
+      const m = tmpfsAt(join(box.dir, 'named'), 'size=1m');
+      const line = mountsAt(m).at(-1)!;
+      ok(await prober.probe({ path: m, timeoutMs: 10_000, asOwner: true, mount: { id: line.id, device: line.device } }).result);
+      const other = await prober.probe({ path: m, timeoutMs: 10_000, asOwner: true, mount: { id: line.parentId } }).result;
+      assert.deepEqual(other.state === 'error' && [other.errno, other.stage], ['ESTALE', 'mount'], JSON.stringify(other));
+      assert.match(other.state === 'error' ? other.message : '', /does not lead to the mount in the mount table/);
+      // Without a mount id (kernels before 5.8 give none) the device decides.
+      const dev = await prober.probe({ path: m, timeoutMs: 10_000, asOwner: true, mount: { id: -1, device: '0:1' } }).result;
+      assert.deepEqual(dev.state === 'error' && [dev.errno, dev.stage], ['ESTALE', 'mount'], JSON.stringify(dev));
+      symlinkSync(box.dir, join(box.dir, 'link'));
+      const linked = await prober.probe({ path: join(box.dir, 'link', 'named'), timeoutMs: 10_000, asOwner: true, mount: { id: line.id } }).result;
+      assert.deepEqual(linked.state === 'error' && [linked.errno, linked.stage], ['ELOOP', 'mount'], JSON.stringify(linked));
     });
 
     test('a missing path is an error at stat, not a rejection', async () => {
@@ -210,7 +227,7 @@ export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { 
         const fs = await startBindfs(join(box.dir, 'close-src'), join(box.dir, 'close'));
         cleanups.push(fs.dispose);
         await freeze(fs.daemon.pid!);
-        const own = createProber({ kind });
+        const own = createProber({ ...opts.prober, kind });
         const runs = [0, 1, 2].map(() => own.probe({ path: join(box.dir, 'close'), timeoutMs: 120_000, asOwner: true }));
         await new Promise((r) => setTimeout(r, 500)); // let the children start and block
         await withBound(own.close(), 10_000, 'close() did not return');
