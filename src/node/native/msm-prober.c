@@ -13,11 +13,13 @@
  * until the daemon answers: see Documentation/filesystems/fuse.rst, "Interrupting filesystem operations").
  *
  * Protocol (lines; numbers in decimal; paths hex-encoded because they may hold any byte but NUL):
- *   in : P <id> <timeout-ms> <as-owner 0|1> <mount-id|-1> <major:minor|-> <hex-path>
+ *   in : P <id> <timeout-ms> <as-owner 0|1> <as-user uid:gid|-> <mount-id|-1> <major:minor|-> <hex-path>
  *                                                        start a probe of the mount with that id (and
- *                                                        device) in /proc/self/mountinfo; -1/- unknown
+ *                                                        device) in /proc/self/mountinfo (-1/- unknown),
+ *                                                        as that user from the start (a user's FUSE
+ *                                                        mount) or, as-owner, as the mountpoint's owner
  *        R                                               report rusage (self and reaped children)
- *   out: V 3 <server-pid>                                version banner, once at start
+ *   out: V 4 <server-pid>                                version banner, once at start
  *        S <id> <pid> [<id> <pid>]...                     children forked for one batch of requests (one
  *                                                        line per read of stdin, not one per child)
  *        O <id> <pid> <latency-us> <entries> <mode-octal> <uid> <gid> <frsize> <blocks> <bfree> <bavail>
@@ -129,6 +131,12 @@ struct target {
   long long mnt_id;
   int has_dev;
   dev_t dev;
+  /* A user's own FUSE mount (user_id=, group_id=): probed as that user from the first call, because the
+   * kernel lets no one else in, root included (fs/fuse/dir.c fuse_allow_current_process() wants uid,
+   * euid, suid, gid, egid and sgid all equal to the mount's). */
+  int as_user;
+  uid_t user_uid;
+  gid_t user_gid;
 };
 
 /* An opened file's identity: enough to tell whether two opens reached the same object. */
@@ -180,17 +188,22 @@ static void child_death_signal(pid_t server) {
 #endif
 }
 
-/* Drop to the owner: supplementary groups, then gid, then uid (the order setuid(2) requires), then check
- * that root cannot be regained. */
-static int drop_to(uid_t uid, gid_t fallback_gid) {
+/* Become a user for good: their supplementary groups, then gid, then uid (the order setuid(2) requires),
+ * then check that root cannot be regained. */
+static int become(uid_t uid, gid_t gid) {
   struct passwd *pw = getpwuid(uid);
-  gid_t gid = pw ? pw->pw_gid : fallback_gid;
-  if (pw ? initgroups(pw->pw_name, pw->pw_gid) : setgroups(0, NULL)) return errno;
+  if (pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) return errno;
   if (setgid(gid)) return errno;
   if (setuid(uid)) return errno;
   if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid) return EPERM;
   if (uid != 0 && setuid(0) == 0) return EPERM;
   return 0;
+}
+
+/* Drop to a mountpoint's owner: their passwd entry's gid, or the file's group when they have none. */
+static int drop_to(uid_t uid, gid_t fallback_gid) {
+  struct passwd *pw = getpwuid(uid);
+  return become(uid, pw ? pw->pw_gid : fallback_gid);
 }
 
 /* The component walk for kernels without openat2(2): from "/", one openat(2) per component with
@@ -336,6 +349,12 @@ static void child_probe(const char *path, const struct target *target, int as_ow
   close(ans_pipe[0]);
   signal(SIGCHLD, SIG_DFL);
   child_death_signal(server);
+  me = geteuid();
+  if (target->as_user && me == 0) {
+    if ((err = become(target->user_uid, target->user_gid))) child_fail(&a, ST_SETUID, err);
+    child_death_signal(server);
+    me = target->user_uid;
+  }
 
   /* O_PATH: no permission needed on the mountpoint itself, no automount triggered, a FIFO not opened. */
   fd = open_no_symlinks(path, O_PATH);
@@ -346,7 +365,6 @@ static void child_probe(const char *path, const struct target *target, int as_ow
   a.mode = n.mode & 07777;
   a.uid = n.uid;
   a.gid = n.gid;
-  me = geteuid();
   if (as_owner && me == 0 && n.uid != 0) {
     if ((err = drop_to(n.uid, n.gid))) child_fail(&a, ST_SETUID, err);
     child_death_signal(server);
@@ -598,15 +616,21 @@ static void handle_line(char *line) {
   unsigned long long id;
   long long timeout_ms;
   int as_owner, used = 0;
-  char dev[32];
-  unsigned int major, minor;
-  struct target target = { -1, 0, 0 };
+  char dev[32], user[32];
+  unsigned int major, minor, uid, gid;
+  struct target target;
+  memset(&target, 0, sizeof target);
   if (strcmp(line, "R") == 0) {
     report_usage();
     return;
   }
-  if (sscanf(line, "P %llu %lld %d %lld %31s %n", &id, &timeout_ms, &as_owner, &target.mnt_id, dev, &used) == 5 &&
+  if (sscanf(line, "P %llu %lld %d %31s %lld %31s %n", &id, &timeout_ms, &as_owner, user, &target.mnt_id, dev, &used) == 6 &&
       used > 0 && timeout_ms >= 0) {
+    if (sscanf(user, "%u:%u", &uid, &gid) == 2) {
+      target.as_user = 1;
+      target.user_uid = uid;
+      target.user_gid = gid;
+    }
     if (sscanf(dev, "%u:%u", &major, &minor) == 2) {
       target.has_dev = 1;
       target.dev = makedev(major, minor);
@@ -691,7 +715,7 @@ int main(int argc, char **argv) {
   sigaction(SIGCHLD, &sa, NULL);
 
   prewarm_nss();
-  printf("V 3 %ld\n", (long)getpid());
+  printf("V 4 %ld\n", (long)getpid());
   fflush(stdout);
   for (;;) {
     long long now = now_ns(), next = -1;

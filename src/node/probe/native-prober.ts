@@ -69,7 +69,7 @@ export class NativeProber implements Prober {
     const id = this.nextId++;
     server.pending.set(id, handle);
     if (server.pending.size === 1) this.refWhileBusy(server);
-    this.send(server, encodeProbe(id, request.timeoutMs, request.asOwner, request.mount, pathHex(request.path, request.pathBytes)));
+    this.send(server, encodeProbe(id, request, pathHex(request.path, request.pathBytes)));
     this.armWatchdog(server, handle.startedAt + request.timeoutMs + this.graceMs);
     return handle.run;
   }

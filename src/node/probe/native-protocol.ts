@@ -1,6 +1,6 @@
 // The line protocol of the C fork server (src/node/native/msm-prober.c has the full description).
-// Requests: `P <id> <timeout-ms> <as-owner> <mount-id> <major:minor> <hex-path>` and `R`. Answers are
-// parsed here into events.
+// Requests: `P <id> <timeout-ms> <as-owner> <as-user uid:gid|-> <mount-id> <major:minor> <hex-path>` and
+// `R`. Answers are parsed here into events.
 // Version 2: one `S` line lists the children forked for a batch of requests (not a line each), and an answer line carries its reap as two trailing fields when the
 // child had already been reaped (then no `X` line follows).
 import type { ProbeRequest, ProbeStage } from './prober.js';
@@ -34,9 +34,11 @@ export type ServerEvent =
   | { type: 'usage'; usage: ServerUsage }
   | { type: 'complaint'; text: string };
 
-export function encodeProbe(id: number, timeoutMs: number, asOwner: boolean, mount: ProbeRequest['mount'], hexPath: string): string {
+export function encodeProbe(id: number, request: Pick<ProbeRequest, 'timeoutMs' | 'asOwner' | 'mount' | 'asUser'>, hexPath: string): string {
+  const { mount, asUser } = request;
   const device = mount?.device !== undefined && /^\d+:\d+$/.test(mount.device) ? mount.device : '-';
-  return `P ${id} ${Math.max(0, Math.round(timeoutMs))} ${asOwner ? 1 : 0} ${mount?.id ?? -1} ${device} ${hexPath}\n`;
+  const user = asUser ? `${asUser.uid}:${asUser.gid}` : '-';
+  return `P ${id} ${Math.max(0, Math.round(request.timeoutMs))} ${request.asOwner ? 1 : 0} ${user} ${mount?.id ?? -1} ${device} ${hexPath}\n`;
 }
 
 export const USAGE_REQUEST = 'R\n';

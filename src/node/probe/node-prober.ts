@@ -85,7 +85,7 @@ export class NodeProber implements Prober {
     };
     const started = performance.now();
     const elapsed = (): number => performance.now() - started;
-    const args = [pathHex(request.path, request.pathBytes), request.asOwner ? '1' : '0', String(request.mount?.id ?? -1), request.mount?.device || '-'];
+    const args = [pathHex(request.path, request.pathBytes), request.asOwner ? '1' : '0', String(request.mount?.id ?? -1), request.mount?.device || '-', request.asUser ? `${request.asUser.uid}:${request.asUser.gid}` : '-'];
     const child = this.spawnFn(process.execPath, [this.script, ...args], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });

@@ -1,4 +1,5 @@
-// The fallback probe child: `node probe-child.js <hex-path> <as-owner 0|1> <mount-id|-1> <major:minor|->`,
+// The fallback probe child: `node probe-child.js <hex-path> <as-owner 0|1> <mount-id|-1> <major:minor|->
+// <as-user uid:gid|->`,
 // one process per probe, used when the C fork server is not built. It does what the C child does
 // (msm-prober.c), in the same order, and prints one JSON line with the same fields (a RawAnswer), then
 // exits: the path is opened once without following symlinks, what was opened must be the mount the table
@@ -35,8 +36,11 @@ function errnoError(name: keyof typeof constants.errno): Error {
   return Object.assign(new Error(name), { errno: constants.errno[name], code: name });
 }
 
-/** Supplementary groups, gid, uid, as the C child; Node has no getpwuid(), so read the entry as the owner. */
-function dropTo(uid: number, fallbackGid: number): void {
+/**
+ * Supplementary groups, gid, uid, as the C child: `gid` when given (a FUSE mount's group_id=), else the
+ * passwd entry's, else `fallbackGid`. Node has no getpwuid(), so read the entry as the user.
+ */
+function become(uid: number, fallbackGid: number, fixedGid?: number): void {
   let name: string | undefined;
   let gid = fallbackGid;
   try {
@@ -45,9 +49,10 @@ function dropTo(uid: number, fallbackGid: number): void {
     process.seteuid!(uid);
     const u = userInfo();
     name = u.username;
-    gid = u.gid;
+    gid = fixedGid ?? u.gid;
   } catch {
     name = undefined; // no passwd entry: no supplementary groups, the file's gid
+    gid = fixedGid ?? fallbackGid;
   } finally {
     process.seteuid!(0);
   }
@@ -165,10 +170,21 @@ function open(path: Buffer, flags: number, stage: ProbeStage): Opened {
 }
 
 function main(): void {
-  const [hex = '', asOwnerArg = '0', mountIdArg = '-1', device = '-'] = process.argv.slice(2);
+  const [hex = '', asOwnerArg = '0', mountIdArg = '-1', device = '-', asUserArg = '-'] = process.argv.slice(2);
   const path = Buffer.from(hex, 'hex');
   const wantId = Number(mountIdArg);
   const wantDev = makedev(device);
+  let me = process.geteuid?.() ?? 0;
+  // A user's own FUSE mount: become its user before the first call (see msm-prober.c, struct target).
+  const asUser = /^(\d+):(\d+)$/.exec(asUserArg);
+  if (asUser && me === 0) {
+    try {
+      become(Number(asUser[1]), Number(asUser[2]), Number(asUser[2]));
+    } catch (e) {
+      fail('setuid', e);
+    }
+    me = Number(asUser[1]);
+  }
 
   const first = open(path, O_PATH, 'stat');
   const st = first.st;
@@ -176,12 +192,11 @@ function main(): void {
     fail('mount', errnoError('ESTALE'));
   }
   const mode = st.mode & 0o7777;
-  let me = process.geteuid?.() ?? 0;
   let file = first;
   const drop = asOwnerArg === '1' && me === 0 && st.uid !== 0;
   if (drop) {
     try {
-      dropTo(st.uid, st.gid);
+      become(st.uid, st.gid);
     } catch (e) {
       fail('setuid', e);
     }

@@ -17,6 +17,12 @@ export interface ProbeRequest {
    * anything else; a mismatch is answered as an error at stage 'mount' (issue 15 item 1).
    */
   mount?: { id: number; device?: string };
+  /**
+   * Become this user (supplementary groups, gid, uid) before touching the path: a user's own FUSE mount
+   * (user_id=), which the kernel lets no one else in, root included, unless allow_other (issue 15 item 2).
+   * Needs root; `asOwner` then changes nothing.
+   */
+  asUser?: { uid: number; gid: number };
 }
 
 export type ProbeResult =

@@ -44,7 +44,7 @@ const hex = (s: string) => Buffer.from(s).toString('hex');
 test('a request longer than the line buffer gets an ENAMETOOLONG answer for its id; the next request works', async () => {
   for (const bytes of [5000, 20_000, 100_000]) {
     const long = '/' + 'x'.repeat(bytes - 1);
-    const lines = await converse(`P 7 5000 0 -1 - ${hex(long)}\nP 8 5000 0 -1 - ${hex('/')}\n`, [7, 8]);
+    const lines = await converse(`P 7 5000 0 - -1 - ${hex(long)}\nP 8 5000 0 - -1 - ${hex('/')}\n`, [7, 8]);
     const answers = lines.filter((l) => /^[ODEH] /.test(l));
     assert.deepEqual(
       answers.filter((l) => l.startsWith('E 7 ')).map((l) => l.split(' ').slice(0, 6).join(' ')),
