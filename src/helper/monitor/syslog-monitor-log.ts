@@ -7,6 +7,8 @@ import { createStderrSink } from '../log/stderr-sink.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 
 export interface ClosableMonitorLog extends MonitorLog {
+  /** Any other line of lines.ts, as it is. */
+  write(line: LogLine): void;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export function openSyslogMonitorLog(settings: Settings, opts: { stderr?: boolea
   };
   return {
     ...monitorLogFromSink(sink),
+    write: sink,
     close: async () => {
       await writer?.close();
     },

@@ -19,6 +19,7 @@
  *                                                        as that user from the start (a user's FUSE
  *                                                        mount) or, as-owner, as the mountpoint's owner
  *        R                                               report rusage (self and reaped children)
+ *        Y                                               answered Y at once: the client's watchdog
  *   out: V 4 <server-pid>                                version banner, once at start
  *        S <id> <pid> [<id> <pid>]...                     children forked for one batch of requests (one
  *                                                        line per read of stdin, not one per child)
@@ -102,6 +103,7 @@ static size_t nprobes, cap_probes;
 static long long next_deadline_ns = -1;
 static int sig_pipe[2] = { -1, -1 };
 static int ans_pipe[2] = { -1, -1 };
+static int go_pipe[2] = { -1, -1 }; /* see report_forked() */
 
 static long long now_ns(void) {
   struct timespec ts;
@@ -338,6 +340,7 @@ static void child_probe(const char *path, const struct target *target, int as_ow
   struct node n, seen;
   struct statvfs vf;
   int fd, dfd, err, dropped = 0;
+  char go;
   uid_t me;
 
   memset(&a, 0, sizeof a);
@@ -349,6 +352,9 @@ static void child_probe(const char *path, const struct target *target, int as_ow
   close(ans_pipe[0]);
   signal(SIGCHLD, SIG_DFL);
   child_death_signal(server);
+  close(go_pipe[1]);
+  if (read(go_pipe[0], &go, 1) != 1) _exit(1); /* the server died before it told the client our pid */
+  close(go_pipe[0]);
   me = geteuid();
   if (target->as_user && me == 0) {
     if ((err = become(target->user_uid, target->user_gid))) child_fail(&a, ST_SETUID, err);
@@ -434,7 +440,11 @@ static int hexval(int c) {
 }
 
 /* The children forked for the requests of one read, reported on one S line: the client needs each pid
- * only to watch a child that outlives a dead server (a D-state child survives even its SIGKILL). */
+ * to watch a child that outlives a dead server (a D-state child survives even its SIGKILL) before it
+ * probes that mount again. So no child touches its path before the client can know its pid: each waits
+ * for one byte on the batch's go pipe, written only once the S line is out. A server that dies first
+ * closes the pipe, and its children exit untouched (read returns 0): a probe whose pid the client never
+ * heard of never started (issue 15 item 6). */
 static struct {
   unsigned long long id;
   pid_t pid;
@@ -442,10 +452,15 @@ static struct {
 static size_t nforked;
 
 static void report_forked(void) {
+  static const char go[sizeof forked / sizeof *forked] = { 0 };
   if (nforked == 0) return;
   putchar('S');
   for (size_t i = 0; i < nforked; i++) printf(" %llu %ld", forked[i].id, (long)forked[i].pid);
   putchar('\n');
+  if (fflush(stdout) == 0) (void)!write(go_pipe[1], go, nforked); /* < PIPE_BUF: all at once */
+  close(go_pipe[0]);
+  close(go_pipe[1]);
+  go_pipe[0] = go_pipe[1] = -1;
   nforked = 0;
 }
 
@@ -487,6 +502,11 @@ static void start_probe(unsigned long long id, long long timeout_ms, int as_owne
   prewarm_nss();
   p->start_ns = now_ns();
   p->deadline_ns = p->start_ns + timeout_ms * 1000000LL;
+  if (nforked == sizeof forked / sizeof *forked) report_forked(); /* before the next child joins a go pipe */
+  if (go_pipe[0] < 0 && pipe(go_pipe)) {
+    printf("E %llu 0 0 %d fork -1 0\n", id, errno);
+    return;
+  }
   pid = fork();
   if (pid < 0) {
     printf("E %llu 0 0 %d fork -1 0\n", id, errno);
@@ -495,7 +515,6 @@ static void start_probe(unsigned long long id, long long timeout_ms, int as_owne
   if (pid == 0) child_probe(path, target, as_owner, server);
   p->pid = pid;
   nprobes++;
-  if (nforked == sizeof forked / sizeof *forked) report_forked();
   forked[nforked].id = id;
   forked[nforked++].pid = pid;
   if (next_deadline_ns < 0 || p->deadline_ns < next_deadline_ns) next_deadline_ns = p->deadline_ns;
@@ -622,6 +641,10 @@ static void handle_line(char *line) {
   memset(&target, 0, sizeof target);
   if (strcmp(line, "R") == 0) {
     report_usage();
+    return;
+  }
+  if (strcmp(line, "Y") == 0) { /* the client's watchdog: are you there? */
+    printf("Y\n");
     return;
   }
   if (sscanf(line, "P %llu %lld %d %31s %lld %31s %n", &id, &timeout_ms, &as_owner, user, &target.mnt_id, dev, &used) == 6 &&

@@ -32,6 +32,8 @@ export type ServerEvent =
   | { type: 'hung'; id: number; pid: number; latencyUs: number }
   | { type: 'reaped'; id: number; pid: number; code: number; signal: number }
   | { type: 'usage'; usage: ServerUsage }
+  /** The answer to a ping (PING_REQUEST). */
+  | { type: 'alive' }
   | { type: 'complaint'; text: string };
 
 export function encodeProbe(id: number, request: Pick<ProbeRequest, 'timeoutMs' | 'asOwner' | 'mount' | 'asUser'>, hexPath: string): string {
@@ -42,6 +44,8 @@ export function encodeProbe(id: number, request: Pick<ProbeRequest, 'timeoutMs' 
 }
 
 export const USAGE_REQUEST = 'R\n';
+/** The watchdog's "are you there?": answered `Y` at once by a server that is not wedged. */
+export const PING_REQUEST = 'Y\n';
 
 /** One line from the server, or undefined when it is not one we know (ignored: fields may be added). */
 export function parseServerLine(line: string): ServerEvent | undefined {
@@ -93,6 +97,8 @@ export function parseServerLine(line: string): ServerEvent | undefined {
         type: 'usage',
         usage: { userUs: n(1), systemUs: n(2), maxRssKb: n(3), childUserUs: n(4), childSystemUs: n(5), childMaxRssKb: n(6) },
       };
+    case 'Y':
+      return { type: 'alive' };
     case '?':
       return { type: 'complaint', text: line.slice(2) };
     default:

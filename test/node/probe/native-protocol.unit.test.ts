@@ -34,6 +34,7 @@ test('answer lines parse into events; unknown lines are ignored', () => {
     capacity: { totalBytes: 256 * 4096, freeBytes: 250 * 4096, availBytes: 250 * 4096, totalInodes: 1000, freeInodes: 990 },
   });
   assert.equal(o?.type === 'answer' && o.reaped, undefined);
+  assert.deepEqual(parseServerLine('Y'), { type: 'alive' });
   assert.equal(parseServerLine('Z what'), undefined);
 });
 
