@@ -3,26 +3,29 @@
  *
  * The Node helper spawns this once and writes requests on its stdin; for each request it fork()s a child
  * that opens the mountpoint (as root, following no symlink), checks that it opened the mount the table
- * names, drops to the owner, lists the directory and reads statvfs. Forking
- * from this small single-threaded C process costs ~0.3 ms; a Node child per probe costs ~100 ms.
+ * names, drops to the owner, lists the directory and reads statvfs. Forking from this small
+ * single-threaded C process costs ~0.3 ms; a Node child per probe costs ~100 ms.
  *
  * The server itself never touches a path: only the children do. It never blocks on a child either: it
  * poll()s stdin, a SIGCHLD self-pipe and one shared answer pipe, with the nearest deadline as timeout.
  * At a deadline it sends SIGKILL and reports "hung" at once; the reap is reported separately, possibly
  * much later (a child blocked on a FUSE request its daemon already read stays in D state after SIGKILL
  * until the daemon answers: see Documentation/filesystems/fuse.rst, "Interrupting filesystem operations").
+ * Nor does it ever call NSS: owners' groups come from a resolver child (see "owners' identities").
  *
  * Protocol (lines; numbers in decimal; paths hex-encoded because they may hold any byte but NUL):
  *   in : P <id> <timeout-ms> <as-owner 0|1> <as-user uid:gid|-> <mount-id|-1> <major:minor|-> <hex-path>
  *                                                        start a probe of the mount with that id (and
  *                                                        device) in /proc/self/mountinfo (-1/- unknown),
  *                                                        as that user from the start (a user's FUSE
- *                                                        mount) or, as-owner, as the mountpoint's owner
+ *                                                        mount) or, as-owner, as the mountpoint's owner;
+ *                                                        timeout at most a day
  *        R                                               report rusage (self and reaped children)
  *        Y                                               answered Y at once: the client's watchdog
  *   out: V 4 <server-pid>                                version banner, once at start
- *        S <id> <pid> [<id> <pid>]...                     children forked for one batch of requests (one
- *                                                        line per read of stdin, not one per child)
+ *        S <id> <pid> [<id> <pid>]...                    children forked for one batch of requests (one
+ *                                                        line per read of stdin, not one per child); no
+ *                                                        child starts before its S line is written
  *        O <id> <pid> <latency-us> <entries> <mode-octal> <uid> <gid> <frsize> <blocks> <bfree> <bavail>
  *          <files> <ffree> [<exit-code> <signal>]        listed and statvfs()ed
  *        D <id> <pid> <latency-us> <mode-octal> <uid> [<exit-code> <signal>]
@@ -31,16 +34,20 @@
  *                                                        a call failed (stage: fork stat setuid opendir
  *                                                        readdir statfs, or mount: the path did not lead
  *                                                        to that mount, ESTALE, or met a symlink, ELOOP);
- *                                                        pid 0 when fork itself failed
+ *                                                        pid 0 when no child ran (fork failed, or a bad
+ *                                                        request: then a ? line comes first)
  *        H <id> <pid> <latency-us>                       deadline passed: SIGKILL sent
  *        X <id> <pid> <exit-code> <signal>               child reaped (exit-code -1 when signalled)
+ *        U <utime-us> <stime-us> <maxrss-kb> <child-utime-us> <child-stime-us> <child-maxrss-kb>
+ *        Y                                               alive (the answer to Y)
+ *        ? <text>                                        malformed request
  * Exactly one answer (O, D, E or H) and exactly one reap per P, the reap never before the answer. When the
  * child was already reaped as its answer is read (the usual case), the reap rides on the answer line as
- * its two trailing fields and no X line follows: half the lines to write and parse.
- * Output is written with one write(2) per loop iteration (stdout is fully buffered, flushed before poll).
- *        U <utime-us> <stime-us> <maxrss-kb> <child-utime-us> <child-stime-us> <child-maxrss-kb>
- *        ? <text>                                        malformed request
- * On stdin EOF: SIGKILL every child, reap for at most --reap-ms (default 2000), exit.
+ * its two trailing fields and no X line follows: half the lines to write and parse. Output is written
+ * with one write(2) per loop iteration (stdout is fully buffered, flushed before poll).
+ * Usage: msm-prober [--reap-ms N] [--no-openat2]. On stdin EOF: SIGKILL every child, reap for at most
+ * --reap-ms (default 2000, at most 60000), exit. --no-openat2 makes the children use the component walk
+ * that kernels before 5.6 get (for tests).
  */
 #define _GNU_SOURCE /* statx, O_PATH, AT_EMPTY_PATH */
 #include <dirent.h>
@@ -125,6 +132,67 @@ static int set_flags(int fd) {
   return fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* ---- owners' identities: resolved by a child, never by the server ---- */
+
+/* A user's gid and supplementary groups (what initgroups(3) would set), as the resolver child found them
+ * through NSS. The server keeps them in this table and never calls NSS itself: a hung LDAP or sssd group
+ * source would otherwise stall the loop that enforces every probe's deadline (issue 10). Probe children
+ * inherit the table at fork and switch to an owner without a lookup; an owner not in it yet is looked up
+ * by the child itself (the child, not the server, waits on a slow source), and asked of the resolver for
+ * next time. Entries are asked again after IDENT_REFRESH_NS, the old answer used meanwhile. */
+enum ident_state { ID_ASKED, ID_KNOWN, ID_NO_ENTRY, ID_TOO_MANY };
+struct ident {
+  uid_t uid;
+  int used;
+  enum ident_state state;
+  gid_t gid;
+  int ngroups;
+  gid_t *groups;
+  long long resolved_ns, asked_ns;
+};
+#define MAX_TIMEOUT_MS (24LL * 3600 * 1000) /* a probe's timeout: a day is already absurd */
+#define MAX_REAP_MS 60000LL
+#define IDENT_REFRESH_NS (60LL * 1000000000LL)
+#define RESOLVER_PATIENCE_NS (10LL * 1000000000LL) /* a resolver silent this long with a question is hung */
+#define RESOLVER_MAX_GROUPS 1024                    /* more: the child looks the owner up itself */
+
+static struct ident *idents; /* open addressing on uid, capacity a power of two, at most half full */
+static size_t nidents, cap_idents;
+
+static const struct ident *ident_find(uid_t uid) {
+  if (cap_idents == 0) return NULL;
+  for (size_t i = (uid * 2654435761u) & (cap_idents - 1);; i = (i + 1) & (cap_idents - 1)) {
+    if (!idents[i].used) return NULL;
+    if (idents[i].uid == uid) return &idents[i];
+  }
+}
+
+/* The entry for uid, made (state ID_ASKED, never asked) if new; NULL when out of memory. */
+static struct ident *ident_slot(uid_t uid) {
+  struct ident *found = (struct ident *)ident_find(uid);
+  if (found) return found;
+  if (2 * (nidents + 1) > cap_idents) {
+    size_t cap = cap_idents ? cap_idents * 2 : 64;
+    struct ident *old = idents, *table = calloc(cap, sizeof *table);
+    size_t old_cap = cap_idents;
+    if (!table) return NULL;
+    idents = table;
+    cap_idents = cap;
+    nidents = 0;
+    for (size_t i = 0; i < old_cap; i++)
+      if (old[i].used) *ident_slot(old[i].uid) = old[i];
+    free(old);
+  }
+  size_t i = (uid * 2654435761u) & (cap_idents - 1);
+  while (idents[i].used) i = (i + 1) & (cap_idents - 1);
+  memset(&idents[i], 0, sizeof idents[i]);
+  idents[i].used = 1;
+  idents[i].uid = uid;
+  idents[i].state = ID_ASKED;
+  nidents++;
+  return &idents[i];
+}
+
 /* ---- the child: everything that touches the path happens here ---- */
 
 /* What the mount table says the path leads to: the mount id (mountinfo field 1, -1 when unknown) and the
@@ -154,13 +222,13 @@ struct node {
 
 static int openat2_missing; /* --no-openat2 (what kernels before 5.6 get), or ENOSYS seen */
 
-static void child_answer(struct answer *a) {
+static _Noreturn void child_answer(struct answer *a) {
   a->pid = getpid();
   (void)!write(ans_pipe[1], a, sizeof *a);
   _exit(0);
 }
 
-static void child_fail(struct answer *a, int stage, int err) {
+static _Noreturn void child_fail(struct answer *a, int stage, int err) {
   a->kind = 'E';
   a->stage = stage;
   a->err = err;
@@ -168,7 +236,7 @@ static void child_fail(struct answer *a, int stage, int err) {
 }
 
 /* The success answer: what was counted so far, and the filesystem's capacity. */
-static void child_capacity(struct answer *a, const struct statvfs *vf) {
+static _Noreturn void child_capacity(struct answer *a, const struct statvfs *vf) {
   a->frsize = vf->f_frsize ? vf->f_frsize : vf->f_bsize;
   a->blocks = vf->f_blocks;
   a->bfree = vf->f_bfree;
@@ -183,18 +251,16 @@ static void child_death_signal(pid_t server) {
 #ifdef __linux__
   /* If the server dies, die too instead of lingering; prctl(2) notes the setting is cleared by a change
    * of credentials, so this runs again after the drop. */
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != server) _exit(1);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != server) _exit(1);
 #else
   (void)server;
 #endif
 }
 
-/* Become a user for good: their supplementary groups, then gid, then uid (the order setuid(2) requires),
- * then check that root cannot be regained. */
-static int become(uid_t uid, gid_t gid) {
-  struct passwd *pw = getpwuid(uid);
-  if (pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) return errno;
+/* Become a user for good: supplementary groups, then gid, then uid (the order setuid(2) requires), then
+ * check that root cannot be regained. */
+static int become_with(uid_t uid, gid_t gid, const gid_t *groups, int ngroups) {
+  if (ngroups >= 0 && setgroups((size_t)ngroups, groups)) return errno; /* -1: set by initgroups already */
   if (setgid(gid)) return errno;
   if (setuid(uid)) return errno;
   if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid) return EPERM;
@@ -202,11 +268,18 @@ static int become(uid_t uid, gid_t gid) {
   return 0;
 }
 
-/* Drop to a mountpoint's owner: their passwd entry's gid, or the file's group when they have none. */
-static int drop_to(uid_t uid, gid_t fallback_gid) {
+/* Become uid with its groups: from the resolver's table, else through NSS here. `gid` is the gid to take
+ * (a FUSE mount's group_id=), or -1 for the passwd entry's, `fallback_gid` when there is none. */
+static int become(uid_t uid, gid_t gid, gid_t fallback_gid) {
+  const struct ident *id = ident_find(uid);
+  if (id && id->state == ID_KNOWN) return become_with(uid, gid != (gid_t)-1 ? gid : id->gid, id->groups, id->ngroups);
+  if (id && id->state == ID_NO_ENTRY) return become_with(uid, gid != (gid_t)-1 ? gid : fallback_gid, NULL, 0);
   struct passwd *pw = getpwuid(uid);
-  return become(uid, pw ? pw->pw_gid : fallback_gid);
+  if (gid == (gid_t)-1) gid = pw ? pw->pw_gid : fallback_gid;
+  if (pw && initgroups(pw->pw_name, gid)) return errno;
+  return become_with(uid, gid, NULL, pw ? -1 : 0);
 }
+
 
 /* The component walk for kernels without openat2(2): from "/", one openat(2) per component with
  * O_NOFOLLOW, intermediate ones as O_PATH. A symlink met on the way (an O_PATH|O_NOFOLLOW open returns
@@ -335,7 +408,7 @@ static int count_entries(int dfd, unsigned long long *count) {
  * mount the table names; everything after (the owner, the listing, the capacity) goes through that file
  * or, as the owner, through a second open of the same path that must reach the same file. So root never
  * looks at anything but the mount, whatever a user does to the directories above it (issue 15 item 1). */
-static void child_probe(const char *path, const struct target *target, int as_owner, pid_t server) {
+static _Noreturn void child_probe(const char *path, const struct target *target, int as_owner, pid_t server) {
   struct answer a;
   struct node n, seen;
   struct statvfs vf;
@@ -357,7 +430,7 @@ static void child_probe(const char *path, const struct target *target, int as_ow
   close(go_pipe[0]);
   me = geteuid();
   if (target->as_user && me == 0) {
-    if ((err = become(target->user_uid, target->user_gid))) child_fail(&a, ST_SETUID, err);
+    if ((err = become(target->user_uid, target->user_gid, target->user_gid))) child_fail(&a, ST_SETUID, err);
     child_death_signal(server);
     me = target->user_uid;
   }
@@ -372,7 +445,7 @@ static void child_probe(const char *path, const struct target *target, int as_ow
   a.uid = n.uid;
   a.gid = n.gid;
   if (as_owner && me == 0 && n.uid != 0) {
-    if ((err = drop_to(n.uid, n.gid))) child_fail(&a, ST_SETUID, err);
+    if ((err = become(n.uid, (gid_t)-1, n.gid))) child_fail(&a, ST_SETUID, err);
     child_death_signal(server);
     me = n.uid;
     dropped = 1;
@@ -404,24 +477,176 @@ static void child_probe(const char *path, const struct target *target, int as_ow
 
 /* ---- the server ---- */
 
-/* Load the passwd and group NSS backends here, once, so each child inherits them instead of loading them
- * itself: on Debian 12 ("passwd: files systemd", nsswitch.conf(5)) the first initgroups() in a process
- * dlopen()s libnss_systemd, libcap and libm, which was most of a child's CPU. The children still look the
- * owner up afresh (glibc re-reads /etc/passwd and /etc/group per call and re-checks nsswitch.conf's
- * mtime), so nothing is cached here but the loaded modules. Redone every minute, because glibc also
- * keeps "nscd is not running" for 100 lookups of the process (nscd/nscd_helper.c), and the children's
- * lookups never count in ours: this way a later-started nscd is still used. */
-static void prewarm_nss(void) {
-  static long long last_ns = -1;
+/* The resolver: a child that answers "<uid>\n" with "<uid> <gid> <n> <group>...\n" (its passwd entry's gid
+ * and getgrouplist(3)), "<uid> -\n" (no entry) or "<uid> +\n" (more than RESOLVER_MAX_GROUPS groups). */
+static pid_t resolver_pid = -1;
+static int resolver_in = -1, resolver_out = -1; /* the server's ends: questions go in, answers come out */
+static size_t resolver_questions;              /* asked, not answered */
+static long long resolver_waiting_since = -1;  /* since when the resolver owes an answer, or -1 */
+static long long resolver_banned_until;        /* after a hung one was killed: no new one before this */
+
+static _Noreturn void resolver_main(int in, int out) {
+  static char line[64], reply[RESOLVER_MAX_GROUPS * 12 + 64];
+  static gid_t groups[RESOLVER_MAX_GROUPS];
+  size_t have = 0;
+  for (;;) {
+    ssize_t r = read(in, line + have, sizeof line - 1 - have);
+    if (r <= 0) _exit(0); /* the server closed the pipe or died */
+    have += (size_t)r;
+    char *nl;
+    while ((nl = memchr(line, '\n', have)) != NULL) {
+      *nl = 0;
+      uid_t uid = (uid_t)strtoul(line, NULL, 10);
+      struct passwd *pw = getpwuid(uid);
+      int n = RESOLVER_MAX_GROUPS, len;
+      if (!pw)
+        len = snprintf(reply, sizeof reply, "%u -\n", (unsigned)uid);
+      else if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+        len = snprintf(reply, sizeof reply, "%u +\n", (unsigned)uid);
+      else {
+        len = snprintf(reply, sizeof reply, "%u %u %d", (unsigned)uid, (unsigned)pw->pw_gid, n);
+        for (int i = 0; i < n; i++) len += snprintf(reply + len, sizeof reply - (size_t)len, " %u", (unsigned)groups[i]);
+        reply[len++] = '\n';
+      }
+      for (int off = 0; off < len;) { /* blocking: the server reads whenever it polls */
+        ssize_t w = write(out, reply + off, (size_t)(len - off));
+        if (w <= 0) _exit(0);
+        off += (int)w;
+      }
+      have -= (size_t)(nl + 1 - line);
+      memmove(line, nl + 1, have);
+    }
+    if (have == sizeof line - 1) have = 0; /* not a question of ours */
+  }
+}
+
+static void resolver_stop(long long ban_until) {
+  if (resolver_pid > 0) kill(resolver_pid, SIGKILL); /* reaped by reap(), like any child */
+  close(resolver_in);
+  close(resolver_out);
+  resolver_pid = -1;
+  resolver_in = resolver_out = -1;
+  resolver_questions = 0;
+  resolver_waiting_since = -1;
+  resolver_banned_until = ban_until;
+  for (size_t i = 0; i < cap_idents; i++) /* unanswered questions are asked again of the next one */
+    if (idents[i].used && idents[i].asked_ns > idents[i].resolved_ns) idents[i].asked_ns = 0;
+}
+
+static int resolver_start(void) {
+  int q[2], a[2];
+  if (pipe(q)) return -1;
+  if (pipe(a)) {
+    close(q[0]);
+    close(q[1]);
+    return -1;
+  }
+  pid_t server = getpid(), pid = fork();
+  if (pid < 0) {
+    close(q[0]), close(q[1]), close(a[0]), close(a[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    close(q[1]);
+    close(a[0]);
+    close(STDIN_FILENO);
+    close(STDOUT_FILENO);
+    close(STDERR_FILENO);
+    close(sig_pipe[0]);
+    close(sig_pipe[1]);
+    close(ans_pipe[0]);
+    close(ans_pipe[1]);
+    if (go_pipe[0] >= 0) close(go_pipe[0]), close(go_pipe[1]);
+    signal(SIGCHLD, SIG_DFL);
+#ifdef __linux__
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL)) _exit(1);
+#endif
+    if (getppid() != server) _exit(1);
+    resolver_main(q[0], a[1]);
+  }
+  close(q[0]);
+  close(a[1]);
+  if (set_flags(q[1]) || set_flags(a[0])) {
+    close(q[1]);
+    close(a[0]);
+    kill(pid, SIGKILL);
+    return -1;
+  }
+  resolver_pid = pid;
+  resolver_in = q[1];
+  resolver_out = a[0];
+  return 0;
+}
+
+/* Asks the resolver about uid unless its answer is fresh or a question is out. Never waits. */
+static void ident_ask(uid_t uid) {
   long long now = now_ns();
-  gid_t groups[16];
-  int n = 16;
-  if (last_ns >= 0 && now - last_ns < 60LL * 1000000000LL) return;
-  last_ns = now;
-  struct passwd *pw = getpwuid(0);
-  (void)getgrouplist(pw ? pw->pw_name : "root", 0, groups, &n);
-  endpwent();
-  endgrent();
+  struct ident *id = ident_slot(uid);
+  char q[32];
+  int n;
+  if (!id || (id->asked_ns && now - id->asked_ns < IDENT_REFRESH_NS)) return;
+  if (resolver_pid < 0 && (now < resolver_banned_until || resolver_start())) return;
+  n = snprintf(q, sizeof q, "%u\n", (unsigned)uid);
+  if (write(resolver_in, q, (size_t)n) != n) return; /* full (< PIPE_BUF: all or nothing): asked later */
+  id->asked_ns = now;
+  if (resolver_questions++ == 0) resolver_waiting_since = now;
+}
+
+static void ident_learn(char *line) {
+  char *p = line, *end;
+  uid_t uid = (uid_t)strtoul(p, &end, 10);
+  struct ident *id;
+  if (end == p || *end != ' ' || !(id = ident_slot(uid))) return;
+  p = end + 1;
+  if (*p == '-') {
+    id->state = ID_NO_ENTRY;
+  } else if (*p == '+') {
+    id->state = ID_TOO_MANY;
+  } else {
+    gid_t gid = (gid_t)strtoul(p, &p, 10);
+    long n = strtol(p, &p, 10);
+    gid_t *groups = n > 0 && n <= RESOLVER_MAX_GROUPS ? malloc((size_t)n * sizeof *groups) : NULL;
+    if (n < 0 || n > RESOLVER_MAX_GROUPS || (n > 0 && !groups)) return;
+    for (long i = 0; i < n; i++) groups[i] = (gid_t)strtoul(p, &p, 10);
+    free(id->groups);
+    id->groups = groups;
+    id->ngroups = (int)n;
+    id->gid = gid;
+    id->state = ID_KNOWN;
+  }
+  id->resolved_ns = now_ns();
+}
+
+/* Reads the resolver's answers; kills it if it has owed one for RESOLVER_PATIENCE_NS (a hung source),
+ * and starts no other for a minute: meanwhile children look their owners up themselves. */
+static void resolver_poll(long long now) {
+  static char buf[RESOLVER_MAX_GROUPS * 12 + 64];
+  static size_t have;
+  if (resolver_out < 0) return;
+  for (;;) {
+    ssize_t r = read(resolver_out, buf + have, sizeof buf - have);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+      resolver_stop(now + IDENT_REFRESH_NS);
+      have = 0;
+      return;
+    }
+    if (r < 0) break;
+    have += (size_t)r;
+    char *nl;
+    while ((nl = memchr(buf, '\n', have)) != NULL) {
+      *nl = 0;
+      ident_learn(buf);
+      if (resolver_questions > 0 && --resolver_questions == 0) resolver_waiting_since = -1;
+      else resolver_waiting_since = now;
+      have -= (size_t)(nl + 1 - buf);
+      memmove(buf, nl + 1, have);
+    }
+    if (have == sizeof buf) have = 0; /* no line of ours is this long */
+  }
+  if (resolver_waiting_since >= 0 && now - resolver_waiting_since >= RESOLVER_PATIENCE_NS) {
+    resolver_stop(now + IDENT_REFRESH_NS);
+    have = 0;
+  }
 }
 
 static struct probe *find_pid(pid_t pid) {
@@ -499,7 +724,7 @@ static void start_probe(unsigned long long id, long long timeout_ms, int as_owne
   p->id = id;
   p->answered = 0;
   p->reaped = 0;
-  prewarm_nss();
+  if (target->as_user) ident_ask(target->user_uid);
   p->start_ns = now_ns();
   p->deadline_ns = p->start_ns + timeout_ms * 1000000LL;
   if (nforked == sizeof forked / sizeof *forked) report_forked(); /* before the next child joins a go pipe */
@@ -512,7 +737,10 @@ static void start_probe(unsigned long long id, long long timeout_ms, int as_owne
     printf("E %llu 0 0 %d fork -1 0\n", id, errno);
     return;
   }
-  if (pid == 0) child_probe(path, target, as_owner, server);
+  if (pid == 0) {
+    child_probe(path, target, as_owner, server);
+    _exit(1); /* not reached: every path of child_probe() ends in _exit */
+  }
   p->pid = pid;
   nprobes++;
   forked[nforked].id = id;
@@ -558,6 +786,7 @@ static void drain_answers(void) {
                stage_names[a.stage >= 0 && a.stage <= ST_MOUNT ? a.stage : 0]);
       print_reap_fields(p);
       putchar('\n');
+      if (a.uid != 0) ident_ask((uid_t)a.uid); /* the next probe of a mount of theirs needs no lookup */
       if (p->reaped) remove_probe(p); /* its reap went out with the answer */
     }
     memmove(buf, buf + off, have - off);
@@ -631,12 +860,45 @@ static void report_usage(void) {
          tv_us(kids.ru_utime), tv_us(kids.ru_stime), kids.ru_maxrss / div);
 }
 
+/* The next space-separated field of *s as a decimal number in [min, max]; moves *s past it. */
+static int field_num(char **s, long long min, long long max, long long *out) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(*s, &end, 10);
+  if (errno || end == *s || (*end != ' ' && *end) || v < min || v > max) return -1;
+  *out = v;
+  *s = end + (*end == ' ');
+  return 0;
+}
+
+/* The next field as "a:b" (two unsigned numbers), or "-" (*present 0). */
+static int field_pair(char **s, unsigned *a, unsigned *b, int *present) {
+  char *end;
+  if ((*s)[0] == '-' && ((*s)[1] == ' ' || !(*s)[1])) {
+    *present = 0;
+    *s += 1 + ((*s)[1] == ' ');
+    return 0;
+  }
+  errno = 0;
+  unsigned long x = strtoul(*s, &end, 10);
+  if (errno || end == *s || *end != ':' || x > UINT_MAX || **s == '-') return -1;
+  char *second = end + 1;
+  unsigned long y = strtoul(second, &end, 10);
+  if (errno || end == second || (*end != ' ' && *end) || y > UINT_MAX || *second == '-') return -1;
+  *a = (unsigned)x;
+  *b = (unsigned)y;
+  *present = 1;
+  *s = end + (*end == ' ');
+  return 0;
+}
+
+/* P <id> <timeout-ms> <as-owner> <as-user> <mount-id> <dev> <hex-path>: a request whose id parses but
+ * whose other fields do not still gets its one answer (EINVAL), so the client is not left waiting. */
 static void handle_line(char *line) {
-  unsigned long long id;
-  long long timeout_ms;
-  int as_owner, used = 0;
-  char dev[32], user[32];
-  unsigned int major, minor, uid, gid;
+  long long id, timeout_ms, as_owner, mnt_id;
+  unsigned a = 0, b = 0;
+  int present = 0;
+  char *s = line + 2;
   struct target target;
   memset(&target, 0, sizeof target);
   if (strcmp(line, "R") == 0) {
@@ -647,21 +909,23 @@ static void handle_line(char *line) {
     printf("Y\n");
     return;
   }
-  if (sscanf(line, "P %llu %lld %d %31s %lld %31s %n", &id, &timeout_ms, &as_owner, user, &target.mnt_id, dev, &used) == 6 &&
-      used > 0 && timeout_ms >= 0) {
-    if (sscanf(user, "%u:%u", &uid, &gid) == 2) {
-      target.as_user = 1;
-      target.user_uid = uid;
-      target.user_gid = gid;
-    }
-    if (sscanf(dev, "%u:%u", &major, &minor) == 2) {
-      target.has_dev = 1;
-      target.dev = makedev(major, minor);
-    }
-    start_probe(id, timeout_ms, as_owner != 0, &target, line + used);
+  if (strncmp(line, "P ", 2) || field_num(&s, 0, LLONG_MAX, &id)) {
+    printf("? unknown request (%.40s)\n", line);
     return;
   }
-  printf("? unknown request (%.40s)\n", line);
+  int bad = field_num(&s, 0, MAX_TIMEOUT_MS, &timeout_ms) || field_num(&s, 0, 1, &as_owner) ||
+            field_pair(&s, &a, &b, &present);
+  target.as_user = present;
+  target.user_uid = a;
+  target.user_gid = b;
+  if (bad || field_num(&s, -1, LLONG_MAX, &mnt_id) || field_pair(&s, &a, &b, &present)) {
+    printf("? bad request for %lld\nE %lld 0 0 %d fork -1 0\n", id, id, EINVAL);
+    return;
+  }
+  target.mnt_id = mnt_id;
+  target.has_dev = present;
+  if (present) target.dev = makedev(a, b);
+  start_probe((unsigned long long)id, timeout_ms, (int)as_owner, &target, s);
 }
 
 /* A request line that does not fit the buffer (a path of more than about PATH_MAX bytes): it still gets
@@ -709,41 +973,64 @@ static int read_requests(void) {
   return 1;
 }
 
+/* --reap-ms N: a whole number of milliseconds, at most a minute. */
+static int parse_reap_ms(const char *text, long long *out) {
+  char *end;
+  errno = 0;
+  long long v = strtoll(text, &end, 10);
+  if (errno || end == text || *end || v < 0 || v > MAX_REAP_MS) return -1;
+  *out = v;
+  return 0;
+}
+
 int main(int argc, char **argv) {
   long long reap_ms = 2000, shutdown_ns = -1;
   int stdin_open = 1;
   struct sigaction sa;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--reap-ms") == 0 && i + 1 < argc) reap_ms = atoll(argv[++i]);
-    else if (strcmp(argv[i], "--no-openat2") == 0) openat2_missing = 1;
+    if (strcmp(argv[i], "--reap-ms") == 0 && i + 1 < argc) {
+      if (parse_reap_ms(argv[++i], &reap_ms)) {
+        fprintf(stderr, "msm-prober: --reap-ms takes 0 to %lld milliseconds, not %s\n", MAX_REAP_MS, argv[i]);
+        return 2;
+      }
+    } else if (strcmp(argv[i], "--no-openat2") == 0) {
+      openat2_missing = 1;
+    } else {
+      fprintf(stderr, "msm-prober: unknown argument %s (usage: msm-prober [--reap-ms N] [--no-openat2])\n", argv[i]);
+      return 2;
+    }
   }
 
 #ifdef __linux__
   /* Die with the Node helper (prctl(2), PR_SET_PDEATHSIG), and check it did not die before we asked. */
   pid_t parent = getppid();
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL)) {
+    perror("msm-prober: prctl(PR_SET_PDEATHSIG)");
+    return 1;
+  }
   if (getppid() != parent) return 1;
 #endif
   if (pipe(sig_pipe) || pipe(ans_pipe) || set_flags(sig_pipe[0]) || set_flags(sig_pipe[1]) ||
-      set_flags(ans_pipe[0]) || fcntl(ans_pipe[1], F_SETFD, FD_CLOEXEC)) {
+      set_flags(ans_pipe[0]) || fcntl(ans_pipe[1], F_SETFD, FD_CLOEXEC) || set_flags(STDIN_FILENO)) {
     perror("msm-prober: pipe");
     return 1;
   }
-  set_flags(STDIN_FILENO);
   signal(SIGPIPE, SIG_IGN); /* a vanished reader shows as EPIPE from write, handled below */
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigchld;
   sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGCHLD, &sa, NULL);
+  if (sigaction(SIGCHLD, &sa, NULL)) {
+    perror("msm-prober: sigaction(SIGCHLD)");
+    return 1;
+  }
 
-  prewarm_nss();
   printf("V 4 %ld\n", (long)getpid());
   fflush(stdout);
   for (;;) {
     long long now = now_ns(), next = -1;
-    struct pollfd fds[3];
-    int nfds = 0, timeout;
+    struct pollfd fds[4];
+    int nfds = 0, timeout, stdin_at = -1;
 
     if (shutdown_ns < 0 && next_deadline_ns >= 0 && next_deadline_ns <= now) {
       next_deadline_ns = -1;
@@ -765,20 +1052,28 @@ int main(int argc, char **argv) {
       if (nprobes == 0 || now >= shutdown_ns) break;
       next = shutdown_ns;
     }
+    if (resolver_waiting_since >= 0 && (next < 0 || resolver_waiting_since + RESOLVER_PATIENCE_NS < next))
+      next = resolver_waiting_since + RESOLVER_PATIENCE_NS;
     if (fflush(stdout) == EOF && errno == EPIPE && shutdown_ns < 0) stdin_open = 0; /* reader gone */
-    timeout = next < 0 ? -1 : (int)((next - now + 999999) / 1000000);
+    timeout = next < 0 ? -1 : next <= now ? 0 : (int)((next - now + 999999) / 1000000);
 
-    if (stdin_open) fds[nfds++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+    if (stdin_open) {
+      stdin_at = nfds;
+      fds[nfds++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+    }
     fds[nfds++] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
     fds[nfds++] = (struct pollfd){ .fd = ans_pipe[0], .events = POLLIN };
+    if (resolver_out >= 0) fds[nfds++] = (struct pollfd){ .fd = resolver_out, .events = POLLIN };
     if (poll(fds, (nfds_t)nfds, timeout) < 0 && errno != EINTR) {
       perror("msm-prober: poll");
       break;
     }
     reap(); /* drains the answer pipe too */
-    if (stdin_open && fds[0].revents && !read_requests()) stdin_open = 0;
+    resolver_poll(now_ns());
+    if (stdin_at >= 0 && fds[stdin_at].revents && !read_requests()) stdin_open = 0;
     if (!stdin_open && shutdown_ns < 0) {
       for (size_t i = 0; i < nprobes; i++) kill(probes[i].pid, SIGKILL);
+      if (resolver_pid > 0) resolver_stop(0);
       shutdown_ns = now_ns() + reap_ms * 1000000LL;
     }
   }
