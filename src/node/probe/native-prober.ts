@@ -1,6 +1,7 @@
-// The fast prober: one long-lived C fork server (dist/native/msm-prober) forks a child per probe
-// (~0.3 ms), kills it at the deadline and reaps it. This process only writes requests and reads answers;
-// it never touches a mountpoint.
+// The fast prober: one long-lived C server (dist/native/msm-prober) gives each probe to a worker (a
+// long-lived child probing mount after mount as each owner, a few µs a probe) or forks a child for it
+// (~0.3 ms), kills the probe's process at the deadline and reaps it (msm-prober.c has the whole story).
+// This process only writes requests and reads answers; it never touches a mountpoint.
 //
 // If the server dies (or stops answering and is killed: the watchdog), that is our failure, not the
 // mounts': each probe it had in flight is probed again on a new server once its old child is gone (the
@@ -42,6 +43,11 @@ export interface NativeProberOptions {
   watchdogGraceMs?: number;
   /** Open paths with the component walk that kernels without openat2(2) (before 5.6) get: for tests. */
   componentWalk?: boolean;
+  /**
+   * A child per probe even where workers are possible (what macOS and the BSDs get): for tests and the
+   * benchmark.
+   */
+  forkPerProbe?: boolean;
   /** Told once per lost server (the daemon logs it). */
   onServerLost?: (event: ServerLost) => void;
   spawn?: typeof spawn;
@@ -86,7 +92,7 @@ export class NativeProber implements Prober {
     this.reapMs = options.reapMs ?? 2000;
     this.graceMs = options.watchdogGraceMs ?? 2000;
     this.spawnFn = options.spawn ?? spawn;
-    this.args = ['--reap-ms', String(this.reapMs), ...(options.componentWalk ? ['--no-openat2'] : [])];
+    this.args = ['--reap-ms', String(this.reapMs), ...(options.componentWalk ? ['--no-openat2'] : []), ...(options.forkPerProbe ? ['--fork-per-probe'] : [])];
     this.onServerLost = options.onServerLost;
   }
 

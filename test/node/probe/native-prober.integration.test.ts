@@ -12,9 +12,11 @@ import { proberSuite } from './prober-suite.js';
 const ns = privateMountNamespace(import.meta.url);
 if (!nativeProberAvailable()) throw new Error('dist/native/msm-prober is not built: run `make native` (npm run build)');
 
-proberSuite('native', ns, { manyMounts: 1000 });
+proberSuite('native', ns, { manyMounts: 1000, engine: 'workers' });
+// What macOS and the BSDs get (no setfsuid): a child per probe.
+proberSuite('native', ns, { manyMounts: 1000, engine: 'fork', label: 'native (fork per probe)', prober: { native: { forkPerProbe: true } } });
 // What kernels without openat2(2) (before 5.6) get: the same answers through the component walk.
-proberSuite('native', ns, { manyMounts: 100, label: 'native (component walk)', prober: { native: { componentWalk: true } } });
+proberSuite('native', ns, { manyMounts: 100, engine: 'workers', label: 'native (component walk)', prober: { native: { componentWalk: true } } });
 
 describe('native prober: no fork server', { skip: skipOrFail(ns.canMount ? undefined : ns.reason) }, () => {
   let box: ReturnType<typeof scratch>;

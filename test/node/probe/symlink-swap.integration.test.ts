@@ -15,6 +15,7 @@ import type { Prober, ProbeResult } from '../../../src/node/probe/prober.js';
 import { makeTempRoot, mountsAt, mountTmpfs, type TempRoot } from '../../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser, type TestUser } from '../../support/test-user.js';
+import { ENGINES } from './engines.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
@@ -95,9 +96,8 @@ function leaked(r: ProbeResult, name: string): string | undefined {
 }
 
 const engines: [string, CreateProberOptions][] = [
-  ['native', { kind: 'native' }],
+  ...ENGINES.map((e): [string, CreateProberOptions] => [e.label, e.options]),
   ['native, component walk (no openat2)', { kind: 'native', native: { componentWalk: true } }],
-  ['node', { kind: 'node' }],
 ];
 
 for (const [name, options] of engines) {
@@ -105,7 +105,7 @@ for (const [name, options] of engines) {
     let s: Stage;
     let prober: Prober;
     before(() => {
-      s = stage(`msm-swap-${name.split(',')[0]}-`);
+      s = stage(`msm-swap-${name.replace(/[^a-z]+/g, '-')}`);
       prober = createProber(options);
     });
     after(async () => {

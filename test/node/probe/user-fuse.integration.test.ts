@@ -12,13 +12,14 @@ import { createMonitor } from '../../../src/node/create-monitor.js';
 import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
 import type { MonitorLog } from '../../../src/node/monitor/monitor-log.js';
 import { readMountTable } from '../../../src/node/mount-table/read-mount-table.js';
-import { createProber, type CreateProberOptions } from '../../../src/node/probe/create-prober.js';
+import { createProber } from '../../../src/node/probe/create-prober.js';
 import { probeTarget } from '../../../src/node/probe/probe-target.js';
 import type { Prober } from '../../../src/node/probe/prober.js';
 import { fuseFixtureUnavailable, openDevFuse, startFuseFixture, type FuseFixture } from '../../support/fuse-fixture.js';
 import { makeTempRoot, type TempRoot } from '../../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser, type TestUser } from '../../support/test-user.js';
+import { ENGINES } from './engines.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const noFusermount = spawnSync('fusermount3', ['-V']).status === 0 ? undefined : 'fusermount3 is missing (apt-get install fuse3)';
@@ -42,10 +43,6 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   }
 }
 
-const engines: [string, CreateProberOptions][] = [
-  ['native', { kind: 'native' }],
-  ['node', { kind: 'node' }],
-];
 
 describe("a user's own FUSE mount", { skip }, () => {
   let root: TempRoot;
@@ -79,8 +76,8 @@ describe("a user's own FUSE mount", { skip }, () => {
     assert.deepEqual(probeTarget(e).asUser, { uid: user.uid, gid: user.gid });
   });
 
-  for (const [name, options] of engines) {
-    describe(`${name} prober`, () => {
+  for (const { label, options } of ENGINES) {
+    describe(`${label} prober`, () => {
       let prober: Prober;
       before(() => (prober = createProber(options)));
       after(() => prober.close());
