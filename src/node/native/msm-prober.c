@@ -302,6 +302,7 @@ static struct {
 static size_t nbatch, nforked_in_batch;
 
 static void send_to_worker(int w);
+static void drain_answers(void);
 
 static void report_batch(void) {
   static const char go[sizeof batch / sizeof *batch] = { 0 };
@@ -471,6 +472,11 @@ static long long dispatch(long long now) {
 /* Leaves each worker whose probe is past LAG_NS to that probe; returns when the next one is due. */
 static long long check_lag(long long now) {
   long long next = -1;
+  for (int w = 0; w < MAX_WORKERS; w++)
+    if (workers[w].state == W_BUSY && workers[w].busy_ns + LAG_NS <= now) {
+      drain_answers(); /* an answer already in the pipe keeps its worker in the pool */
+      break;
+    }
   for (int w = 0; w < MAX_WORKERS; w++) {
     if (workers[w].state != W_BUSY) continue;
     long long due = workers[w].busy_ns + LAG_NS;
@@ -898,8 +904,10 @@ int main(int argc, char **argv) {
 
     if (shutdown_ns < 0) {
       check_deadlines(now);
-      next = earliest(next_deadline_ns, check_lag(now));
-      next = earliest(next, dispatch(now));
+      check_lag(now);
+      long long spawn_due = dispatch(now);
+      /* After dispatch: the probes it started have deadlines and lags of their own. */
+      next = earliest(earliest(next_deadline_ns, check_lag(now)), spawn_due);
     } else {
       if (live_probes == 0 || now >= shutdown_ns) break;
       next = shutdown_ns;

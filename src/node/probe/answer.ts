@@ -1,6 +1,6 @@
 // What a probe child says, before it becomes a ProbeResult. The C fork server and the Node probe child
 // answer with the same fields, so both probers build their results here and give the same answers.
-import { encodeUtf8Lossless } from '../../common/mount-table/utf8.js';
+import { encodeUtf8Lossless, hasEscapedBytes } from '../../common/mount-table/utf8.js';
 import { constants } from 'node:os';
 import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import type { ProbeResult, ProbeStage } from './prober.js';
@@ -95,8 +95,9 @@ export function toResult(a: RawAnswer, pid: number, latencyMs: number): ProbeRes
 
 /** The bytes the child is given: exact bytes when the caller has them, else the path's UTF-8. */
 export function pathHex(path: string, pathBytes?: Uint8Array): string {
+  if (pathBytes) return Buffer.from(pathBytes).toString('hex');
   // encodeUtf8Lossless: mountinfo names that are not valid UTF-8 were decoded with lone surrogates
-  // standing for the raw bytes (src/common/mount-table/utf8.ts); this gives the exact bytes back.
-  const bytes = Buffer.from(pathBytes ?? encodeUtf8Lossless(path));
-  return bytes.toString('hex');
+  // standing for the raw bytes (src/common/mount-table/utf8.ts); this gives the exact bytes back. Any
+  // other string's bytes are its UTF-8, which Buffer makes natively (the common case, a sweep's worth).
+  return (hasEscapedBytes(path) ? Buffer.from(encodeUtf8Lossless(path)) : Buffer.from(path, 'utf8')).toString('hex');
 }
