@@ -886,6 +886,12 @@ int main(int argc, char **argv) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN); /* a vanished reader shows as EPIPE from write, handled below */
+  /* A stop signal sent to the helper's whole process group or cgroup (systemctl stop, timeout(1),
+   * Ctrl-C) is for the helper, which then stops us in order (stdin EOF); dying first would read as a
+   * lost server. Our children inherit this; they end by SIGKILL or with us anyway. */
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigchld;
   sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;

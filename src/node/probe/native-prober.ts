@@ -259,7 +259,8 @@ export class NativeProber implements Prober {
       p.retried = true;
       void this.reprobeWhenGone(p);
     }
-    if (pid !== undefined && this.onServerLost) this.onServerLost({ pid, why, inFlight });
+    // Closed by us (close()): an ordinary end, nothing lost.
+    if (pid !== undefined && !this.closed && this.onServerLost) this.onServerLost({ pid, why, inFlight });
   }
 
   private async reprobeWhenGone(p: Pending): Promise<void> {
