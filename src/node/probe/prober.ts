@@ -1,6 +1,7 @@
-// How the monitor asks for one probe of one mountpoint. The implementation forks a child that stats the
-// mountpoint (as root), drops to its owner, lists it and reads statfs; the parent SIGKILLs it at the
-// timeout and always reaps it. The calling process never touches the path itself.
+// How the monitor asks for one probe of one mountpoint. The implementation runs it in a process of its own
+// (a worker of the probe server, or a child per probe), which opens the mountpoint without following
+// symlinks, checks it is the mount named, switches to its owner, lists it and reads statfs; that process
+// is SIGKILLed at the timeout and always reaped. The calling process never touches the path itself.
 import type { Capacity } from '../../common/mount.js';
 
 export interface ProbeRequest {
@@ -50,7 +51,7 @@ export interface Prober {
   probe(request: ProbeRequest): ProbeRun;
   /**
    * PIDs of probe children not yet reaped. A probe sits inside the mount it probes, so the automount
-   * usage scan must not count it as a user. (The native prober's children are its server's children.)
+   * usage scan must not count it as a user. (The native prober's workers and children are its server's descendants.)
    */
   probePids?(): number[];
   /** Kills every probe still running, reaps them (bounded wait) and stops the fork server. */
