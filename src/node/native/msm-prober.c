@@ -112,11 +112,13 @@ struct worker {
   enum wstate state;
   pid_t pid;
   int req_fd;
-  int probe; /* while busy */
+  int probe;  /* while busy */
+  int probed; /* answered at least once */
   long long born_ns, busy_ns;
 };
 static struct worker workers[MAX_WORKERS];
 static int use_workers, min_workers;
+static int stillborn_workers; /* workers in a row that died before answering anything */
 static int usage_wanted; /* an R is waiting for the pool to retire (its CPU then counts as reaped) */
 
 /* Queued probes, oldest first: a ring of probe indices. */
@@ -405,6 +407,7 @@ static void leave_to_probe(int w) {
 static void worker_done(int w) {
   struct worker *wk = &workers[w];
   wk->probe = -1;
+  wk->probed = 1;
   wk->state = W_IDLE;
   if (usage_wanted || now_ns() - wk->born_ns > WORKER_LIFE_NS) retire(w);
 }
@@ -798,6 +801,18 @@ static void reap(void) {
       putchar('\n');
       probe_free(i);
     }
+    /* Workers that die before they probe anything (a system that refuses them: no setgroups, say)
+     * would be forked again and again: after a few, every probe gets a child of its own. */
+    if (!workers[w].probed && workers[w].state != W_RETIRING && ++stillborn_workers >= 3 && use_workers) {
+      use_workers = 0;
+      printf("? workers die as they start: a child per probe from now on\n");
+      while (queue_len > 0) {
+        int i = queue_pop();
+        probes[i].queued = 0;
+        start_child(i);
+      }
+    }
+    if (workers[w].probed) stillborn_workers = 0;
     if (workers[w].req_fd >= 0) close(workers[w].req_fd);
     workers[w] = (struct worker){ .state = W_FREE, .req_fd = -1, .probe = -1 };
   }

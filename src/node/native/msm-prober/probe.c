@@ -286,7 +286,7 @@ static int become(uid_t uid, gid_t gid, gid_t fallback_gid) {
 }
 
 #ifdef __linux__
-static gid_t root_groups[64];
+static gid_t *root_groups; /* the worker's own supplementary groups, to come back to */
 static int root_ngroups;
 
 /* Take on a user's filesystem identity: supplementary groups first (setgroups needs CAP_SETGID, which
@@ -446,8 +446,10 @@ _Noreturn void worker_main(int req_fd, pid_t server) {
   signal(SIGCHLD, SIG_DFL);
   death_signal(server);
 #ifdef __linux__
-  root_ngroups = getgroups(sizeof root_groups / sizeof *root_groups, root_groups);
-  if (root_ngroups < 0) _exit(1);
+  root_ngroups = getgroups(0, NULL);
+  if (root_ngroups < 0 || (root_ngroups > 0 && !(root_groups = malloc((size_t)root_ngroups * sizeof *root_groups))) ||
+      getgroups(root_ngroups, root_groups) != root_ngroups)
+    _exit(1);
 #endif
   while (read_full(req_fd, &w, sizeof w)) {
     if (w.kind != 'P' || w.path_len == 0 || w.path_len > PATH_MAX || !read_full(req_fd, path, w.path_len)) _exit(1);
