@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { MonitorLog } from '../../../src/node/monitor/monitor-log.js';
+import { silentMonitorLog, type MonitorLog } from '../../../src/node/monitor/monitor-log.js';
 import { Monitor } from '../../../src/node/monitor/monitor.js';
 import { readMountTable } from '../../../src/node/mount-table/read-mount-table.js';
 import { NativeProber, type ServerLost } from '../../../src/node/probe/native-prober.js';
@@ -25,7 +25,7 @@ function mountLines(): { log: MonitorLog; lines: string[] } {
   const lines: string[] = [];
   const say = (what: string) => (...args: unknown[]) => void lines.push(`${what} ${args.join(' ')}`);
   const log: MonitorLog = {
-    sweepFinished() {},
+    ...silentMonitorLog,
     timedOut: say('timedOut'),
     denied: say('denied'),
     failed: say('failed'),
@@ -34,10 +34,7 @@ function mountLines(): { log: MonitorLog; lines: string[] } {
     recovered: say('recovered'),
     serverDown: say('serverDown'),
     serverUp: say('serverUp'),
-    tableProblem() {},
     tableUnreadable: say('tableUnreadable'),
-    notice() {},
-    warning() {},
   };
   return { log, lines };
 }

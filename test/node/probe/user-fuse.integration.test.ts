@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { MountEntry } from '../../../src/common/mount.js';
 import { createMonitor } from '../../../src/node/create-monitor.js';
 import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
-import type { MonitorLog } from '../../../src/node/monitor/monitor-log.js';
+import { silentMonitorLog, type MonitorLog } from '../../../src/node/monitor/monitor-log.js';
 import { readMountTable } from '../../../src/node/mount-table/read-mount-table.js';
 import { createProber } from '../../../src/node/probe/create-prober.js';
 import { probeTarget } from '../../../src/node/probe/probe-target.js';
@@ -103,19 +103,9 @@ describe("a user's own FUSE mount", { skip }, () => {
     const fx = await mount(t);
     const serverLines: string[] = [];
     const log: MonitorLog = {
-      sweepFinished() {},
-      timedOut() {},
-      denied() {},
-      failed() {},
-      stuck() {},
-      released() {},
-      recovered() {},
+      ...silentMonitorLog,
       serverDown: (server, dead) => void serverLines.push(`down ${server} ${dead}`),
       serverUp: (server) => void serverLines.push(`up ${server}`),
-      tableProblem() {},
-      tableUnreadable() {},
-      notice() {},
-      warning() {},
     };
     const monitor = createMonitor({ ...DEFAULT_SETTINGS, timeoutSeconds: TIMEOUT_MS / 1000, include: [fx.mountpoint] }, 'system', log);
     try {
