@@ -19,6 +19,12 @@ $(OUT)/%: src/node/native/%.c
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) -o $@ $<
 
+# msm-prober is its server (msm-prober.c) and its parts in msm-prober/ (the probe, owners' identities).
+PROBER_PARTS := $(wildcard src/node/native/msm-prober/*.c)
+$(OUT)/msm-prober: src/node/native/msm-prober.c $(PROBER_PARTS) $(wildcard src/node/native/msm-prober/*.h)
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS) -o $@ src/node/native/msm-prober.c $(PROBER_PARTS)
+
 $(OUT)/%.node: src/helper/native/%.c
 	@mkdir -p $(OUT)
 	@test -f $(NODE_INCLUDE)/node_api.h || { echo "make: no node_api.h in $(NODE_INCLUDE): set NODE_INCLUDE to Node's include/node" >&2; exit 2; }

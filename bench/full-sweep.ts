@@ -1,8 +1,9 @@
 // One helper's full sweeps, in a fresh Node process so its peak RSS is the helper's own, not the
-// benchmark's: `node dist/bench/full-sweep.js <include-glob> <sweeps>` prints one JSON object (SweepFigures).
-// The Monitor is built as createMonitor(settings, 'system') builds it (src/node/create-monitor.ts), with
-// the real mount table and the native prober, except that the prober is made here so its fork server can
-// report its CPU (and that of the children it reaped) through NativeProber.usage().
+// benchmark's: `node dist/bench/full-sweep.js <include-glob> <sweeps> <workers|fork> [timeout-seconds]`
+// prints one JSON object (SweepFigures). The Monitor is built as createMonitor(settings, 'system') builds
+// it (src/node/create-monitor.ts), with the real mount table and the native prober, except that the
+// prober is made here so its server can report its CPU (and that of its workers and children) through
+// NativeProber.usage(), and so the engine can be chosen.
 import { Monitor } from '../src/node/monitor/monitor.js';
 import { DEFAULT_SETTINGS } from '../src/node/config/settings.js';
 import { NativeProber } from '../src/node/probe/native-prober.js';
@@ -10,23 +11,25 @@ import { readMountTable } from '../src/node/mount-table/read-mount-table.js';
 
 export interface SweepRun {
   checked: number;
-  notOk: number;
-  /** Until every probe child is reaped (what the C reference times: it waits for all its children). */
+  /** Mounts by state, e.g. {"ok": 1000, "hung": 1}. */
+  states: Record<string, number>;
+  /** Until every probe's process is gone (what the C reference times: it waits for all its children). */
   wallMs: number;
   /** Until sweep() resolved with the report. */
   reportMs: number;
   /** The helper's (this Node process's) CPU during the sweep. */
   nodeCpuMs: number;
   serverCpuMs: number;
+  /** Workers and probe children (the server retires its workers to count them: see its R request). */
   childrenCpuMs: number;
 }
 
 export interface SweepFigures {
-  /** The first sweep: it also starts the fork server. */
+  /** The first sweep: it also starts the server. */
   cold: SweepRun;
   /** The sweeps after it (a daemon's steady state). */
   warm: SweepRun[];
-  /** Peak RSS of this process after all sweeps, and of the fork server / its largest child. */
+  /** Peak RSS of this process after all sweeps, and of the server / its largest child. */
   helperPeakRssKb: number;
   serverPeakRssKb: number;
   childPeakRssKb: number;
@@ -35,11 +38,13 @@ export interface SweepFigures {
 async function main(): Promise<void> {
   const include = process.argv[2];
   const sweeps = Number(process.argv[3] ?? 4);
-  if (!include) throw new Error('usage: full-sweep.js <include-glob> [sweeps]');
-  const prober = new NativeProber();
+  const engine = process.argv[4] ?? 'workers';
+  const timeoutSeconds = Number(process.argv[5] ?? DEFAULT_SETTINGS.timeoutSeconds);
+  if (!include || (engine !== 'workers' && engine !== 'fork')) throw new Error('usage: full-sweep.js <include-glob> [sweeps] [workers|fork] [timeout-seconds]');
+  const prober = new NativeProber({ forkPerProbe: engine === 'fork' });
   const monitor = new Monitor({
     intervalSeconds: DEFAULT_SETTINGS.intervalSeconds,
-    timeoutSeconds: DEFAULT_SETTINGS.timeoutSeconds,
+    timeoutSeconds,
     include: [include],
     exclude: [],
     mode: 'system',
@@ -59,9 +64,11 @@ async function main(): Promise<void> {
     const wallMs = performance.now() - t0;
     const cpu1 = process.resourceUsage();
     const u = await prober.usage();
+    const states: Record<string, number> = {};
+    for (const m of report.mounts) states[m.state] = (states[m.state] ?? 0) + 1;
     runs.push({
       checked: report.checked,
-      notOk: report.mounts.filter((m) => m.state !== 'ok').length,
+      states,
       wallMs,
       reportMs,
       nodeCpuMs: (cpu1.userCPUTime + cpu1.systemCPUTime - cpu0.userCPUTime - cpu0.systemCPUTime) / 1000,

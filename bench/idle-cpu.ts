@@ -1,94 +1,95 @@
-// `npm run bench:idle [SECONDS]`: the CPU an idle `mountstatus daemon` costs with the shipped defaults
-// (sweeps every 60 s, the watch tier every 1 s), in a private mount namespace with this machine's own
-// mounts: with nobody watching, with one client connected (its home in the watch tier), and with ten
-// watched mounts (`--watch`). CPU is the daemon's, its fork server's and every probe child's (from
-// /proc/PID/stat: utime+stime, plus cutime+cstime for reaped children), over SECONDS (default 30) after
-// a 5 s warm-up. Prints figures, never asserts.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+// The daemon's CPU when nothing is wrong, with its default settings (interval 60 s, timeout 10 s, the
+// watch tier every 1 s): a real `mountstatus daemon` (syslog off) over every mount of this namespace, its
+// CPU and that of its descendants (the probe server, its workers and children) read from /proc over
+// `seconds`, after its first sweep. A scenario adds options (`--watch`) or a client connected meanwhile
+// (`status --follow`: its user's home goes into the watch tier).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MARK = 'MSM_BENCH_PRIVATE_NS';
-const BIN = fileURLToPath(new URL('../../bin/mountstatus.js', import.meta.url));
-const TICK_MS = 10; // USER_HZ 100 (proc(5))
+const CLOCK_TICK_MS = 10; // USER_HZ 100 (proc(5))
 
-function reexecInPrivateNamespace(): void {
-  if (process.env[MARK] === 'inside') return;
-  if (process.getuid?.() !== 0) {
-    console.error('the benchmark mounts tmpfs in a private mount namespace: run it as root');
-    process.exit(2);
-  }
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, [MARK]: 'inside' },
-  });
-  process.exit(r.status ?? 1);
+export interface IdleFigures {
+  seconds: number;
+  sweeps: number;
+  /** CPU of the daemon and its descendants, ms per minute. */
+  cpuMsPerMinute: number;
+  /** The same as a share of one core. */
+  percentOfOneCore: number;
+  peakRssKb: number;
 }
 
-/** CPU ms of a process and its descendants, alive and reaped. */
+/** utime+stime+cutime+cstime of a process, in ms (reaped children included). */
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * CLOCK_TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** The daemon's CPU with every live descendant's (the dead ones are in its cutime/cstime already). */
 function treeCpuMs(pid: number): number {
   let total = 0;
-  const queue = [pid];
-  while (queue.length > 0) {
-    const p = queue.pop()!;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime, stime, cutime, cstime: fields 14-17, at 11-14 after the ")" that ends field 2.
-      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * TICK_MS;
-      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ')) if (c.trim()) queue.push(Number(c));
-    } catch {
-      // gone meanwhile
-    }
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    total += cpuMsOf(p);
+    todo.push(...childrenOf(p));
   }
   return total;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export interface IdleScenario {
+  /** More daemon options. */
+  args?: string[];
+  /** A client started once the daemon runs, given the daemon's socket; ended afterwards. */
+  client?: (bin: string, socketPath: string) => ChildProcess;
+}
 
-async function measure(label: string, args: string[], seconds: number, during?: (socket: string) => ChildProcess): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'msm-idle-'));
-  const socket = join(dir, 'run', 'helper.sock');
-  const daemon = spawn(process.execPath, [BIN, 'daemon', '--socket', socket, '--no-syslog', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function measureIdle(seconds: number, nodeFlags: string[], scenario: IdleScenario = {}): Promise<IdleFigures> {
+  const bin = fileURLToPath(new URL('../../bin/mountstatus.js', import.meta.url));
+  const socket = scenario.client ? join(mkdtempSync(join(tmpdir(), 'msm-idle-')), 'run', 'helper.sock') : '';
+  const daemon = spawn(process.execPath, [...nodeFlags, bin, 'daemon', '--no-syslog', '--socket', socket, ...(scenario.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let client: ChildProcess | undefined;
   let log = '';
-  daemon.stderr!.on('data', (d: Buffer) => (log += d));
-  await sleep(1500);
-  const client = during?.(socket);
-  await sleep(5000);
-  const before = treeCpuMs(daemon.pid!);
-  const t0 = Date.now();
-  await sleep(seconds * 1000);
-  const cpu = treeCpuMs(daemon.pid!) - before;
-  const wall = Date.now() - t0;
-  client?.kill('SIGINT');
-  daemon.kill('SIGTERM');
-  await new Promise((r) => daemon.once('exit', r));
-  const sweeps = (log.match(/Checked \d+ mounts? in/g) ?? []).length;
-  console.log(`| ${label} | ${((cpu / wall) * 100).toFixed(2)} % | ${cpu} ms in ${(wall / 1000).toFixed(0)} s | ${sweeps} |`);
-}
-
-async function main(): Promise<void> {
-  reexecInPrivateNamespace();
-  const seconds = Number(process.argv[2] ?? 30);
-  const base = mkdtempSync(join(tmpdir(), 'msm-idle-mounts-'));
-  const watched: string[] = [];
-  for (let i = 0; i < 10; i++) {
-    const m = join(base, `w${i}`);
-    mkdirSync(m);
-    spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'x', m]);
-    watched.push(m);
+  daemon.stderr!.setEncoding('utf8');
+  daemon.stderr!.on('data', (s: string) => (log += s));
+  try {
+    const sweeps = (): number => log.split('\n').filter((l) => /Checked \d+ mounts? in/.test(l)).length;
+    const deadline = Date.now() + 60_000;
+    while (sweeps() === 0) {
+      if (Date.now() > deadline || daemon.exitCode !== null) throw new Error(`the daemon did not sweep: ${log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (scenario.client) {
+      client = scenario.client(bin, socket);
+      await new Promise((r) => setTimeout(r, 3000)); // connected, its home resolved and watched
+    }
+    const before = treeCpuMs(daemon.pid!);
+    const first = sweeps();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const cpu = treeCpuMs(daemon.pid!) - before;
+    const status = readFileSync(`/proc/${daemon.pid}/status`, 'utf8');
+    const peakRssKb = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    return { seconds, sweeps: sweeps() - first, cpuMsPerMinute: (cpu / seconds) * 60, percentOfOneCore: (cpu / (seconds * 1000)) * 100, peakRssKb };
+  } finally {
+    client?.kill('SIGINT');
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
   }
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').length;
-  console.log(`Idle daemon with the shipped defaults (interval 60 s, watch-interval 1 s, slow-after 1.5 s), ${mounts} mounts in the table, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}:`);
-  console.log('| scenario | CPU of one core | CPU time | sweeps |');
-  console.log('|---|---|---|---|');
-  await measure('nobody watching', [], seconds);
-  await measure('one client connected (`status --follow`: its home watched)', [], seconds, (socket) =>
-    spawn(process.execPath, [BIN, 'status', '--follow', '--json', '--socket', socket], { stdio: 'ignore' }),
-  );
-  await measure('ten watched mounts (`--watch`)', ['--watch', `${base}/*`], seconds);
 }
-
-void main();

@@ -1,14 +1,16 @@
-// `npm run bench [N] [N-node]`: N tmpfs mounts (default 1000) in a private mount namespace, probed by
-// the C reference of the seed's mechanism (as is, and with NSS preloaded), by the helper's full sweep
+// `npm run bench [N] [N-node] [--idle SECONDS]`: N tmpfs mounts (default 1000) in a private mount
+// namespace, probed side by side, alternated MSM_BENCH_REPEATS times (default 5), medians: the C reference
+// of the seed's mechanism (a fork per mount; as is, and with NSS preloaded), the helper's full sweep
 // (Monitor.sweep() over the real mount table, --include for the bench's mounts, in a fresh Node process:
-// bench/full-sweep.ts), by our native prober alone (all N at once), and by the Node fallback (N-node
-// mounts, default 50, scaled per probe); then one frozen FUSE mount (SIGSTOPped bindfs): time from probe
-// start to 'hung' against the timeout. MSM_BENCH_REPEATS (default 5) runs of each, alternated; medians.
+// bench/full-sweep.ts) with the server's workers and with fork per probe, our native prober alone (all N
+// at once), and the Node fallback (N-node mounts, default 50, scaled per probe). Then the full sweep with
+// one frozen FUSE mount among them (SIGSTOPped bindfs, timeout 1 s), the Node side's own cost per mount
+// (bench/node-side.ts), and with --idle the default daemon's CPU over SECONDS (bench/idle-cpu.ts).
 // Prints figures, never asserts.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeProber } from '../src/node/probe/native-prober.js';
@@ -16,6 +18,8 @@ import { NodeProber } from '../src/node/probe/node-prober.js';
 import type { Prober, ProbeResult } from '../src/node/probe/prober.js';
 import { buildCReference, runCReference } from './c-reference.js';
 import type { SweepFigures } from './full-sweep.js';
+import { measureIdle, type IdleScenario } from './idle-cpu.js';
+import type { NodeSideFigures } from './node-side.js';
 import { cpuSinceMs, cpuSnapshot, peakRssKb, table, type Figures } from './measure.js';
 
 const MARK = 'MSM_BENCH_PRIVATE_NS';
@@ -69,7 +73,7 @@ async function benchNative(paths: string[]): Promise<Figures> {
   const serverMs = (server.userUs + server.systemUs - server0.userUs - server0.systemUs) / 1000;
   const childMs = (server.childUserUs + server.childSystemUs - server0.childUserUs - server0.childSystemUs) / 1000;
   return {
-    label: 'native prober (helper + fork server + children)',
+    label: 'native prober alone, workers (helper + server + workers)',
     count: paths.length,
     wallMs,
     cpuMs: cpu.selfMs + serverMs + childMs,
@@ -97,38 +101,30 @@ async function benchNode(paths: string[]): Promise<Figures> {
   };
 }
 
-async function benchFrozen(base: string, timeoutMs: number): Promise<string> {
-  const src = join(base, 'frozen-src');
-  const mnt = join(base, 'frozen');
+/** bindfs in the foreground on `mnt`, SIGSTOPped once every thread is stopped; dispose() undoes it. */
+async function frozenMount(src: string, mnt: string): Promise<() => void> {
   mkdirSync(src);
   mkdirSync(mnt);
   const daemon = spawn('bindfs', ['-f', src, mnt], { stdio: 'ignore' });
-  try {
-    const deadline = Date.now() + 10_000;
-    while (!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${mnt} `)) {
-      if (Date.now() > deadline || daemon.exitCode !== null) return 'frozen mount: bindfs did not mount (is bindfs installed?)';
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    daemon.kill('SIGSTOP');
-    // wait until every daemon thread is stopped (see test/helper/probe/mount-fixtures.ts freeze())
-    while (!readdirSync(`/proc/${daemon.pid}/task`).every((t) => / [tT] /.test(readFileSync(`/proc/${daemon.pid}/task/${t}/stat`, 'utf8').split(')')[1] ?? ''))) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    const prober = new NativeProber();
-    await probeAll(prober, [base]);
-    const t0 = performance.now();
-    const run = prober.probe({ path: mnt, timeoutMs, asOwner: true });
-    const r = await run.result;
-    const hungAt = performance.now() - t0;
-    await run.exited;
-    const reapedAt = performance.now() - t0;
-    await prober.close();
-    return `frozen FUSE mount (SIGSTOPped bindfs), timeout ${timeoutMs} ms: '${r.state}' after ${hungAt.toFixed(1)} ms (+${(hungAt - timeoutMs).toFixed(1)} ms over the timeout), child reaped after ${reapedAt.toFixed(1)} ms`;
-  } finally {
+  const dispose = (): void => {
     daemon.kill('SIGCONT');
     daemon.kill('SIGKILL');
     spawnSync('umount', ['-l', mnt]);
+  };
+  const deadline = Date.now() + 10_000;
+  while (!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${mnt} `)) {
+    if (Date.now() > deadline || daemon.exitCode !== null) {
+      dispose();
+      throw new Error('frozen mount: bindfs did not mount (is bindfs installed?)');
+    }
+    await new Promise((r) => setTimeout(r, 20));
   }
+  daemon.kill('SIGSTOP');
+  // wait until every daemon thread is stopped (see test/node/probe/mount-fixtures.ts freeze())
+  while (!readdirSync(`/proc/${daemon.pid}/task`).every((t) => / [tT] /.test(readFileSync(`/proc/${daemon.pid}/task/${t}/stat`, 'utf8').split(')')[1] ?? ''))) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return dispose;
 }
 
 function mid(xs: number[]): number {
@@ -164,17 +160,22 @@ function shippedNodeFlags(): string[] {
   return shebang.split(/\s+/).filter((w) => w.startsWith('--'));
 }
 
+/** A bench script in a fresh Node process with the shipped flags; its one line of JSON. */
+function runScript<T>(name: string, args: string[]): T {
+  const script = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  const r = spawnSync(process.execPath, [...shippedNodeFlags(), script, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
 /** The helper's full sweeps, each run in a fresh Node process (see full-sweep.ts). */
-function runFullSweep(include: string, sweeps: number): SweepFigures {
-  const script = fileURLToPath(new URL('./full-sweep.js', import.meta.url));
-  const r = spawnSync(process.execPath, [...shippedNodeFlags(), script, include, String(sweeps)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`full sweep failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as SweepFigures;
+function runFullSweep(include: string, sweeps: number, engine: 'workers' | 'fork', timeoutSeconds?: number): SweepFigures {
+  return runScript<SweepFigures>('full-sweep.js', [include, String(sweeps), engine, ...(timeoutSeconds ? [String(timeoutSeconds)] : [])]);
 }
 
 function sweepFigures(label: string, runs: SweepFigures['cold'][], f: SweepFigures): Figures {
-  const bad = runs.find((r) => r.notOk > 0);
-  if (bad) throw new Error(`full sweep: ${bad.notOk} of ${bad.checked} mounts not ok`);
+  const bad = runs.find((r) => r.states.ok !== r.checked);
+  if (bad) throw new Error(`full sweep: not every mount ok: ${JSON.stringify(bad.states)}`);
   const m = (k: 'nodeCpuMs' | 'serverCpuMs' | 'childrenCpuMs' | 'reportMs'): string => mid(runs.map((r) => r[k])).toFixed(0);
   return {
     label,
@@ -189,45 +190,87 @@ function sweepFigures(label: string, runs: SweepFigures['cold'][], f: SweepFigur
 
 async function main(): Promise<void> {
   reexecInPrivateNamespace();
-  const n = Number(process.argv[2] ?? 1000);
-  const nNode = Number(process.argv[3] ?? 50);
+  const args = process.argv.slice(2);
+  const idleAt = args.indexOf('--idle');
+  const idleSeconds = idleAt >= 0 ? Number(args.splice(idleAt, 2)[1]) : 0;
+  const n = Number(args[0] ?? 1000);
+  const nNode = Number(args[1] ?? 50);
   const base = mkdtempSync('/tmp/msm-bench-');
   const cleanup: (() => void)[] = [];
   sh('mount -t tmpfs -o size=256m,mode=0755 x "$1"', base);
   try {
     const paths = makeMounts(join(base, 'mounts'), n);
+    const glob = join(base, 'mounts', '*');
     const cref = buildCReference();
     cleanup.push(() => rmSync(dirname(cref), { recursive: true, force: true }));
-    console.log(`Probing ${n} tmpfs mounts (node fallback: ${Math.min(nNode, n)}, figures per probe are comparable)\n`);
+    console.log(`Probing ${n} tmpfs mounts (node fallback: ${Math.min(nNode, n)}, figures per probe are comparable); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
     // Alternate the runs a few times and take medians: a 2-core VM is noisy.
     const repeats = Number(process.env.MSM_BENCH_REPEATS ?? 5);
     const cRuns: Figures[] = [];
     const cPreRuns: Figures[] = [];
     const nativeRuns: Figures[] = [];
     const sweeps: SweepFigures[] = [];
+    const forkSweeps: SweepFigures[] = [];
     for (let i = 0; i < repeats; i++) {
       cRuns.push(runCReference(cref, paths));
-      sweeps.push(runFullSweep(join(base, 'mounts', '*'), 4));
+      sweeps.push(runFullSweep(glob, 4, 'workers'));
+      forkSweeps.push(runFullSweep(glob, 4, 'fork'));
       cPreRuns.push(runCReference(cref, paths, true));
       nativeRuns.push(await benchNative(paths));
     }
-    const lastSweep = sweeps[sweeps.length - 1]!;
+    const last = (xs: SweepFigures[]): SweepFigures => ({ ...xs[xs.length - 1]!, helperPeakRssKb: Math.max(...xs.map((s) => s.helperPeakRssKb)) });
     const rows: Figures[] = [
       median(cRuns),
-      sweepFigures('full sweep: Monitor.sweep(), fork server running', sweeps.flatMap((s) => s.warm), lastSweep),
-      sweepFigures('full sweep: first one (starts the fork server)', sweeps.map((s) => s.cold), lastSweep),
+      sweepFigures('full sweep, workers: Monitor.sweep(), server running', sweeps.flatMap((s) => s.warm), last(sweeps)),
+      sweepFigures('full sweep, workers: the first one (starts the server)', sweeps.map((s) => s.cold), last(sweeps)),
+      sweepFigures('full sweep, fork per probe (macOS, BSD), server running', forkSweeps.flatMap((s) => s.warm), last(forkSweeps)),
       median(nativeRuns),
       median(cPreRuns),
     ];
-    rows[1]!.peakRssKb = Math.max(...sweeps.map((s) => s.helperPeakRssKb));
     rows.push(await benchNode(paths.slice(0, Math.min(nNode, n))));
     console.log(table(rows));
     console.log(
       `\nfull sweep: the helper in its own Node process (peak RSS is its own); native prober: NativeProber.probe() ×${n} in the` +
-        `\nbenchmark process (its RSS includes the benchmark). Wall is until every child is reaped, as the C reference waits.` +
-        `\nCPU counts the helper, the fork server and every probe child (the C reference: parent and children).`,
+        `\nbenchmark process (its RSS includes the benchmark). Wall is until every probe's process is gone, as the C reference` +
+        `\nwaits. CPU counts the helper, the server, its workers and every probe child (the C reference: parent and children);` +
+        `\nthe server retires its workers to count their CPU after each sweep, so each sweep also forks its workers anew.`,
     );
-    console.log(await benchFrozen(base, 1000));
+
+    const dispose = await frozenMount(join(base, 'frozen-src'), join(base, 'mounts', 'frozen'));
+    try {
+      const f = runFullSweep(glob, 3, 'workers', 1);
+      for (const [k, r] of [f.cold, ...f.warm].entries()) {
+        console.log(
+          `frozen FUSE mount (SIGSTOPped bindfs) among ${n}, timeout 1 s, sweep ${k + 1}: ${JSON.stringify(r.states)}, report after ` +
+            `${r.reportMs.toFixed(0)} ms, every process gone after ${r.wallMs.toFixed(0)} ms (+${(r.wallMs - 1000).toFixed(0)} ms over the timeout)`,
+        );
+      }
+    } finally {
+      dispose();
+    }
+
+    const side = runScript<NodeSideFigures>('node-side.js', [glob, '10']);
+    console.log(
+      `\nNode side alone (a prober answering at once; ${side.checked} mounts of ${side.tableEntries} in the table; CPU µs per mount, median of 10 sweeps):` +
+        ` whole sweep ${side.sweepUsPerMount.toFixed(1)}, of which reading and parsing the table ${side.readAndParseUsPerMount.toFixed(1)},` +
+        ` planning ${side.planUsPerMount.toFixed(1)}`,
+    );
+
+    if (idleSeconds > 0) {
+      const scenarios: [string, IdleScenario][] = [
+        ['nobody watching', {}],
+        ['a client connected (`status --follow`: its home watched every second)', { client: (bin, socket) => spawn(process.execPath, [bin, 'status', '--follow', '--json', '--socket', socket], { stdio: 'ignore' }) }],
+        ['nine mounts watched (`--watch`)', { args: ['--watch', `${join(base, 'mounts')}/m?`] }],
+      ];
+      console.log(`\nidle daemon, default settings (interval 60 s, watch-interval 1 s, timeout 10 s), over every mount here, ${idleSeconds} s each:`);
+      for (const [label, scenario] of scenarios) {
+        const idle = await measureIdle(idleSeconds, shippedNodeFlags(), scenario);
+        console.log(
+          `  ${label}: ${idle.cpuMsPerMinute.toFixed(0)} ms CPU a minute (${idle.percentOfOneCore.toFixed(2)} % of one core), ` +
+            `${idle.sweeps} sweeps, peak RSS ${(idle.peakRssKb / 1024).toFixed(1)} MB`,
+        );
+      }
+    }
   } finally {
     spawnSync('umount', ['-R', '-l', base]);
     rmdirSync(base);

@@ -7,11 +7,17 @@ import { createPlanRefiner, descendantsOf } from './monitor/plan-refiners.js';
 import type { Prober } from './probe/prober.js';
 import type { Settings } from './config/settings.js';
 import { createProber } from './probe/create-prober.js';
+import type { ServerLost } from './probe/native-prober.js';
 import { createMountTableReader } from './mount-table/read-mount-table.js';
 import { scanBlocked } from './passive/blocked-processes.js';
 import { VERSION } from './version.js';
 
-export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'], log?: MonitorLog): Monitor {
+export interface MonitorHooks {
+  /** The probe fork server died or stopped answering (its probes run again on a new one): log it. */
+  onProbeServerLost?: (event: ServerLost) => void;
+}
+
+export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'], log?: MonitorLog, hooks: MonitorHooks = {}): Monitor {
   const monitorLog = log ?? silentMonitorLog;
   let prober: Prober | undefined;
   return new Monitor({
@@ -25,7 +31,7 @@ export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'],
     exclude: settings.exclude,
     mode,
     ...(log ? { log } : {}),
-    createProber: () => (prober = createProber()),
+    createProber: () => (prober = createProber(hooks.onProbeServerLost ? { native: { onServerLost: hooks.onProbeServerLost } } : {})),
     readMountTable: createMountTableReader(),
     scanBlocked: (entries, targets) => scanBlocked({ entries, targets, excludePids: probePids(prober) }),
     version: VERSION,

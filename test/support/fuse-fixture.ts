@@ -12,7 +12,7 @@
 // Like the helper, this module never touches the mountpoint: it learns that the mount is up from
 // /proc/self/mountinfo, and that requests are held from the daemon's stderr.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,14 @@ export interface FuseFixtureOptions {
   fsname?: string;
   /** The fstype becomes fuse.<subtype> (default msm-fusefix); "sshfs" makes it look like an sshfs mount. */
   subtype?: string;
+  /**
+   * Mount it as this user, as a user mounts sshfs: the daemon runs as them (setpriv) and libfuse mounts
+   * through the set-user-ID fusermount3, so the mount says user_id=<uid>. The mountpoint is made theirs.
+   * Needs /dev/fuse open to them: call openDevFuse() first.
+   */
+  user?: { uid: number; gid: number };
+  /** -o allow_other (default true): without it the kernel lets no one but the mounting user in. */
+  allowOther?: boolean;
 }
 
 export interface FuseFixture {
@@ -140,6 +148,17 @@ export function sigkillPending(pid: number): boolean {
 }
 
 /**
+ * Lets every user open /dev/fuse in this mount namespace (it is 0600 on this machine, and fusermount3
+ * opens it as the calling user): a 0666 node for the same device bound over it, on `dir` (a tmpfs
+ * without nodev). Run inside privateMountNamespace(); it goes with the namespace.
+ */
+export function openDevFuse(dir: string): void {
+  const node = join(dir, 'fuse');
+  const r = spawnSync('sh', ['-c', 'mknod -m 0666 "$1" c 10 229 && mount --bind "$1" /dev/fuse', '-', node], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`could not open /dev/fuse to users: ${r.stderr}`);
+}
+
+/**
  * Mounts the fixture on `mountpoint` (made if missing; its parent must exist) and resolves once the
  * mount is in /proc/self/mountinfo. Run inside privateMountNamespace().
  */
@@ -152,6 +171,10 @@ export async function startFuseFixture(mountpoint: string, opts: FuseFixtureOpti
   }
   const controlDir = mkdtempSync(join(tmpdir(), 'msm-fusefix-'));
   const control = join(controlDir, 'mode');
+  if (opts.user) {
+    chownSync(mountpoint, opts.user.uid, opts.user.gid);
+    chownSync(controlDir, opts.user.uid, opts.user.gid); // the daemon reads its control file as the user
+  }
   const setMode = (mode: FuseMode): void => {
     if (!/^(ok|eio|estale|hang|slow:\d+)$/.test(mode)) throw new Error(`unknown fixture mode ${mode}`);
     // Write beside and rename: the daemon re-reads the file on every request and must never see half.
@@ -162,13 +185,16 @@ export async function startFuseFixture(mountpoint: string, opts: FuseFixtureOpti
 
   const before = new Set(mountsAt(mountpoint).map((m) => m.id));
   const args = [`--control=${control}`, `--root-uid=${opts.uid ?? 0}`, `--root-gid=${opts.gid ?? 0}`];
-  args.push(`--root-mode=${(opts.rootMode ?? 0o755).toString(8)}`, mountpoint, '-f', '-o', 'allow_other');
+  args.push(`--root-mode=${(opts.rootMode ?? 0o755).toString(8)}`, mountpoint, '-f');
+  if (opts.allowOther !== false) args.push('-o', 'allow_other');
   // Later -o options override the fixture's own fsname/subtype (libfuse: the last one wins).
   if (opts.fsname !== undefined || opts.subtype !== undefined) {
     args.push('-o', [opts.fsname !== undefined ? `fsname=${opts.fsname}` : '', opts.subtype !== undefined ? `subtype=${opts.subtype}` : ''].filter(Boolean).join(','));
   }
   const fstype = `fuse.${opts.subtype ?? 'msm-fusefix'}`;
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = opts.user
+    ? spawn('setpriv', [`--reuid=${opts.user.uid}`, `--regid=${opts.user.gid}`, '--init-groups', binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
   let stderr = '';

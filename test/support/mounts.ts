@@ -16,6 +16,8 @@ const COMMAND_TIMEOUT_MS = 10_000;
 export interface MountLine {
   id: number;
   parentId: number;
+  /** "major:minor" of the filesystem (field 3). */
+  device: string;
   /** Decoded (every \ooo escape, proc(5)); bytes that are not UTF-8 come out as U+FFFD. */
   mountpoint: string;
   fstype: string;
@@ -62,6 +64,7 @@ export function listMounts(): MountLine[] {
     out.push({
       id: Number(f[0]),
       parentId: Number(f[1]),
+      device: f[2] ?? '',
       mountpoint: decodeField(f[4] ?? ''),
       fstype: decodeField(f[sep + 1] ?? ''),
       source: decodeField(f[sep + 2] ?? ''),

@@ -10,10 +10,13 @@
 // Fallback for any fstype: the `addr=` superblock option (NFS and CIFS put the server's IP there).
 // A replicated NFS source "h1,h2:/export" names several hosts: then addr= (the one in use) is preferred,
 // else the first host.
+// A mount a user made (a FUSE mount with user_id= not 0: user-mount.ts) names no server: its user wrote
+// its source and type, and `subtype=sshfs,fsname=x@someserver:/` must not count it as someserver's.
 // Host names are returned as written (not lowercased): the kernel's "nfs: server X not responding" lines
 // use the same spelling as the mount, which is what they are matched against.
 import type { MountEntry } from '../mount.js';
 import { optionValue } from './options.js';
+import { fuseMounter } from './user-mount.js';
 
 const HOST_PATH_FSTYPES = new Set(['nfs', 'nfs3', 'nfs4', 'fuse.sshfs', 'sshfs', 'fuse.glusterfs', 'glusterfs']);
 const UNC_FSTYPES = new Set(['cifs', 'smb3', 'smbfs', 'smb2', 'smb']);
@@ -69,6 +72,7 @@ function hostOfUrl(source: string): string | undefined {
 
 /** The server a mount depends on, or undefined for local filesystems. */
 export function serverOf(entry: Pick<MountEntry, 'fstype' | 'source' | 'superOptions'>): string | undefined {
+  if (fuseMounter(entry)) return undefined;
   const { fstype, source } = entry;
   const addr = optionValue(entry.superOptions, 'addr');
   let host: string | undefined;

@@ -5,6 +5,7 @@ import { createMonitor, nonRootNotice } from '../../node/create-monitor.js';
 import { applyCommandLine, parseCommand, resolveSettings, type OptionName } from './options.js';
 import type { CommandIo } from './io.js';
 import { openSyslogMonitorLog } from '../monitor/syslog-monitor-log.js';
+import * as lines from '../log/lines.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../node/config/settings.js';
 import { startIpcServer } from '../ipc/server.js';
@@ -134,7 +135,9 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   const foreignNamespace = mountNamespaceWarning();
   if (foreignNamespace) log.warning(foreignNamespace.text);
 
-  const monitor = createMonitor(settings, privileged ? 'system' : 'user', log);
+  const monitor = createMonitor(settings, privileged ? 'system' : 'user', log, {
+    onProbeServerLost: (e) => log.write(lines.probeServerLost(e.pid, e.why, e.inFlight)),
+  });
   const homes = new HomeWatch({ watch: (dirs) => monitor.watchDirectories('homes', dirs) });
   const socketPath = settings.socketPath ?? defaultSocketPath({ privileged });
   let ipc: Awaited<ReturnType<typeof startIpcServer>> | undefined;

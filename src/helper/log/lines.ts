@@ -155,6 +155,15 @@ export function serverUp(server: string): LogLine {
   return { severity: 'notice', text: `Server ${escapeLogText(server)} is responding again` };
 }
 
+/**
+ * The probe fork server (the helper's own child) died or stopped answering mid-work: the mounts' probes
+ * it had in flight run again on a new one, so this is the one line about it, not one per mount.
+ */
+export function probeServerLost(pid: number, why: string, inFlight: number): LogLine {
+  const then = inFlight === 0 ? 'a new one starts with the next probe' : `probing the ${count(inFlight, 'mount')} it had in flight again on a new one`;
+  return { severity: 'warning', text: `Probe fork server ${pid} ${escapeLogText(why)}: ${then}` };
+}
+
 /** Started without root: probes run as this uid and see only what it may see. */
 export function nonRoot(uid: number): LogLine {
   return {

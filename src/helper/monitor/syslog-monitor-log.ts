@@ -8,6 +8,8 @@ import { isJournaldSocket, isJournalStream } from '../log/journal-stream.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 
 export interface ClosableMonitorLog extends MonitorLog {
+  /** Any other line of lines.ts, as it is. */
+  write(line: LogLine): void;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export function openSyslogMonitorLog(settings: Settings, opts: { stderr?: boolea
   };
   return {
     ...monitorLogFromSink(sink),
+    write: sink,
     close: async () => {
       await writer?.close();
       await stderr?.drained();

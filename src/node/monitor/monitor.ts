@@ -91,6 +91,7 @@ export class Monitor implements MonitorApi {
   private proberInstance: Prober | undefined;
   /** Servers the kernel reported not responding, with its words, until it reports them OK. */
   private readonly suspects = new Map<string, string>();
+  private tableReread: Promise<ParsedMountTable> | undefined;
 
   constructor(options: MonitorOptions) {
     this.opts = options;
@@ -297,7 +298,7 @@ export class Monitor implements MonitorApi {
     try {
       // stop() closed the prober: a new probe would only start a fork server nobody stops.
       if (this.stopped) return this.unrecorded(entry);
-      const acquired = this.slots.acquire(entry.mountpoint, timeoutSeconds * 1000, asOwner);
+      const acquired = this.slots.acquire(entry, timeoutSeconds * 1000, asOwner);
       if (acquired.kind === 'stuck') {
         return this.reportStuck(entry, acquired.slot.killed!.pid, acquired.slot.killed!.at);
       }
@@ -318,6 +319,9 @@ export class Monitor implements MonitorApi {
     }
     // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure.
     if (this.stopped) return this.unrecorded(entry);
+    // The path did not lead to this mount: unless the table still has it there (a swapped parent, issue
+    // 15 item 1), it was unmounted, moved or covered meanwhile, which says nothing about the mount.
+    if (result.state === 'error' && result.stage === 'mount' && !(await this.stillOnTop(entry))) return this.unrecorded(entry);
     if (result.state === 'hung') this.log.timedOut(result.pid, entry.mountpoint, timeoutSeconds);
     return this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe');
   }
@@ -326,6 +330,18 @@ export class Monitor implements MonitorApi {
   private markSlow(entry: MountEntry, slot: SlotState, seconds: number): void {
     if (this.stopped || this.slots.get(entry.mountpoint) !== slot || slot.killed) return;
     this.update(entry, { state: 'slow', message: `no answer after ${seconds} s`, unansweredSeconds: seconds }, 'slow');
+  }
+
+  /** Whether a fresh read of the table still has this mount on top of its path (true when unreadable). */
+  private async stillOnTop(entry: MountEntry): Promise<boolean> {
+    // Mounts vanishing together (an unmount of a tree) share one read.
+    this.tableReread ??= this.opts.readMountTable!().finally(() => (this.tableReread = undefined));
+    try {
+      const table = await this.tableReread;
+      return table.entries.filter((e) => e.mountpoint === entry.mountpoint).at(-1)?.mountId === entry.mountId;
+    } catch {
+      return true;
+    }
   }
 
   /** The mount's last recorded status, or 'unknown': for answers that must not be recorded. */

@@ -3,7 +3,9 @@
 // exited and been reaped it keeps the slot, so the mount is reported 'stuck' and never probed again:
 // a child blocked on a FUSE/NFS request its server already read sits in D state and survives SIGKILL,
 // and a second probe would only pile up behind it.
+import type { MountEntry } from '../../common/mount.js';
 import type { Prober, ProbeResult } from '../probe/prober.js';
+import { probeTarget } from '../probe/probe-target.js';
 
 export interface SlotState {
   /** The pending or settled answer of the probe holding the slot. */
@@ -41,14 +43,15 @@ export class ProbeSlots {
    * 'stuck' marker if its killed child has not exited, or starts a new probe.
    */
   acquire(
-    mountpoint: string,
+    entry: MountEntry,
     timeoutMs: number,
     asOwner: boolean,
   ): { kind: 'stuck'; slot: SlotState } | { kind: 'probe'; slot: SlotState; started: boolean } {
+    const { mountpoint } = entry;
     const held = this.slots.get(mountpoint);
     if (held) return held.killed ? { kind: 'stuck', slot: held } : { kind: 'probe', slot: held, started: false };
     const startedAt = this.now();
-    const run = this.prober().probe({ path: mountpoint, timeoutMs, asOwner });
+    const run = this.prober().probe({ path: mountpoint, timeoutMs, asOwner, ...probeTarget(entry) });
     const slot: SlotState = { result: run.result, startedAt };
     this.slots.set(mountpoint, slot);
     run.result.then((r) => {

@@ -19,8 +19,10 @@ export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): Pa
         return { state: 'denied', latencyMs, errno: result.errno, message: `${result.errno}: ${result.message} (at ${result.stage})` };
       }
       // The C library's words ("Transport endpoint is not connected"), which admins know from other
-      // tools, where libuv's differ ("socket is not connected").
-      return { state: 'error', latencyMs, errno: result.errno, message: errnoText(result.errno) ?? result.message };
+      // tools, where libuv's differ ("socket is not connected"); the probe's own for a path that did not
+      // lead to the mount, which no errno says.
+      const message = result.stage === 'mount' ? result.message : (errnoText(result.errno) ?? result.message);
+      return { state: 'error', latencyMs, errno: result.errno, message };
   }
 }
 

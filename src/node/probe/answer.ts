@@ -1,6 +1,6 @@
 // What a probe child says, before it becomes a ProbeResult. The C fork server and the Node probe child
 // answer with the same fields, so both probers build their results here and give the same answers.
-import { encodeUtf8Lossless } from '../../common/mount-table/utf8.js';
+import { encodeUtf8Lossless, hasEscapedBytes } from '../../common/mount-table/utf8.js';
 import { constants } from 'node:os';
 import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import type { ProbeResult, ProbeStage } from './prober.js';
@@ -24,7 +24,7 @@ export type RawAnswer =
   /** errno: the positive errno number of this platform. */
   | { kind: 'E'; errno: number; stage: ProbeStage };
 
-export const PROBE_STAGES: readonly ProbeStage[] = ['fork', 'stat', 'setuid', 'opendir', 'readdir', 'statfs'];
+export const PROBE_STAGES: readonly ProbeStage[] = ['fork', 'stat', 'setuid', 'opendir', 'readdir', 'statfs', 'mount'];
 
 export function isProbeStage(s: string): s is ProbeStage {
   return (PROBE_STAGES as readonly string[]).includes(s);
@@ -54,6 +54,12 @@ export function deniedMessage(mode: number): string {
   return `mode ${(mode & 0o7777).toString(8).padStart(3, '0')} does not allow access`;
 }
 
+/** Stage 'mount': the path no longer leads to the mount the table named (issue 15 item 1). */
+export function notTheMountMessage(errno: string): string {
+  const what = errno === 'ELOOP' ? 'a symbolic link is on the path' : 'another file is there';
+  return `the path does not lead to the mount in the mount table (${what}): moved, unmounted or swapped since the table was read`;
+}
+
 export function errorResult(pid: number, latencyMs: number, errno: string, stage: ProbeStage, message?: string): ProbeResult {
   return { state: 'error', pid, latencyMs, errno, stage, message: message ?? errnoMessage(errnoNumber(errno)) };
 }
@@ -79,15 +85,19 @@ export function toResult(a: RawAnswer, pid: number, latencyMs: number): ProbeRes
       };
     case 'D':
       return { state: 'denied', pid, latencyMs, mode: a.mode, uid: a.uid, message: deniedMessage(a.mode) };
-    case 'E':
-      return { state: 'error', pid, latencyMs, errno: errnoName(a.errno), stage: a.stage, message: errnoMessage(a.errno) };
+    case 'E': {
+      const errno = errnoName(a.errno);
+      const message = a.stage === 'mount' ? notTheMountMessage(errno) : errnoMessage(a.errno);
+      return { state: 'error', pid, latencyMs, errno, stage: a.stage, message };
+    }
   }
 }
 
 /** The bytes the child is given: exact bytes when the caller has them, else the path's UTF-8. */
 export function pathHex(path: string, pathBytes?: Uint8Array): string {
+  if (pathBytes) return Buffer.from(pathBytes).toString('hex');
   // encodeUtf8Lossless: mountinfo names that are not valid UTF-8 were decoded with lone surrogates
-  // standing for the raw bytes (src/common/mount-table/utf8.ts); this gives the exact bytes back.
-  const bytes = Buffer.from(pathBytes ?? encodeUtf8Lossless(path));
-  return bytes.toString('hex');
+  // standing for the raw bytes (src/common/mount-table/utf8.ts); this gives the exact bytes back. Any
+  // other string's bytes are its UTF-8, which Buffer makes natively (the common case, a sweep's worth).
+  return (hasEscapedBytes(path) ? Buffer.from(encodeUtf8Lossless(path)) : Buffer.from(path, 'utf8')).toString('hex');
 }

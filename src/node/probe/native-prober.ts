@@ -1,11 +1,17 @@
-// The fast prober: one long-lived C fork server (dist/native/msm-prober) forks a child per probe
-// (~0.3 ms), kills it at the deadline and reaps it. This process only writes requests and reads answers;
-// it never touches a mountpoint. If the server dies, the probes it had are failed as errors (stage
-// "fork"), the children it left are watched until gone, and the next probe starts a new server.
+// The fast prober: one long-lived C server (dist/native/msm-prober) gives each probe to a worker (a
+// long-lived child probing mount after mount as each owner, a few µs a probe) or forks a child for it
+// (~0.3 ms), kills the probe's process at the deadline and reaps it (msm-prober.c has the whole story).
+// This process only writes requests and reads answers; it never touches a mountpoint.
+//
+// If the server dies (or stops answering and is killed: the watchdog), that is our failure, not the
+// mounts': each probe it had in flight is probed again on a new server once its old child is gone (the
+// server's children die with it, PR_SET_PDEATHSIG), so a mount never has two probes in flight; a child
+// still there at its probe's deadline is stuck in the kernel, and its probe is answered hung, like any
+// other (issue 15 item 6). One event says what happened to the server.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { errorResult, pathHex, toResult } from './answer.js';
-import { encodeProbe, parseServerLine, USAGE_REQUEST, type ServerUsage } from './native-protocol.js';
+import { encodeProbe, parseServerLine, PING_REQUEST, USAGE_REQUEST, type ServerUsage } from './native-protocol.js';
 import { ProbeHandle } from './probe-handle.js';
 import { whenGone } from './process-gone.js';
 import type { Prober, ProbeRequest, ProbeRun } from './prober.js';
@@ -15,30 +21,58 @@ export function nativeProberPath(): string {
   return fileURLToPath(new URL('../../../native/msm-prober', import.meta.url));
 }
 
+/** The fork server died or stopped answering; what it had in flight is probed again on a new one. */
+export interface ServerLost {
+  pid: number;
+  /** "was killed by SIGKILL", "exited with code 1", "stopped answering (no reply within 2 seconds)". */
+  why: string;
+  /** Probes it had not answered: each probed again once its old child is gone. */
+  inFlight: number;
+}
+
 export interface NativeProberOptions {
   /** The fork server binary; default nativeProberPath(). */
   binary?: string;
   /** How long the server reaps its killed children after close() before it exits (default 2000 ms). */
   reapMs?: number;
   /**
-   * If the server has not answered a probe this long after its timeout, it is taken as wedged and
-   * killed (its probes fail, the next probe restarts it). Default 5000 ms.
+   * While probes are in flight the server is asked every this many ms whether it is there (it answers
+   * at once, whatever its probes do); one that has not answered by the next ask is taken as wedged
+   * (SIGSTOPped, say) and killed. Default 2000 ms.
    */
   watchdogGraceMs?: number;
+  /** Open paths with the component walk that kernels without openat2(2) (before 5.6) get: for tests. */
+  componentWalk?: boolean;
+  /**
+   * A child per probe even where workers are possible (what macOS and the BSDs get): for tests and the
+   * benchmark.
+   */
+  forkPerProbe?: boolean;
+  /** Told once per lost server (the daemon logs it). */
+  onServerLost?: (event: ServerLost) => void;
   spawn?: typeof spawn;
+}
+
+interface Pending {
+  handle: ProbeHandle;
+  request: ProbeRequest;
+  /** Already probed again after a lost server: a second loss fails it (a server that keeps dying). */
+  retried: boolean;
 }
 
 interface Server {
   child: ChildProcessWithoutNullStreams;
-  pending: Map<number, ProbeHandle>;
+  pending: Map<number, Pending>;
   usageWaiters: ((u: ServerUsage) => void)[];
   exit: Promise<void>;
   dead: boolean;
   /** Requests made in this tick, written in one write() on the next tick (a sweep asks for all at once). */
   outbox: string;
-  /** The one watchdog timer (not one per probe), and when it fires (performance.now() ms). */
   watchdog: NodeJS.Timeout | undefined;
-  watchdogAt: number;
+  /** A ping is out and unanswered. */
+  pinged: boolean;
+  /** Set when the watchdog killed it, for the event's words. */
+  wedged: boolean;
 }
 
 export class NativeProber implements Prober {
@@ -50,24 +84,32 @@ export class NativeProber implements Prober {
   private readonly reapMs: number;
   private readonly graceMs: number;
   private readonly spawnFn: typeof spawn;
+  private readonly args: string[];
+  private readonly onServerLost: ((event: ServerLost) => void) | undefined;
 
   constructor(options: NativeProberOptions = {}) {
     this.binary = options.binary ?? nativeProberPath();
     this.reapMs = options.reapMs ?? 2000;
-    this.graceMs = options.watchdogGraceMs ?? 5000;
+    this.graceMs = options.watchdogGraceMs ?? 2000;
     this.spawnFn = options.spawn ?? spawn;
+    this.args = ['--reap-ms', String(this.reapMs), ...(options.componentWalk ? ['--no-openat2'] : []), ...(options.forkPerProbe ? ['--fork-per-probe'] : [])];
+    this.onServerLost = options.onServerLost;
   }
 
   probe(request: ProbeRequest): ProbeRun {
     if (this.closed) return ProbeHandle.refused(request.timeoutMs);
     const handle = new ProbeHandle(request.timeoutMs);
+    this.dispatch({ handle, request, retried: false });
+    return handle.run;
+  }
+
+  private dispatch(p: Pending): void {
     const server = this.ensureServer();
     const id = this.nextId++;
-    server.pending.set(id, handle);
-    if (server.pending.size === 1) this.refWhileBusy(server);
-    this.send(server, encodeProbe(id, request.timeoutMs, request.asOwner, pathHex(request.path, request.pathBytes)));
-    this.armWatchdog(server, handle.startedAt + request.timeoutMs + this.graceMs);
-    return handle.run;
+    p.handle.pid = 0; // not forked yet on this server
+    server.pending.set(id, p);
+    if (server.pending.size === 1) this.becameBusy(server);
+    this.send(server, encodeProbe(id, p.request, pathHex(p.request.path, p.request.pathBytes)));
   }
 
   private send(server: Server, request: string): void {
@@ -83,30 +125,31 @@ export class NativeProber implements Prober {
 
   /**
    * The server keeps every deadline; this only catches a server that stopped answering altogether. One
-   * timer for all probes, set for the earliest time an answer is overdue; when it fires it kills the
-   * server if any probe is overdue, else re-arms for the next one (a scan of the probes in flight).
+   * timer while anything is in flight: each tick sends a ping, and a ping still unanswered at the next
+   * tick means the server is wedged.
    */
-  private armWatchdog(server: Server, at: number): void {
-    if (server.watchdog && server.watchdogAt <= at) return;
-    if (server.watchdog) clearTimeout(server.watchdog);
-    server.watchdogAt = at;
-    server.watchdog = setTimeout(() => {
+  private becameBusy(server: Server): void {
+    this.refWhileBusy(server);
+    if (server.watchdog) return;
+    const tick = (): void => {
       server.watchdog = undefined;
-      if (server.dead) return;
-      const now = performance.now();
-      let next = Infinity;
-      for (const h of server.pending.values()) {
-        if (h.resultSettled) continue;
-        const due = h.startedAt + h.timeoutMs + this.graceMs;
-        if (due <= now) {
-          server.child.kill('SIGKILL');
-          return;
-        }
-        next = Math.min(next, due);
+      if (server.dead || !this.busy(server)) return;
+      if (server.pinged) {
+        server.wedged = true;
+        server.child.kill('SIGKILL');
+        return;
       }
-      if (next !== Infinity) this.armWatchdog(server, next);
-    }, Math.max(0, at - performance.now()));
+      server.pinged = true;
+      this.send(server, PING_REQUEST);
+      server.watchdog = setTimeout(tick, this.graceMs);
+      server.watchdog.unref();
+    };
+    server.watchdog = setTimeout(tick, this.graceMs);
     server.watchdog.unref();
+  }
+
+  private busy(server: Server): boolean {
+    return server.pending.size > 0 || server.usageWaiters.length > 0;
   }
 
   /** CPU and memory of the fork server and the children it reaped (for the benchmark). */
@@ -114,7 +157,7 @@ export class NativeProber implements Prober {
     const server = this.ensureServer();
     return new Promise((resolve) => {
       server.usageWaiters.push(resolve);
-      this.refWhileBusy(server);
+      this.becameBusy(server);
       this.send(server, USAGE_REQUEST);
     });
   }
@@ -128,7 +171,7 @@ export class NativeProber implements Prober {
     this.closed = true;
     const server = this.server;
     if (!server) return;
-    for (const h of server.pending.values())
+    for (const { handle: h } of server.pending.values())
       h.settleResult(errorResult(h.pid, h.elapsedMs(), 'ECANCELED', 'fork', 'probe cancelled: prober closed'));
     // EOF tells the server to SIGKILL every child, reap them for at most reapMs, and exit.
     this.refWhileBusy(server, true);
@@ -139,7 +182,7 @@ export class NativeProber implements Prober {
 
   private ensureServer(): Server {
     if (this.server && !this.server.dead) return this.server;
-    const child = this.spawnFn(this.binary, ['--reap-ms', String(this.reapMs)], {
+    const child = this.spawnFn(this.binary, this.args, {
       stdio: ['pipe', 'pipe', 'inherit'],
     }) as unknown as ChildProcessWithoutNullStreams;
     let onExit!: () => void;
@@ -151,7 +194,8 @@ export class NativeProber implements Prober {
       dead: false,
       outbox: '',
       watchdog: undefined,
-      watchdogAt: Infinity,
+      pinged: false,
+      wedged: false,
     };
     this.server = server;
 
@@ -170,42 +214,102 @@ export class NativeProber implements Prober {
     });
     // A write to a server that just died fails with EPIPE: the exit handler below deals with it.
     child.stdin.on('error', () => {});
-    const died = (why: string, errno: string): void => {
-      if (server.dead) return;
-      server.dead = true;
-      if (server.watchdog) clearTimeout(server.watchdog);
-      for (const h of server.pending.values()) {
-        h.settleResult(errorResult(h.pid, h.elapsedMs(), errno, 'fork', `probe fork server ${why}`));
-        // Its children were re-parented and will be reaped by init: wait until they are gone.
-        void whenGone(h.pid).then(() => h.settleExited());
-      }
-      server.pending.clear();
-      onExit();
-    };
-    child.on('error', (e: NodeJS.ErrnoException) => died(`could not run ${this.binary}: ${e.message}`, e.code ?? 'EIO'));
+    child.on('error', (e: NodeJS.ErrnoException) => this.lost(server, onExit, undefined, `could not run ${this.binary}: ${e.message}`, e.code ?? 'EIO'));
     // 'close' rather than 'exit': every answer line the server wrote has been read by then. Its children
     // close their copy of stdout first thing, so a stuck child does not delay this.
-    child.on('close', (code, signal) => died(`exited (${signal ?? `code ${code}`})`, 'EPIPE'));
+    child.on('close', (code, signal) => {
+      const why = server.wedged
+        ? `stopped answering (no reply within ${Math.round(this.graceMs / 100) / 10} seconds) and was killed`
+        : signal
+          ? `was killed by ${signal}`
+          : `exited with code ${code}`;
+      this.lost(server, onExit, child.pid, why, 'EPIPE');
+    });
     return server;
+  }
+
+  /**
+   * The server is gone. Probes it answered wait for their children to be gone (they were re-parented;
+   * init reaps them). Each unanswered one is probed again on a new server once its old child is gone, or
+   * answered hung if that child is still there at the probe's deadline: then it is stuck in the kernel
+   * (its SIGKILL came with the server's death) and must not get a second probe beside it. A server that
+   * never ran (no binary) fails its probes as data.
+   */
+  private lost(server: Server, onExit: () => void, pid: number | undefined, why: string, errno: string): void {
+    if (server.dead) return;
+    server.dead = true;
+    if (server.watchdog) clearTimeout(server.watchdog);
+    const lost = [...server.pending.values()];
+    server.pending.clear();
+    for (const waiter of server.usageWaiters.splice(0)) waiter({ userUs: 0, systemUs: 0, maxRssKb: 0, childUserUs: 0, childSystemUs: 0, childMaxRssKb: 0 });
+    onExit();
+    let inFlight = 0;
+    for (const p of lost) {
+      const h = p.handle;
+      if (h.resultSettled) {
+        void whenGone(h.pid).then(() => h.settleExited());
+        continue;
+      }
+      inFlight++;
+      if (pid === undefined || p.retried || this.closed) {
+        h.settleResult(errorResult(h.pid, h.elapsedMs(), errno, 'fork', `probe fork server ${why}`));
+        void whenGone(h.pid).then(() => h.settleExited());
+        continue;
+      }
+      p.retried = true;
+      void this.reprobeWhenGone(p);
+    }
+    // Closed by us (close()): an ordinary end, nothing lost.
+    if (pid !== undefined && !this.closed && this.onServerLost) this.onServerLost({ pid, why, inFlight });
+  }
+
+  private async reprobeWhenGone(p: Pending): Promise<void> {
+    const h = p.handle;
+    const oldPid = h.pid;
+    if (oldPid > 0) {
+      const deadline = h.startedAt + h.timeoutMs - performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      const gone = await Promise.race([
+        whenGone(oldPid).then(() => true),
+        new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline)))),
+      ]);
+      clearTimeout(timer);
+      if (!gone) {
+        h.settleResult({ state: 'hung', pid: oldPid, latencyMs: h.elapsedMs() });
+        void whenGone(oldPid).then(() => h.settleExited());
+        return;
+      }
+    }
+    if (this.closed) {
+      h.settleResult(errorResult(0, h.elapsedMs(), 'ECANCELED', 'fork', 'probe cancelled: prober closed'));
+      h.settleExited();
+      return;
+    }
+    this.dispatch(p);
   }
 
   private onLine(server: Server, line: string): void {
     const ev = parseServerLine(line);
     if (!ev) return;
-    if (ev.type === 'usage') {
-      server.usageWaiters.shift()?.(ev.usage);
-      this.refWhileBusy(server);
-      return;
+    switch (ev.type) {
+      case 'usage':
+        server.usageWaiters.shift()?.(ev.usage);
+        this.refWhileBusy(server);
+        return;
+      case 'alive':
+        server.pinged = false;
+        return;
+      case 'version':
+      case 'complaint':
+        return;
+      case 'started':
+        for (const { id, pid } of ev.forks) {
+          const p = server.pending.get(id);
+          if (p) p.handle.pid = pid;
+        }
+        return;
     }
-    if (ev.type === 'version' || ev.type === 'complaint') return;
-    if (ev.type === 'started') {
-      for (const { id, pid } of ev.forks) {
-        const h = server.pending.get(id);
-        if (h) h.pid = pid;
-      }
-      return;
-    }
-    const h = server.pending.get(ev.id);
+    const h = server.pending.get(ev.id)?.handle;
     if (!h) return;
     h.pid = ev.pid;
     switch (ev.type) {
@@ -230,7 +334,7 @@ export class NativeProber implements Prober {
 
   /** Keeps Node running while probes are in flight, and lets it exit when the prober is idle. */
   private refWhileBusy(server: Server, force = false): void {
-    const busy = force || this.closed || server.pending.size > 0 || server.usageWaiters.length > 0;
+    const busy = force || this.closed || this.busy(server);
     for (const s of [server.child, server.child.stdin, server.child.stdout] as { ref(): void; unref(): void }[]) {
       if (busy) s.ref();
       else s.unref();

@@ -1,8 +1,9 @@
 // The line protocol of the C fork server (src/node/native/msm-prober.c has the full description).
-// Requests: `P <id> <timeout-ms> <as-owner> <hex-path>` and `R`. Answers are parsed here into events.
+// Requests: `P <id> <timeout-ms> <as-owner> <as-user uid:gid|-> <mount-id> <major:minor> <hex-path>` and
+// `R`. Answers are parsed here into events.
 // Version 2: one `S` line lists the children forked for a batch of requests (not a line each), and an answer line carries its reap as two trailing fields when the
 // child had already been reaped (then no `X` line follows).
-import type { ProbeStage } from './prober.js';
+import type { ProbeRequest, ProbeStage } from './prober.js';
 import { isProbeStage, type RawAnswer } from './answer.js';
 
 export interface ServerUsage {
@@ -31,67 +32,80 @@ export type ServerEvent =
   | { type: 'hung'; id: number; pid: number; latencyUs: number }
   | { type: 'reaped'; id: number; pid: number; code: number; signal: number }
   | { type: 'usage'; usage: ServerUsage }
+  /** The answer to a ping (PING_REQUEST). */
+  | { type: 'alive' }
   | { type: 'complaint'; text: string };
 
-export function encodeProbe(id: number, timeoutMs: number, asOwner: boolean, hexPath: string): string {
-  return `P ${id} ${Math.max(0, Math.round(timeoutMs))} ${asOwner ? 1 : 0} ${hexPath}\n`;
+export function encodeProbe(id: number, request: Pick<ProbeRequest, 'timeoutMs' | 'asOwner' | 'mount' | 'asUser'>, hexPath: string): string {
+  const { mount, asUser } = request;
+  const device = mount?.device !== undefined && /^\d+:\d+$/.test(mount.device) ? mount.device : '-';
+  const user = asUser ? `${asUser.uid}:${asUser.gid}` : '-';
+  return `P ${id} ${Math.max(0, Math.round(request.timeoutMs))} ${request.asOwner ? 1 : 0} ${user} ${mount?.id ?? -1} ${device} ${hexPath}\n`;
 }
 
 export const USAGE_REQUEST = 'R\n';
+/** The watchdog's "are you there?": answered `Y` at once by a server that is not wedged. */
+export const PING_REQUEST = 'Y\n';
 
-/** One line from the server, or undefined when it is not one we know (ignored: fields may be added). */
+/**
+ * One line from the server, or undefined when it is not one we know (ignored: fields may be added).
+ * A sweep brings a thousand answer lines or more: one split, no closures or spreads per line.
+ */
 export function parseServerLine(line: string): ServerEvent | undefined {
   const f = line.split(' ');
-  const n = (i: number): number => Number(f[i]);
-  // The reap's fields, when present after an answer's `count` fields (tag included).
-  const reap = (count: number): { reaped?: Reap } => (f.length >= count + 2 ? { reaped: { code: n(count), signal: n(count + 1) } } : {});
   switch (f[0]) {
     case 'V':
-      return { type: 'version', version: n(1), pid: n(2) };
+      return { type: 'version', version: Number(f[1]), pid: Number(f[2]) };
     case 'S': {
       const forks: { id: number; pid: number }[] = [];
-      for (let i = 1; i + 1 < f.length; i += 2) forks.push({ id: n(i), pid: n(i + 1) });
+      for (let i = 1; i + 1 < f.length; i += 2) forks.push({ id: Number(f[i]), pid: Number(f[i + 1]) });
       return { type: 'started', forks };
     }
-    case 'O':
-      return {
-        ...reap(14),
-        type: 'answer',
-        id: n(1),
-        pid: n(2),
-        latencyUs: n(3),
-        answer: {
-          kind: 'O',
-          entries: n(4),
-          mode: parseInt(f[5] ?? '', 8),
-          uid: n(6),
-          gid: n(7),
-          frsize: n(8),
-          blocks: n(9),
-          bfree: n(10),
-          bavail: n(11),
-          files: n(12),
-          ffree: n(13),
-        },
+    case 'O': {
+      const answer: RawAnswer = {
+        kind: 'O',
+        entries: Number(f[4]),
+        mode: parseInt(f[5] ?? '', 8),
+        uid: Number(f[6]),
+        gid: Number(f[7]),
+        frsize: Number(f[8]),
+        blocks: Number(f[9]),
+        bfree: Number(f[10]),
+        bavail: Number(f[11]),
+        files: Number(f[12]),
+        ffree: Number(f[13]),
       };
-    case 'D':
-      return { type: 'answer', id: n(1), pid: n(2), latencyUs: n(3), answer: { kind: 'D', mode: parseInt(f[4] ?? '', 8), uid: n(5) }, ...reap(6) };
+      return withReap({ type: 'answer', id: Number(f[1]), pid: Number(f[2]), latencyUs: Number(f[3]), answer }, f, 14);
+    }
+    case 'D': {
+      const answer: RawAnswer = { kind: 'D', mode: parseInt(f[4] ?? '', 8), uid: Number(f[5]) };
+      return withReap({ type: 'answer', id: Number(f[1]), pid: Number(f[2]), latencyUs: Number(f[3]), answer }, f, 6);
+    }
     case 'E': {
       const stage: ProbeStage = isProbeStage(f[5] ?? '') ? (f[5] as ProbeStage) : 'fork';
-      return { type: 'answer', id: n(1), pid: n(2), latencyUs: n(3), answer: { kind: 'E', errno: n(4), stage }, ...reap(6) };
+      const answer: RawAnswer = { kind: 'E', errno: Number(f[4]), stage };
+      return withReap({ type: 'answer', id: Number(f[1]), pid: Number(f[2]), latencyUs: Number(f[3]), answer }, f, 6);
     }
     case 'H':
-      return { type: 'hung', id: n(1), pid: n(2), latencyUs: n(3) };
+      return { type: 'hung', id: Number(f[1]), pid: Number(f[2]), latencyUs: Number(f[3]) };
     case 'X':
-      return { type: 'reaped', id: n(1), pid: n(2), code: n(3), signal: n(4) };
+      return { type: 'reaped', id: Number(f[1]), pid: Number(f[2]), code: Number(f[3]), signal: Number(f[4]) };
     case 'U':
       return {
         type: 'usage',
-        usage: { userUs: n(1), systemUs: n(2), maxRssKb: n(3), childUserUs: n(4), childSystemUs: n(5), childMaxRssKb: n(6) },
+        usage: { userUs: Number(f[1]), systemUs: Number(f[2]), maxRssKb: Number(f[3]), childUserUs: Number(f[4]), childSystemUs: Number(f[5]), childMaxRssKb: Number(f[6]) },
       };
+    case 'Y':
+      return { type: 'alive' };
     case '?':
       return { type: 'complaint', text: line.slice(2) };
     default:
       return undefined;
   }
+}
+
+/** The reap's two fields, when present after an answer's `count` fields (tag included). */
+function withReap(ev: Extract<ServerEvent, { type: 'answer' }>, f: string[], count: number): ServerEvent {
+  if (f.length >= count + 2) ev.reaped = { code: Number(f[count]), signal: Number(f[count + 1]) };
+  return ev;
 }

@@ -85,8 +85,10 @@ export class NodeProber implements Prober {
     };
     const started = performance.now();
     const elapsed = (): number => performance.now() - started;
-    const child = this.spawnFn(process.execPath, [this.script, pathHex(request.path, request.pathBytes), request.asOwner ? '1' : '0'], {
-      stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, // in the app, execPath is Electron: run it as Node, not a second app
+    const args = [pathHex(request.path, request.pathBytes), request.asOwner ? '1' : '0', String(request.mount?.id ?? -1), request.mount?.device || '-', request.asUser ? `${request.asUser.uid}:${request.asUser.gid}` : '-'];
+    const child = this.spawnFn(process.execPath, [this.script, ...args], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, // in the app, execPath is Electron: run it as Node, not a second app
     });
     handle.pid = child.pid ?? 0;
     this.running.set(handle, child);

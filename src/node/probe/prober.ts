@@ -1,6 +1,7 @@
-// How the monitor asks for one probe of one mountpoint. The implementation forks a child that stats the
-// mountpoint (as root), drops to its owner, lists it and reads statfs; the parent SIGKILLs it at the
-// timeout and always reaps it. The calling process never touches the path itself.
+// How the monitor asks for one probe of one mountpoint. The implementation runs it in a process of its own
+// (a worker of the probe server, or a child per probe), which opens the mountpoint without following
+// symlinks, checks it is the mount named, switches to its owner, lists it and reads statfs; that process
+// is SIGKILLed at the timeout and always reaped. The calling process never touches the path itself.
 import type { Capacity } from '../../common/mount.js';
 
 export interface ProbeRequest {
@@ -11,6 +12,18 @@ export interface ProbeRequest {
   asOwner: boolean;
   /** The mountpoint's exact bytes, when they are not valid UTF-8 (overrides `path` for the child). */
   pathBytes?: Uint8Array;
+  /**
+   * The mount the path must lead to, from the mount table (mountinfo's mount id and "major:minor"). The
+   * child opens the path once without following symlinks and checks that it opened this mount before
+   * anything else; a mismatch is answered as an error at stage 'mount' (issue 15 item 1).
+   */
+  mount?: { id: number; device?: string };
+  /**
+   * Become this user (supplementary groups, gid, uid) before touching the path: a user's own FUSE mount
+   * (user_id=), which the kernel lets no one else in, root included, unless allow_other (issue 15 item 2).
+   * Needs root; `asOwner` then changes nothing.
+   */
+  asUser?: { uid: number; gid: number };
 }
 
 export type ProbeResult =
@@ -22,7 +35,8 @@ export type ProbeResult =
   /** No answer within timeoutMs: SIGKILL has been sent. `exited` settles once the child is reaped. */
   | { state: 'hung'; pid: number; latencyMs: number };
 
-export type ProbeStage = 'fork' | 'stat' | 'setuid' | 'opendir' | 'readdir' | 'statfs';
+/** Which call failed; 'mount': the path did not lead to the mount the request named (ESTALE), or met a symlink (ELOOP). */
+export type ProbeStage = 'fork' | 'stat' | 'setuid' | 'opendir' | 'readdir' | 'statfs' | 'mount';
 
 export interface ProbeRun {
   /** Settles with the child's answer, or with 'hung' at the timeout. Never rejects for a mount's failure. */
@@ -37,7 +51,7 @@ export interface Prober {
   probe(request: ProbeRequest): ProbeRun;
   /**
    * PIDs of probe children not yet reaped. A probe sits inside the mount it probes, so the automount
-   * usage scan must not count it as a user. (The native prober's children are its server's children.)
+   * usage scan must not count it as a user. (The native prober's workers and children are its server's descendants.)
    */
   probePids?(): number[];
   /** Kills every probe still running, reaps them (bounded wait) and stops the fork server. */

@@ -50,7 +50,8 @@ test('URLs, lustre, and the addr= fallback; local mounts have none', () => {
 
 test('grouping the recorded tables by server', () => {
   const linux = groupByServer(parseMountinfo(fixtureText('linux-debian12.mountinfo')).entries);
-  assert.deepEqual([...linux.keys()], ['nfs1.example.org', '2001:db8::20', 'fileserver', 'build.example.org']);
+  // The table's sshfs of build.example.org is a user's (user_id=1000): not counted as that server's.
+  assert.deepEqual([...linux.keys()], ['nfs1.example.org', '2001:db8::20', 'fileserver']);
   const mac = groupByServer(parseBsdMount(fixtureText('macos-14.txt')).entries);
   assert.deepEqual([...mac.keys()], ['fileserver.example.com', 'nas.local']);
   const bsd = groupByServer(parseBsdMount(fixtureText('freebsd-14.txt')).entries);
@@ -66,4 +67,14 @@ test('odd sources: empty path, no host, user@[::1], a UNC name with no share', (
   assert.equal(s('fuse.sshfs', 'user@:/x'), undefined);
   assert.equal(s('cifs', '//server'), 'server');
   assert.equal(s('cifs', '//'), undefined);
+});
+
+test('a FUSE mount a user made names no server: its source and type are the user\'s words', () => {
+  const user = ['rw', 'user_id=1000', 'group_id=1000'];
+  assert.equal(serverOf(m('fuse.sshfs', 'user@someserver:/home', user)), undefined);
+  assert.equal(serverOf(m('fuse.sshfs', 'user@someserver:/home', [...user, 'allow_other'])), undefined);
+  // Root's own sshfs (user_id=0) is still counted as its server's.
+  assert.equal(serverOf(m('fuse.sshfs', 'user@someserver:/home', ['rw', 'user_id=0', 'group_id=0'])), 'someserver');
+  // user_id= means nothing outside FUSE.
+  assert.equal(serverOf(m('nfs', 'nfs1:/x', user)), 'nfs1');
 });

@@ -291,3 +291,21 @@ test('mounts reported without a probe (covered) are pushed to subscribers only w
   const probed = events.filter((e) => e.type === 'mount' && e.mount.source === 'upper');
   assert.equal(probed.length, 3, 'every probe answer is pushed (latency history)');
 });
+
+test('probes name the mount their path must lead to; a path that led elsewhere is recorded only while the table still has the mount there', async () => {
+  const { prober, monitor, log, setTable } = setup([entry(10, '/swapped'), entry(11, '/gone')]);
+  const sweep = monitor.sweep();
+  await tick();
+  assert.deepEqual(prober.probes.map((p) => p.request.mount), [{ id: 10, device: '0:1' }, { id: 11, device: '0:1' }]);
+  // /gone was unmounted meanwhile (its directory is what the probe found); /swapped is still in the table.
+  setTable({ entries: [entry(10, '/swapped')], problems: [] });
+  const notTheMount = { state: 'error' as const, errno: 'ESTALE', stage: 'mount' as const, message: 'the path does not lead to the mount in the mount table' };
+  prober.inFlightFor('/swapped')[0]!.answer(notTheMount);
+  prober.inFlightFor('/gone')[0]!.answer(notTheMount);
+  const report = await sweep;
+  assert.deepEqual(report.mounts.map((m) => [m.mountpoint, m.state, m.message]), [
+    ['/swapped', 'error', notTheMount.message],
+    ['/gone', 'unknown', undefined],
+  ]);
+  assert.deepEqual(log.calls.filter((c) => c.startsWith('failed')), [`failed /swapped ESTALE ${notTheMount.message}`]);
+});

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createProber, nativeProberAvailable } from '../../../src/node/probe/create-prober.js';
+import { ENGINES } from './engines.js';
 import type { Prober, ProbeResult } from '../../../src/node/probe/prober.js';
 import { fuseFixtureUnavailable, startFuseFixture, type FuseFixtureOptions } from '../../support/fuse-fixture.js';
 import { makeTempRoot, type TempRoot } from '../../support/mounts.js';
@@ -28,10 +29,10 @@ function expectOk(r: ProbeResult): Extract<ProbeResult, { state: 'ok' }> {
   return r as Extract<ProbeResult, { state: 'ok' }>;
 }
 
-for (const kind of ['native', 'node'] as const) {
-  const notBuilt = kind === 'native' && !nativeProberAvailable() ? 'dist/native/msm-prober is not built: run `make native`' : undefined;
+for (const { label, slug, options } of ENGINES) {
+  const notBuilt = options.kind === 'native' && !nativeProberAvailable() ? 'dist/native/msm-prober is not built: run `make native`' : undefined;
 
-  describe(`${kind} prober on a failing FUSE mount`, { skip: skip || skipOrFail(notBuilt) }, () => {
+  describe(`${label} prober on a failing FUSE mount`, { skip: skip || skipOrFail(notBuilt) }, () => {
     let root: TempRoot;
     let prober: Prober;
     let n = 0;
@@ -43,8 +44,8 @@ for (const kind of ['native', 'node'] as const) {
     };
 
     before(() => {
-      root = makeTempRoot(`msm-fuse-errors-${kind}-`);
-      prober = createProber({ kind });
+      root = makeTempRoot(`msm-fuse-errors-${slug}-`);
+      prober = createProber(options);
     });
     after(async () => {
       await prober.close();

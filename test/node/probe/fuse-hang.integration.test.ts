@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createProber, nativeProberAvailable } from '../../../src/node/probe/create-prober.js';
+import { ENGINES } from './engines.js';
 import type { Prober } from '../../../src/node/probe/prober.js';
 import { fuseFixtureUnavailable, sigkillPending, startFuseFixture, threadStates, type FuseFixtureOptions } from '../../support/fuse-fixture.js';
 import { makeTempRoot, type TempRoot } from '../../support/mounts.js';
@@ -39,10 +40,10 @@ function tracked(p: Promise<void>): { settled(): boolean } {
   return { settled: () => done };
 }
 
-for (const kind of ['native', 'node'] as const) {
-  const notBuilt = kind === 'native' && !nativeProberAvailable() ? 'dist/native/msm-prober is not built: run `make native`' : undefined;
+for (const { label, slug, options } of ENGINES) {
+  const notBuilt = options.kind === 'native' && !nativeProberAvailable() ? 'dist/native/msm-prober is not built: run `make native`' : undefined;
 
-  describe(`${kind} prober on a FUSE mount that does not answer`, { skip: skip || skipOrFail(notBuilt) }, () => {
+  describe(`${label} prober on a FUSE mount that does not answer`, { skip: skip || skipOrFail(notBuilt) }, () => {
     let root: TempRoot;
     let prober: Prober;
     let n = 0;
@@ -54,8 +55,8 @@ for (const kind of ['native', 'node'] as const) {
     };
 
     before(() => {
-      root = makeTempRoot(`msm-fuse-hang-${kind}-`);
-      prober = createProber({ kind });
+      root = makeTempRoot(`msm-fuse-hang-${slug}-`);
+      prober = createProber(options);
     });
     after(async () => {
       await prober.close();

@@ -2,7 +2,7 @@
 // only path probed is "/", by the server's child). A request longer than the server's line buffer must
 // still get its one answer, and must not derail the requests after it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { NativeProber, nativeProberPath } from '../../../src/node/probe/native-prober.js';
 import { nativeProberAvailable } from '../../../src/node/probe/create-prober.js';
@@ -44,7 +44,7 @@ const hex = (s: string) => Buffer.from(s).toString('hex');
 test('a request longer than the line buffer gets an ENAMETOOLONG answer for its id; the next request works', async () => {
   for (const bytes of [5000, 20_000, 100_000]) {
     const long = '/' + 'x'.repeat(bytes - 1);
-    const lines = await converse(`P 7 5000 0 ${hex(long)}\nP 8 5000 0 ${hex('/')}\n`, [7, 8]);
+    const lines = await converse(`P 7 5000 0 - -1 - ${hex(long)}\nP 8 5000 0 - -1 - ${hex('/')}\n`, [7, 8]);
     const answers = lines.filter((l) => /^[ODEH] /.test(l));
     assert.deepEqual(
       answers.filter((l) => l.startsWith('E 7 ')).map((l) => l.split(' ').slice(0, 6).join(' ')),
@@ -72,5 +72,28 @@ test('through NativeProber: a path too long for a request fails as data at once,
     assert.equal((await prober.probe({ path: '/', timeoutMs: 5000, asOwner: false }).result).state, 'ok');
   } finally {
     await prober.close();
+  }
+});
+
+test('fields out of bounds get an EINVAL answer for their id, never a wrapped number or silence', async () => {
+  const bad = [
+    `P 1 86400001 0 - -1 - ${hex('/')}`, // timeout beyond a day
+    `P 2 99999999999999999999 0 - -1 - ${hex('/')}`, // overflows a 64-bit number
+    `P 3 1000 2 - -1 - ${hex('/')}`, // as-owner is 0 or 1
+    `P 4 1000 0 1000 -1 - ${hex('/')}`, // as-user is uid:gid or -
+    `P 5 -5 0 - -1 - ${hex('/')}`,
+  ];
+  const lines = await converse(bad.join('\n') + `\nP 6 5000 0 - -1 - ${hex('/')}\n`, [1, 2, 3, 4, 5, 6]);
+  for (const id of [1, 2, 3, 4, 5]) {
+    assert.deepEqual(lines.filter((l) => l.startsWith(`E ${id} `)), [`E ${id} 0 0 22 fork -1 0`], lines.join(' | '));
+  }
+  assert.equal(lines.filter((l) => l.startsWith('O 6 ')).length, 1, lines.join(' | '));
+});
+
+test('a bad --reap-ms is refused at start with a usage error', () => {
+  for (const v of ['-1', '60001', '12abc', '']) {
+    const r = spawnSync(nativeProberPath(), ['--reap-ms', v], { encoding: 'utf8', input: '' });
+    assert.equal(r.status, 2, `--reap-ms ${JSON.stringify(v)}: ${r.stderr}`);
+    assert.match(r.stderr, /--reap-ms takes 0 to 60000 milliseconds/);
   }
 });

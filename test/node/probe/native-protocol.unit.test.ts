@@ -6,10 +6,19 @@ import { deniedMessage, pathHex, toResult } from '../../../src/node/probe/answer
 import { encodeProbe, parseServerLine } from '../../../src/node/probe/native-protocol.js';
 
 test('requests carry the path hex-encoded, so any byte but NUL survives the line protocol', () => {
-  const line = encodeProbe(7, 1500.4, true, pathHex('/a b\t\n\\ü'));
-  assert.equal(line, `P 7 1500 1 ${Buffer.from('/a b\t\n\\ü').toString('hex')}\n`);
+  const line = encodeProbe(7, { timeoutMs: 1500.4, asOwner: true }, pathHex('/a b\t\n\\ü'));
+  assert.equal(line, `P 7 1500 1 - -1 - ${Buffer.from('/a b\t\n\\ü').toString('hex')}\n`);
   assert.equal(line.split('\n').length, 2);
   assert.equal(pathHex('ignored', Uint8Array.from([0x2f, 0xff])), '2fff');
+});
+
+test('requests name the mount the path must lead to: its mount id and device, when known', () => {
+  const r = { timeoutMs: 10, asOwner: false };
+  assert.equal(encodeProbe(1, { ...r, mount: { id: 42, device: '0:51' } }, '2f'), 'P 1 10 0 - 42 0:51 2f\n');
+  assert.equal(encodeProbe(1, { ...r, mount: { id: 42 } }, '2f'), 'P 1 10 0 - 42 - 2f\n');
+  // A device that is not "major:minor" is left out rather than sent as a field that would shift the rest.
+  assert.equal(encodeProbe(1, { ...r, mount: { id: 42, device: 'a b' } }, '2f'), 'P 1 10 0 - 42 - 2f\n');
+  assert.equal(encodeProbe(1, { ...r, asUser: { uid: 1000, gid: 100 } }, '2f'), 'P 1 10 0 1000:100 -1 - 2f\n');
 });
 
 test('answer lines parse into events; unknown lines are ignored', () => {
@@ -25,6 +34,7 @@ test('answer lines parse into events; unknown lines are ignored', () => {
     capacity: { totalBytes: 256 * 4096, freeBytes: 250 * 4096, availBytes: 250 * 4096, totalInodes: 1000, freeInodes: 990 },
   });
   assert.equal(o?.type === 'answer' && o.reaped, undefined);
+  assert.deepEqual(parseServerLine('Y'), { type: 'alive' });
   assert.equal(parseServerLine('Z what'), undefined);
 });
 

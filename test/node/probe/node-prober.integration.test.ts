@@ -4,4 +4,4 @@ import { privateMountNamespace } from '../../support/namespace.js';
 import { proberSuite } from './prober-suite.js';
 
 const ns = privateMountNamespace(import.meta.url);
-proberSuite('node', ns, { manyMounts: 40 });
+proberSuite('node', ns, { manyMounts: 40, engine: 'fork' });

@@ -2,11 +2,12 @@
 // the same real mounts must give the same answers.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createProber } from '../../../src/node/probe/create-prober.js';
+import { createProber, type CreateProberOptions } from '../../../src/node/probe/create-prober.js';
 import type { Prober, ProbeResult } from '../../../src/node/probe/prober.js';
+import { mountsAt } from '../../support/mounts.js';
 import { skipOrFail, type NamespaceInfo } from '../../support/namespace.js';
 import { ensureTestUser, type TestUser } from '../../support/test-user.js';
 import { freeze, scratch, startBindfs, tmpfsAt } from './mount-fixtures.js';
@@ -23,11 +24,20 @@ function bindfsMissing(): string | undefined {
   return spawnSync('bindfs', ['--version']).status === 0 ? undefined : 'bindfs is not installed (apt-get install bindfs)';
 }
 
-export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { manyMounts: number }): void {
+export interface SuiteOptions {
+  manyMounts: number;
+  /** Run on a variant of the kind (the fork server's engines, its component walk). */
+  label?: string;
+  prober?: CreateProberOptions;
+  /** A process per probe (fork per probe, the Node fallback), or a few workers probing in turn. */
+  engine: 'fork' | 'workers';
+}
+
+export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: SuiteOptions): void {
   const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
   const skipFuse = skip || skipOrFail(ns.canMount ? bindfsMissing() : undefined);
 
-  describe(`${kind} prober`, { skip }, () => {
+  describe(`${opts.label ?? kind} prober`, { skip }, () => {
     let prober: Prober;
     let box: ReturnType<typeof scratch>;
     let user: TestUser;
@@ -37,7 +47,7 @@ export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { 
     before(() => {
       box = scratch();
       user = ensureTestUser();
-      prober = createProber({ kind });
+      prober = createProber({ ...opts.prober, kind });
       assert.equal(prober.kind, kind);
     });
     after(async () => {
@@ -106,6 +116,21 @@ export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { 
       assert.equal(r.state === 'denied' && r.mode, 0o4000);
     });
 
+    test('the path must lead to the mount the request names: another mount id, or a symlink on the way, is a "mount" error', async () => {
+      const m = tmpfsAt(join(box.dir, 'named'), 'size=1m');
+      const line = mountsAt(m).at(-1)!;
+      ok(await prober.probe({ path: m, timeoutMs: 10_000, asOwner: true, mount: { id: line.id, device: line.device } }).result);
+      const other = await prober.probe({ path: m, timeoutMs: 10_000, asOwner: true, mount: { id: line.parentId } }).result;
+      assert.deepEqual(other.state === 'error' && [other.errno, other.stage], ['ESTALE', 'mount'], JSON.stringify(other));
+      assert.match(other.state === 'error' ? other.message : '', /does not lead to the mount in the mount table/);
+      // Without a mount id (kernels before 5.8 give none) the device decides.
+      const dev = await prober.probe({ path: m, timeoutMs: 10_000, asOwner: true, mount: { id: -1, device: '0:1' } }).result;
+      assert.deepEqual(dev.state === 'error' && [dev.errno, dev.stage], ['ESTALE', 'mount'], JSON.stringify(dev));
+      symlinkSync(box.dir, join(box.dir, 'link'));
+      const linked = await prober.probe({ path: join(box.dir, 'link', 'named'), timeoutMs: 10_000, asOwner: true, mount: { id: line.id } }).result;
+      assert.deepEqual(linked.state === 'error' && [linked.errno, linked.stage], ['ELOOP', 'mount'], JSON.stringify(linked));
+    });
+
     test('a missing path is an error at stat, not a rejection', async () => {
       const r = await probe(join(box.dir, 'no-such-dir')).result;
       assert.equal(r.state, 'error');
@@ -167,7 +192,9 @@ export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { 
       const runs = Array.from({ length: opts.manyMounts }, (_, i) => probe(join(base, `m${i + 1}`), 60_000));
       const rs = await Promise.all(runs.map((r) => r.result));
       rs.forEach((r) => assert.equal(ok(r).entries, 1));
-      assert.equal(new Set(rs.map((r) => r.pid)).size, opts.manyMounts, 'one child per probe');
+      const pids = new Set(rs.map((r) => r.pid)).size;
+      if (opts.engine === 'fork') assert.equal(pids, opts.manyMounts, 'one child per probe');
+      else assert.ok(pids <= opts.manyMounts / 4, `${pids} processes for ${opts.manyMounts} probes: workers take many each`);
       await Promise.all(runs.map((r) => r.exited));
       spawnSync('bash', ['-c', `for i in $(seq 1 ${opts.manyMounts}); do umount "$1/m$i"; done`, '-', base]);
     });
@@ -210,7 +237,7 @@ export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: { 
         const fs = await startBindfs(join(box.dir, 'close-src'), join(box.dir, 'close'));
         cleanups.push(fs.dispose);
         await freeze(fs.daemon.pid!);
-        const own = createProber({ kind });
+        const own = createProber({ ...opts.prober, kind });
         const runs = [0, 1, 2].map(() => own.probe({ path: join(box.dir, 'close'), timeoutMs: 120_000, asOwner: true }));
         await new Promise((r) => setTimeout(r, 500)); // let the children start and block
         await withBound(own.close(), 10_000, 'close() did not return');

@@ -1,0 +1,85 @@
+// The Node side of a sweep alone, in a fresh Node process with the V8 flags `mountstatus` ships with:
+// `node dist/bench/node-side.js <include-glob> <sweeps>` prints one JSON object (NodeSideFigures).
+// Monitor.sweep() over the real mount table with a prober that answers every probe at once (no process,
+// no mount touched), so what is measured is the helper's own work per mount: reading and parsing the
+// table, planning, the updates and their events. Parsing and planning are also timed on their own.
+// Run with --cpu-prof to see where the time goes.
+import { Monitor } from '../src/node/monitor/monitor.js';
+import { DEFAULT_SETTINGS } from '../src/node/config/settings.js';
+import { planSweep } from '../src/node/monitor/sweep-plan.js';
+import { readMountTable } from '../src/node/mount-table/read-mount-table.js';
+import type { Prober, ProbeRequest, ProbeRun } from '../src/node/probe/prober.js';
+
+export interface NodeSideFigures {
+  /** Mounts in the table, and in the sweep. */
+  tableEntries: number;
+  checked: number;
+  /** Medians over the sweeps, in microseconds per mount of the sweep. */
+  sweepUsPerMount: number;
+  readAndParseUsPerMount: number;
+  planUsPerMount: number;
+}
+
+/** Answers ok at once: the Node side's cost without any probe's. */
+class InstantProber implements Prober {
+  readonly kind = 'native';
+  private pid = 1;
+  probe(_request: ProbeRequest): ProbeRun {
+    const capacity = { totalBytes: 65536, freeBytes: 65536, availBytes: 65536, totalInodes: 100, freeInodes: 99 };
+    return {
+      result: Promise.resolve({ state: 'ok', pid: this.pid++, latencyMs: 0.01, entries: 1, mode: 0o755, uid: 0, gid: 0, capacity }),
+      exited: Promise.resolve(),
+    };
+  }
+  async close(): Promise<void> {}
+}
+
+function cpuUs(): number {
+  const u = process.resourceUsage();
+  return u.userCPUTime + u.systemCPUTime;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const include = process.argv[2];
+  const sweeps = Number(process.argv[3] ?? 10);
+  if (!include) throw new Error('usage: node-side.js <include-glob> [sweeps]');
+  const scope = { include: [include], exclude: [] };
+  const monitor = new Monitor({ ...scope, intervalSeconds: 60, timeoutSeconds: DEFAULT_SETTINGS.timeoutSeconds, mode: 'system', prober: new InstantProber(), readMountTable });
+  const sweep: number[] = [];
+  const parse: number[] = [];
+  const plan: number[] = [];
+  let checked = 0;
+  let tableEntries = 0;
+  for (let i = 0; i < sweeps + 1; i++) {
+    let t = cpuUs();
+    const report = await monitor.sweep();
+    if (i > 0) sweep.push(cpuUs() - t); // the first one warms up (and records every mount as new)
+    checked = report.checked;
+    t = cpuUs();
+    const table = await readMountTable();
+    parse.push(cpuUs() - t);
+    tableEntries = table.entries.length;
+    t = cpuUs();
+    planSweep(table, scope);
+    plan.push(cpuUs() - t);
+  }
+  await monitor.stop();
+  const figures: NodeSideFigures = {
+    tableEntries,
+    checked,
+    sweepUsPerMount: median(sweep) / checked,
+    readAndParseUsPerMount: median(parse) / checked,
+    planUsPerMount: median(plan) / checked,
+  };
+  process.stdout.write(JSON.stringify(figures) + '\n');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
