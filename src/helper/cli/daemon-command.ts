@@ -13,6 +13,7 @@ import { KmsgFollower } from '../passive/kmsg.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 import { HomeWatch } from '../homes/home-watch.js';
+import { startRecovery } from '../recovery/start-recovery.js';
 
 /**
  * Kernel lines such as `nfs: server nfs1 not responding, still trying` mark that server's mounts suspect
@@ -102,6 +103,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
 
   const monitor = createMonitor(settings, privileged ? 'system' : 'user', log);
   const homes = new HomeWatch({ watch: (dirs) => monitor.watchDirectories('homes', dirs) });
+  const recovery = privileged ? startRecovery(monitor, () => settings, log) : undefined;
   const socketPath = settings.socketPath ?? defaultSocketPath({ privileged });
   let ipc: Awaited<ReturnType<typeof startIpcServer>> | undefined;
   if (socketPath !== '') {
@@ -112,6 +114,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
         monitor,
         log: { warning: (m) => log.warning(m), info: () => undefined, debug: () => undefined },
         onClient: (peer) => homes.clientConnected(peer.uid),
+        ...(recovery ? { handlers: { unmount: recovery.unmount } } : {}),
       });
     } catch (err) {
       log.warning(`Cannot serve ${socketPath}: ${(err as Error).message}`);
@@ -146,6 +149,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
       include: settings.include,
       exclude: settings.exclude,
     });
+    recovery?.reconfigure();
     log.notice(`Reloaded ${resolved.configPath}: ${scheduleText(settings)}`);
   };
   // One reload at a time; a SIGHUP during a reload rereads the file once more afterwards.
@@ -173,6 +177,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   log.notice('Stopping');
   kmsg?.stop();
   homes.stop();
+  recovery?.stop();
   await monitor.stop();
   await ipc?.close();
   await log.close();

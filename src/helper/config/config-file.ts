@@ -10,10 +10,14 @@
 //   exclude = fstype:tmpfs
 //   syslog-socket = /dev/log   # empty turns syslog off
 //   socket = /run/mount-status-monitor/helper-v1.sock   # the IPC socket; empty turns it off
+//   admin-group = storage-admins   # its members may run `mountstatus unmount` (default: root only)
+//   recover = fstype:fuse.sshfs after 5m force   # unmount a mount not responding that long (repeatable)
 //
 // Every error names the file and line. A bad file is rejected whole: the daemon keeps the settings it has.
 import { readFile } from 'node:fs/promises';
 import { parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
+import { parseRecoverRule } from '../recovery/recover-policy.js';
+import { validAdminGroup } from '../recovery/who-may-unmount.js';
 
 export async function loadConfigFile(path: string, base: Settings): Promise<Settings> {
   let text: string;
@@ -26,8 +30,8 @@ export async function loadConfigFile(path: string, base: Settings): Promise<Sett
 }
 
 export function parseConfig(text: string, name: string, base: Settings): Settings {
-  const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude], watch: [...base.watch] };
-  const lists: { include?: string[]; exclude?: string[]; watch?: string[] } = {};
+  const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude], watch: [...base.watch], recover: [...base.recover] };
+  const lists: { include?: string[]; exclude?: string[]; watch?: string[]; recover?: string[] } = {};
   // CRLF too (a file edited on Windows): a \r left on the line would stop `.*$` below short of the end,
   // so "# comment\r" would not be a comment. A leading UTF-8 byte order mark is not part of the first key.
   text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
@@ -63,13 +67,28 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
       case 'socket':
         out.socketPath = value;
         break;
+      case 'admin-group':
+        if (!validAdminGroup(value)) throw new SettingsError(`${where}: admin-group needs a group name, got ${JSON.stringify(value)}`);
+        out.adminGroup = value;
+        break;
+      case 'recover':
+        try {
+          parseRecoverRule(value);
+        } catch (err) {
+          throw new SettingsError(`${where}: ${(err as Error).message}`);
+        }
+        (lists.recover ??= []).push(value);
+        break;
       default:
-        throw new SettingsError(`${where}: unknown setting ${JSON.stringify(key)} (known: interval, timeout, watch-interval, slow-after, include, exclude, watch, syslog-socket, socket)`);
+        throw new SettingsError(
+          `${where}: unknown setting ${JSON.stringify(key)} (known: interval, timeout, watch-interval, slow-after, include, exclude, watch, syslog-socket, socket, admin-group, recover)`,
+        );
     }
   });
   // A file that lists include/exclude replaces the defaults' lists; the command line adds to them later.
   if (lists.include) out.include = lists.include;
   if (lists.exclude) out.exclude = lists.exclude;
   if (lists.watch) out.watch = lists.watch;
+  if (lists.recover) out.recover = lists.recover;
   return out;
 }

@@ -7,6 +7,8 @@ import { createStderrSink } from '../log/stderr-sink.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 
 export interface ClosableMonitorLog extends MonitorLog {
+  /** Any line of lines.ts (those the monitor's events do not cover: recovery). */
+  write(line: LogLine): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export function openSyslogMonitorLog(settings: Settings, opts: { stderr?: boolea
   };
   return {
     ...monitorLogFromSink(sink),
+    write: sink,
     close: async () => {
       await writer?.close();
     },

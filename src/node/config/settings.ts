@@ -14,6 +14,10 @@ export interface Settings {
   syslogSocket: string;
   /** The IPC socket for the tray app and `mountstatus status`; "" turns it off. Default: by privilege. */
   socketPath?: string;
+  /** Group whose members may ask the helper to unmount (`mountstatus unmount`); none: root only. */
+  adminGroup?: string;
+  /** `recover` rules ("fstype:fuse.sshfs after 5m force"), as written; none by default. */
+  recover: string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -27,6 +31,7 @@ export const DEFAULT_SETTINGS: Settings = {
   include: [],
   exclude: [],
   syslogSocket: '/dev/log',
+  recover: [],
 };
 
 export const DEFAULT_CONFIG_FILE = '/etc/mount-status-monitor.conf';
