@@ -12,7 +12,7 @@
 // Like the helper, this module never touches the mountpoint: it learns that the mount is up from
 // /proc/self/mountinfo, and that requests are held from the daemon's stderr.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,11 @@ export interface FuseFixtureOptions {
   fsname?: string;
   /** The fstype becomes fuse.<subtype> (default msm-fusefix); "sshfs" makes it look like an sshfs mount. */
   subtype?: string;
+  /**
+   * Run the daemon as this user: libfuse then mounts through fusermount3, and the mount is the user's own
+   * (user_id= in mountinfo). The caller makes /dev/fuse usable and allows allow_other (/etc/fuse.conf).
+   */
+  runAs?: { uid: number; gid: number };
 }
 
 export interface FuseFixture {
@@ -151,6 +156,7 @@ export async function startFuseFixture(mountpoint: string, opts: FuseFixtureOpti
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
   const controlDir = mkdtempSync(join(tmpdir(), 'msm-fusefix-'));
+  if (opts.runAs) chmodSync(controlDir, 0o755); // the daemon reads its mode file as that user
   const control = join(controlDir, 'mode');
   const setMode = (mode: FuseMode): void => {
     if (!/^(ok|eio|estale|hang|slow:\d+)$/.test(mode)) throw new Error(`unknown fixture mode ${mode}`);
@@ -168,7 +174,7 @@ export async function startFuseFixture(mountpoint: string, opts: FuseFixtureOpti
     args.push('-o', [opts.fsname !== undefined ? `fsname=${opts.fsname}` : '', opts.subtype !== undefined ? `subtype=${opts.subtype}` : ''].filter(Boolean).join(','));
   }
   const fstype = `fuse.${opts.subtype ?? 'msm-fusefix'}`;
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(opts.runAs ? { uid: opts.runAs.uid, gid: opts.runAs.gid } : {}) });
   live.add(child);
   child.once('exit', () => live.delete(child));
   let stderr = '';

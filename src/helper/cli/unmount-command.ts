@@ -47,10 +47,10 @@ function askOnStdin(question: string): Promise<string> {
   return new Promise((resolve) => {
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     rl.question(question, (answer) => {
+      resolve(answer); // before close(), whose 'close' event would otherwise answer '' first
       rl.close();
-      resolve(answer);
     });
-    rl.once('close', () => resolve(''));
+    rl.once('close', () => resolve('')); // end of input: no
   });
 }
 
