@@ -44,6 +44,8 @@ async function setUp(): Promise<World> {
   const user = ensureTestUser();
   const root = makeTempRoot('msm-recovery-');
   cleanups.push(() => root.cleanup());
+  // fusectl, private to this namespace (systemd mounts it on a real host): the abort file the helper writes.
+  spawnSync('mount', ['-t', 'fusectl', 'none', '/sys/fs/fuse/connections']);
   const dir = mkdtempSync(join(tmpdir(), 'msm-recovery-run-'));
   chmodSync(dir, 0o755);
   const conf = join(dir, 'helper.conf');
@@ -110,7 +112,7 @@ test('a reader blocked on a held FUSE request is freed within 3 s of unmount --f
   console.log(`# reader freed ${freedMs} ms after unmount --force started; the command took ${r.ms} ms`);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.ok(freedMs <= 3000, `the blocked reader exited ${freedMs} ms after the unmount started`);
-  assert.match(r.stdout, /aborted FUSE connection \d+|MNT_FORCE aborts the connection/);
+  assert.match(r.stdout, /aborted FUSE connection \d+/);
   assert.match(r.stdout, new RegExp(`${fx.mountpoint} is unmounted; \\d+ blocked programs? released\\.`));
   assert.equal(stillMounted(fx), false, 'the mount is gone from the table');
   await follow.waitFor((m) => m.mountpoint === fx.mountpoint && m.removed === true, 10_000, mark);
