@@ -156,6 +156,9 @@ export class UnmountService {
       const entries = (await this.readTable()).entries;
       if (!present(entries, entry)) {
         if (answer.kind === 'done' && answer.what === 'detached' && entry === target) outcome = 'detached';
+        // A mount under an aborted FUSE mount: looking its name up failed (ENOTCONN), and the kernel
+        // detached it with the dentry it sat on (d_invalidate() detaches the mounts on an invalid dentry).
+        if (answer.kind !== 'done') result.steps.push(`${entry.mountpoint}: no longer mounted (detached by the kernel with the aborted mount above it)`);
         continue;
       }
       // A mount under the target that stays is detached with it under --lazy (MNT_DETACH takes the subtree).

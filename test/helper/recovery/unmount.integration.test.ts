@@ -13,7 +13,7 @@ import { chmodSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fuseFixtureUnavailable, startFuseFixture, threadStates, type FuseFixture } from '../../support/fuse-fixture.js';
-import { bindMount, makeTempRoot, mountsAt, type TempRoot } from '../../support/mounts.js';
+import { bindMount, makeTempRoot, mountsAt, mountTmpfs, umount, type TempRoot } from '../../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser, TEST_SUPPLEMENTARY_GROUP, type TestUser } from '../../support/test-user.js';
 import { BIN, DaemonProcess, runCli } from '../cli/cli-harness.js';
@@ -207,6 +207,33 @@ test('an unmount child that hangs in the kernel is killed at the deadline and re
     assert.ok(Date.now() < deadline, `child ${pid} did not exit (and get reaped) once the filesystem let go`);
     await sleep(50);
   }
+});
+
+test('mounts under the dead one go first; one the helper never unmounts (tmpfs) refuses the whole', { skip }, async () => {
+  const { socket, root } = await setUp();
+  const fx = await fuse('w-parent');
+  const other = await fuse('sub-source');
+  const sub = bindMount(join(other.mountpoint, 'hello.txt'), join(fx.mountpoint, 'hello.txt'), { mkdir: false });
+  const tmp = mountTmpfs(root.join('tmp-source'));
+  writeFileSync(join(tmp, 'f'), 'x');
+  const tmpSub = bindMount(join(tmp, 'f'), join(fx.mountpoint, 'notes.txt'), { mkdir: false });
+  const refused = await runCli(['unmount', '--yes', '--socket', socket, fx.mountpoint]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, new RegExp(`${tmpSub} is mounted under it, and that one is a memory filesystem \\(tmpfs\\)`));
+  assert.ok(stillMounted(fx) && mountsAt(sub).length === 1 && mountsAt(tmpSub).length === 1, 'nothing touched');
+  umount(tmpSub); // while the parent answers: unmounting under a frozen FUSE mount would wait on it
+
+  await fx.freeze();
+  await notAnswering(fx);
+  const r = await runCli(['unmount', '--socket', socket, fx.mountpoint]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const lines = r.stdout.split('\n');
+  const subAt = lines.findIndex((l) => l.startsWith(`${sub}: `));
+  const parentAt = lines.findIndex((l) => l === `${fx.mountpoint}: unmounted`);
+  assert.ok(subAt >= 0 && parentAt > subAt, `the mount under it first:\n${r.stdout}`);
+  assert.equal(mountsAt(sub).length, 0);
+  assert.equal(stillMounted(fx), false);
+  assert.ok(mountsAt(other.mountpoint).some((m) => m.id === other.mountId), 'the submount\'s own source mount stays');
 });
 
 test('on a terminal the blocked programs are listed and nothing is done unless the user says yes', { skip }, async () => {
