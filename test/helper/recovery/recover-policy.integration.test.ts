@@ -5,13 +5,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fuseFixtureUnavailable, startFuseFixture, type FuseFixture } from '../../support/fuse-fixture.js';
 import { makeTempRoot, mountsAt, type TempRoot } from '../../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
-import { DaemonProcess } from '../cli/cli-harness.js';
+import type { DaemonProcess } from '../cli/cli-harness.js';
+import { startRecoveryDaemon } from './recovery-daemon.js';
 import { Follower } from '../cli/follow-client.js';
 
 const ns = privateMountNamespace(import.meta.url);
@@ -29,15 +27,11 @@ async function setUp() {
   if (world) return world;
   const root = makeTempRoot('msm-recover-');
   cleanups.push(() => root.cleanup());
-  const dir = mkdtempSync(join(tmpdir(), 'msm-recover-run-'));
-  chmodSync(dir, 0o755);
-  const conf = join(dir, 'helper.conf');
-  writeFileSync(conf, `timeout = 2\nwatch = ${root.path}/*\nrecover = ${root.path}/policy-* after 2s force\n`);
-  const socket = join(dir, 'run', 'helper.sock');
-  process.env.MSM_HOST_NAMESPACE_PID = String(process.pid);
-  const daemon = new DaemonProcess(['--config', conf, '--include', `${root.path}/**`, '--socket', socket, '--no-syslog']);
-  cleanups.push(() => daemon.stop());
-  await daemon.waitFor(/Checked \d+ mounts? in/);
+  const { socket, daemon } = await startRecoveryDaemon({
+    config: ['timeout = 2', `watch = ${root.path}/*`, `recover = ${root.path}/policy-* after 2s force`],
+    args: ['--include', `${root.path}/**`],
+    cleanups,
+  });
   const follow = new Follower(socket);
   cleanups.push(() => follow.stop());
   world = { root, daemon, follow };

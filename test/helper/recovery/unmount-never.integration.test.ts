@@ -4,15 +4,14 @@
 // refuses everything, and without an admin-group only root may ask.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAutomount, type Automount } from '../../support/automount.js';
 import { fuseFixtureUnavailable, startFuseFixture } from '../../support/fuse-fixture.js';
 import { listMounts, makeTempRoot, mountTmpfs, type TempRoot } from '../../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser } from '../../support/test-user.js';
-import { DaemonProcess, runCli } from '../cli/cli-harness.js';
+import { runCli } from '../cli/cli-harness.js';
+import { startRecoveryDaemon, type RecoveryDaemon } from './recovery-daemon.js';
 import { Follower } from '../cli/follow-client.js';
 import { spawnSync } from 'node:child_process';
 
@@ -24,27 +23,7 @@ after(async () => {
   for (const f of cleanups.reverse()) await f();
 });
 
-interface Helper {
-  socket: string;
-  daemon: DaemonProcess;
-}
-
-/**
- * A daemon whose mount namespace is compared with `referencePid`'s (undefined: PID 1's, the default, which
- * is not this file's private namespace).
- */
-function startDaemon(root: TempRoot, args: string[], referencePid: number | undefined): Helper {
-  const dir = mkdtempSync(join(tmpdir(), 'msm-recovery-never-'));
-  chmodSync(dir, 0o755);
-  const socket = join(dir, 'run', 'helper.sock');
-  if (referencePid !== undefined) process.env.MSM_HOST_NAMESPACE_PID = String(referencePid);
-  else delete process.env.MSM_HOST_NAMESPACE_PID;
-  const daemon = new DaemonProcess([...args, '--include', `${root.path}/**`, '--socket', socket, '--no-syslog']);
-  cleanups.push(() => daemon.stop());
-  return { socket, daemon };
-}
-
-let world: { root: TempRoot; helper: Helper; am: Automount } | undefined;
+let world: { root: TempRoot; helper: RecoveryDaemon; am: Automount } | undefined;
 
 async function setUp() {
   if (world) return world;
@@ -57,8 +36,10 @@ async function setUp() {
   const am = await startAutomount({ timeout: 60, entries: { a: '-fstype=tmpfs,size=1m :tmpfs', fz: `-fstype=bind :${fuseDir}` } });
   cleanups.push(() => am.stop());
   // Sweeps every 2 s: an idle automount is not in the watch tier (it is not probed), only sweeps report it.
-  const helper = startDaemon(root, ['--include', `${am.mnt}/**`, '--watch', `${root.path}/w-*`, '--interval', '2', '--timeout', '2'], process.pid);
-  await helper.daemon.waitFor(/Checked \d+ mounts? in/);
+  const helper = await startRecoveryDaemon({
+    args: ['--include', `${root.path}/**`, '--include', `${am.mnt}/**`, '--watch', `${root.path}/w-*`, '--interval', '2', '--timeout', '2'],
+    cleanups,
+  });
   world = { root, helper, am };
   return world;
 }
@@ -137,8 +118,7 @@ test("a helper outside the host's mount namespace refuses, and without an admin-
   const fx = await startFuseFixture(root.join('elsewhere'));
   cleanups.push(() => fx.stop());
   // This file's parent process (it ran unshare(1)) is in the namespace this file's private one was copied from.
-  const other = startDaemon(root, [], process.ppid);
-  await other.daemon.waitFor(/Checked \d+ mounts? in/);
+  const other = await startRecoveryDaemon({ args: ['--include', `${root.path}/**`], referencePid: process.ppid, cleanups });
   const asRoot = await runCli(['unmount', '--yes', '--socket', other.socket, fx.mountpoint]);
   assert.equal(asRoot.code, 1);
   assert.match(
@@ -146,8 +126,7 @@ test("a helper outside the host's mount namespace refuses, and without an admin-
     new RegExp(`the helper runs in its own mount namespace \\(mnt:\\[\\d+\\]\\), not the host's \\(PID ${process.ppid}: mnt:\\[\\d+\\]\\), so an unmount would only detach its private copy`),
   );
   // With the default reference, PID 1, it refuses too (here PID 1's namespace may not even be readable).
-  const byDefault = startDaemon(root, [], undefined);
-  await byDefault.daemon.waitFor(/Checked \d+ mounts? in/);
+  const byDefault = await startRecoveryDaemon({ args: ['--include', `${root.path}/**`], referencePid: undefined, cleanups });
   const asRoot1 = await runCli(['unmount', '--yes', '--socket', byDefault.socket, fx.mountpoint]);
   assert.equal(asRoot1.code, 1);
   assert.match(asRoot1.stderr, /mount namespace/);

@@ -9,14 +9,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fuseFixtureUnavailable, startFuseFixture, threadStates, type FuseFixture } from '../../support/fuse-fixture.js';
 import { bindMount, makeTempRoot, mountsAt, mountTmpfs, umount, type TempRoot } from '../../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser, TEST_SUPPLEMENTARY_GROUP, type TestUser } from '../../support/test-user.js';
-import { BIN, DaemonProcess, runCli } from '../cli/cli-harness.js';
+import { BIN, runCli, type DaemonProcess } from '../cli/cli-harness.js';
+import { startRecoveryDaemon } from './recovery-daemon.js';
 import { Follower } from '../cli/follow-client.js';
 
 const ns = privateMountNamespace(import.meta.url);
@@ -46,15 +46,11 @@ async function setUp(): Promise<World> {
   cleanups.push(() => root.cleanup());
   // fusectl, private to this namespace (systemd mounts it on a real host): the abort file the helper writes.
   spawnSync('mount', ['-t', 'fusectl', 'none', '/sys/fs/fuse/connections']);
-  const dir = mkdtempSync(join(tmpdir(), 'msm-recovery-run-'));
-  chmodSync(dir, 0o755);
-  const conf = join(dir, 'helper.conf');
-  writeFileSync(conf, `admin-group = ${TEST_SUPPLEMENTARY_GROUP}\ntimeout = 2\n`);
-  const socket = join(dir, 'run', 'helper.sock');
-  process.env.MSM_HOST_NAMESPACE_PID = String(process.pid);
-  const daemon = new DaemonProcess(['--config', conf, '--include', `${root.path}/**`, '--watch', `${root.path}/w-*`, '--socket', socket, '--no-syslog']);
-  cleanups.push(() => daemon.stop());
-  await daemon.waitFor(/Checked \d+ mounts? in/);
+  const { socket, daemon } = await startRecoveryDaemon({
+    config: [`admin-group = ${TEST_SUPPLEMENTARY_GROUP}`, 'timeout = 2'],
+    args: ['--include', `${root.path}/**`, '--watch', `${root.path}/w-*`],
+    cleanups,
+  });
   const follow = new Follower(socket);
   cleanups.push(() => follow.stop());
   world = { user, root, socket, daemon, follow };
