@@ -248,7 +248,13 @@ export class ClientSession {
           this.fail(req.id, { name: 'IpcError', code: 'refused', message: 'this helper does not unmount: only the system helper, running as root, does' });
           return;
         }
-        this.send({ type: 'unmount', id: req.id, result: await this.handlers.unmount(req, this.info.peer) });
+        // An unmount may take longer than the idle limit (a child per mount, each under the timeout).
+        this.disarmIdle();
+        try {
+          this.send({ type: 'unmount', id: req.id, result: await this.handlers.unmount(req, this.info.peer) });
+        } finally {
+          this.armIdle();
+        }
         return;
       }
     }

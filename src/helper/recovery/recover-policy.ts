@@ -27,8 +27,8 @@ export interface RecoverRule {
 }
 
 /** Tries per window, over all mounts. */
-export const RATE_LIMIT = 3;
-export const RATE_WINDOW_MS = 10 * 60_000;
+const RATE_LIMIT = 3;
+const RATE_WINDOW_MS = 10 * 60_000;
 /** How often due rules are looked for. */
 const TICK_MS = 1000;
 

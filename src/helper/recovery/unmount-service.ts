@@ -134,7 +134,7 @@ export class UnmountService {
   }
 
   private async act(request: UnmountRequest, by: UnmountRequester, result: UnmountResult): Promise<UnmountResult> {
-    const { mountpoint, mode } = request;
+    const { mode } = request;
     // Decided again inside the queue: an unmount before this one may have changed the table.
     const { plan, status } = await this.decide(request, by);
     result.plan = plan.map(targetOf);

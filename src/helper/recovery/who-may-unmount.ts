@@ -49,10 +49,6 @@ export class WhoMayUnmount {
     this.users = options.users ?? new UserDb({ timeoutMs: this.timeoutMs, ttlMs: this.ttlMs, missTtlMs: 10_000 });
   }
 
-  get adminGroup(): string | undefined {
-    return this.options.adminGroup;
-  }
-
   check(peer: PeerCredentials): Promise<Permission> {
     if (peer.uid === 0) return Promise.resolve({ ok: true, as: 'root' });
     const group = this.options.adminGroup;
