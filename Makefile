@@ -1,19 +1,22 @@
-# Native parts: the probe fork server (src/node/native, run by the daemon and the app) and the helper's
-# peer-credentials addon (src/helper/native, an N-API module: ABI-stable across Node versions).
+# Native parts: the probe fork server (src/node/native, run by the daemon and the app), the helper's
+# peer-credentials addon (src/helper/native, an N-API module: ABI-stable across Node versions) and the
+# helper's unmount program (src/helper/native/msm-*.c, plain executables).
 # `make install` installs the helper alone for headless servers, as the seed's Makefile did (see README).
 CC ?= cc
 CFLAGS ?= -O2 -Wall -Wextra -Werror=implicit-function-declaration
 OUT := dist/native
 NATIVE_SRC := $(wildcard src/node/native/*.c)
 NATIVE_BIN := $(patsubst src/node/native/%.c,$(OUT)/%,$(NATIVE_SRC))
-ADDON_SRC := $(wildcard src/helper/native/*.c)
+HELPER_PROGRAM_SRC := $(wildcard src/helper/native/msm-*.c)
+HELPER_PROGRAM_BIN := $(patsubst src/helper/native/%.c,$(OUT)/%,$(HELPER_PROGRAM_SRC))
+ADDON_SRC := $(filter-out $(HELPER_PROGRAM_SRC),$(wildcard src/helper/native/*.c))
 ADDON_BIN := $(patsubst src/helper/native/%.c,$(OUT)/%.node,$(ADDON_SRC))
 # Node's headers (node_api.h) ship with every Node install, beside its bin/.
 NODE_INCLUDE ?= $(shell node -p "require('path').resolve(process.execPath, '../../include/node')")
 ADDON_LDFLAGS := -shared $(if $(filter Darwin,$(shell uname -s)),-undefined dynamic_lookup,)
 
 .PHONY: native clean
-native: $(NATIVE_BIN) $(ADDON_BIN)
+native: $(NATIVE_BIN) $(HELPER_PROGRAM_BIN) $(ADDON_BIN)
 
 $(OUT)/%: src/node/native/%.c
 	@mkdir -p $(OUT)
@@ -24,6 +27,9 @@ PROBER_PARTS := $(wildcard src/node/native/msm-prober/*.c)
 $(OUT)/msm-prober: src/node/native/msm-prober.c $(PROBER_PARTS) $(wildcard src/node/native/msm-prober/*.h)
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) -o $@ src/node/native/msm-prober.c $(PROBER_PARTS)
+$(OUT)/%: src/helper/native/%.c
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS) -o $@ $<
 
 $(OUT)/%.node: src/helper/native/%.c
 	@mkdir -p $(OUT)
@@ -62,7 +68,7 @@ install: native
 	install -d $(DESTDIR)$(LIBDIR)/bin $(DESTDIR)$(LIBDIR)/dist/native $(DESTDIR)$(LIBDIR)/node_modules $(DESTDIR)$(BINDIR)
 	install -m 0644 package.json $(DESTDIR)$(LIBDIR)/package.json
 	install -m 0755 bin/mountstatus.js $(DESTDIR)$(LIBDIR)/bin/mountstatus.js
-	install -m 0755 $(NATIVE_BIN) $(DESTDIR)$(LIBDIR)/dist/native/
+	install -m 0755 $(NATIVE_BIN) $(HELPER_PROGRAM_BIN) $(DESTDIR)$(LIBDIR)/dist/native/
 	install -m 0644 $(ADDON_BIN) $(DESTDIR)$(LIBDIR)/dist/native/
 	cd dist/src && find common node helper -name '*.js' -exec install -D -m 0644 {} $(DESTDIR)$(LIBDIR)/dist/src/{} \;
 	for d in $(HELPER_DEPS); do rm -rf $(DESTDIR)$(LIBDIR)/node_modules/$$d && cp -R node_modules/$$d $(DESTDIR)$(LIBDIR)/node_modules/$$d || exit 1; done

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { MonitorEvent, MonitorIdentity, RecheckResult, Snapshot } from './monitor-api.js';
 import { MOUNT_STATES, type MountState, type MountStatus } from './mount.js';
+import { UNMOUNT_MODES, type UnmountResult } from './recovery.js';
 
 export const PROTOCOL_VERSION = 1;
 /** What the helper calls itself in its hello reply. */
@@ -50,6 +51,8 @@ export type ErrorCode =
   | 'rate-limited' // too many rechecks; see retryAfterMs
   | 'too-many-clients' // the helper is serving its maximum number of clients
   | 'too-large' // the reply would exceed MAX_REPLY_FRAME_BYTES
+  | 'not-permitted' // unmount by a client that is neither root nor in the admin-group
+  | 'refused' // unmount of a mount the helper never unmounts (/, local disks, tmpfs, autofs, a healthy one without --yes)
   | 'internal' // the monitor threw
   // made up by the client
   | 'helper-absent' // nothing listens on the socket (ENOENT, ECONNREFUSED)
@@ -111,6 +114,11 @@ const capacitySchema = z.looseObject({
   freeInodes: z.number(),
 });
 
+const blockedSchema = z.looseObject({
+  count: z.number(),
+  processes: z.array(z.looseObject({ pid: z.number(), comm: z.string(), uid: z.number() })),
+});
+
 export const mountStatusSchema = z.looseObject({
   mountpoint: z.string(),
   source: z.string(),
@@ -127,12 +135,7 @@ export const mountStatusSchema = z.looseObject({
   capacity: capacitySchema.optional(),
   server: z.string().optional(),
   watched: z.enum(['home', 'pattern']).optional(),
-  blocked: z
-    .looseObject({
-      count: z.number(),
-      processes: z.array(z.looseObject({ pid: z.number(), comm: z.string(), uid: z.number() })),
-    })
-    .optional(),
+  blocked: blockedSchema.optional(),
   truncated: z.record(z.string(), z.number()).optional(),
 });
 
@@ -163,6 +166,21 @@ export const monitorEventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('sweep'), summary: sweepSummarySchema }),
 ]);
 
+const unmountResultSchema = z.looseObject({
+  mountpoint: z.string(),
+  mode: z.enum(UNMOUNT_MODES),
+  dryRun: z.boolean(),
+  state: z.enum(MOUNT_STATES),
+  plan: z.array(
+    z.looseObject({ mountpoint: z.string(), mountId: z.number(), fstype: z.string(), source: z.string(), server: z.string().optional() }),
+  ),
+  blocked: blockedSchema.optional(),
+  steps: z.array(z.string()),
+  gone: z.boolean(),
+  outcome: z.enum(['unmounted', 'detached', 'expired']).optional(),
+  reason: z.string().optional(),
+});
+
 const recheckResultSchema = z.looseObject({
   started: z.array(z.string()),
   skipped: z.array(z.looseObject({ mountpoint: z.string(), reason: z.string() })),
@@ -177,8 +195,9 @@ const checks: [
   Assignable<z.infer<typeof snapshotSchema>, Snapshot>,
   Assignable<z.infer<typeof monitorEventSchema>, MonitorEvent>,
   Assignable<z.infer<typeof recheckResultSchema>, RecheckResult>,
+  Assignable<z.infer<typeof unmountResultSchema>, UnmountResult>,
   Assignable<MountState, z.infer<(typeof mountStatusSchema.shape)['state']>>,
-] = [true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true];
 void checks;
 
 // ---- requests (client→server) ------------------------------------------------------------------------
@@ -205,11 +224,22 @@ export const requestSchema = z.discriminatedUnion('type', [
     /** A mountpoint from the table; absent = all. Anything else is refused with not-a-mountpoint. */
     mountpoint: z.string().min(1).max(MAX_PATH_LENGTH).optional(),
   }),
+  z.object({
+    type: z.literal('unmount'),
+    id: requestId,
+    /** A mountpoint from the table, exactly as mountinfo has it. */
+    mountpoint: z.string().min(1).max(MAX_PATH_LENGTH),
+    mode: z.enum(UNMOUNT_MODES),
+    /** Unmount even a mount that answers (the CLI's --yes); otherwise one is refused. */
+    evenIfHealthy: z.boolean().optional(),
+    /** Only check and say what would be done (permission included): nothing is touched. */
+    dryRun: z.boolean().optional(),
+  }),
 ]);
 
 export type Request = z.infer<typeof requestSchema>;
 export type RequestType = Request['type'];
-export const REQUEST_TYPES: readonly RequestType[] = ['hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck'];
+export const REQUEST_TYPES: readonly RequestType[] = ['hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount'];
 
 // ---- server messages (server→client) -----------------------------------------------------------------
 
@@ -232,6 +262,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('subscribe'), id: requestId }),
   z.looseObject({ type: z.literal('unsubscribe'), id: requestId }),
   z.looseObject({ type: z.literal('recheck'), id: requestId, result: recheckResultSchema }),
+  z.looseObject({ type: z.literal('unmount'), id: requestId, result: unmountResultSchema }),
   /** id is null when the request's id could not be read (bad JSON, no id). */
   z.looseObject({ type: z.literal('error'), id: requestId.nullable(), error: wireErrorSchema }),
   z.looseObject({ type: z.literal('event'), event: monitorEventSchema }),
@@ -240,7 +271,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ServerMessageType = ServerMessage['type'];
 export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
-  'hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'error', 'event',
+  'hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount', 'error', 'event',
 ];
 
 /** The shapes the helper sends, typed from the shared types rather than the schema's loose output. */
@@ -250,6 +281,7 @@ export type OutgoingServerMessage =
   | { type: 'subscribe'; id: number }
   | { type: 'unsubscribe'; id: number }
   | { type: 'recheck'; id: number; result: RecheckResult }
+  | { type: 'unmount'; id: number; result: UnmountResult }
   | { type: 'error'; id: number | null; error: WireError }
   | { type: 'event'; event: MonitorEvent };
 

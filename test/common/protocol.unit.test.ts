@@ -18,6 +18,8 @@ test('requests of every type parse; unknown fields are stripped', () => {
     { type: 'unsubscribe', id: 3 },
     { type: 'recheck', id: 4 },
     { type: 'recheck', id: 5, mountpoint: '/home' },
+    { type: 'unmount', id: 6, mountpoint: '/mnt/x', mode: 'force' },
+    { type: 'unmount', id: 7, mountpoint: '/mnt/x', mode: 'lazy', evenIfHealthy: true, dryRun: true },
   ]) {
     const r = parseRequest(JSON.stringify({ ...m, extra: 'x' }));
     assert.ok(r.ok, JSON.stringify(m));
@@ -38,6 +40,9 @@ test('bad requests: each failure has its code, and the id when readable', () => 
     [JSON.stringify({ type: 'recheck', id: 3, mountpoint: '/' + 'a'.repeat(5000) }), 'bad-message', 3],
     ['{"type": "hello", "id": 9, "protocol": "1", "client": "x"}', 'bad-message', 9],
     ['{"type": "__proto__", "id": 1}', 'unknown-type', 1],
+    ['{"type": "unmount", "id": 5, "mountpoint": "/mnt/x", "mode": "gently"}', 'bad-message', 5],
+    ['{"type": "unmount", "id": 6, "mode": "force"}', 'bad-message', 6],
+    ['{"type": "unmount", "id": 7, "mountpoint": "/mnt/x", "mode": "force", "dryRun": "yes"}', 'bad-message', 7],
   ];
   for (const [text, code, id] of cases) {
     const r = parseRequest(text);
@@ -60,6 +65,14 @@ test('server messages are validated too: a bad state or a missing field is refus
   assert.equal(parseServerMessage(JSON.stringify({ type: 'snapshot', id: 1, snapshot: { mounts: [] } })).ok, false);
   const err = parseServerMessage(JSON.stringify({ type: 'error', id: null, error: { name: 'IpcError', message: 'm', code: 'rate-limited', retryAfterMs: 10 } }));
   assert.ok(err.ok);
+});
+
+test('an unmount reply is validated; a newer helper\'s extra fields pass', () => {
+  const result = { mountpoint: '/mnt/x', mode: 'force', dryRun: false, state: 'hung', plan: [{ mountpoint: '/mnt/x', mountId: 5, fstype: 'nfs4', source: 'n:/x', server: 'n' }], steps: ['/mnt/x: unmounted'], gone: true, outcome: 'unmounted', later: 1 };
+  const ok = parseServerMessage(JSON.stringify({ type: 'unmount', id: 3, result }));
+  assert.ok(ok.ok && ok.message.type === 'unmount' && (ok.message.result as any).later === 1);
+  assert.equal(parseServerMessage(JSON.stringify({ type: 'unmount', id: 3, result: { ...result, outcome: 'vanished' } })).ok, false);
+  assert.equal(parseServerMessage(JSON.stringify({ type: 'unmount', id: 3, result: { ...result, gone: 'yes' } })).ok, false);
 });
 
 test('errors cross as {name, message, code} and come back as IpcError', () => {

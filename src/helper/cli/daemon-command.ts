@@ -16,6 +16,7 @@ import { mountNamespaceWarning } from './mount-namespace.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 import { HomeWatch } from '../homes/home-watch.js';
+import { startRecovery } from '../recovery/start-recovery.js';
 
 /**
  * Kernel lines such as `nfs: server nfs1 not responding, still trying` mark that server's mounts suspect
@@ -139,6 +140,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     onProbeServerLost: (e) => log.write(lines.probeServerLost(e.pid, e.why, e.inFlight)),
   });
   const homes = new HomeWatch({ watch: (dirs) => monitor.watchDirectories('homes', dirs) });
+  const recovery = privileged ? startRecovery(monitor, () => settings, log) : undefined;
   const socketPath = settings.socketPath ?? defaultSocketPath({ privileged });
   let ipc: Awaited<ReturnType<typeof startIpcServer>> | undefined;
   if (socketPath !== '') {
@@ -149,6 +151,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
         monitor,
         log: { warning: (m) => log.warning(m), info: () => undefined, debug: () => undefined },
         onClient: (peer) => homes.clientConnected(peer.uid),
+        ...(recovery ? { handlers: { unmount: recovery.unmount } } : {}),
       });
     } catch (err) {
       log.warning(`Cannot serve ${socketPath}: ${(err as Error).message}`);
@@ -185,6 +188,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
       exclude: settings.exclude,
     });
     metrics.reconfigure(settings);
+    recovery?.reconfigure();
     log.notice(`Reloaded ${resolved.configPath}: ${scheduleText(settings)}`);
   };
   // One reload at a time; a SIGHUP during a reload rereads the file once more afterwards.
@@ -212,6 +216,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   log.notice('Stopping');
   kmsg?.stop();
   homes.stop();
+  recovery?.stop();
   await monitor.stop();
   await metrics.close();
   await ipc?.close();

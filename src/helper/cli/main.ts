@@ -3,6 +3,7 @@
 import { runCheckCommand, CHECK_USAGE } from './check-command.js';
 import { runDaemonCommand, DAEMON_USAGE } from './daemon-command.js';
 import { runStatusCommand, STATUS_USAGE } from './status-command.js';
+import { runUnmountCommand, UNMOUNT_USAGE } from './unmount-command.js';
 import { processIo, type CommandIo } from './io.js';
 import { UsageError } from './options.js';
 import { VERSION } from '../../node/version.js';
@@ -11,11 +12,13 @@ const USAGE = `usage: mountstatus <command> [options]
   check    check every mount once and print the result (exit 1 if any is not ok)
   daemon   keep checking, log to syslog, serve the tray app (run as root under a supervisor)
   status   ask the running daemon for its latest view
+  unmount  have the running daemon unmount a dead mount, freeing the programs stuck on it (root, admin-group)
   help     this text; \`mountstatus <command> --help\` for a command's options
 
 ${CHECK_USAGE}
 ${DAEMON_USAGE}
-${STATUS_USAGE}`;
+${STATUS_USAGE}
+${UNMOUNT_USAGE}`;
 
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -27,6 +30,8 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
         return await runDaemonCommand(rest, io);
       case 'status':
         return await runStatusCommand(rest, { stdout: (t: string) => io.stdout(t), stderr: (t: string) => io.stderr(t) });
+      case 'unmount':
+        return await runUnmountCommand(rest, io);
       case 'help':
       case '--help':
       case '-h':

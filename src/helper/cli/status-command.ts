@@ -32,7 +32,7 @@ export interface StatusCommandDeps {
   interrupted?: Promise<void>;
 }
 
-const NOT_RUNNING =
+export const NOT_RUNNING =
   'helper not running — start it with: sudo systemctl start mount-status-monitor (or, as yourself: mountstatus daemon)';
 
 /** The snapshot in the shape of a sweep report, so `status` prints exactly what `check` prints. */

@@ -14,6 +14,8 @@
 //   metrics-textfile = /var/lib/prometheus/node-exporter/mountstatus.prom   # the same, as a file
 //   metrics-exclude = /srv/scratch/**     # no per-mount series for these (repeatable; "none" empties)
 //   metrics-max-mounts = 500              # at most this many mounts with per-mount series
+//   admin-group = storage-admins   # its members may run `mountstatus unmount` (default: root only)
+//   recover = fstype:fuse.sshfs after 5m force   # unmount a mount not responding that long (repeatable)
 //
 // Every error names the file and line. A bad file is rejected whole: the daemon keeps the settings it has.
 import { parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
@@ -21,6 +23,8 @@ import { checkMetricsListen } from '../metrics/listen-address.js';
 import { addMetricsExclude, parseMetricsMaxMounts } from '../metrics/metrics-exclusion.js';
 import { checkTextfilePath } from '../metrics/textfile-writer.js';
 import { configReader, type ReadOptions } from './config-reader.js';
+import { parseRecoverRule } from '../recovery/recover-policy.js';
+import { validAdminGroup } from '../recovery/who-may-unmount.js';
 
 /**
  * Reads and parses a config file, never in this process (config-reader.ts). `optional`: a file that does
@@ -38,8 +42,8 @@ export async function loadConfigFile(path: string, base: Settings, options: Read
 }
 
 export function parseConfig(text: string, name: string, base: Settings): Settings {
-  const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude], watch: [...base.watch] };
-  const lists: { include?: string[]; exclude?: string[]; watch?: string[]; 'metrics-exclude'?: string[] } = {};
+  const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude], watch: [...base.watch], recover: [...base.recover] };
+  const lists: { include?: string[]; exclude?: string[]; watch?: string[]; 'metrics-exclude'?: string[]; recover?: string[] } = {};
   // CRLF too (a file edited on Windows): a \r left on the line would stop `.*$` below short of the end,
   // so "# comment\r" would not be a comment. A leading UTF-8 byte order mark is not part of the first key.
   text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
@@ -86,10 +90,22 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
       case 'metrics-max-mounts':
         out.metricsMaxMounts = parseMetricsMaxMounts(value, where);
         break;
+      case 'admin-group':
+        if (!validAdminGroup(value)) throw new SettingsError(`${where}: admin-group needs a group name, got ${JSON.stringify(value)}`);
+        out.adminGroup = value;
+        break;
+      case 'recover':
+        try {
+          parseRecoverRule(value);
+        } catch (err) {
+          throw new SettingsError(`${where}: ${(err as Error).message}`);
+        }
+        (lists.recover ??= []).push(value);
+        break;
       default:
         throw new SettingsError(
           `${where}: unknown setting ${JSON.stringify(key)} (known: interval, timeout, watch-interval, slow-after, include, exclude, watch, ` +
-            'syslog-socket, socket, metrics-listen, metrics-textfile, metrics-exclude, metrics-max-mounts)',
+            'syslog-socket, socket, metrics-listen, metrics-textfile, metrics-exclude, metrics-max-mounts, admin-group, recover)',
         );
     }
   });
@@ -98,5 +114,6 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
   if (lists.exclude) out.exclude = lists.exclude;
   if (lists.watch) out.watch = lists.watch;
   if (lists['metrics-exclude']) out.metricsExclude = addMetricsExclude([], lists['metrics-exclude']);
+  if (lists.recover) out.recover = lists.recover;
   return out;
 }

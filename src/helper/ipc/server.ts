@@ -10,7 +10,7 @@ import type { OutgoingServerMessage } from '../../common/protocol.js';
 import { encodeMessage } from '../../node/ipc/framing.js';
 import { DEFAULT_IPC_LIMITS, type IpcLimits } from './limits.js';
 import { prepareRuntimeDir, removeStaleSocket, SOCKET_MODE, type SocketAccess } from './runtime-dir.js';
-import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLog, type SharedBuckets } from './session.js';
+import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLog, type SessionHandlers, type SharedBuckets } from './session.js';
 import { TokenBucket } from './rate-limit.js';
 import { peerCredentials, type PeerCredentials } from './peer.js';
 import { eventFor } from './visibility.js';
@@ -28,6 +28,8 @@ export interface IpcServerOptions {
   access?: SocketAccess;
   /** Told of each client served (who it is, from the kernel); the returned function is called when it goes. */
   onClient?: (peer: PeerCredentials) => (() => void) | void;
+  /** Requests beyond the MonitorApi (unmount); one this helper lacks is refused. */
+  handlers?: SessionHandlers;
 }
 
 export interface IpcServer {
@@ -110,7 +112,7 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
       admission.release(peer.uid);
       release?.();
     };
-    sessions.add(new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, gone, shared));
+    sessions.add(new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, gone, shared, options.handlers));
     release = options.onClient?.(peer);
   });
   server.on('error', (err) => log.warning('IPC server error', { error: err.message }));

@@ -21,6 +21,7 @@ import type { Log } from '../log/log.js';
 import type { PeerCredentials } from './peer.js';
 import { snapshotFor } from './visibility.js';
 import { fitSnapshot, wireMessage, wireText } from './wire-caps.js';
+import type { UnmountResult } from '../../common/recovery.js';
 
 export type IpcLog = Pick<Log, 'warning' | 'info' | 'debug'>;
 
@@ -49,6 +50,12 @@ export interface IpcClientInfo {
 function errorReply(id: number | null, code: ErrorCode, message: string, retryAfterMs?: number): OutgoingServerMessage {
   const error: WireError = { name: 'IpcError', code, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   return { type: 'error', id, error };
+}
+
+/** Requests served by the helper beyond the MonitorApi; each gets the peer's kernel credentials. */
+export interface SessionHandlers {
+  /** Throws an IpcError (not-permitted, refused, not-a-mountpoint) to refuse. */
+  unmount?: (request: Extract<Request, { type: 'unmount' }>, peer: PeerCredentials) => Promise<UnmountResult>;
 }
 
 /** The helper-wide recheck budgets, one pair per server. */
@@ -82,6 +89,7 @@ export class ClientSession {
       recheckAll: new TokenBucket(limits.globalRecheckAll, clock.now),
       recheckOne: new TokenBucket(limits.globalRecheckOne, clock.now),
     },
+    private readonly handlers: SessionHandlers = {},
   ) {
     this.info = { id, name: '', subscribed: false, connectedAt: clock.now(), peer };
     this.decoder = new FrameDecoder(limits.maxRequestFrameBytes);
@@ -239,6 +247,20 @@ export class ClientSession {
       case 'recheck':
         await this.recheck(req.id, req.mountpoint);
         return;
+      case 'unmount': {
+        if (!this.handlers.unmount) {
+          this.fail(req.id, { name: 'IpcError', code: 'refused', message: 'this helper does not unmount: only the system helper, running as root, does' });
+          return;
+        }
+        // An unmount may take longer than the idle limit (a child per mount, each under the timeout).
+        this.disarmIdle();
+        try {
+          this.send({ type: 'unmount', id: req.id, result: await this.handlers.unmount(req, this.info.peer) });
+        } finally {
+          this.armIdle();
+        }
+        return;
+      }
     }
   }
 

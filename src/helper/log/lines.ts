@@ -301,3 +301,52 @@ export function refusedClients(count: number, who: RefusedWho, seconds: number, 
     text: `Refused ${thousands(count)} IPC client${count === 1 ? '' : 's'}${ofWho(who)} in the last ${formatDuration(seconds)}: ${escapeLogText(reason)}`,
   };
 }
+
+/** Who or what an unmount was for: a client (by the uid the kernel gave its connection) or a `recover` rule. */
+export type UnmountCause = { uid: number } | { notRespondingSeconds: number };
+
+/**
+ * A dead mount unmounted to free the programs stuck on it (issue 13): `Force-unmounted /mnt/x (server
+ * nfs1) after 5 minutes not responding: 3 blocked processes released`. "Lazily unmounted" when it was
+ * still busy and only detached (MNT_DETACH).
+ */
+export function unmounted(
+  mountpoint: string,
+  server: string | undefined,
+  outcome: 'unmounted' | 'detached',
+  mountsUnder: number,
+  cause: UnmountCause,
+  released: number,
+): LogLine {
+  const under = mountsUnder > 0 ? ` and ${count(mountsUnder, 'mount')} under it` : '';
+  const by = server === undefined ? '' : ` (server ${escapeLogText(server)})`;
+  const why = 'uid' in cause ? ` as asked by uid ${cause.uid}` : ` after ${formatDuration(cause.notRespondingSeconds)} not responding`;
+  const freed = released > 0 ? `: ${count(released, 'blocked process', 'blocked processes')} released` : '';
+  return {
+    severity: 'warning',
+    text: `${outcome === 'detached' ? 'Lazily unmounted' : 'Force-unmounted'} ${escapeLogText(mountpoint)}${under}${by}${why}${freed}`,
+  };
+}
+
+/** An unmount request the helper would not carry out (who asked, or what was asked for). */
+export function unmountRefused(mountpoint: string, uid: number, reason: string): LogLine {
+  return { severity: 'warning', text: `Refused to unmount ${escapeLogText(mountpoint)} for uid ${uid}: ${escapeLogText(reason)}` };
+}
+
+/** An unmount that was tried and left the mount in place (busy, timed out, the path changed). */
+export function unmountFailed(mountpoint: string, reason: string): LogLine {
+  return { severity: 'err', text: `Couldn't unmount ${escapeLogText(mountpoint)}: ${escapeLogText(reason)}` };
+}
+
+/** Before unmounting an automounted filesystem: its daemon may expire it itself (SIGUSR1, automount(8)). */
+export function automountExpireAsked(mountpoint: string, daemonPid: number): LogLine {
+  return { severity: 'notice', text: `Asked the automount daemon (pid ${daemonPid}) to expire unused mounts before unmounting ${escapeLogText(mountpoint)}` };
+}
+
+/** A `recover` rule is due but the policy's rate limit holds it back (said once per mount). */
+export function recoverPostponed(mountpoint: string, limit: number, windowSeconds: number): LogLine {
+  return {
+    severity: 'warning',
+    text: `Not unmounting ${escapeLogText(mountpoint)} yet: the recover policy's limit of ${count(limit, 'unmount')} in ${formatDuration(windowSeconds)} is reached`,
+  };
+}

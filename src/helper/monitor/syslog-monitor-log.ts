@@ -8,7 +8,7 @@ import { isJournaldSocket, isJournalStream } from '../log/journal-stream.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 
 export interface ClosableMonitorLog extends MonitorLog {
-  /** Any other line of lines.ts, as it is. */
+  /** Any other line of lines.ts, as it is (recovery's, the probe server's). */
   write(line: LogLine): void;
   close(): Promise<void>;
 }

@@ -22,6 +22,10 @@ export interface Settings {
   metricsExclude?: string[];
   /** Most mounts with per-mount series; absent: the default (metrics-exclusion.ts). */
   metricsMaxMounts?: number;
+  /** Group whose members may ask the helper to unmount (`mountstatus unmount`); none: root only. */
+  adminGroup?: string;
+  /** `recover` rules ("fstype:fuse.sshfs after 5m force"), as written; none by default. */
+  recover: string[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -35,6 +39,7 @@ export const DEFAULT_SETTINGS: Settings = {
   include: [],
   exclude: [],
   syslogSocket: '/dev/log',
+  recover: [],
 };
 
 export const DEFAULT_CONFIG_FILE = '/etc/mount-status-monitor.conf';

@@ -3,6 +3,7 @@
 // treated as broken and the connection is closed. No filesystem access besides connect(2) on the socket.
 import { connect as netConnect, type Socket } from 'node:net';
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot } from '../../common/monitor-api.js';
+import type { UnmountMode, UnmountResult } from '../../common/recovery.js';
 import {
   IpcError,
   MAX_REPLY_FRAME_BYTES,
@@ -39,6 +40,11 @@ export interface HelperConnection extends MonitorApi {
   close(): void;
   /** Called once when the connection ends, with the reason when it was not close(). */
   onClose(listener: (error?: IpcError) => void): () => void;
+  /**
+   * Asks the helper to unmount a dead mount (root and admin-group only). Rejects with IpcError
+   * not-permitted, refused or not-a-mountpoint before anything is done; resolves once it has acted.
+   */
+  unmount(request: { mountpoint: string; mode: UnmountMode; evenIfHealthy?: boolean; dryRun?: boolean }, timeoutMs?: number): Promise<UnmountResult>;
 }
 
 type Pending = { resolve: (m: ServerMessage) => void; reject: (e: IpcError) => void; timer: NodeJS.Timeout };
@@ -87,6 +93,11 @@ class Connection implements HelperConnection {
     return reply.result as RecheckResult;
   }
 
+  async unmount(request: { mountpoint: string; mode: UnmountMode; evenIfHealthy?: boolean; dryRun?: boolean }, timeoutMs?: number): Promise<UnmountResult> {
+    const reply = await this.request({ type: 'unmount', ...request }, 'unmount', timeoutMs);
+    return reply.result as UnmountResult;
+  }
+
   /** The first listener subscribes on the helper, the last one leaving unsubscribes. */
   onChange(listener: (event: MonitorEvent) => void): () => void {
     const wrapped = (e: MonitorEvent) => listener(e);
@@ -119,14 +130,14 @@ class Connection implements HelperConnection {
     this.hello = { protocol: reply.protocol, server: reply.server, identity: reply.identity as MonitorIdentity };
   }
 
-  private request<T extends ServerMessage['type']>(body: RequestBody, expect: T): Promise<Extract<ServerMessage, { type: T }>> {
+  private request<T extends ServerMessage['type']>(body: RequestBody, expect: T, timeoutMs = this.timeoutMs): Promise<Extract<ServerMessage, { type: T }>> {
     if (this.closed) return Promise.reject(new IpcError('connection-closed', 'the connection to the helper is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new IpcError('timeout', `the helper did not answer ${body.type} within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
+        reject(new IpcError('timeout', `the helper did not answer ${body.type} within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.pending.set(id, {
         resolve: (m) => {
           if (m.type === expect) resolve(m as Extract<ServerMessage, { type: T }>);

@@ -470,6 +470,11 @@ export class Monitor implements MonitorApi {
     };
   }
 
+  /** Reads the mount table again now (after an unmount): mounts that left it are removed and announced. */
+  async rereadTable(): Promise<void> {
+    await this.readPlan();
+  }
+
   onChange(listener: (event: MonitorEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -222,10 +222,20 @@ test('valid JSON of the wrong shape gets bad-message, echoing the id when it can
 test('an unknown type gets unknown-type naming the known ones', async () => {
   const c = await RawClient.connect(socketPath);
   await c.hello();
-  const reply = await c.ask({ type: 'unmount', id: 11, mountpoint: '/home' });
+  const reply = await c.ask({ type: 'reboot', id: 11, mountpoint: '/home' });
   assert.equal(reply.error.code, 'unknown-type');
   assert.equal(reply.id, 11);
-  assert.match(reply.error.message, /"unmount".*hello, snapshot, subscribe, unsubscribe, recheck/);
+  assert.match(reply.error.message, /"reboot".*hello, snapshot, subscribe, unsubscribe, recheck, unmount/);
+  c.close();
+});
+
+test('an unmount to a helper that does not unmount (no handler: not root, or the app) is refused', async () => {
+  const c = await RawClient.connect(socketPath);
+  await c.hello();
+  const reply = await c.ask({ type: 'unmount', id: 12, mountpoint: '/home', mode: 'force' });
+  assert.equal(reply.error.code, 'refused');
+  assert.equal(reply.id, 12);
+  assert.match(reply.error.message, /only the system helper, running as root, does/);
   c.close();
 });
 

@@ -96,6 +96,26 @@ test('stuck probes, recovery, servers, and the rest', () => {
   );
 });
 
+test('recovery lines: what was unmounted, for whom or after how long, and how many programs it freed', () => {
+  assert.deepEqual(lines.unmounted('/mnt/x', 'nfs1', 'unmounted', 0, { notRespondingSeconds: 300 }, 3), {
+    severity: 'warning',
+    text: 'Force-unmounted /mnt/x (server nfs1) after 5 minutes not responding: 3 blocked processes released',
+  });
+  assert.equal(lines.unmounted('/mnt/x', undefined, 'unmounted', 0, { uid: 0 }, 1).text, 'Force-unmounted /mnt/x as asked by uid 0: 1 blocked process released');
+  assert.equal(lines.unmounted('/mnt/x', 'h', 'detached', 2, { uid: 1000 }, 0).text, 'Lazily unmounted /mnt/x and 2 mounts under it (server h) as asked by uid 1000');
+  assert.deepEqual(lines.unmountRefused('/mnt/x', 1000, 'only root may unmount (no admin-group is configured)'), {
+    severity: 'warning',
+    text: 'Refused to unmount /mnt/x for uid 1000: only root may unmount (no admin-group is configured)',
+  });
+  assert.deepEqual(lines.unmountFailed('/mnt/x', 'it is still in use'), { severity: 'err', text: "Couldn't unmount /mnt/x: it is still in use" });
+  assert.deepEqual(lines.automountExpireAsked('/home/bob', 812), {
+    severity: 'notice',
+    text: 'Asked the automount daemon (pid 812) to expire unused mounts before unmounting /home/bob',
+  });
+  assert.equal(lines.recoverPostponed('/mnt/x', 3, 600).text, "Not unmounting /mnt/x yet: the recover policy's limit of 3 unmounts in 10 minutes is reached");
+  assert.equal(lines.unmountFailed('/mnt/a\nb', 'x\ny').text, "Couldn't unmount /mnt/a\\012b: x\\012y", 'one line, escaped');
+});
+
 test('durations are whole units, rounded down', () => {
   assert.equal(lines.formatDuration(0), '0 seconds');
   assert.equal(lines.formatDuration(1), '1 second');

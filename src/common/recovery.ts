@@ -1,0 +1,44 @@
+// Recovery: unmounting a dead mount to free the programs stuck on it (issue 13). The request a client
+// sends (`mountstatus unmount`) and what the helper answers, shared by the helper, the CLI and the app.
+import type { BlockedProcesses, MountState } from './mount.js';
+
+/**
+ * force: abort what the mount is waiting for (FUSE: its connection; NFS/CIFS: in-flight RPCs, MNT_FORCE),
+ * then unmount; fails while some process still uses the mount. lazy: the same, and a mount still in use
+ * is then detached (MNT_DETACH): it leaves the tree, its users keep a detached copy.
+ */
+export const UNMOUNT_MODES = ['force', 'lazy'] as const;
+export type UnmountMode = (typeof UNMOUNT_MODES)[number];
+
+/** One mount the helper will unmount (or has). */
+export interface UnmountTarget {
+  mountpoint: string;
+  mountId: number;
+  fstype: string;
+  source: string;
+  server?: string;
+}
+
+export interface UnmountResult {
+  mountpoint: string;
+  mode: UnmountMode;
+  /** Nothing was done: this is what would be (the CLI shows it and asks before acting). */
+  dryRun: boolean;
+  /** The mount's state in the monitor when asked ('unknown' when the monitor does not check it). */
+  state: MountState;
+  /** Leaf first: the mounts under it, then the mount itself. */
+  plan: UnmountTarget[];
+  /** The processes waiting on it when asked. */
+  blocked?: BlockedProcesses;
+  /** What was done (or would be), in order, in words. */
+  steps: string[];
+  /** Every mount of the plan has left the mount table. */
+  gone: boolean;
+  /**
+   * How it went, once gone: unmounted; detached (--lazy: it was still in use, its users keep a detached
+   * copy); expired (the automount daemon, asked first, took it away itself).
+   */
+  outcome?: 'unmounted' | 'detached' | 'expired';
+  /** Why not, when an attempt left some mount of the plan in place. */
+  reason?: string;
+}

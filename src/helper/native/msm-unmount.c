@@ -1,0 +1,252 @@
+/*
+ * msm-unmount: unmounts one mount that the helper has identified by its mount id, never "whatever the path
+ * leads to now". The helper runs it as a child under a timeout (umount can hang: a path walk through a
+ * dead NFS server) and SIGKILLs it at the deadline.
+ *
+ *   msm-unmount [--abort-fuse] [--force] [--detach-if-busy] [--verify-only] [--busy-wait-ms=N]
+ *               MOUNT-ID MAJOR:MINOR HEX-PATH
+ *
+ * HEX-PATH is the mountpoint's bytes in hex (paths may hold any byte but NUL, as in msm-prober's protocol).
+ *
+ * Why not umount2(PATH): a user who owns a directory on the way (/home/bob/mnt/dead with bob owning
+ * /home/bob/mnt) can swap it for a symlink or another directory between the helper reading mountinfo
+ * and the umount, and root would unmount whatever the new path leads to. So:
+ *
+ *  1. The mountpoint's parent directory is opened without following any symlink (openat2(2)
+ *     RESOLVE_NO_SYMLINKS; an O_PATH|O_NOFOLLOW walk of each component on kernels before 5.6), and from
+ *     it the mountpoint itself. The parent's descriptor pins that directory from here on: renaming or
+ *     replacing it changes nothing for us.
+ *  2. The mountpoint's mount id and device are checked against MOUNT-ID and MAJOR:MINOR (statx(2): the
+ *     VFS fills stx_mnt_id and STATX_ATTR_MOUNT_ROOT itself; AT_STATX_DONT_SYNC and an empty request mask
+ *     keep FUSE and NFS from being asked anything: fuse_getattr() answers a mask of 0 without a request
+ *     even for a process its allow_other rules exclude).
+ *  3. --abort-fuse: "1" is written to /sys/fs/fuse/connections/N/abort, N the FUSE connection's device
+ *     number (Documentation/filesystems/fuse.rst, "Aborting a filesystem connection": "the most powerful
+ *     method, always works"). Every waiting request ends with an error, which frees the blocked readers.
+ *  4. umount2(2) of the mountpoint's name relative to the pinned parent (fchdir, UMOUNT_NOFOLLOW), with
+ *     MNT_FORCE first under --force (NFS/CIFS abort their in-flight RPCs; FUSE aborts its connection,
+ *     fuse_umount_begin()). Not through /proc/self/fd/N of the mountpoint itself: that descriptor is a
+ *     reference to the mount, so any umount but MNT_DETACH fails with EBUSY while we hold it (measured).
+ *     A mount still busy (a freed process has not let go yet) is retried for --busy-wait-ms; then
+ *     --detach-if-busy detaches it (MNT_DETACH): it leaves the tree, and the processes still using it
+ *     keep a detached copy (umount(8), "--lazy").
+ *
+ * Output, one line each on stdout: "step TEXT" as it goes, then "done unmounted|detached|verified", or
+ * "fail ERRNO-NAME TEXT". Exit status 0 done, 1 fail, 2 usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+static const char *errname(int err) {
+  const char *name = strerrorname_np(err);
+  return name ? name : "EIO";
+}
+
+static int fail(const char *code, const char *fmt, const char *arg) {
+  printf("fail %s ", code);
+  printf(fmt, arg);
+  printf("\n");
+  return 1;
+}
+
+static int fail_errno(int err, const char *what) {
+  if (err == ELOOP) printf("fail ELOOP %s\n", what); /* strerror's "Too many levels of symbolic links" misleads */
+  else printf("fail %s %s: %s\n", errname(err), what, strerror(err));
+  return 1;
+}
+
+static int hexval(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes HEX into buf (NUL-terminated); 0 on success. */
+static int unhex(const char *hex, char *buf, size_t size) {
+  size_t n = strlen(hex);
+  if (n % 2 != 0 || n / 2 + 1 > size) return -1;
+  for (size_t i = 0; i < n / 2; i++) {
+    int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return -1;
+    buf[i] = (char)(hi << 4 | lo);
+  }
+  buf[n / 2] = '\0';
+  return 0;
+}
+
+/* Opens `path` (from dirfd) as O_PATH, following no symlink on the way or at the end: ELOOP if there is one.
+ * `dir`: it must be a directory (the mountpoint's parent; a mountpoint may be a bind-mounted file). */
+static int open_nofollow(int dirfd, const char *path, int dir, int beneath) {
+  int flags = O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0);
+  /* Without O_NOFOLLOW: with it, openat2 would hand back a descriptor of a trailing symlink itself. */
+  struct open_how how = { .flags = (unsigned)flags, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+  if (beneath) how.resolve |= RESOLVE_BENEATH;
+  int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  if (fd >= 0 || errno != ENOSYS) return fd;
+  /* Before Linux 5.6: walk component by component. O_PATH|O_NOFOLLOW opens a symlink itself instead of
+   * failing (open(2)), so each step is checked for one with statx, which asks no filesystem here. */
+  char copy[PATH_MAX];
+  if (strlen(path) >= sizeof copy) return errno = ENAMETOOLONG, -1;
+  strcpy(copy, path);
+  int cur = *copy == '/' ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) : dup(dirfd);
+  for (char *save = NULL, *part = strtok_r(copy, "/", &save); cur >= 0 && part; part = strtok_r(NULL, "/", &save)) {
+    int next = openat(cur, part, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int err = errno;
+    close(cur);
+    if (next < 0) return errno = err, -1;
+    struct statx stx;
+    if (statx(next, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) != 0) {
+      err = errno;
+      close(next);
+      return errno = err, -1;
+    }
+    if (S_ISLNK(stx.stx_mode)) {
+      close(next);
+      return errno = ELOOP, -1;
+    }
+    cur = next;
+  }
+  if (cur >= 0 && dir) {
+    struct statx stx;
+    if (statx(cur, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) == 0 && !S_ISDIR(stx.stx_mode)) {
+      close(cur);
+      return errno = ENOTDIR, -1;
+    }
+  }
+  return cur;
+}
+
+/* The mount id of an open descriptor: statx, or /proc/self/fdinfo's mnt_id: line before Linux 5.8. */
+static long long mount_id_of(int fd, struct statx *stx) {
+  if (stx->stx_mask & STATX_MNT_ID) return (long long)stx->stx_mnt_id;
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  FILE *f = fopen(path, "re");
+  long long id = -1;
+  while (f && fgets(line, sizeof line, f)) {
+    if (sscanf(line, "mnt_id: %lld", &id) == 1) break;
+  }
+  if (f) fclose(f);
+  return id;
+}
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int main(int argc, char **argv) {
+  /* Line-buffered: a child killed at its deadline has still told the helper how far it got. */
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  int abort_fuse = 0, force = 0, detach_if_busy = 0, verify_only = 0;
+  long busy_wait_ms = 1500;
+  int i = 1;
+  for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+    if (strcmp(argv[i], "--abort-fuse") == 0) abort_fuse = 1;
+    else if (strcmp(argv[i], "--force") == 0) force = 1;
+    else if (strcmp(argv[i], "--detach-if-busy") == 0) detach_if_busy = 1;
+    else if (strcmp(argv[i], "--verify-only") == 0) verify_only = 1;
+    else if (strncmp(argv[i], "--busy-wait-ms=", 15) == 0) busy_wait_ms = strtol(argv[i] + 15, NULL, 10);
+    else return fprintf(stderr, "msm-unmount: unknown option %s\n", argv[i]), 2;
+  }
+  long long want_id;
+  unsigned want_major, want_minor;
+  char path[PATH_MAX];
+  if (argc - i != 3 || sscanf(argv[i], "%lld", &want_id) != 1 || sscanf(argv[i + 1], "%u:%u", &want_major, &want_minor) != 2 ||
+      unhex(argv[i + 2], path, sizeof path) != 0) {
+    fprintf(stderr, "usage: msm-unmount [--abort-fuse] [--force] [--detach-if-busy] [--verify-only] [--busy-wait-ms=N] MOUNT-ID MAJOR:MINOR HEX-PATH\n");
+    return 2;
+  }
+  /* Mountinfo paths are absolute and canonical: anything else did not come from it. */
+  if (path[0] != '/' || strcmp(path, "/") == 0 || strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") ||
+      (strlen(path) >= 2 && strcmp(path + strlen(path) - 2, "/.") == 0) || (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0) ||
+      path[strlen(path) - 1] == '/')
+    return fail("EINVAL", "not a canonical mountpoint path other than /: %s", "refusing");
+
+  char *slash = strrchr(path, '/');
+  const char *name = slash + 1;
+  char parent[PATH_MAX];
+  memcpy(parent, path, (size_t)(slash - path));
+  parent[slash - path] = '\0';
+  if (parent[0] == '\0') strcpy(parent, "/");
+
+  int dirfd = open_nofollow(AT_FDCWD, parent, 1, 0);
+  if (dirfd < 0) return fail_errno(errno, errno == ELOOP ? "a directory on the path to the mountpoint is a symlink: refusing" : "cannot open the mountpoint's directory");
+  int fd = open_nofollow(dirfd, name, 0, 1);
+  if (fd < 0) return fail_errno(errno, errno == ELOOP ? "the mountpoint is a symlink: refusing" : "cannot open the mountpoint");
+
+  struct statx stx;
+  memset(&stx, 0, sizeof stx);
+  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, 0, &stx) != 0) return fail_errno(errno, "cannot read the mountpoint's mount id");
+  long long id = mount_id_of(fd, &stx);
+  if (id != want_id) {
+    char got[32];
+    snprintf(got, sizeof got, "%lld", id);
+    return fail("EXDEV", "the path now leads to mount %s, not the one to unmount: refusing", got);
+  }
+  if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+    return fail("EXDEV", "the path leads into the mount, not to its root: %s", "refusing");
+  if (stx.stx_dev_major != want_major || stx.stx_dev_minor != want_minor) {
+    char got[32];
+    snprintf(got, sizeof got, "%u:%u", stx.stx_dev_major, stx.stx_dev_minor);
+    return fail("EXDEV", "the mount's device is %s, not the one to unmount: refusing", got);
+  }
+  printf("step verified mount %lld\n", id);
+
+  if (abort_fuse) {
+    /* fusectl names a connection by the superblock's dev_t (fs/fuse/control.c: "%u", fc->dev). */
+    char ctl[96];
+    snprintf(ctl, sizeof ctl, "/sys/fs/fuse/connections/%u/abort", (want_major << 20) | want_minor);
+    int afd = open(ctl, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (afd >= 0 && write(afd, "1", 1) == 1) printf("step aborted FUSE connection %u\n", (want_major << 20) | want_minor);
+    else printf("step could not abort through %s (%s): MNT_FORCE aborts the connection instead\n", ctl, strerror(errno));
+    if (afd >= 0) close(afd);
+  }
+  if (verify_only) return printf("done verified\n"), 0;
+
+  /* Our descriptor of the mount would keep it busy (see above); the parent's pins the place. */
+  close(fd);
+  if (fchdir(dirfd) != 0) return fail_errno(errno, "cannot enter the mountpoint's directory");
+
+  if (force) {
+    if (umount2(name, MNT_FORCE | UMOUNT_NOFOLLOW) == 0) return printf("done unmounted\n"), 0;
+    if (errno != EBUSY) return fail_errno(errno, "umount2(MNT_FORCE)");
+    printf("step MNT_FORCE: busy\n");
+  }
+  long long deadline = now_ms() + busy_wait_ms;
+  int said = 0;
+  for (;;) {
+    if (umount2(name, UMOUNT_NOFOLLOW) == 0) return printf("done unmounted\n"), 0;
+    if (errno != EBUSY) return fail_errno(errno, "umount2");
+    if (now_ms() >= deadline) break;
+    if (!said++) printf("step busy: retrying for %ld ms\n", busy_wait_ms);
+    struct timespec pause = { 0, 20 * 1000 * 1000 };
+    nanosleep(&pause, NULL);
+  }
+  if (!detach_if_busy) return fail("EBUSY", "the mount is still in use after %s", "the retries");
+  if (umount2(name, MNT_DETACH | UMOUNT_NOFOLLOW) == 0) return printf("done detached\n"), 0;
+  return fail_errno(errno, "umount2(MNT_DETACH)");
+}
+
+#else
+int main(void) {
+  printf("fail ENOSYS unmounting by mount id is only implemented for Linux\n");
+  return 1;
+}
+#endif

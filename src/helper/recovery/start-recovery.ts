@@ -1,0 +1,65 @@
+// The daemon's recovery: `mountstatus unmount` requests and the `recover` policy, wired to the monitor,
+// the settings in force (SIGHUP rereads admin-group and recover) and the log.
+import type { Request } from '../../common/protocol.js';
+import type { UnmountResult } from '../../common/recovery.js';
+import type { Settings } from '../../node/config/settings.js';
+import type { Monitor } from '../../node/monitor/monitor.js';
+import type { LogLine } from '../log/lines.js';
+import type { PeerCredentials } from '../ipc/peer.js';
+import { foreignNamespaceReason } from './mount-namespace.js';
+import { parseRecoverRule, RecoverPolicy } from './recover-policy.js';
+import { UnmountService } from './unmount-service.js';
+import { WhoMayUnmount } from './who-may-unmount.js';
+
+/**
+ * Whose mount namespace is the host's: PID 1's, unless MSM_HOST_NAMESPACE_PID names another process. Only
+ * for tests, which run the helper in a private namespace of their own (test/support/namespace.ts).
+ */
+function referencePid(): number {
+  const pid = Number(process.env.MSM_HOST_NAMESPACE_PID);
+  return Number.isInteger(pid) && pid > 0 ? pid : 1;
+}
+
+export interface Recovery {
+  unmount(request: Extract<Request, { type: 'unmount' }>, peer: PeerCredentials): Promise<UnmountResult>;
+  /** Takes admin-group and recover from the settings in force again. */
+  reconfigure(): void;
+  stop(): void;
+}
+
+export function startRecovery(monitor: Monitor, settings: () => Settings, log: { write(line: LogLine): void }): Recovery {
+  let whoMay = new WhoMayUnmount({ adminGroup: settings().adminGroup });
+  const rules = () => settings().recover.map(parseRecoverRule); // validated when the config was read
+  const service = new UnmountService({
+    monitor,
+    whoMay: { check: (peer) => whoMay.check(peer) },
+    namespaceProblem: () => foreignNamespaceReason(referencePid()),
+    timeoutMs: () => settings().timeoutSeconds * 1000,
+    log: (line) => log.write(line),
+  });
+  const policy = new RecoverPolicy({
+    rules: rules(),
+    monitor,
+    unmount: (mount, rule, notRespondingSeconds) =>
+      service.unmount({ mountpoint: mount.mountpoint, mode: rule.mode }, { policy: { notRespondingSeconds } }),
+    log: (line) => log.write(line),
+  });
+  void policy.start();
+  return {
+    unmount: (request, peer) =>
+      service.unmount(
+        {
+          mountpoint: request.mountpoint,
+          mode: request.mode,
+          ...(request.evenIfHealthy !== undefined ? { evenIfHealthy: request.evenIfHealthy } : {}),
+          ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
+        },
+        { peer },
+      ),
+    reconfigure() {
+      whoMay = new WhoMayUnmount({ adminGroup: settings().adminGroup });
+      policy.setRules(rules());
+    },
+    stop: () => policy.stop(),
+  };
+}
