@@ -41,6 +41,12 @@ export async function loadConfigFile(path: string, base: Settings, options: Read
   return parseConfig(read.text, path, base);
 }
 
+/** Every key the file may hold: the daemon's long options, and admin-group and recover. */
+export const CONFIG_KEYS = [
+  'interval', 'timeout', 'watch-interval', 'slow-after', 'include', 'exclude', 'watch', 'syslog-socket', 'socket',
+  'metrics-listen', 'metrics-textfile', 'metrics-exclude', 'metrics-max-mounts', 'admin-group', 'recover',
+] as const;
+
 export function parseConfig(text: string, name: string, base: Settings): Settings {
   const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude], watch: [...base.watch], recover: [...base.recover] };
   const lists: { include?: string[]; exclude?: string[]; watch?: string[]; 'metrics-exclude'?: string[]; recover?: string[] } = {};
@@ -103,10 +109,7 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
         (lists.recover ??= []).push(value);
         break;
       default:
-        throw new SettingsError(
-          `${where}: unknown setting ${JSON.stringify(key)} (known: interval, timeout, watch-interval, slow-after, include, exclude, watch, ` +
-            'syslog-socket, socket, metrics-listen, metrics-textfile, metrics-exclude, metrics-max-mounts, admin-group, recover)',
-        );
+        throw new SettingsError(`${where}: unknown setting ${JSON.stringify(key)} (known: ${CONFIG_KEYS.join(', ')})`);
     }
   });
   // A file that lists include/exclude/metrics-exclude replaces the defaults' lists; the command line adds to them later.
