@@ -2,12 +2,13 @@
 // `node dist/bench/node-side.js <include-glob> <sweeps>` prints one JSON object (NodeSideFigures).
 // Monitor.sweep() over the real mount table with a prober that answers every probe at once (no process,
 // no mount touched), so what is measured is the helper's own work per mount: reading and parsing the
-// table, planning, the updates and their events. Parsing and planning are also timed on their own.
+// table, planning, the updates and their events. The table is read as the daemon reads it (an unchanged
+// table is not parsed or planned again); parsing and planning a table are also timed on their own.
 // Run with --cpu-prof to see where the time goes.
 import { Monitor } from '../src/node/monitor/monitor.js';
 import { DEFAULT_SETTINGS } from '../src/node/config/settings.js';
 import { planSweep } from '../src/node/monitor/sweep-plan.js';
-import { readMountTable } from '../src/node/mount-table/read-mount-table.js';
+import { createMountTableReader, readMountTable } from '../src/node/mount-table/read-mount-table.js';
 import type { Prober, ProbeRequest, ProbeRun } from '../src/node/probe/prober.js';
 
 export interface NodeSideFigures {
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   const sweeps = Number(process.argv[3] ?? 10);
   if (!include) throw new Error('usage: node-side.js <include-glob> [sweeps]');
   const scope = { include: [include], exclude: [] };
-  const monitor = new Monitor({ ...scope, intervalSeconds: 60, timeoutSeconds: DEFAULT_SETTINGS.timeoutSeconds, mode: 'system', prober: new InstantProber(), readMountTable });
+  const monitor = new Monitor({ ...scope, intervalSeconds: 60, timeoutSeconds: DEFAULT_SETTINGS.timeoutSeconds, mode: 'system', prober: new InstantProber(), readMountTable: createMountTableReader() });
   const sweep: number[] = [];
   const parse: number[] = [];
   const plan: number[] = [];

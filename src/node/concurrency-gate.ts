@@ -2,23 +2,33 @@
 // start thousands of probe children at the same instant (a hung one frees its place at its timeout).
 export class ConcurrencyGate {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** Waiters from `head` on; a queue by index, since Array#shift is O(n) and a sweep queues thousands. */
+  private waiting: (() => void)[] = [];
+  private head = 0;
 
   constructor(private readonly max: () => number) {}
 
-  /** Resolves when the caller may run; it must call leave() once done. */
-  enter(): Promise<void> {
-    if (this.running < this.max()) {
-      this.running++;
-      return Promise.resolve();
-    }
+  /** Takes a place at once if one is free (the caller must leave() once done); false when it must wait(). */
+  tryEnter(): boolean {
+    if (this.running >= this.max()) return false;
+    this.running++;
+    return true;
+  }
+
+  /** Resolves when a place is handed to the caller; it must call leave() once done. */
+  wait(): Promise<void> {
     return new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   /** Hands the place to the next waiter, or frees it. */
   leave(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.running--;
+    if (this.head < this.waiting.length) {
+      const next = this.waiting[this.head++]!;
+      if (this.head === this.waiting.length) {
+        this.waiting = [];
+        this.head = 0;
+      }
+      next();
+    } else this.running--;
   }
 }

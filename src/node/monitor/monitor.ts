@@ -81,6 +81,11 @@ export class Monitor implements MonitorApi {
   private plan: SweepPlan | undefined;
   private planTable: ParsedMountTable | undefined;
   private planById = new Map<number, PlanItem>();
+  /** planSweep's output for the last table read, before the refiners: reused while the table and scope stay. */
+  private basePlan: { table: ParsedMountTable; scope: ScopeOptions; plan: SweepPlan } | undefined;
+  private scope: ScopeOptions;
+  /** Probes switch to each mountpoint's owner when we are root (a process's uid does not change). */
+  private readonly asOwner = process.getuid?.() === 0;
   private lastSweep: SweepSummary | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
@@ -95,6 +100,7 @@ export class Monitor implements MonitorApi {
 
   constructor(options: MonitorOptions) {
     this.opts = options;
+    this.scope = { include: options.include, exclude: options.exclude };
     this.log = options.log ?? silentMonitorLog;
     this.now = options.now ?? Date.now;
     this.proberInstance = options.prober;
@@ -108,7 +114,7 @@ export class Monitor implements MonitorApi {
   get identity(): MonitorIdentity {
     return {
       mode: this.opts.mode,
-      privileged: process.getuid?.() === 0,
+      privileged: this.asOwner,
       pid: process.pid,
       version: this.opts.version ?? '0.0.0',
     };
@@ -124,6 +130,7 @@ export class Monitor implements MonitorApi {
       (options.intervalSeconds !== undefined && options.intervalSeconds !== this.opts.intervalSeconds) ||
       (options.watchIntervalSeconds !== undefined && options.watchIntervalSeconds !== this.opts.watchIntervalSeconds);
     this.opts = { ...this.opts, ...options };
+    if (options.include || options.exclude) this.scope = { include: this.opts.include, exclude: this.opts.exclude };
     if (options.watch) this.watches.setPatterns(options.watch);
     if (timersChanged && this.sweepTimer) this.schedule();
   }
@@ -227,12 +234,19 @@ export class Monitor implements MonitorApi {
   }
 
   private async planFrom(table: ParsedMountTable): Promise<SweepPlan> {
-    let plan = planSweep(table, this.opts);
+    // An unchanged table (the same object, see createMountTableReader) in the same scope plans the same:
+    // only the refiners, whose facts come from /proc (automount usage, NFS counters), run again.
+    if (this.basePlan?.table !== table || this.basePlan.scope !== this.scope) {
+      this.basePlan = { table, scope: this.scope, plan: planSweep(table, this.opts) };
+    }
+    let plan = this.basePlan.plan;
     if (this.opts.refinePlan) plan = await this.opts.refinePlan(plan);
-    this.plan = plan;
+    if (plan !== this.plan) {
+      this.plan = plan;
+      this.planById = new Map(plan.items.map((i) => [i.entry.mountId, i]));
+      this.forgetVanished(plan);
+    }
     this.planTable = table;
-    this.planById = new Map(plan.items.map((i) => [i.entry.mountId, i]));
-    this.forgetVanished(plan);
     return plan;
   }
 
@@ -279,49 +293,73 @@ export class Monitor implements MonitorApi {
     }
   }
 
-  /** Decides one mount's status for this sweep: covered, idle and stuck mounts are not probed. */
-  private async check(item: PlanItem): Promise<MountStatus> {
+  /**
+   * Decides one mount's status for this sweep: covered, idle and stuck mounts are not probed. Promise
+   * chains rather than async functions on this path: a sweep calls it once per mount, and each await
+   * would allocate a promise and a resumption (a third of a sweep's cost was garbage collection).
+   */
+  private check(item: PlanItem): Promise<MountStatus> {
     const { entry } = item;
-    if (item.skip) return this.update(entry, { state: item.skip.state, message: item.skip.message }, 'facts');
+    if (item.skip) return Promise.resolve(this.update(entry, { state: item.skip.state, message: item.skip.message }, 'facts'));
     const held = this.slots.get(entry.mountpoint);
-    if (held?.killed) return this.reportStuck(entry, held.killed.pid, held.killed.at);
-    return this.probe(entry);
+    if (held?.killed) return Promise.resolve(this.reportStuck(entry, held.killed.pid, held.killed.at));
+    // Most probes find a place at once (no promise for them); the others wait for one.
+    return this.gate.tryEnter() ? this.probe(entry) : this.gate.wait().then(() => this.probe(entry));
   }
 
-  private async probe(entry: MountEntry): Promise<MountStatus> {
-    const asOwner = process.getuid?.() === 0;
-    await this.gate.enter();
+  /** Probes a mount, holding a place of the gate, which it leaves once the probe answered. */
+  private probe(entry: MountEntry): Promise<MountStatus> {
     // Read when the probe starts: a SIGHUP reload while it runs must not change what its answer says.
     const timeoutSeconds = this.opts.timeoutSeconds;
     const slowAfterSeconds = this.opts.slowAfterSeconds ?? DEFAULT_SLOW_AFTER_SECONDS;
-    let result: ProbeResult;
+    let acquired: ReturnType<ProbeSlots['acquire']>;
     try {
       // stop() closed the prober: a new probe would only start a fork server nobody stops.
-      if (this.stopped) return this.unrecorded(entry);
-      const acquired = this.slots.acquire(entry, timeoutSeconds * 1000, asOwner);
-      if (acquired.kind === 'stuck') {
-        return this.reportStuck(entry, acquired.slot.killed!.pid, acquired.slot.killed!.at);
+      if (this.stopped) {
+        this.gate.leave();
+        return Promise.resolve(this.unrecorded(entry));
       }
-      if (!acquired.started) {
-        // Joined a probe another sweep or recheck started: that caller records and logs the answer.
-        result = await acquired.slot.result;
-        const stored = this.store.get(entry);
-        return stored ?? this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe');
-      }
-      if (slowAfterSeconds < timeoutSeconds) {
-        const slot = acquired.slot;
-        this.slow.track(entry.mountId, slot.startedAt + slowAfterSeconds * 1000, () => this.markSlow(entry, slot, slowAfterSeconds));
-      }
-      result = await acquired.slot.result;
-      this.slow.done(entry.mountId);
-    } finally {
+      acquired = this.slots.acquire(entry, timeoutSeconds * 1000, this.asOwner);
+    } catch (err) {
       this.gate.leave();
+      return Promise.reject(err);
     }
+    if (acquired.kind === 'stuck') {
+      this.gate.leave();
+      return Promise.resolve(this.reportStuck(entry, acquired.slot.killed!.pid, acquired.slot.killed!.at));
+    }
+    const { slot } = acquired;
+    if (!acquired.started) {
+      // Joined a probe another sweep or recheck started: that caller records and logs the answer.
+      return slot.result.then(
+        (result) => (this.gate.leave(), this.store.get(entry) ?? this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe')),
+        (err: unknown) => (this.gate.leave(), Promise.reject(err)),
+      );
+    }
+    if (slowAfterSeconds < timeoutSeconds) this.slow.track(entry.mountId, slot.startedAt + slowAfterSeconds * 1000, () => this.markSlow(entry, slot, slowAfterSeconds));
+    return slot.result.then(
+      (result) => {
+        this.gate.leave();
+        this.slow.done(entry.mountId);
+        return this.answered(entry, result, timeoutSeconds);
+      },
+      (err: unknown) => {
+        this.gate.leave();
+        this.slow.done(entry.mountId);
+        return Promise.reject(err);
+      },
+    );
+  }
+
+  /** Records a probe's answer. */
+  private answered(entry: MountEntry, result: ProbeResult, timeoutSeconds: number): MountStatus | Promise<MountStatus> {
     // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure.
     if (this.stopped) return this.unrecorded(entry);
     // The path did not lead to this mount: unless the table still has it there (a swapped parent, issue
     // 15 item 1), it was unmounted, moved or covered meanwhile, which says nothing about the mount.
-    if (result.state === 'error' && result.stage === 'mount' && !(await this.stillOnTop(entry))) return this.unrecorded(entry);
+    if (result.state === 'error' && result.stage === 'mount') {
+      return this.stillOnTop(entry).then((onTop) => (onTop ? this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe') : this.unrecorded(entry)));
+    }
     if (result.state === 'hung') this.log.timedOut(result.pid, entry.mountpoint, timeoutSeconds);
     return this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe');
   }
@@ -329,7 +367,7 @@ export class Monitor implements MonitorApi {
   /** A probe has gone unanswered for slow-after: its mount is slow now, not at the timeout. */
   private markSlow(entry: MountEntry, slot: SlotState, seconds: number): void {
     if (this.stopped || this.slots.get(entry.mountpoint) !== slot || slot.killed) return;
-    this.update(entry, { state: 'slow', message: `no answer after ${seconds} s`, unansweredSeconds: seconds }, 'slow');
+    this.update(entry, { state: 'slow', message: `no answer after ${seconds} s` }, 'slow', seconds);
   }
 
   /** Whether a fresh read of the table still has this mount on top of its path (true when unreadable). */
@@ -360,8 +398,7 @@ export class Monitor implements MonitorApi {
   }
 
   /** Records a mount's new status, logs transitions and pushes the change to subscribers. */
-  private update(entry: MountEntry, input: Partial<MountStatus> & { state: MountState; unansweredSeconds?: number }, kind: UpdateKind): MountStatus {
-    const { unansweredSeconds, ...fields } = input;
+  private update(entry: MountEntry, fields: Partial<MountStatus> & { state: MountState }, kind: UpdateKind, unansweredSeconds = 0): MountStatus {
     // A probe that answers after its mount left the table (unmounted meanwhile, its id possibly given to
     // a new mount), or after stop(), changes nothing.
     const planned = this.planById.get(entry.mountId);
@@ -373,7 +410,7 @@ export class Monitor implements MonitorApi {
     // them only when something changed, not 1,000 times a sweep.
     if (!recorded.changed) return recorded.status;
     const { status, previous } = recorded;
-    if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, (unansweredSeconds ?? 0) * 1000);
+    if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, unansweredSeconds * 1000);
     if (status.state === 'slow' || status.state === 'hung' || status.state === 'stuck') this.lookForBlocked(BLOCKED_FIRST_SCAN_MS);
     this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });
     return status;
@@ -385,6 +422,8 @@ export class Monitor implements MonitorApi {
     let suspect: string | undefined;
     if (this.suspects.size > 0) for (const name of serverNames(entry, annotations.server)) suspect ??= this.suspects.get(name);
     const watched = this.plan ? this.watches.of(this.plan).get(entry.mountId) : undefined;
+    // The plan's own object when nothing is added (most mounts, every sweep): the status copies it anyway.
+    if (suspect === undefined && watched === undefined) return annotations;
     return {
       ...annotations,
       ...(suspect !== undefined ? { suspect } : {}),
