@@ -14,9 +14,9 @@ export DEBIAN_FRONTEND=noninteractive
 # openssh-server's postinst starts the system sshd on port 22 (invoke-rc.d/deb-systemd-invoke); the tests
 # run their own sshd inside a network namespace and the host must not get a listening one from us. A
 # policy-rc.d that exits 101 forbids service starts during the install (invoke-rc.d(8)), and
-# /etc/ssh/sshd_not_to_be_run keeps ssh.service and /etc/init.d/ssh from starting it at a later boot
-# (ConditionPathExists in ssh.service, the test in /etc/init.d/ssh). Both only when we are the ones installing it: an existing sshd setup
-# is left alone, and so is a policy-rc.d we did not write (Docker images ship one).
+# /etc/ssh/sshd_not_to_be_run keeps sshd from starting at a later boot (ssh.service's
+# ConditionPathExists, the same test in /etc/init.d/ssh). Both only when we are the ones installing it:
+# an existing sshd setup is left alone, and so is a policy-rc.d we did not write (Docker images ship one).
 if ! dpkg-query -W -f '${Status}' openssh-server 2>/dev/null | grep -q 'install ok installed'; then
   mkdir -p /etc/ssh
   touch /etc/ssh/sshd_not_to_be_run
