@@ -133,6 +133,9 @@ test("as a user's home (owned by the user, at the user's home path), the mount i
 
   const owner = await runWithin('stat', ['-c', '%u:%g', home], 10_000);
   assert.equal(owner.out.trim(), `${user.uid}:${user.gid}`, 'the mount root reports the user as owner');
+  // Root mounted it: mountinfo's user_id says root, only stat(2) says the user (see the fixture's header).
+  const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.startsWith(`${fx.mountId} `));
+  assert.match(line ?? '', /[ ,]user_id=0,/);
   const asUser = spawnSync('ls', [home], { uid: user.uid, gid: user.gid, timeout: 10_000 });
   assert.equal(asUser.status, 0, `the user lists their home: ${asUser.stderr}`);
 
