@@ -3,15 +3,33 @@
 # the FUSE fixture, FUSE and bindfs for real hung/failing mounts, autofs for the automounter tests,
 # rsyslog for the syslog tests, D-Bus + a notification server + Xvfb for the notification tests, a tray
 # watcher (status-notifier-watcher) and python3-gi for a tray host in the tray-host tests, Chromium for
-# the status-window tests (playwright-core drives Debian's chromium; no browser download), and for the
-# helper .deb: dpkg-dev, lintian and groff/man to build and check it, debootstrap and systemd-container to
-# boot a Debian 12 under a live systemd (test/build/systemd-live).
+# the status-window tests (playwright-core drives Debian's chromium; no browser download), sshd + sshfs +
+# nftables + iproute2 for a real network outage (test/support/sshfs-netns.ts), and for the helper .deb:
+# dpkg-dev, lintian and groff/man to build and check it, debootstrap and systemd-container to boot a
+# Debian 12 under a live systemd (test/build/systemd-live).
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-test-prereqs: run as root (apt-get install)" >&2
   exit 2
 fi
 export DEBIAN_FRONTEND=noninteractive
+
+# openssh-server's postinst starts the system sshd on port 22 (invoke-rc.d/deb-systemd-invoke); the tests
+# run their own sshd inside a network namespace and the host must not get a listening one from us. A
+# policy-rc.d that exits 101 forbids service starts during the install (invoke-rc.d(8)), and
+# /etc/ssh/sshd_not_to_be_run keeps sshd from starting at a later boot (ssh.service's
+# ConditionPathExists, the same test in /etc/init.d/ssh). Both only when we are the ones installing it:
+# an existing sshd setup is left alone, and so is a policy-rc.d we did not write (Docker images ship one).
+if ! dpkg-query -W -f '${Status}' openssh-server 2>/dev/null | grep -q 'install ok installed'; then
+  mkdir -p /etc/ssh
+  touch /etc/ssh/sshd_not_to_be_run
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# written by install-test-prereqs.sh for the openssh-server install\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+fi
+
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential pkg-config util-linux procps python3 \
@@ -22,7 +40,8 @@ apt-get install -y -qq --no-install-recommends \
   chromium fonts-dejavu-core \
   tmux systemd desktop-file-utils \
   dpkg-dev lintian groff-base man-db debootstrap systemd-container \
-  haskell-status-notifier-item-utils python3-gi gir1.2-glib-2.0 >/dev/null
+  haskell-status-notifier-item-utils python3-gi gir1.2-glib-2.0 \
+  openssh-server openssh-client sshfs nftables iproute2 >/dev/null
 
 # Prometheus, promtool and node_exporter for the metrics tests (test/helper/metrics/), which run their own
 # instances on free loopback ports with temp dirs, ended by PID. The packages' postinsts would enable and
