@@ -22,6 +22,10 @@ export const IpcChannel = {
   ConnectionChanged: 'mount-status:connection-changed:v1',
   /** invoke → void: quits the app (the window's only way out where the desktop shows no tray icon). */
   Quit: 'mount-status:quit:v1',
+  /** invoke → MountAdvice[] (src/common/recovery.ts): what to offer for each mount not answering now. */
+  RecoveryAdvice: 'mount-status:recovery-advice:v1',
+  /** invoke(mountpoint: string) → DisconnectResult. Main accepts only the user's own FUSE mount, not answering. */
+  Disconnect: 'mount-status:disconnect:v1',
 } as const;
 
 export type IpcChannel = (typeof IpcChannel)[keyof typeof IpcChannel];

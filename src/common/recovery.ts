@@ -1,5 +1,6 @@
 // Recovery: unmounting a dead mount to free the programs stuck on it (issue 13). The request a client
-// sends (`mountstatus unmount`) and what the helper answers, shared by the helper, the CLI and the app.
+// sends (`mountstatus unmount`) and what the helper answers, shared by the helper, the CLI and the app;
+// and what the desktop offers for a mount that stopped answering (Disconnect, or who can act).
 import type { BlockedProcesses, MountState } from './mount.js';
 
 /**
@@ -40,5 +41,30 @@ export interface UnmountResult {
    */
   outcome?: 'unmounted' | 'detached' | 'expired';
   /** Why not, when an attempt left some mount of the plan in place. */
+  reason?: string;
+}
+
+/** What the tray menu and the status window offer for a mount that is not answering (src/node/recovery/disconnect.ts). */
+export type RecoveryAdvice =
+  /** The user's own FUSE mount: offer "Disconnect" (disconnectOwnMount). */
+  | { kind: 'disconnect'; label: string; mountpoint: string }
+  /** Someone else's mount: only an administrator can act; `command` is what they run. */
+  | { kind: 'admin'; text: string; command: string }
+  /** Nothing to offer (a mount that answers, or one that is never unmounted). */
+  | { kind: 'none'; text: string };
+
+/** The advice for one mount of the monitor's snapshot, which it names as the snapshot does. */
+export interface MountAdvice {
+  mountId: number;
+  mountpoint: string;
+  advice: RecoveryAdvice;
+}
+
+/** How a Disconnect went. */
+export interface DisconnectResult {
+  gone: boolean;
+  /** What was done, in words. */
+  steps: string[];
+  /** Why not, when not gone. */
   reason?: string;
 }

@@ -3,6 +3,7 @@
 // surface (MonitorApi) plus what only the window needs. One function per operation, never a raw
 // ipcRenderer (STYLE.md). Methods return promises; events are onX.
 import type { MonitorApi } from './monitor-api.js';
+import type { DisconnectResult, MountAdvice } from './recovery.js';
 
 /** The app's link to its source of mount status, as the tray and the window say it. */
 export interface Connection {
@@ -21,6 +22,13 @@ export interface MountStatusApi extends MonitorApi {
   appNotice(): Promise<string | undefined>;
   /** Quits the app: where the desktop shows no tray icon, the window is the only place to do it. */
   quit(): Promise<void>;
+  /**
+   * For every mount not answering now: Disconnect (the user's own FUSE mount), who can act and the exact
+   * command (any other), or why nothing can be done.
+   */
+  recoveryAdvice(): Promise<MountAdvice[]>;
+  /** Disconnects the user's own FUSE mount at `mountpoint` (as the snapshot names it), freeing the programs stuck on it. */
+  disconnect(mountpoint: string): Promise<DisconnectResult>;
   /** The connection now, and every change of it; returns the unsubscribe function. */
   onConnection(listener: (connection: Connection) => void): () => void;
 }

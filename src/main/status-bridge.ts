@@ -8,7 +8,9 @@
 // start, or a request that arrives early, waits for the source instead of finding no handler (issue 9).
 import { IpcChannel } from '../common/ipc-channels.js';
 import type { MonitorApi } from '../common/monitor-api.js';
+import { MAX_PATH_LENGTH } from '../common/protocol.js';
 import type { Connection } from '../common/status-api.js';
+import type { MountRecovery } from './mount-recovery.js';
 
 export interface IpcMainLike {
   handle(channel: string, listener: (event: { sender: unknown }, ...args: unknown[]) => unknown): void;
@@ -18,6 +20,8 @@ export interface IpcMainLike {
 export interface StatusBridgeOptions {
   ipcMain: IpcMainLike;
   api: MonitorApi;
+  /** Advice and Disconnect for mounts not answering (mount-recovery.ts). */
+  recovery: Pick<MountRecovery, 'adviseNow' | 'disconnect'>;
   connection(): Connection;
   onConnection(listener: (c: Connection) => void): () => void;
   /** The user's home directory, as a string (never stat()ed: it may be the hung mount). */
@@ -31,10 +35,19 @@ export interface StatusBridgeOptions {
   send(channel: string, payload: unknown): void;
 }
 
-/** The longest path a window may ask to recheck (PATH_MAX); the monitor checks it is in the table. */
-const MAX_PATH = 4096;
+/** A path a window may name: at most PATH_MAX; the monitor, or mount-recovery.ts, checks it is in the table. */
+const isPath = (p: unknown): p is string => typeof p === 'string' && p.length <= MAX_PATH_LENGTH && !p.includes('\0');
 
-const HANDLED = [IpcChannel.Snapshot, IpcChannel.Recheck, IpcChannel.HomeDirectory, IpcChannel.AppNotice, IpcChannel.Connection, IpcChannel.Quit];
+const HANDLED = [
+  IpcChannel.Snapshot,
+  IpcChannel.Recheck,
+  IpcChannel.HomeDirectory,
+  IpcChannel.AppNotice,
+  IpcChannel.Connection,
+  IpcChannel.Quit,
+  IpcChannel.RecoveryAdvice,
+  IpcChannel.Disconnect,
+];
 
 export function setupStatusBridge(o: StatusBridgeOptions): { dispose(): void } {
   const guard =
@@ -47,7 +60,7 @@ export function setupStatusBridge(o: StatusBridgeOptions): { dispose(): void } {
   o.ipcMain.handle(
     IpcChannel.Recheck,
     guard((mountpoint?: unknown) => {
-      if (mountpoint !== undefined && (typeof mountpoint !== 'string' || mountpoint.length > MAX_PATH || mountpoint.includes('\0'))) {
+      if (mountpoint !== undefined && !isPath(mountpoint)) {
         throw new Error('recheck wants a mountpoint from the table, or nothing for all');
       }
       return o.api.recheck(mountpoint);
@@ -57,6 +70,14 @@ export function setupStatusBridge(o: StatusBridgeOptions): { dispose(): void } {
   o.ipcMain.handle(IpcChannel.AppNotice, guard(() => o.notice()));
   o.ipcMain.handle(IpcChannel.Connection, guard(() => o.connection()));
   o.ipcMain.handle(IpcChannel.Quit, guard(() => o.quit()));
+  o.ipcMain.handle(IpcChannel.RecoveryAdvice, guard(() => o.recovery.adviseNow()));
+  o.ipcMain.handle(
+    IpcChannel.Disconnect,
+    guard((mountpoint: unknown) => {
+      if (!isPath(mountpoint)) throw new Error('disconnect wants a mountpoint from the snapshot');
+      return o.recovery.disconnect(mountpoint);
+    }),
+  );
   const unsubscribe = o.api.onChange((event) => o.send(IpcChannel.Changed, event));
   const unsubscribeConn = o.onConnection((c) => o.send(IpcChannel.ConnectionChanged, c));
   return {

@@ -10,6 +10,7 @@ import electron = require('electron');
 import type { IpcRendererEvent } from 'electron';
 import type { IpcChannel } from '../common/ipc-channels.js';
 import type { MonitorEvent, RecheckResult, Snapshot } from '../common/monitor-api.js';
+import type { DisconnectResult, MountAdvice } from '../common/recovery.js';
 import type { Connection, MountStatusApi } from '../common/status-api.js';
 
 const Channel = {
@@ -21,6 +22,8 @@ const Channel = {
   Connection: 'mount-status:connection:v1',
   ConnectionChanged: 'mount-status:connection-changed:v1',
   Quit: 'mount-status:quit:v1',
+  RecoveryAdvice: 'mount-status:recovery-advice:v1',
+  Disconnect: 'mount-status:disconnect:v1',
 } as const satisfies typeof IpcChannel;
 
 /** The subset of ipcRenderer the API uses (so a test can pass its own). */
@@ -42,6 +45,11 @@ function createMountStatusApi(ipc: IpcLike): MountStatusApi {
     homeDirectory: () => ipc.invoke(Channel.HomeDirectory) as Promise<string>,
     appNotice: () => ipc.invoke(Channel.AppNotice) as Promise<string | undefined>,
     quit: () => ipc.invoke(Channel.Quit) as Promise<void>,
+    recoveryAdvice: () => ipc.invoke(Channel.RecoveryAdvice) as Promise<MountAdvice[]>,
+    disconnect: (mountpoint: string) => {
+      if (typeof mountpoint !== 'string') return Promise.reject(new TypeError('disconnect(mountpoint) takes a mountpoint string from the snapshot'));
+      return ipc.invoke(Channel.Disconnect, mountpoint) as Promise<DisconnectResult>;
+    },
     onChange: (listener: (event: MonitorEvent) => void) => subscribe(ipc, Channel.Changed, listener, 'onChange'),
     onConnection: (listener: (connection: Connection) => void) => {
       const off = subscribe(ipc, Channel.ConnectionChanged, listener, 'onConnection');

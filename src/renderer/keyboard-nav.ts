@@ -1,6 +1,7 @@
 // Keyboard use of the mount list (WAI-ARIA APG "roving tabindex"): the list is one Tab stop; arrow keys,
-// Home and End move between mounts; Enter rechecks the focused mount. Only the current row and its Recheck
-// button are in the tab order, so Tab leaves the list instead of walking every button.
+// Home and End move between mounts; Enter rechecks the focused mount. Only the current row and its buttons
+// (Recheck, and Disconnect or Copy command on a mount that does not answer) are in the tab order, so Tab
+// leaves the list instead of walking every button.
 
 export interface ListKeys {
   /** Called with the mountpoint of the row where Enter was pressed. */
@@ -11,13 +12,12 @@ function rows(list: HTMLElement): HTMLElement[] {
   return [...list.querySelectorAll<HTMLElement>('li.mount')];
 }
 
-/** Makes `row` the list's single tab stop (the row and its button). */
+/** Makes `row` the list's single tab stop (the row and its buttons). */
 export function setCurrentRow(list: HTMLElement, row: HTMLElement | undefined): void {
   for (const r of rows(list)) {
     const current = r === row;
     r.tabIndex = current ? 0 : -1;
-    const button = r.querySelector<HTMLButtonElement>('button.recheck');
-    if (button) button.tabIndex = current ? 0 : -1;
+    for (const button of r.querySelectorAll<HTMLButtonElement>('button')) button.tabIndex = current ? 0 : -1;
   }
 }
 

@@ -1,7 +1,8 @@
 // Renders the grouped mounts into the list container, reusing the elements of mounts already shown.
 import type { MountGroup } from '../common/status-view/ordering.js';
 import type { LatencyHistory } from '../common/status-view/latency-history.js';
-import { createRow, rowKey, updateRow, type RowElement } from './mount-row.js';
+import type { MountStatus } from '../common/mount.js';
+import { createRow, rowKey, updateRow, type RowElement, type RowExtras } from './mount-row.js';
 import { ensureCurrentRow } from './keyboard-nav.js';
 import { displayText } from '../common/status-view/display-text.js';
 import { h, placeChildren, setText } from './dom.js';
@@ -9,7 +10,7 @@ import { h, placeChildren, setText } from './dom.js';
 export class MountListView {
   private readonly rows = new Map<string, RowElement>();
   /** What each row was last rendered from, for tick(). */
-  private readonly lastRows = new Map<string, { row: MountGroup['rows'][number]; busy: boolean }>();
+  private readonly lastRows = new Map<string, { row: MountGroup['rows'][number]; extras: RowExtras }>();
   private readonly groups = new Map<string, HTMLElement>();
   /** Never reused: ids from groups.size repeated once a group had gone (two headings, one id). */
   private nextGroupId = 0;
@@ -19,10 +20,10 @@ export class MountListView {
     private readonly history: LatencyHistory,
   ) {}
 
-  render(groups: readonly MountGroup[], now: number, busy: ReadonlySet<string>): void {
+  render(groups: readonly MountGroup[], now: number, extrasOf: (status: MountStatus) => RowExtras): void {
     const hadFocus = document.activeElement;
     const focusedKey = hadFocus instanceof HTMLElement ? hadFocus.closest<HTMLElement>('li.mount')?.dataset.key : undefined;
-    const focusedButton = hadFocus instanceof HTMLButtonElement;
+    const focusedAction = hadFocus instanceof HTMLButtonElement ? hadFocus.dataset.action : undefined;
 
     const seenRows = new Set<string>();
     const sections: HTMLElement[] = [];
@@ -36,16 +37,16 @@ export class MountListView {
       section.dataset.problems = String(group.problems > 0);
       const items: RowElement[] = [];
       for (const row of group.rows) {
-        const key = rowKey(row);
+        const key = rowKey(row.status);
         seenRows.add(key);
         let li = this.rows.get(key);
         if (!li) {
           li = createRow(row);
           this.rows.set(key, li);
         }
-        const isBusy = busy.has(row.status.mountpoint);
-        this.lastRows.set(key, { row, busy: isBusy });
-        updateRow(li, row, this.history.get(row.status.mountpoint), now, isBusy);
+        const extras = extrasOf(row.status);
+        this.lastRows.set(key, { row, extras });
+        updateRow(li, row, this.history.get(row.status.mountpoint), now, extras);
         items.push(li);
       }
       placeChildren(section.querySelector('ul')!, items);
@@ -63,8 +64,8 @@ export class MountListView {
     // Moving a focused node out and back in drops focus (HTML "focus fixup"); put it back.
     if (focusedKey && document.activeElement !== hadFocus) {
       const li = this.rows.get(focusedKey);
-      const target = focusedButton ? li?.querySelector<HTMLElement>('button.recheck') : li;
-      target?.focus();
+      const button = focusedAction ? li?.querySelector<HTMLElement>(`button[data-action="${focusedAction}"]:not([hidden])`) : undefined;
+      (button ?? li)?.focus();
     }
   }
 
@@ -72,7 +73,7 @@ export class MountListView {
   tick(now: number): void {
     for (const [key, li] of this.rows) {
       const last = this.lastRows.get(key);
-      if (last) updateRow(li, last.row, this.history.get(last.row.status.mountpoint), now, last.busy);
+      if (last) updateRow(li, last.row, this.history.get(last.row.status.mountpoint), now, last.extras);
     }
   }
 

@@ -1,17 +1,22 @@
 // The status window: the place a user looks when the tray turns red. Wires window.mountStatus (exposed by
-// the preload) to the store, the list, the filter box, the Recheck buttons and the live region.
+// the preload) to the store, the list, the filter box, the Recheck buttons, the Disconnect and Copy command
+// buttons of mounts that do not answer (issue 13) and the live region.
 //
 // The snapshot is asked for until it comes (the monitor may still be starting, or the helper restarting:
 // issue 9), and asked for again whenever the app's connection to its monitor comes back, so the window
 // never stays on "Cannot reach the monitor" while the tray has long recovered.
 import type { Connection, MountStatusApi } from '../common/status-api.js';
 import type { MonitorIdentity, RecheckResult } from '../common/monitor-api.js';
+import type { DisconnectResult, RecoveryAdvice } from '../common/recovery.js';
+import { isNotResponding } from '../common/recovery-rules.js';
+import { omittedInWords } from '../common/status-view/cut-words.js';
 import { MountStore, type StateChange } from '../common/status-view/mount-store.js';
 import { groupMounts, homeMountOf } from '../common/status-view/ordering.js';
 import { matchesFilter } from '../common/status-view/filter.js';
 import { durationInWords } from '../common/status-view/durations.js';
 import { problemInWords, STATE_LABEL } from '../common/status-view/problem-words.js';
 import { MountListView } from './mount-list-view.js';
+import { rowKey } from './mount-row.js';
 import { installListKeys } from './keyboard-nav.js';
 import { installThemeToggle } from './theme.js';
 import { displayText } from '../common/status-view/display-text.js';
@@ -27,6 +32,8 @@ const TICK_MS = 1000;
 /** Snapshot retries: 1 s, doubling, at most every 10 s. */
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 10_000;
+/** A failed request for the recovery advice is made again after this long. */
+const ADVICE_RETRY_MS = 5000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,6 +53,12 @@ export class StatusWindow {
   private readonly store = new MountStore();
   private readonly view: MountListView;
   private readonly busy = new Set<string>();
+  private readonly disconnecting = new Set<string>();
+  /** What can be done for each mount not answering, by row key (mountId:mountpoint), as main last said. */
+  private advice = new Map<string, RecoveryAdvice>();
+  /** The not-answering mounts (and their states) the advice was last asked for. */
+  private adviceAsked = '';
+  private adviceLoop: Promise<void> | undefined;
   private homeDirectory: string | undefined;
   private query = '';
   private renderQueued = false;
@@ -96,9 +109,13 @@ export class StatusWindow {
     });
     this.els.recheckAll.addEventListener('click', () => void this.recheck(undefined));
     this.els.list.addEventListener('click', (e) => {
-      const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-action=recheck]');
-      const mountpoint = button?.closest<HTMLElement>('li.mount')?.dataset.mountpoint;
-      if (mountpoint !== undefined) void this.recheck(mountpoint);
+      const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
+      const row = button?.closest<HTMLElement>('li.mount');
+      const mountpoint = row?.dataset.mountpoint;
+      if (!button || mountpoint === undefined) return;
+      if (button.dataset.action === 'recheck') void this.recheck(mountpoint);
+      else if (button.dataset.action === 'disconnect') void this.disconnect(mountpoint);
+      else if (button.dataset.action === 'copy-command') void this.copyCommand(row!.dataset.key ?? '');
     });
     installListKeys(this.els.list, { onActivate: (mountpoint) => void this.recheck(mountpoint) });
     installThemeToggle(byId<HTMLButtonElement>('theme'));
@@ -177,8 +194,41 @@ export class StatusWindow {
     const home = this.homeDirectory !== undefined ? homeMountOf(this.homeDirectory, all) : undefined;
     const shown = all.filter((m) => matchesFilter(m, this.query, now));
     const groups = groupMounts(shown, home && shown.includes(home) ? home : undefined);
-    this.view.render(groups, now, this.busy);
+    this.view.render(groups, now, (m) => ({
+      busy: this.busy.has(m.mountpoint),
+      disconnecting: this.disconnecting.has(m.mountpoint),
+      advice: this.advice.get(rowKey(m)),
+    }));
     this.renderSummary(now, shown.length);
+    this.refreshAdvice();
+  }
+
+  /** Asks main what can be done for the mounts not answering, whenever that set (or a state in it) changes. */
+  private refreshAdvice(): void {
+    const dead = this.store.mounts.filter((m) => isNotResponding(m.state));
+    const asked = dead.map((m) => `${rowKey(m)}:${m.state}`).sort().join('\n');
+    if (asked === this.adviceAsked) return;
+    this.adviceAsked = asked;
+    if (dead.length === 0 || this.adviceLoop) return;
+    this.adviceLoop = (async () => {
+      // One request at a time; another when the set changed while it ran.
+      for (let done = ''; done !== this.adviceAsked; ) {
+        done = this.adviceAsked;
+        const list = await this.api.recoveryAdvice();
+        this.advice = new Map(list.map((a) => [rowKey(a), a.advice]));
+      }
+      this.scheduleRender();
+    })()
+      .catch(() => {
+        // Asked again in a while (or when the set changes): the rows keep their Recheck meanwhile.
+        setTimeout(() => {
+          this.adviceAsked = '';
+          this.scheduleRender();
+        }, ADVICE_RETRY_MS);
+      })
+      .finally(() => {
+        this.adviceLoop = undefined;
+      });
   }
 
   /**
@@ -198,7 +248,8 @@ export class StatusWindow {
     const dead = all.filter((m) => m.state === 'hung' || m.state === 'error' || m.state === 'stuck').length;
     const sweep = this.store.lastSweep;
     const health = dead > 0 ? `${dead} dead` : all.some((m) => m.state === 'denied') ? 'some not readable' : 'all answering';
-    const rest = [sweep ? `last sweep ${durationInWords(now - sweep.finishedAt)} ago` : 'first sweep running'];
+    const omitted = omittedInWords(this.store.omitted);
+    const rest = [...(omitted ? [omitted] : []), sweep ? `last sweep ${durationInWords(now - sweep.finishedAt)} ago` : 'first sweep running'];
     const who = identityInWords(this.store.identity);
     if (who) rest.push(who);
     const text = `${all.length} mount${all.length === 1 ? '' : 's'} · ${health} · ${rest.join(' · ')}`;
@@ -246,6 +297,34 @@ export class StatusWindow {
     } else if (result) {
       const skipped = result.skipped.map((s) => `${s.mountpoint} skipped (${s.reason})`);
       this.notice(`Rechecked ${result.started.length === 1 ? result.started[0] : `${result.started.length} mounts`}${skipped.length ? `; ${skipped.join('; ')}` : ''}.`, false);
+    }
+  }
+
+  private async disconnect(mountpoint: string): Promise<void> {
+    this.disconnecting.add(mountpoint);
+    this.render();
+    let result: DisconnectResult;
+    try {
+      result = await this.api.disconnect(mountpoint);
+    } catch (err) {
+      result = { gone: false, steps: [], reason: err instanceof Error ? err.message : String(err) };
+    } finally {
+      this.disconnecting.delete(mountpoint);
+      this.render();
+    }
+    const steps = result.steps.join('; ');
+    if (result.gone) this.notice(`Disconnected ${mountpoint}: ${steps}.`, false);
+    else this.notice(`Could not disconnect ${mountpoint}: ${result.reason ?? 'it is still mounted'}${steps ? ` (${steps})` : ''}.`, true);
+  }
+
+  private async copyCommand(key: string): Promise<void> {
+    const advice = this.advice.get(key);
+    if (advice?.kind !== 'admin') return;
+    try {
+      await navigator.clipboard.writeText(advice.command);
+      this.notice(`Copied: ${advice.command}`, false);
+    } catch (err) {
+      this.notice(`Could not copy the command (${err instanceof Error ? err.message : String(err)}): select it in the text and copy it.`, true);
     }
   }
 

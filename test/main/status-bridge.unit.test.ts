@@ -4,6 +4,7 @@ import { setupStatusBridge, type IpcMainLike } from '../../src/main/status-bridg
 import { IpcChannel } from '../../src/common/ipc-channels.js';
 import type { MonitorApi, MonitorEvent, RecheckResult, Snapshot } from '../../src/common/monitor-api.js';
 import type { Connection } from '../../src/common/status-api.js';
+import type { MountAdvice } from '../../src/common/recovery.js';
 
 function fakes() {
   const handlers = new Map<string, (event: { sender: unknown }, ...args: unknown[]) => unknown>();
@@ -19,7 +20,13 @@ function fakes() {
     onChange: (l) => (listeners.add(l), () => listeners.delete(l)),
     recheck: async (mp?: string): Promise<RecheckResult> => (rechecks.push(mp), { started: mp ? [mp] : [], skipped: [] }),
   };
-  return { handlers, ipcMain, api, listeners, rechecks, snapshot };
+  const advice: MountAdvice[] = [{ mountId: 7, mountpoint: '/mnt/own', advice: { kind: 'disconnect', label: 'Disconnect', mountpoint: '/mnt/own' } }];
+  const disconnects: string[] = [];
+  const recovery = {
+    adviseNow: async () => advice,
+    disconnect: async (mp: string) => (disconnects.push(mp), { gone: true, steps: [`${mp} is unmounted`] }),
+  };
+  return { handlers, ipcMain, api, listeners, rechecks, snapshot, recovery, advice, disconnects };
 }
 
 test('answers the window it made, refuses other senders, validates recheck arguments, pushes changes', async () => {
@@ -31,6 +38,7 @@ test('answers the window it made, refuses other senders, validates recheck argum
   const bridge = setupStatusBridge({
     ipcMain: f.ipcMain,
     api: f.api,
+    recovery: f.recovery,
     connection: () => ({ state: 'connected' }),
     onConnection: (l) => (connListeners.add(l), () => connListeners.delete(l)),
     home: '/home/alice',
@@ -59,6 +67,16 @@ test('answers the window it made, refuses other senders, validates recheck argum
     assert.throws(() => call(IpcChannel.Recheck, ours, bad), /recheck wants a mountpoint/);
   }
   assert.equal(f.rechecks.length, 2, 'nothing refused reached the monitor');
+
+  // Recovery: the advice as main has it, Disconnect only of a path, only for the window.
+  assert.equal(await call(IpcChannel.RecoveryAdvice, ours), f.advice);
+  assert.deepEqual(await call(IpcChannel.Disconnect, ours, '/mnt/own'), { gone: true, steps: ['/mnt/own is unmounted'] });
+  assert.throws(() => call(IpcChannel.RecoveryAdvice, { id: 2 }), /not the status window/);
+  assert.throws(() => call(IpcChannel.Disconnect, { id: 2 }, '/mnt/own'), /not the status window/);
+  for (const bad of [undefined, 42, ['/mnt/own'], 'a\0b', 'x'.repeat(5000)]) {
+    assert.throws(() => call(IpcChannel.Disconnect, ours, bad), /disconnect wants a mountpoint/);
+  }
+  assert.deepEqual(f.disconnects, ['/mnt/own'], 'nothing refused reached the recovery');
 
   const event: MonitorEvent = { type: 'removed', mountpoint: '/mnt/x' };
   for (const l of f.listeners) l(event);

@@ -47,7 +47,7 @@ test('exposes exactly one object, mountStatus, requiring nothing but electron', 
   assert.deepEqual([...exposed.keys()], ['mountStatus']);
   assert.deepEqual(required, ['electron']);
   const api = exposed.get('mountStatus') as Record<string, unknown>;
-  assert.deepEqual(Object.keys(api).sort(), ['appNotice', 'homeDirectory', 'onChange', 'onConnection', 'quit', 'recheck', 'snapshot']);
+  assert.deepEqual(Object.keys(api).sort(), ['appNotice', 'disconnect', 'homeDirectory', 'onChange', 'onConnection', 'quit', 'recheck', 'recoveryAdvice', 'snapshot']);
   assert.ok(Object.values(api).every((v) => typeof v === 'function'), 'functions only: no ipcRenderer, no channel names');
 });
 
@@ -60,8 +60,21 @@ test('each operation invokes its channel from src/common/ipc-channels.ts', async
   await api.homeDirectory();
   await api.appNotice();
   await api.quit();
-  assert.deepEqual(invoked, [[IpcChannel.Snapshot], [IpcChannel.Recheck], [IpcChannel.Recheck, '/home'], [IpcChannel.HomeDirectory], [IpcChannel.AppNotice], [IpcChannel.Quit]]);
+  await api.recoveryAdvice();
+  await api.disconnect('/mnt/own');
+  assert.deepEqual(invoked, [
+    [IpcChannel.Snapshot],
+    [IpcChannel.Recheck],
+    [IpcChannel.Recheck, '/home'],
+    [IpcChannel.HomeDirectory],
+    [IpcChannel.AppNotice],
+    [IpcChannel.Quit],
+    [IpcChannel.RecoveryAdvice],
+    [IpcChannel.Disconnect, '/mnt/own'],
+  ]);
   await assert.rejects(api.recheck(42 as unknown as string), /takes a mountpoint string/);
+  await assert.rejects(api.disconnect(42 as unknown as string), /takes a mountpoint string/);
+  assert.equal(invoked.length, 8, 'a refused call sends nothing');
 });
 
 test('onChange passes only the payload and unsubscribes', () => {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../src/common/monitor-api.js';
 import type { MountStatus } from '../../src/common/mount.js';
+import type { DisconnectResult, MountAdvice } from '../../src/common/recovery.js';
 import type { Connection } from '../../src/common/status-api.js';
 import { launchChromium, serveDirectory, type Chromium, type StaticServer } from '../support/chromium.js';
 
@@ -20,6 +21,9 @@ export type NodeSideApi = MonitorApi & {
   connection?(): Connection;
   onConnection?(listener: (c: Connection) => void): () => void;
   quit?(): Promise<void>;
+  /** Default: no advice (as for a monitor whose mounts all answer). */
+  recoveryAdvice?(): Promise<MountAdvice[]>;
+  disconnect?(mountpoint: string): Promise<DisconnectResult>;
 };
 
 /** A MonitorApi the test drives: set mounts, push events, see the rechecks asked for. */
@@ -113,6 +117,11 @@ export class StatusWindowBench {
           return api.connection?.() ?? { state: 'connected' };
         case 'quit':
           return api.quit?.();
+        case 'recoveryAdvice':
+          return api.recoveryAdvice?.() ?? [];
+        case 'disconnect':
+          if (!api.disconnect) throw new Error('this test serves no disconnect');
+          return api.disconnect(arg!);
         default:
           throw new Error(`unknown operation ${op}`);
       }
@@ -135,6 +144,8 @@ export class StatusWindowBench {
         homeDirectory: () => w.__msmCall('homeDirectory'),
         appNotice: () => w.__msmCall('appNotice'),
         quit: () => w.__msmCall('quit'),
+        recoveryAdvice: () => w.__msmCall('recoveryAdvice'),
+        disconnect: (m: string) => w.__msmCall('disconnect', m),
         onChange: (l: Listener) => {
           listeners.add(l);
           return () => void listeners.delete(l);

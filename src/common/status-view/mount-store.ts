@@ -15,6 +15,11 @@ export class MountStore {
   readonly history: LatencyHistory;
   identity: MonitorIdentity | undefined;
   lastSweep: SweepSummary | undefined;
+  /**
+   * Mounts the helper left out of the snapshot (Snapshot.omitted: too many for one reply), less those that
+   * have arrived by event since. A mount mounted meanwhile counts as one of them: the figure can only err low.
+   */
+  omitted = 0;
   private readonly byId = new Map<number, MountStatus>();
   private pending: MonitorEvent[] | undefined = [];
 
@@ -33,6 +38,7 @@ export class MountStore {
   load(snapshot: Snapshot): void {
     this.identity = snapshot.identity;
     this.lastSweep = snapshot.lastSweep;
+    this.omitted = snapshot.omitted ?? 0;
     this.byId.clear();
     for (const m of snapshot.mounts) {
       this.byId.set(m.mountId, m);
@@ -52,6 +58,7 @@ export class MountStore {
     switch (event.type) {
       case 'mount': {
         const before = this.byId.get(event.mount.mountId);
+        if (!before && this.omitted > 0) this.omitted--;
         this.byId.set(event.mount.mountId, event.mount);
         this.history.record(event.mount);
         const previous = before?.state ?? event.previous;

@@ -16,6 +16,8 @@ import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, Tray } fr
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { prepareElectronEnvironment } from '../electron-env.js';
+import { setupMountRecovery, type MountRecovery } from '../mount-recovery.js';
+import { disconnected } from '../notify/messages.js';
 import { createNotifier } from '../notify/notifier.js';
 import { startNotifications } from '../notify/notify-service.js';
 import { NotificationPolicy } from '../notify/policy.js';
@@ -87,11 +89,13 @@ export function setupBeforeReady(): void {
   const opening = openMonitorSource({ log: (m) => console.log(m), ...(home ? { home } : {}) });
   opening.catch((e: unknown) => startFailed('opening the monitor', e));
   const view = pendingSource(opening);
+  const recovery = setupMountRecovery({ api: view.api, uid: process.getuid?.() ?? -1 });
   let notice: string | undefined;
   // os.homedir() is $HOME or the passwd entry: a string, no file access.
   const bridge = setupStatusBridge({
     ipcMain,
     api: view.api,
+    recovery,
     connection: view.connection,
     onConnection: view.onConnection,
     home: home ?? homedir(),
@@ -109,7 +113,7 @@ export function setupBeforeReady(): void {
   });
   app
     .whenReady()
-    .then(() => setupOnReady({ home, status, view, opening, bridge, setNotice: (n) => (notice = n) }))
+    .then(() => setupOnReady({ home, status, view, recovery, opening, bridge, setNotice: (n) => (notice = n) }))
     .catch((e: unknown) => startFailed('setting up the tray', e));
 }
 
@@ -117,18 +121,31 @@ interface ReadyContext {
   home: string | undefined;
   status: StatusWindow;
   view: SourceView;
+  recovery: MountRecovery;
   opening: Promise<MonitorSource>;
   bridge: { dispose(): void };
   setNotice(notice: string): void;
 }
 
-async function setupOnReady({ home, status, view, opening, bridge, setNotice }: ReadyContext): Promise<void> {
+async function setupOnReady({ home, status, view, recovery, opening, bridge, setNotice }: ReadyContext): Promise<void> {
   const host: TrayHost = process.platform === 'linux' ? await trayHost() : { present: true };
+  const notifier = createNotifier({ iconDir: ICON_DIR, log: (m) => console.error(m) });
   const onAction = (action: MenuAction) => {
     switch (action.id) {
       case 'recheck':
         void view.api.recheck(action.mountpoint).catch((e: unknown) => console.error(`recheck failed: ${message(e)}`));
         break;
+      case 'disconnect': {
+        const { mountpoint } = action;
+        void recovery
+          .disconnect(mountpoint)
+          .catch((e: unknown) => ({ gone: false, steps: [], reason: message(e) }))
+          .then((r) => {
+            console.log(`disconnect ${JSON.stringify(mountpoint)}: ${r.gone ? 'gone' : `not gone: ${r.reason}`}; ${r.steps.join('; ')}`);
+            notifier.notify(disconnected(mountpoint, r));
+          });
+        break;
+      }
       case 'open-status':
         status.show();
         break;
@@ -139,7 +156,15 @@ async function setupOnReady({ home, status, view, opening, bridge, setNotice }: 
   };
   const tray = setupTray(
     { createTray: (icon) => new Tray(icon), buildMenu: (template) => Menu.buildFromTemplate(template), iconFor },
-    { api: view.api, connection: view.connection, onConnection: view.onConnection, ...(home ? { home } : {}), onAction, onClick: () => status.show() },
+    {
+      api: view.api,
+      connection: view.connection,
+      onConnection: view.onConnection,
+      ...(home ? { home } : {}),
+      onAction,
+      onClick: () => status.show(),
+      advise: (mounts) => recovery.advise(mounts),
+    },
   );
   if (host.present === false) {
     console.error(`mount-status-monitor: no tray icon on this desktop (${host.reason}): opening the status window`);
@@ -148,7 +173,6 @@ async function setupOnReady({ home, status, view, opening, bridge, setNotice }: 
   } else if (host.present === 'unknown') {
     console.error(`mount-status-monitor: cannot tell whether this desktop shows tray icons (${host.reason}); assuming it does`);
   }
-  const notifier = createNotifier({ iconDir: ICON_DIR, log: (m) => console.error(m) });
   const notifications = startNotifications({
     api: view.api,
     policy: new NotificationPolicy({ ...(home ? { home } : {}), now: Date.now }),

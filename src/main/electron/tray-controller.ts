@@ -8,6 +8,7 @@
 import { displayText } from '../../common/status-view/display-text.js';
 import type { Menu, MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
 import type { MonitorApi, Snapshot } from '../../common/monitor-api.js';
+import type { MountAdvice } from '../../common/recovery.js';
 import type { Connection } from '../../common/status-api.js';
 import { buildMenuModel, type MenuAction, type MenuItemModel } from '../tray/menu-model.js';
 import { trayState, type TrayLevel } from '../tray/tray-state.js';
@@ -29,6 +30,8 @@ export interface TrayControllerOptions {
   home?: string;
   now?: () => number;
   onAction: (action: MenuAction) => void;
+  /** What can be done for the mounts of a snapshot that do not answer (mount-recovery.ts): Disconnect items. */
+  advise?: (mounts: Snapshot['mounts']) => Promise<MountAdvice[]>;
   /** The icon was activated (clicked, where the desktop reports it). */
   onClick?: () => void;
   /** Rebuilds are coalesced over this many ms (a sweep brings one event per mount). */
@@ -65,6 +68,7 @@ export function setupTray(deps: TrayDeps, options: TrayControllerOptions): TrayC
   const now = options.now ?? Date.now;
   let level: TrayLevel = 'unknown';
   let snapshot: Snapshot | undefined;
+  let advice: MountAdvice[] = [];
   let menu: MenuItemModel[] = [];
   let tooltip = '';
   const tray = deps.createTray(deps.iconFor('unknown'));
@@ -73,7 +77,7 @@ export function setupTray(deps: TrayDeps, options: TrayControllerOptions): TrayC
 
   const render = () => {
     if (disposed) return;
-    const input = { connection: options.connection(), now: now(), ...(snapshot ? { snapshot } : {}), ...(options.home ? { home: options.home } : {}) };
+    const input = { connection: options.connection(), now: now(), advice, ...(snapshot ? { snapshot } : {}), ...(options.home ? { home: options.home } : {}) };
     const state = trayState(input);
     menu = buildMenuModel(input);
     if (state.level !== level) tray.setImage(deps.iconFor(state.level));
@@ -90,6 +94,8 @@ export function setupTray(deps: TrayDeps, options: TrayControllerOptions): TrayC
       // No source answers: keep the last snapshot out of the picture, the connection line says why.
       if (options.connection().state !== 'connected') snapshot = undefined;
     }
+    // An unreadable mount table only costs the Disconnect items, never the menu.
+    advice = snapshot && options.advise ? await options.advise(snapshot.mounts).catch(() => []) : [];
     render();
   };
 

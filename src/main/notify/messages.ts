@@ -2,7 +2,9 @@
 // bodies name the path and the server, in one line (node-notifier passes the body through a shell
 // command line, where a newline becomes a literal "\n").
 import type { MountStatus } from '../../common/mount.js';
+import type { DisconnectResult } from '../../common/recovery.js';
 import { blockedInWords } from '../../common/status-view/blocked-words.js';
+import { pathShortenedInWords } from '../../common/status-view/cut-words.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
 import { serverOfStatus } from '../../common/status-view/server.js';
 import { problemText } from '../tray/describe.js';
@@ -10,7 +12,7 @@ import { problemText } from '../tray/describe.js';
 export type Urgency = 'critical' | 'normal';
 
 export interface MountNotification {
-  kind: 'down' | 'recovered' | 'summary';
+  kind: 'down' | 'recovered' | 'summary' | 'disconnected' | 'disconnect-failed';
   title: string;
   body: string;
   urgency: Urgency;
@@ -20,9 +22,18 @@ export interface MountNotification {
   home: boolean;
 }
 
+/** What a mount is, for the parenthesis after its path: its source and server, and whether the helper cut its path. */
 function where(m: MountStatus): string {
   const server = serverOfStatus(m);
-  return server ? `${m.source}, server ${server}` : m.source || 'local';
+  const what = server ? `${m.source}, server ${server}` : m.source || 'local';
+  const cut = pathShortenedInWords(m);
+  return cut ? `${what}; ${cut}` : what;
+}
+
+/** A mount's path in a list of several: with "(path shortened: 750 KiB)" when the helper cut it. */
+function named(m: MountStatus): string {
+  const cut = pathShortenedInWords(m);
+  return cut ? `${m.mountpoint} (${cut})` : m.mountpoint;
 }
 
 function list(paths: string[], max = 5): string {
@@ -77,7 +88,7 @@ export function mountsDown(mounts: MountStatus[], server: string | undefined): M
   return {
     kind: 'down',
     title,
-    body: `${list(paths)}${server ? ` (server ${server})` : ''} stopped answering together. Programs that open them may freeze.`,
+    body: `${list(mounts.map(named))}${server ? ` (server ${server})` : ''} stopped answering together. Programs that open them may freeze.`,
     urgency: 'normal',
     mountpoints: paths,
     home: false,
@@ -100,7 +111,7 @@ export function mountsRecovered(mounts: MountStatus[], server: string | undefine
   return {
     kind: 'recovered',
     title: server ? `${mounts.length} mounts on ${server} back` : `${mounts.length} mounts back`,
-    body: `${list(paths)}${server ? ` (server ${server})` : ''} answer again.`,
+    body: `${list(mounts.map(named))}${server ? ` (server ${server})` : ''} answer again.`,
     urgency: 'normal',
     mountpoints: paths,
     home: false,
@@ -109,7 +120,7 @@ export function mountsRecovered(mounts: MountStatus[], server: string | undefine
 
 /** After the rate limit held some back: one line for all of them, with each mount's state now. */
 export function summary(changes: number, now: MountStatus[], homeDownNow: boolean): MountNotification {
-  const states = now.map((m) => `${m.mountpoint} now ${STATE_PHRASE[m.state]}`);
+  const states = now.map((m) => `${named(m)} now ${STATE_PHRASE[m.state]}`);
   return {
     kind: 'summary',
     title: `and ${changes} more mount change${changes === 1 ? '' : 's'}`,
@@ -118,4 +129,25 @@ export function summary(changes: number, now: MountStatus[], homeDownNow: boolea
     mountpoints: now.map((m) => m.mountpoint),
     home: homeDownNow,
   };
+}
+
+/** The outcome of "Disconnect" chosen in the tray menu (the status window shows it in place). */
+export function disconnected(mountpoint: string, r: DisconnectResult): MountNotification {
+  return r.gone
+    ? {
+        kind: 'disconnected',
+        title: `Disconnected ${mountpoint}`,
+        body: `${r.steps.join('; ')}.`,
+        urgency: 'normal',
+        mountpoints: [mountpoint],
+        home: false,
+      }
+    : {
+        kind: 'disconnect-failed',
+        title: `Could not disconnect ${mountpoint}`,
+        body: `${r.reason ?? 'it is still mounted'}${r.steps.length ? ` (${r.steps.join('; ')})` : ''}.`,
+        urgency: 'normal',
+        mountpoints: [mountpoint],
+        home: false,
+      };
 }

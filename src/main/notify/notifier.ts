@@ -64,8 +64,14 @@ export function defaultIconDir(): string {
   return fileURLToPath(new URL('../../../../build/icons/', import.meta.url));
 }
 
+/** Good news: a mount answers again, or the user's Disconnect took a dead one away. */
+const goodNews = (n: MountNotification) => n.kind === 'recovered' || n.kind === 'disconnected';
+
+function iconOf(n: MountNotification, iconDir: string): string {
+  return iconDir.replace(/\/?$/, '/') + (goodNews(n) ? 'notify-ok.png' : n.urgency === 'critical' ? 'notify-dead.png' : 'notify-degraded.png');
+}
+
 export function toNotifySendArgs(n: MountNotification, appName: string, iconDir: string): NotifySendArgs {
-  const icon = n.kind === 'recovered' ? 'notify-ok.png' : n.urgency === 'critical' ? 'notify-dead.png' : 'notify-degraded.png';
   return {
     // Mount names can hold any byte: control characters and bidi overrides are escaped as everywhere else
     // (displayText). The body is markup for the notification server (Desktop Notifications spec, "Markup"),
@@ -76,10 +82,10 @@ export function toNotifySendArgs(n: MountNotification, appName: string, iconDir:
     message: escapeMarkup(displayText(n.body)).replace(/\\/g, '\\\\'),
     urgency: n.urgency,
     'app-name': appName,
-    icon: iconDir.replace(/\/?$/, '/') + icon,
+    icon: iconOf(n, iconDir),
     // node-notifier multiplies by 1000 for notify-send -t (milliseconds); 0 means "never expire".
     timeout: n.urgency === 'critical' ? 0 : 10,
-    category: n.kind === 'recovered' ? 'device' : 'device.error',
+    category: goodNews(n) ? 'device' : 'device.error',
     hint: 'string:desktop-entry:mount-status-monitor',
   };
 }
@@ -94,7 +100,7 @@ export function toNotificationCenterArgs(n: MountNotification, iconDir: string):
   return {
     title: displayText(n.title),
     message: displayText(n.body),
-    contentImage: iconDir.replace(/\/?$/, '/') + (n.kind === 'recovered' ? 'notify-ok.png' : n.urgency === 'critical' ? 'notify-dead.png' : 'notify-degraded.png'),
+    contentImage: iconOf(n, iconDir),
     ...(n.urgency === 'critical' ? { sound: 'Basso' } : {}),
     // false: terminal-notifier exits at once instead of waiting for a click (node-notifier's default waits
     // 10 s), so one notification never holds up the next; macOS keeps it as the user's settings say.

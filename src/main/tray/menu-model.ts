@@ -2,10 +2,13 @@
 // everything about order and wording is decided here and tested in Node.
 //
 // Order: the home directory's mount first of all (when it has a problem), then the other problem mounts,
-// a status line, the helper/mode lines, then "Recheck now", "Open status window", "Quit".
+// each followed by "Disconnect PATH" when it is the user's own FUSE mount (issue 13), a status line, the
+// helper/mode lines, then "Recheck now", "Open status window", "Quit".
 import { isWell, type MountStatus } from '../../common/mount.js';
 import type { Snapshot } from '../../common/monitor-api.js';
+import type { MountAdvice } from '../../common/recovery.js';
 import { blockedInWords } from '../../common/status-view/blocked-words.js';
+import { pathShortenedInWords } from '../../common/status-view/cut-words.js';
 import { durationInWords } from '../../common/status-view/durations.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
 import { serverOfStatus } from '../../common/status-view/server.js';
@@ -14,6 +17,7 @@ import { trayState, type Connection } from './tray-state.js';
 
 export type MenuAction =
   | { id: 'recheck'; mountpoint?: string }
+  | { id: 'disconnect'; mountpoint: string }
   | { id: 'open-status' }
   | { id: 'quit' };
 
@@ -33,6 +37,8 @@ export interface MenuModelInput {
   connection: Connection;
   home?: string;
   now: number;
+  /** What can be done for the mounts not answering (src/main/mount-recovery.ts). */
+  advice?: readonly MountAdvice[];
   /** Problem mounts listed by name before "and K more…" (the menu must fit on a screen). */
   maxProblemItems?: number;
 }
@@ -42,11 +48,11 @@ const SEPARATOR: MenuItemModel = { kind: 'separator', label: '', enabled: false 
 function problemLabel(m: MountStatus, isHome: boolean, now: number): string {
   const server = serverOfStatus(m);
   const where = isHome ? `Home ${m.mountpoint}` : m.mountpoint;
-  const on = server ? ` (${server})` : '';
+  const on = [server, pathShortenedInWords(m)].filter(Boolean).join(', ');
   const waiting = blockedInWords(m.blocked);
   // For slow, the state words are the whole problem ("not answering for 3 s").
   const why = m.state === 'slow' ? '' : `: ${problemText(m)}`;
-  return `${where}${on} — ${STATE_PHRASE[m.state]} for ${durationInWords(now - m.since)}${why}${waiting ? `; ${waiting}` : ''}`;
+  return `${where}${on ? ` (${on})` : ''} — ${STATE_PHRASE[m.state]} for ${durationInWords(now - m.since)}${why}${waiting ? `; ${waiting}` : ''}`;
 }
 
 export function buildMenuModel(input: MenuModelInput): MenuItemModel[] {
@@ -73,6 +79,10 @@ export function buildMenuModel(input: MenuModelInput): MenuItemModel[] {
       mountpoint: m.mountpoint,
       ...(isHome ? { home: true } : {}),
     });
+    const offer = input.advice?.find((a) => a.mountId === m.mountId && a.mountpoint === m.mountpoint)?.advice;
+    if (offer?.kind === 'disconnect') {
+      items.push({ kind: 'normal', label: `${offer.label} ${m.mountpoint}`, enabled: true, action: { id: 'disconnect', mountpoint: m.mountpoint } });
+    }
   }
   if (problems.length > max) {
     items.push({ kind: 'normal', label: `and ${problems.length - max} more…`, enabled: true, action: { id: 'open-status' } });
@@ -80,6 +90,7 @@ export function buildMenuModel(input: MenuModelInput): MenuItemModel[] {
   if (problems.length > 0) items.push(SEPARATOR);
 
   items.push({ kind: 'info', label: state.summary, enabled: false });
+  if (state.omitted) items.push({ kind: 'info', label: state.omitted, enabled: false });
   // When the app monitors in-app, say so, and say how to get the privileged helper.
   if (input.connection.state === 'absent' && input.connection.message) {
     items.push({ kind: 'info', label: input.connection.message, enabled: false });

@@ -10,6 +10,7 @@ import type { MonitorIdentity, Snapshot } from '../../common/monitor-api.js';
 import { isDead, isWell, type MountState, type MountStatus } from '../../common/mount.js';
 import type { Connection } from '../../common/status-api.js';
 import { blockedInWords } from '../../common/status-view/blocked-words.js';
+import { omittedInWords, pathShortenedInWords } from '../../common/status-view/cut-words.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
 import { findHomeMount, homeInTrouble } from './home-mount.js';
 
@@ -33,6 +34,8 @@ export interface TrayState {
   home?: MountStatus;
   /** "3 mounts OK, 1 not responding". */
   summary: string;
+  /** "12 more mounts not shown: …" when the helper sent the snapshot in part; "" otherwise. */
+  omitted: string;
   /** "monitoring in-app as you: probes cannot switch owner", or the helper's line. */
   modeText: string;
   /** Summary and mode line, for Tray.setToolTip. */
@@ -107,8 +110,12 @@ export function trayState(input: TrayStateInput): TrayState {
   const summary = !snap ? 'no status yet' : !checked ? 'first check running…' : summarise(counts);
   const mode = modeText(snap?.identity, input.connection);
   const waiting = home ? blockedInWords(home.blocked) : '';
+  const cut = home ? pathShortenedInWords(home) : '';
   const homeLine =
-    home && homeInTrouble(home.state) ? `your home directory (${home.mountpoint}) is ${STATE_PHRASE[home.state]}${waiting ? `: ${waiting}` : ''}` : undefined;
-  const tooltip = [APP_NAME, homeLine, summary, mode].filter(Boolean).join('\n');
-  return { level, counts, ...(home ? { home } : {}), summary, modeText: mode, tooltip };
+    home && homeInTrouble(home.state)
+      ? `your home directory (${home.mountpoint}${cut ? `, ${cut}` : ''}) is ${STATE_PHRASE[home.state]}${waiting ? `: ${waiting}` : ''}`
+      : undefined;
+  const omitted = omittedInWords(snap?.omitted);
+  const tooltip = [APP_NAME, homeLine, summary, omitted, mode].filter(Boolean).join('\n');
+  return { level, counts, ...(home ? { home } : {}), summary, omitted, modeText: mode, tooltip };
 }

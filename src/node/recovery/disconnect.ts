@@ -12,16 +12,9 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import type { MountEntry, MountStatus, ParsedMountTable } from '../../common/mount.js';
 import { optionValue } from '../../common/mount-table/options.js';
+import type { DisconnectResult, RecoveryAdvice } from '../../common/recovery.js';
 import { isFuseFstype, isNotResponding, neverUnmountReason, topMountAt } from '../../common/recovery-rules.js';
 import { readMountTable } from '../mount-table/read-mount-table.js';
-
-export type RecoveryAdvice =
-  /** The user's own FUSE mount: offer "Disconnect" (disconnectOwnMount). */
-  | { kind: 'disconnect'; label: string; mountpoint: string }
-  /** Someone else's mount: only an administrator can act; `command` is what they run. */
-  | { kind: 'admin'; text: string; command: string }
-  /** Nothing to offer (a mount that answers, or one that is never unmounted). */
-  | { kind: 'none'; text: string };
 
 /** The mount a status is about, in this process's mount table (by id, else the top mount on its path). */
 export function entryOf(status: Pick<MountStatus, 'mountId' | 'mountpoint'>, table: ParsedMountTable): MountEntry | undefined {
@@ -64,14 +57,6 @@ export interface DisconnectOptions {
   timeoutMs?: number;
   /** Where fusectl is mounted (default /sys/fs/fuse/connections). */
   fusectl?: string;
-}
-
-export interface DisconnectResult {
-  gone: boolean;
-  /** What was done, in words. */
-  steps: string[];
-  /** Why not, when not gone. */
-  reason?: string;
 }
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ ok: boolean; missing: boolean; text: string }> {

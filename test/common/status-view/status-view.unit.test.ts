@@ -10,6 +10,7 @@ import { matchesFilter } from '../../../src/common/status-view/filter.js';
 import { LatencyHistory } from '../../../src/common/status-view/latency-history.js';
 import { MountStore } from '../../../src/common/status-view/mount-store.js';
 import { displayText } from '../../../src/common/status-view/display-text.js';
+import { omittedInWords, pathShortenedInWords, shortenedInWords } from '../../../src/common/status-view/cut-words.js';
 
 const NOW = 1_700_000_000_000;
 let nextId = 100;
@@ -135,6 +136,28 @@ test('store queues events until the snapshot, then reports state changes', () =>
   assert.equal(s.lastSweep?.checked, 1);
   s.apply({ type: 'removed', mountpoint: '/mnt/a' });
   assert.equal(s.mounts.length, 0);
+});
+
+test('what the helper cut or left out, in words; the store counts omitted mounts down as they arrive', () => {
+  assert.equal(shortenedInWords(m('/x', 's', 't')), '');
+  assert.equal(shortenedInWords(m('/x', 's', 't', { truncated: { mountpoint: 768123, 'automount.map': 2048, later: 5 } })), 'path shortened: 750 KiB; automount map shortened: 2 KiB; later shortened: 5 B');
+  assert.equal(pathShortenedInWords(m('/x', 's', 't', { truncated: { message: 4000 } })), '', 'only the path');
+  assert.equal(pathShortenedInWords(m('/x', 's', 't', { truncated: { mountpoint: 4_823_000 } })), 'path shortened: 4.6 MiB');
+  assert.equal(omittedInWords(undefined), '');
+  assert.equal(omittedInWords(0), '');
+  assert.equal(omittedInWords(1), '1 more mount not shown: too many for one reply from the helper');
+  assert.equal(omittedInWords(12), '12 more mounts not shown: too many for one reply from the helper');
+
+  const s = new MountStore();
+  const a = m('/mnt/a', 'tmpfs', 'tmpfs');
+  s.load({ identity: { mode: 'system', privileged: true, pid: 1, version: '1' }, mounts: [a], omitted: 2 });
+  assert.equal(s.omitted, 2);
+  s.apply({ type: 'mount', mount: { ...a, latencyMs: 2 }, previous: 'ok' });
+  assert.equal(s.omitted, 2, 'a mount already shown is not one of them');
+  s.apply({ type: 'mount', mount: m('/mnt/b', 'tmpfs', 'tmpfs'), previous: 'ok' });
+  s.apply({ type: 'mount', mount: m('/mnt/c', 'tmpfs', 'tmpfs'), previous: 'ok' });
+  s.apply({ type: 'mount', mount: m('/mnt/d', 'tmpfs', 'tmpfs'), previous: null });
+  assert.equal(s.omitted, 0, 'never below zero');
 });
 
 test('latency history: NaN, Infinity and negative latencies count as no latency, and repeats are still skipped', () => {

@@ -1,23 +1,29 @@
 // The app's real entry point (package.json "main") run under Node with `electron` resolved to a
 // recording stand-in (test/support/electron-stand-in/), as an unprivileged user whose home directory is a
 // FUSE mount, on a real D-Bus session: the start-up order, the tray and its menu, the status window and
-// its IPC, the window opened when the desktop has no tray host, a start-up failure, recheck and quit.
+// its IPC, the window opened when the desktop has no tray host, a start-up failure, recheck and quit; and
+// Disconnect of the user's own FUSE mount when it freezes (issue 13).
 // Electron itself never runs here (its binary cannot be downloaded): this checks our wiring, not Chromium.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chownSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { IpcChannel } from '../../../src/common/ipc-channels.js';
 import type { Snapshot } from '../../../src/common/monitor-api.js';
+import type { MountAdvice } from '../../../src/common/recovery.js';
 import type { AppUnderTest } from '../../support/electron-app.js';
 import type { Call } from '../../support/electron-stand-in/electron.js';
 import { notificationStackMissing, startTrayHost, trayHostMissing } from '../../support/dbus-session.js';
-import { fuseFixtureUnavailable } from '../../support/fuse-fixture.js';
+import { fuseFixtureUnavailable, openDevFuse, startFuseFixture, threadStates } from '../../support/fuse-fixture.js';
+import { listMounts } from '../../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { startAppWorld, type AppWorld } from './app-fixture.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(!ns.canMount ? ns.reason : (fuseFixtureUnavailable() ?? notificationStackMissing() ?? trayHostMissing()));
+const noFusermount = spawnSync('fusermount3', ['-V']).error ? 'fusermount3 is missing: apt-get install fuse3' : undefined;
 
 let world: AppWorld;
 before(async () => {
@@ -55,7 +61,7 @@ test('start-up with a tray host: order, home-free environment, tray and menu, wi
     assert.deepEqual(env, { cwd: '/', HOME: `${world.runtimeDir}/mount-status-monitor-app/home`, PWD: '/', MSM_HOME: world.home });
     assert.deepEqual(
       app.named('ipcMain.handle').map((c) => c.args[0]).sort(),
-      [IpcChannel.AppNotice, IpcChannel.Connection, IpcChannel.HomeDirectory, IpcChannel.Quit, IpcChannel.Recheck, IpcChannel.Snapshot].sort(),
+      Object.values(IpcChannel).filter((c) => c !== IpcChannel.Changed && c !== IpcChannel.ConnectionChanged).sort(),
     );
     assert.ok(app.named('nativeImage.createFromPath').every((c) => c.args[1] === true), 'every tray icon is a PNG that exists');
     assert.deepEqual(app.named('Tray.on').map((c) => c.args[0]), ['click']);
@@ -106,7 +112,7 @@ test('start-up with a tray host: order, home-free environment, tray and menu, wi
     assert.equal(app.named('app.quit.prevented').length, 1, 'the first quit waits for the monitor to stop');
     assert.ok(app.named('app.quit').length >= 2);
     assert.equal(app.named('Tray.destroy').length, 1);
-    assert.ok(app.named('ipcMain.removeHandler').length >= 6);
+    assert.ok(app.named('ipcMain.removeHandler').length >= 8);
     assert.doesNotMatch(app.output(), /Uncaught|UnhandledPromiseRejection|TypeError/);
   } finally {
     await app?.kill();
@@ -163,3 +169,87 @@ test('a start-up failure is logged and notified, and the process exits 1 without
     chownSync(planted, world.user.uid, world.user.gid);
   }
 });
+
+test("the user's own FUSE mount freezes: the menu offers Disconnect, which frees a blocked reader and takes the mount away", { skip: skip || skipOrFail(noFusermount) }, async () => {
+  const { user } = world;
+  // As on a desktop: /dev/fuse open to users and fusectl mounted (this namespace only; here /dev/fuse is 0600).
+  openDevFuse(mkdtempSync(join(tmpdir(), 'msm-tray-devfuse-')));
+  if (!listMounts().some((m) => m.fstype === 'fusectl')) {
+    const r = spawnSync('mount', ['-t', 'fusectl', 'none', '/sys/fs/fuse/connections'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  // Mounted by the user through fusermount3, without allow_other, as sshfs does: user_id= is theirs.
+  const own = await startFuseFixture(join(dirname(world.home), 'remote'), { user: { uid: user.uid, gid: user.gid }, allowOther: false, fsname: `${user.name}@build-box:/srv`, subtype: 'sshfs' });
+  const host = await startTrayHost(world.session.env.DBUS_SESSION_BUS_ADDRESS);
+  const reader = spawn('sh', ['-c', 'cd "$1" && echo ready && read go && exec cat hello.txt', '-', own.mountpoint], { uid: user.uid, gid: user.gid, stdio: ['pipe', 'pipe', 'pipe'] });
+  const readerExit = new Promise<number>((resolve) => reader.once('exit', () => resolve(Date.now())));
+  let app: AppUnderTest | undefined;
+  let sampling: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      reader.stdout!.once('data', () => resolve());
+      reader.once('exit', (code) => reject(new Error(`the reader could not enter ${own.mountpoint} (exit ${code})`)));
+    });
+    await own.freeze();
+    reader.stdin!.write('go\n');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(reader.exitCode, null, 'the reader is stuck on the frozen mount');
+
+    app = world.start();
+    // The app's own process never waits on the mount: none of its threads is ever in D state meanwhile.
+    const blockedThreads: string[] = [];
+    const pid = app.pid;
+    sampling = setInterval(() => {
+      const states = threadStates(pid).join('');
+      if (states.includes('D')) blockedThreads.push(states);
+    }, 100);
+    const label = `Disconnect ${own.mountpoint}`;
+    const a = app;
+    await a.waitFor((c) => c.what === 'Tray.setContextMenu' && (c.args[0] as { label: string }[] | null)?.some((i) => i.label === label) === true, 'Disconnect in the menu', 40_000);
+    const menu = lastMenu(a).map((i) => i.label);
+    const at = menu.indexOf(label);
+    assert.match(menu[at - 1] ?? '', new RegExp(`^${own.mountpoint} \\(build-box\\) — not (responding|answering) for`), 'right under its mount');
+    assert.equal(menu.filter((l) => l.startsWith('Disconnect ')).length, 1, 'only for the user\'s own mount');
+
+    // The window's view of it, through the preload's channel: the same advice.
+    await a.command({ cmd: 'click-tray' });
+    await a.waitFor((c) => c.what === 'BrowserWindow.show', 'the status window');
+    const advice = (await a.command({ cmd: 'invoke', channel: IpcChannel.RecoveryAdvice, args: [] })) as MountAdvice[];
+    assert.deepEqual(advice.find((x) => x.mountpoint === own.mountpoint), { mountId: own.mountId, mountpoint: own.mountpoint, advice: { kind: 'disconnect', label: 'Disconnect', mountpoint: own.mountpoint } });
+    await assert.rejects(a.command({ cmd: 'invoke', channel: IpcChannel.Disconnect, args: [own.mountpoint], sender: 'stranger' }), /not the status window/);
+
+    const clicked = Date.now();
+    const callsBefore = a.calls.length;
+    await a.command({ cmd: 'click-menu', label });
+    const freedMs = (await readerExit) - clicked;
+    console.log(`# the user's blocked reader was freed ${freedMs} ms after Disconnect in the tray menu`);
+    assert.ok(freedMs <= 3000, `freed after ${freedMs} ms`);
+    for (let i = 0; i < 100 && listMounts().some((m) => m.id === own.mountId); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(listMounts().some((m) => m.id === own.mountId), false, 'the mount is gone');
+    const shown = await waitForNotification(`Disconnected ${own.mountpoint}`);
+    assert.match(shown.body, /aborted FUSE connection \d+: .*; fusermount3 -u -z: .* is unmounted\./);
+    await a.waitFor(
+      (c) => c.what === 'Tray.setContextMenu' && a.calls.indexOf(c) >= callsBefore && !JSON.stringify(c.args).includes(own.mountpoint),
+      'a menu without the mount',
+    );
+    clearInterval(sampling);
+    assert.deepEqual(blockedThreads, [], 'the app\'s threads never blocked on the mount');
+    assert.match(a.output(), /disconnect ".*remote": gone/);
+    assert.doesNotMatch(a.output(), /Uncaught|UnhandledPromiseRejection|TypeError/);
+  } finally {
+    clearInterval(sampling);
+    reader.kill('SIGKILL');
+    await app?.kill();
+    await own.stop();
+    await host.stop();
+  }
+});
+
+/** Resolves with the first notification titled `summary` the session's server is sent. */
+async function waitForNotification(summary: string) {
+  for (let count = 1; ; count++) {
+    const all = await world.session.waitForCount(count, 15_000);
+    const hit = all.find((n) => n.summary === summary);
+    if (hit) return hit;
+  }
+}

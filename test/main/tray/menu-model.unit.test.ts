@@ -63,3 +63,30 @@ test('a slow home mount: its item says so and who is waiting on it', () => {
   const items = buildMenuModel({ snapshot: snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'slow', { since: NOW - 3000, blocked })]), connection: connected, home: '/home/alice', now: NOW });
   assert.equal(items[0]!.label, 'Home /home (nfs1) — not answering for 3 s; firefox is waiting on it');
 });
+
+test("Disconnect PATH under the user's own FUSE mount that does not answer, and only there", () => {
+  const own = mount('/mnt/own', 'hung', { fstype: 'fuse.sshfs', source: 'alice@box:/', latencyMs: 10_000 });
+  const other = nfs('/proj', 'nfs1', 'hung');
+  const advice = [
+    { mountId: own.mountId, mountpoint: own.mountpoint, advice: { kind: 'disconnect' as const, label: 'Disconnect', mountpoint: own.mountpoint } },
+    { mountId: other.mountId, mountpoint: other.mountpoint, advice: { kind: 'admin' as const, text: 'Only an administrator …', command: 'sudo mountstatus unmount --force /proj' } },
+  ];
+  const items = buildMenuModel({ snapshot: snapshot([other, own]), connection: connected, now: NOW, advice });
+  const at = items.findIndex((i) => i.label === 'Disconnect /mnt/own');
+  assert.ok(at > 0, items.map((i) => i.label).join(' | '));
+  assert.equal(items[at - 1]!.mountpoint, '/mnt/own', 'right under its mount');
+  assert.deepEqual(items[at]!.action, { id: 'disconnect', mountpoint: '/mnt/own' });
+  assert.equal(items.filter((i) => i.action?.id === 'disconnect').length, 1, 'nothing to click for the NFS mount');
+  // Advice for another mount with the same path (mounted again since) is not this mount's.
+  const stale = [{ ...advice[0]!, mountId: own.mountId + 1000 }];
+  assert.equal(buildMenuModel({ snapshot: snapshot([own]), connection: connected, now: NOW, advice: stale }).filter((i) => i.action?.id === 'disconnect').length, 0);
+});
+
+test('a path the helper cut and mounts it left out are said plainly', () => {
+  const cut = nfs('/deep/aaa…[768123 bytes, sha256 3f2a9c0e1b7d]…zzz', 'nfs1', 'hung', { truncated: { mountpoint: 768123 } });
+  const snap = { ...snapshot([mount('/', 'ok'), cut]), omitted: 1200 };
+  const labels = buildMenuModel({ snapshot: snap, connection: connected, now: NOW }).map((i) => i.label);
+  assert.equal(labels[0], '/deep/aaa…[768123 bytes, sha256 3f2a9c0e1b7d]…zzz (nfs1, path shortened: 750 KiB) — not responding for 10 min: did not answer within 10 s');
+  const summary = labels.indexOf('1 mount OK, 1 not responding');
+  assert.equal(labels[summary + 1], '1200 more mounts not shown: too many for one reply from the helper');
+});

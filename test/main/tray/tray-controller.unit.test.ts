@@ -138,3 +138,41 @@ test('menu labels: mount names escaped like everywhere else, "&" kept literal fo
   assert.deepEqual(clicks, [{ id: 'recheck', mountpoint: '/mnt/R&D\nshare' }], 'the action keeps the raw mountpoint');
   assert.equal(template[1]!.type, 'separator');
 });
+
+test('tray: Disconnect items come from the advice; a failing advice costs only them', async () => {
+  const own = mount('/mnt/own', 'hung', { fstype: 'fuse.sshfs', source: 'alice@box:/' });
+  const source = fakeApi(snapshot([mount('/', 'ok'), own], EMBEDDED));
+  const menus: MenuItemConstructorOptions[][] = [];
+  const actions: MenuAction[] = [];
+  let failing = false;
+  const asked: string[][] = [];
+  const tray = setupTray(
+    {
+      createTray: () => ({ setImage: () => undefined, setToolTip: () => undefined, setContextMenu: (m: Menu | null) => void menus.push(m as unknown as MenuItemConstructorOptions[]), destroy: () => undefined, on: () => undefined }),
+      buildMenu: (template) => template as unknown as Menu,
+      iconFor: (level) => level as unknown as NativeImage,
+    },
+    {
+      api: source.api,
+      connection: () => ({ state: 'connected' }),
+      onConnection: () => () => {},
+      now: () => 60_000,
+      onAction: (a) => actions.push(a),
+      advise: async (mounts) => {
+        asked.push(mounts.map((m) => m.mountpoint));
+        if (failing) throw new Error('cannot read /proc/self/mountinfo');
+        return [{ mountId: own.mountId, mountpoint: own.mountpoint, advice: { kind: 'disconnect', label: 'Disconnect', mountpoint: own.mountpoint } }];
+      },
+    },
+  );
+  await tray.refresh();
+  assert.deepEqual(asked.at(-1), ['/', '/mnt/own'], 'asked with the snapshot the menu is built from');
+  const item = menus.at(-1)!.find((i) => i.label === 'Disconnect /mnt/own');
+  (item!.click as () => void)();
+  assert.deepEqual(actions, [{ id: 'disconnect', mountpoint: '/mnt/own' }]);
+  failing = true;
+  await tray.refresh();
+  const labels = menus.at(-1)!.map((i) => i.label);
+  assert.ok(!labels.includes('Disconnect /mnt/own') && labels.includes('Quit'), labels.join(' | '));
+  tray.dispose();
+});

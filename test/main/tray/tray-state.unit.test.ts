@@ -68,3 +68,17 @@ test('home slow: red at once, the tooltip names who is waiting; another mount sl
   const other = trayState({ snapshot: snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'ok'), nfs('/proj', 'nfs2', 'slow')]), connection: connected, home: '/home/alice' });
   assert.equal(other.level, 'degraded');
 });
+
+test('the tooltip says how many mounts the helper left out, and that the home path was shortened', () => {
+  const home = nfs('/home/…[5000 bytes, sha256 3f2a9c0e1b7d]…', 'nfs1', 'hung', { truncated: { mountpoint: 5000 } });
+  const s = trayState({ snapshot: { ...snapshot([home]), omitted: 1 }, connection: { state: 'connected' }, home: `${home.mountpoint}/alice` });
+  assert.equal(s.omitted, '1 more mount not shown: too many for one reply from the helper');
+  assert.deepEqual(s.tooltip.split('\n'), [
+    'Mount Status Monitor',
+    `your home directory (${home.mountpoint}, path shortened: 4.9 KiB) is not responding`,
+    '0 mounts OK, 1 not responding',
+    '1 more mount not shown: too many for one reply from the helper',
+    'monitoring by the system helper (pid 1234)',
+  ]);
+  assert.equal(trayState({ snapshot: snapshot([home]), connection: { state: 'connected' } }).omitted, '');
+});
