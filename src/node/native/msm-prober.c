@@ -49,6 +49,9 @@
  *        X <id> <pid> <exit-code> <signal>               its process reaped (exit-code -1 when signalled)
  *        U <utime-us> <stime-us> <maxrss-kb> <child-utime-us> <child-stime-us> <child-maxrss-kb>
  *        Y                                               alive (the answer to Y)
+ *        M                                               the mount table changed (a mount or unmount in
+ *                                                        our mount namespace: /proc/self/mountinfo polled
+ *                                                        for POLLPRI, proc(5)); the client reads it again
  *        ? <text>                                        malformed request
  * Exactly one answer (O, D, E or H) and exactly one reap per P, the reap never before the answer. When the
  * child was already reaped as its answer is read (the usual case), the reap rides on the answer line as
@@ -916,12 +919,20 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  printf("V 5 %ld\n", (long)getpid());
+  /* The kernel marks an open mountinfo POLLPRI|POLLERR once per change of the mount table (proc(5),
+   * /proc/[pid]/mounts; fs/proc_namespace.c mounts_poll() re-arms itself), so the client can read the
+   * table when it changed rather than every second. Never read: polling it costs nothing. */
+  int table_fd = -1;
+#ifdef __linux__
+  table_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+#endif
+
+  printf("V 6 %ld\n", (long)getpid());
   fflush(stdout);
   for (;;) {
     long long now = now_ns(), next = -1;
-    struct pollfd fds[4];
-    int nfds = 0, timeout, stdin_at = -1;
+    struct pollfd fds[5];
+    int nfds = 0, timeout, stdin_at = -1, table_at = -1;
 
     if (shutdown_ns < 0) {
       check_deadlines(now);
@@ -945,6 +956,10 @@ int main(int argc, char **argv) {
     fds[nfds++] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
     fds[nfds++] = (struct pollfd){ .fd = ans_pipe[0], .events = POLLIN };
     if (resolver_out >= 0) fds[nfds++] = (struct pollfd){ .fd = resolver_out, .events = POLLIN };
+    if (table_fd >= 0 && shutdown_ns < 0) {
+      table_at = nfds;
+      fds[nfds++] = (struct pollfd){ .fd = table_fd, .events = POLLPRI };
+    }
     if (stdin_open || timeout != 0) {
       if (poll(fds, (nfds_t)nfds, timeout) < 0 && errno != EINTR) {
         perror("msm-prober: poll");
@@ -953,6 +968,7 @@ int main(int argc, char **argv) {
     }
     reap(); /* drains the answer pipe too */
     resolver_poll(now_ns());
+    if (table_at >= 0 && (fds[table_at].revents & (POLLPRI | POLLERR))) fputs("M\n", stdout);
     if (stdin_at >= 0 && fds[stdin_at].revents && !read_requests()) stdin_open = 0;
     report_usage_when_ready();
     if (!stdin_open && shutdown_ns < 0) {

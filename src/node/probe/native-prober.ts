@@ -86,6 +86,7 @@ export class NativeProber implements Prober {
   private readonly spawnFn: typeof spawn;
   private readonly args: string[];
   private readonly onServerLost: ((event: ServerLost) => void) | undefined;
+  private readonly tableListeners: (() => void)[] = [];
 
   constructor(options: NativeProberOptions = {}) {
     this.binary = options.binary ?? nativeProberPath();
@@ -288,6 +289,14 @@ export class NativeProber implements Prober {
     this.dispatch(p);
   }
 
+  onTableChange(listener: () => void): void {
+    this.tableListeners.push(listener);
+  }
+
+  private tableChanged(): void {
+    for (const l of this.tableListeners) l();
+  }
+
   private onLine(server: Server, line: string): void {
     const ev = parseServerLine(line);
     if (!ev) return;
@@ -300,6 +309,12 @@ export class NativeProber implements Prober {
         server.pinged = false;
         return;
       case 'version':
+        // A new server watches the table from now on: what changed before it started went unseen.
+        this.tableChanged();
+        return;
+      case 'table-changed':
+        this.tableChanged();
+        return;
       case 'complaint':
         return;
       case 'started':

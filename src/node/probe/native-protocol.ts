@@ -34,6 +34,8 @@ export type ServerEvent =
   | { type: 'usage'; usage: ServerUsage }
   /** The answer to a ping (PING_REQUEST). */
   | { type: 'alive' }
+  /** The mount table changed (the server polls /proc/self/mountinfo for it). */
+  | { type: 'table-changed' }
   | { type: 'complaint'; text: string };
 
 export function encodeProbe(id: number, request: Pick<ProbeRequest, 'timeoutMs' | 'asOwner' | 'mount' | 'asUser'>, hexPath: string): string {
@@ -97,6 +99,8 @@ export function parseServerLine(line: string): ServerEvent | undefined {
       };
     case 'Y':
       return { type: 'alive' };
+    case 'M':
+      return { type: 'table-changed' };
     case '?':
       return { type: 'complaint', text: line.slice(2) };
     default:

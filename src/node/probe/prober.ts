@@ -54,6 +54,11 @@ export interface Prober {
    * usage scan must not count it as a user. (The native prober's workers and children are its server's descendants.)
    */
   probePids?(): number[];
+  /**
+   * Calls the listener whenever the mount table may have changed (the C server polls mountinfo for it),
+   * so the monitor need not read the table every second to find out. Absent: no such notices.
+   */
+  onTableChange?(listener: () => void): void;
   /** Kills every probe still running, reaps them (bounded wait) and stops the fork server. */
   close(): Promise<void>;
 }

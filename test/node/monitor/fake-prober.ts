@@ -30,6 +30,20 @@ export class FakeProber implements Prober {
     return { result, exited };
   }
 
+  readonly tableListeners: (() => void)[] = [];
+
+  /** Only when asked for (tableNotices): not every prober tells of table changes. */
+  declare onTableChange?: (listener: () => void) => void;
+
+  constructor(opts: { tableNotices?: boolean } = {}) {
+    if (opts.tableNotices) this.onTableChange = (l) => void this.tableListeners.push(l);
+  }
+
+  /** As the C server does on a mount or unmount. */
+  tableChanged(): void {
+    for (const l of this.tableListeners) l();
+  }
+
   inFlightFor(path: string): FakeProbe[] {
     return this.probes.filter((p) => p.request.path === path);
   }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BlockedProcess, MountEntry } from '../../../src/common/mount.js';
-import { tick } from './fake-prober.js';
+import { FakeProber, tick } from './fake-prober.js';
 import { entry, setup } from './monitor-fixtures.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -143,4 +143,28 @@ test('a mount that becomes slow is searched for blocked processes; the line is l
   prober.inFlightFor('/home')[0]!.answer({ state: 'ok' });
   const report = await sweep;
   assert.equal(report.mounts.find((m) => m.mountpoint === '/home')!.blocked, undefined, 'an answering mount has no blocked list');
+});
+
+test('with the prober\'s change notices, ticks read the table only after a change; a home mounted later is watched at once', async () => {
+  const prober = new FakeProber({ tableNotices: true });
+  let reads = 0;
+  let table: MountEntry[] = [entry(1, '/')];
+  const { monitor } = setup([], { prober, watchIntervalSeconds: 0.03, intervalSeconds: 3600, readMountTable: async () => (reads++, { entries: table, problems: [] }) });
+  monitor.start();
+  try {
+    await until(() => prober.probes.length === 1, 2000, 'first sweep');
+    for (const p of prober.probes) (p.answer({ state: 'ok' }), p.exit());
+    monitor.watchDirectories('sessions', ['/home/alice']);
+    await sleep(200);
+    const quiet = reads;
+    await sleep(200);
+    assert.equal(reads, quiet, 'no change notice: no read of the table per tick');
+    // alice's home is mounted (say, by the automounter): the C server would say so.
+    table = [entry(1, '/'), entry(20, '/home/alice', 'nfs4', 'nfs1:/home/alice')];
+    prober.tableChanged();
+    await until(() => prober.inFlightFor('/home/alice').length >= 1, 2000, 'the new home probed by the watch tier');
+    assert.equal(reads, quiet + 1, 'read once after the notice');
+  } finally {
+    await monitor.stop();
+  }
 });

@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { NativeProber } from '../../../src/node/probe/native-prober.js';
 import { nativeProberAvailable } from '../../../src/node/probe/create-prober.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
-import { scratch } from './mount-fixtures.js';
+import { spawnSync } from 'node:child_process';
+import { scratch, tmpfsAt } from './mount-fixtures.js';
 import { proberSuite } from './prober-suite.js';
 
 const ns = privateMountNamespace(import.meta.url);
@@ -18,10 +19,36 @@ proberSuite('native', ns, { manyMounts: 1000, engine: 'fork', label: 'native (fo
 // What kernels without openat2(2) (before 5.6) get: the same answers through the component walk.
 proberSuite('native', ns, { manyMounts: 100, engine: 'workers', label: 'native (component walk)', prober: { native: { componentWalk: true } } });
 
-describe('native prober: no fork server', { skip: skipOrFail(ns.canMount ? undefined : ns.reason) }, () => {
+describe('native prober: table notices, no fork server', { skip: skipOrFail(ns.canMount ? undefined : ns.reason) }, () => {
   let box: ReturnType<typeof scratch>;
   before(() => (box = scratch()));
   after(() => box.dispose());
+
+  test('the server tells of every mount and unmount in its namespace, and of its own start', async () => {
+    const prober = new NativeProber();
+    let changes = 0;
+    prober.onTableChange(() => changes++);
+    try {
+      await prober.probe({ path: box.dir, timeoutMs: 5000, asOwner: true }).result;
+      const waitChanges = async (n: number) => {
+        const end = Date.now() + 5000;
+        while (changes < n) {
+          assert.ok(Date.now() < end, `${changes} change notices, expected ${n}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      await waitChanges(1); // its start: what changed before it went unseen
+      const quiet = changes;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(changes, quiet, 'nothing changed, nothing said');
+      tmpfsAt(join(box.dir, 'appeared'));
+      await waitChanges(quiet + 1);
+      spawnSync('umount', [join(box.dir, 'appeared')]);
+      await waitChanges(quiet + 2);
+    } finally {
+      await prober.close();
+    }
+  });
 
   test('a missing binary fails each probe as data (ENOENT, stage fork)', async () => {
     const prober = new NativeProber({ binary: join(box.dir, 'no-such-binary') });
