@@ -2,24 +2,15 @@
 // (test/fixtures/fuse/msm-fusefix.c) run as that user with setpriv, mounting through the setuid
 // fusermount3, without allow_other. Run inside privateMountNamespace(), as root.
 //
-// /dev/fuse is 0600 on this machine (distributions ship it 0666): openDevFuse() binds a 0666 node over it,
-// in the test's private mount namespace only.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// /dev/fuse is 0600 on this machine (distributions ship it 0666): fuse-fixture.ts's openDevFuse() binds a
+// 0666 node over it, in the test's private mount namespace only.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFuseFixture, type FuseMode } from './fuse-fixture.js';
 import { listMounts } from './mounts.js';
 import { asUser, type User } from './test-user.js';
-
-/** Binds a world-usable /dev/fuse (char 10,229) made in `dir` over /dev/fuse, in this mount namespace. */
-export function openDevFuse(dir: string): void {
-  const node = join(dir, 'fuse');
-  for (const [cmd, ...args] of [['mknod', '-m', '666', node, 'c', '10', '229'], ['mount', '--bind', node, '/dev/fuse']] as const) {
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
-  }
-}
 
 export interface UserFuse {
   readonly pid: number;

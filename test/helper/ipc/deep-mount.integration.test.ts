@@ -14,7 +14,8 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { fuseFixtureUnavailable } from '../../support/fuse-fixture.js';
 import { listMounts, makeTempRoot, mountTmpfs } from '../../support/mounts.js';
 import { asUser, ensureOtherTestUser, ensureTestUser, type User } from '../../support/test-user.js';
-import { openDevFuse, startUserFuse } from '../../support/user-fuse.js';
+import { openDevFuse } from '../../support/fuse-fixture.js';
+import { startUserFuse } from '../../support/user-fuse.js';
 import { DaemonProcess, runCli, type RunResult } from '../cli/cli-harness.js';
 import { waitFor } from './raw-client.js';
 
