@@ -45,10 +45,3 @@ function probePids(prober: Prober | undefined): number[] {
   if (server !== undefined) return descendantsOf(server);
   return prober.probePids?.() ?? [];
 }
-
-/** What a non-root run must say: it can only check what this user can see. */
-export function nonRootNotice(): string | undefined {
-  const uid = process.getuid?.();
-  if (uid === undefined || uid === 0) return undefined;
-  return `Running as uid ${uid}: probes cannot switch to each mountpoint's owner, so mounts this user cannot list are reported as denied`;
-}

@@ -18,9 +18,10 @@ import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
 import { ProbeSlots, type SlotState } from './probe-slots.js';
 import { SlowWatch } from './slow-watch.js';
 import { sameMount, StatusStore, type UpdateKind } from './status-store.js';
-import { statusFromProbe } from './status-from-probe.js';
+import { statusFromProbe, type ProbeStatus } from './status-from-probe.js';
 import type { ScopeOptions } from '../../common/mount-table/scope.js';
 import { planSweep, type PlanItem, type SweepPlan } from './sweep-plan.js';
+import { MountTableUnreadableError } from '../mount-table/read-mount-table.js';
 import { TransitionLog } from './transition-log.js';
 import { WatchSet } from './watch-set.js';
 
@@ -40,8 +41,11 @@ export interface MonitorOptions extends ScopeOptions {
   /** Made on first use; closed by stop(). */
   prober?: Prober;
   createProber?: () => Prober;
-  /** Reads the table; may return the very same object while the table is unchanged (watch ticks reuse the plan then). */
-  readMountTable?: () => Promise<ParsedMountTable>;
+  /**
+   * Reads the table; may return the very same object while the table is unchanged (watch ticks reuse the
+   * plan then). `from` names it in the log (/proc/self/mountinfo); a MountTableUnreadableError says why not.
+   */
+  readMountTable?: () => Promise<ParsedMountTable & { from?: string }>;
   /** Extra per-sweep planning (automounter awareness): may mark mounts idle so they are not probed. */
   refinePlan?: (plan: SweepPlan) => Promise<SweepPlan> | SweepPlan;
   /** Finds the processes waiting on mounts that are not answering (by mount id). Default: not looked for. */
@@ -79,7 +83,7 @@ export class Monitor implements MonitorApi {
   private readonly listeners = new Set<(event: MonitorEvent) => void>();
   /** The latest plan, the table it was made from, and its items by mount id. */
   private plan: SweepPlan | undefined;
-  private planTable: ParsedMountTable | undefined;
+  private planTable: (ParsedMountTable & { from?: string }) | undefined;
   private planById = new Map<number, PlanItem>();
   private lastSweep: SweepSummary | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -210,13 +214,19 @@ export class Monitor implements MonitorApi {
   }
 
   /** Reads the mount table; a sweep or recheck that cannot logs it (a watch tick stays quiet: the next sweep says it). */
-  private async readTable(logFailure = true): Promise<ParsedMountTable> {
+  private async readTable(logFailure = true): Promise<ParsedMountTable & { from?: string }> {
     if (!this.opts.readMountTable) throw new Error('Monitor needs readMountTable');
     try {
       return await this.opts.readMountTable();
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      if (logFailure) this.log.tableUnreadable(error);
+      if (logFailure) {
+        this.log.tableUnreadable(
+          error instanceof MountTableUnreadableError
+            ? { source: error.source, errno: error.code, reason: error.reason }
+            : { errno: (error as NodeJS.ErrnoException).code, reason: error.message },
+        );
+      }
       throw error;
     }
   }
@@ -226,7 +236,7 @@ export class Monitor implements MonitorApi {
     return this.planFrom(await this.readTable());
   }
 
-  private async planFrom(table: ParsedMountTable): Promise<SweepPlan> {
+  private async planFrom(table: ParsedMountTable & { from?: string }): Promise<SweepPlan> {
     let plan = planSweep(table, this.opts);
     if (this.opts.refinePlan) plan = await this.opts.refinePlan(plan);
     this.plan = plan;
@@ -239,7 +249,7 @@ export class Monitor implements MonitorApi {
   private async runSweep(): Promise<SweepReport> {
     const startedAt = this.now();
     const plan = await this.readPlan();
-    for (const problem of plan.problems) this.log.tableProblem(problem);
+    for (const problem of plan.problems) this.log.tableProblem(this.planTable?.from ?? 'the mount table', problem);
 
     const results = await Promise.all(plan.items.map((item) => this.check(item)));
     const finishedAt = this.now();
@@ -360,8 +370,8 @@ export class Monitor implements MonitorApi {
   }
 
   /** Records a mount's new status, logs transitions and pushes the change to subscribers. */
-  private update(entry: MountEntry, input: Partial<MountStatus> & { state: MountState; unansweredSeconds?: number }, kind: UpdateKind): MountStatus {
-    const { unansweredSeconds, ...fields } = input;
+  private update(entry: MountEntry, input: ProbeStatus & { unansweredSeconds?: number }, kind: UpdateKind): MountStatus {
+    const { unansweredSeconds, denial, ...fields } = input;
     // A probe that answers after its mount left the table (unmounted meanwhile, its id possibly given to
     // a new mount), or after stop(), changes nothing.
     const planned = this.planById.get(entry.mountId);
@@ -373,7 +383,7 @@ export class Monitor implements MonitorApi {
     // them only when something changed, not 1,000 times a sweep.
     if (!recorded.changed) return recorded.status;
     const { status, previous } = recorded;
-    if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, (unansweredSeconds ?? 0) * 1000);
+    if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, (unansweredSeconds ?? 0) * 1000, denial);
     if (status.state === 'slow' || status.state === 'hung' || status.state === 'stuck') this.lookForBlocked(BLOCKED_FIRST_SCAN_MS);
     this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });
     return status;
@@ -438,9 +448,7 @@ export class Monitor implements MonitorApi {
       this.refresh(item.entry);
       void this.check(item);
     }
-    if (items.length > 0) {
-      this.log.warning(`Kernel reports server ${server} ${kind === 'ok' ? 'OK' : 'not responding'}: probing its ${items.length} mount${items.length === 1 ? '' : 's'} now`);
-    }
+    if (items.length > 0) this.log.kernelSignal(server, kind, items.length);
     return items.map((i) => i.entry.mountpoint);
   }
 

@@ -25,10 +25,10 @@ export function recordingLog(): MonitorLog & { calls: string[] } {
     recovered: rec('recovered'),
     serverDown: rec('serverDown'),
     serverUp: rec('serverUp'),
+    kernelSignal: rec('kernelSignal'),
+    automountDaemon: rec('automountDaemon'),
     tableProblem: rec('tableProblem'),
     tableUnreadable: rec('tableUnreadable'),
-    notice: rec('notice'),
-    warning: rec('warning'),
   };
 }
 
