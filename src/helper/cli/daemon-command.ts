@@ -123,9 +123,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   const foreignNamespace = mountNamespaceWarning();
   if (foreignNamespace) log.line(foreignNamespace);
 
-  const monitor = createMonitor(settings, privileged ? 'system' : 'user', monitorLogFor(log), {
-    onProbeServerLost: (e) => log.line(lines.probeServerLost(e.pid, e.why, e.inFlight)),
-  });
+  const monitor = createMonitor(settings, privileged ? 'system' : 'user', monitorLogFor(log));
   const homes = new HomeWatch({ watch: (dirs) => monitor.watchDirectories('homes', dirs) });
   const recovery = privileged ? startRecovery(monitor, () => settings, log) : undefined;
   const socketPath = settings.socketPath ?? defaultSocketPath({ privileged });

@@ -3,6 +3,7 @@
 // listen to the same events.
 import type { BlockedProcesses, MountTableProblem } from '../../common/mount.js';
 import type { ProbeStage } from '../probe/prober.js';
+import type { ServerLost } from '../probe/native-prober.js';
 
 /** Why a probe could not list a mount it reached: the owner's mode bits, or an errno on the way. */
 export type Denial = { mode: number } | { errno: string; stage: ProbeStage };
@@ -49,6 +50,8 @@ export interface MonitorLog {
   kernelSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', mounts: number): void;
   /** An automount daemon was found gone, or back. */
   automountDaemon(change: AutomountDaemonChange): void;
+  /** The probe fork server died or stopped answering; the probes it had in flight run again on a new one. */
+  probeServerLost(event: ServerLost): void;
   /** A malformed line of the mount table `source`, skipped. */
   tableProblem(source: string, problem: MountTableProblem): void;
   /** The mount table could not be read: the sweep failed. */
@@ -70,6 +73,7 @@ export const silentMonitorLog: MonitorLog = {
   serverUp() {},
   kernelSignal() {},
   automountDaemon() {},
+  probeServerLost() {},
   tableProblem() {},
   tableUnreadable() {},
 };

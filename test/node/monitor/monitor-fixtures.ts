@@ -27,6 +27,7 @@ export function recordingLog(): MonitorLog & { calls: string[] } {
     serverUp: rec('serverUp'),
     kernelSignal: rec('kernelSignal'),
     automountDaemon: rec('automountDaemon'),
+    probeServerLost: rec('probeServerLost'),
     tableProblem: rec('tableProblem'),
     tableUnreadable: rec('tableUnreadable'),
   };
