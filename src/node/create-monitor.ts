@@ -7,17 +7,11 @@ import { createPlanRefiner, descendantsOf } from './monitor/plan-refiners.js';
 import type { Prober } from './probe/prober.js';
 import type { Settings } from './config/settings.js';
 import { createProber } from './probe/create-prober.js';
-import type { ServerLost } from './probe/native-prober.js';
 import { createMountTableReader } from './mount-table/read-mount-table.js';
 import { scanBlocked } from './passive/blocked-processes.js';
 import { VERSION } from './version.js';
 
-export interface MonitorHooks {
-  /** The probe fork server died or stopped answering (its probes run again on a new one): log it. */
-  onProbeServerLost?: (event: ServerLost) => void;
-}
-
-export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'], log?: MonitorLog, hooks: MonitorHooks = {}): Monitor {
+export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'], log?: MonitorLog): Monitor {
   const monitorLog = log ?? silentMonitorLog;
   let prober: Prober | undefined;
   return new Monitor({
@@ -31,7 +25,8 @@ export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'],
     exclude: settings.exclude,
     mode,
     ...(log ? { log } : {}),
-    createProber: () => (prober = createProber(hooks.onProbeServerLost ? { native: { onServerLost: hooks.onProbeServerLost } } : {})),
+    // The fork server died or stopped answering (its probes run again on a new one): the log says so.
+    createProber: () => (prober = createProber({ native: { onServerLost: (e) => monitorLog.probeServerLost(e) } })),
     readMountTable: createMountTableReader(),
     scanBlocked: (entries, targets) => scanBlocked({ entries, targets, excludePids: probePids(prober) }),
     version: VERSION,
@@ -44,11 +39,4 @@ function probePids(prober: Prober | undefined): number[] {
   const server = (prober as { serverPid?: number }).serverPid;
   if (server !== undefined) return descendantsOf(server);
   return prober.probePids?.() ?? [];
-}
-
-/** What a non-root run must say: it can only check what this user can see. */
-export function nonRootNotice(): string | undefined {
-  const uid = process.getuid?.();
-  if (uid === undefined || uid === 0) return undefined;
-  return `Running as uid ${uid}: probes cannot switch to each mountpoint's owner, so mounts this user cannot list are reported as denied`;
 }

@@ -1,11 +1,13 @@
 // `mountstatus check`: one sweep, a table or JSON, exit 0 when every mount is well, 1 when any is not,
 // 2 on usage or internal errors.
 import { isWell } from '../../common/mount.js';
-import { createMonitor, nonRootNotice } from '../../node/create-monitor.js';
+import { createMonitor } from '../../node/create-monitor.js';
 import { parseCommand, resolveSettings, type OptionName } from './options.js';
 import { formatTable, reportJson } from './report-format.js';
 import type { CommandIo } from './io.js';
-import { openSyslogMonitorLog } from '../monitor/syslog-monitor-log.js';
+import { monitorLogFor } from '../monitor/syslog-monitor-log.js';
+import { nonRoot } from '../log/lines.js';
+import { openLog } from '../log/open-log.js';
 
 /** The options `check` accepts; each is described in CHECK_USAGE. */
 export const CHECK_OPTIONS = ['json', 'timeout', 'include', 'exclude', 'config', 'syslog', 'syslog-socket', 'help'] as const satisfies readonly OptionName[];
@@ -30,11 +32,13 @@ export async function runCheckCommand(argv: string[], io: CommandIo): Promise<nu
     return 0;
   }
   const { settings } = await resolveSettings(cmd, { defaultConfig: false });
-  const notice = nonRootNotice();
-  if (notice) io.stderr(`mountstatus: ${notice}\n`);
-  const syslog = cmd.values.syslog && settings.syslogSocket !== '' ? openSyslogMonitorLog(settings) : undefined;
-  if (notice) syslog?.notice(notice);
-  const monitor = createMonitor(settings, process.getuid?.() === 0 ? 'system' : 'user', syslog);
+  const uid = process.getuid?.() ?? 0;
+  const notice = uid === 0 ? undefined : nonRoot(uid);
+  if (notice) io.stderr(`mountstatus: ${notice.text}\n`);
+  // Lines syslog does not take go to stderr, and it says why (open-log.ts).
+  const syslog = cmd.values.syslog && settings.syslogSocket !== '' ? openLog({ syslogSocket: settings.syslogSocket }) : undefined;
+  if (notice) syslog?.line(notice);
+  const monitor = createMonitor(settings, uid === 0 ? 'system' : 'user', syslog && monitorLogFor(syslog));
   try {
     const report = await monitor.sweep();
     io.stdout(cmd.values.json ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatTable(report));

@@ -1,11 +1,13 @@
 // `mountstatus daemon`: sweeps forever in the foreground for a supervisor (systemd, launchd).
 // SIGTERM/SIGINT stop cleanly (probes killed and reaped, socket removed); SIGHUP rereads the config
 // file, and a bad one keeps the settings in force and says why in the log.
-import { createMonitor, nonRootNotice } from '../../node/create-monitor.js';
+import { createMonitor } from '../../node/create-monitor.js';
 import { applyCommandLine, parseCommand, resolveSettings, type OptionName } from './options.js';
 import type { CommandIo } from './io.js';
-import { openSyslogMonitorLog } from '../monitor/syslog-monitor-log.js';
+import { monitorLogFor } from '../monitor/syslog-monitor-log.js';
 import * as lines from '../log/lines.js';
+import { openLog } from '../log/open-log.js';
+import type { Log } from '../log/log.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../node/config/settings.js';
 import { startIpcServer } from '../ipc/server.js';
@@ -14,7 +16,6 @@ import { KmsgFollower } from '../passive/kmsg.js';
 import { startMetrics } from '../metrics/start-metrics.js';
 import { mountNamespaceWarning } from './mount-namespace.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
-import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 import { HomeWatch } from '../homes/home-watch.js';
 import { startRecovery } from '../recovery/start-recovery.js';
 
@@ -22,34 +23,23 @@ import { startRecovery } from '../recovery/start-recovery.js';
  * Kernel lines such as `nfs: server nfs1 not responding, still trying` mark that server's mounts suspect
  * and probe them at once (passive: /dev/kmsg is read, no mount is touched).
  */
-function followKernelMessages(monitor: Monitor, log: MonitorLog): KmsgFollower | undefined {
+function followKernelMessages(monitor: Monitor, log: Log): KmsgFollower | undefined {
+  const reason = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
   const kmsg = new KmsgFollower({
     onSignal: (signal) => void monitor.serverSignal(signal.server, signal.kind, signal.text),
-    onError: (error) => log.warning(`Stopped following kernel messages: ${error.message}`),
+    onError: (error) => log.line(lines.kmsgStopped(reason(error))),
   });
   try {
     kmsg.start();
     return kmsg;
   } catch (err) {
-    log.notice(`Not following kernel messages (/dev/kmsg: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): servers not responding are noticed at the next sweep`);
+    log.line(lines.kmsgUnavailable(reason(err)));
     return undefined;
   }
 }
 
 /** After SIGTERM, the most a clean stop (probes killed and reaped, socket removed, log flushed) may take. */
 const STOP_DEADLINE_MS = 10_000;
-
-/**
- * "checking mounts every 60 seconds (watched ones every 1 second), slow after 1.5 seconds, timeout 10
- * seconds": singular for one, as every log line (log/lines.ts).
- */
-export function scheduleText(settings: Pick<Settings, 'intervalSeconds' | 'timeoutSeconds' | 'watchIntervalSeconds' | 'slowAfterSeconds'>): string {
-  const seconds = (n: number) => `${n} second${n === 1 ? '' : 's'}`;
-  return (
-    `checking mounts every ${seconds(settings.intervalSeconds)} (watched ones every ${seconds(settings.watchIntervalSeconds)}), ` +
-    `slow after ${seconds(settings.slowAfterSeconds)}, timeout ${seconds(settings.timeoutSeconds)}`
-  );
-}
 
 /** The options `daemon` accepts; each is described in DAEMON_USAGE. */
 export const DAEMON_OPTIONS = [
@@ -125,20 +115,15 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     return 0;
   }
   let settings = resolved.settings;
-  const privileged = process.getuid?.() === 0;
-  const log = openSyslogMonitorLog(settings, { stderr: true });
-  log.notice(
-    `Starting ${privileged ? 'as root' : `as uid ${process.getuid?.()}`}: ${scheduleText(settings)}` +
-      (resolved.configPath ? `, settings from ${resolved.configPath}` : ''),
-  );
-  const notice = nonRootNotice();
-  if (notice) log.notice(notice);
+  const uid = process.getuid?.() ?? 0;
+  const privileged = uid === 0;
+  const log = openLog({ syslogSocket: settings.syslogSocket, echo: true });
+  log.line(lines.starting(uid, settings, resolved.configPath));
+  if (!privileged) log.line(lines.nonRoot(uid));
   const foreignNamespace = mountNamespaceWarning();
-  if (foreignNamespace) log.warning(foreignNamespace.text);
+  if (foreignNamespace) log.line(foreignNamespace);
 
-  const monitor = createMonitor(settings, privileged ? 'system' : 'user', log, {
-    onProbeServerLost: (e) => log.write(lines.probeServerLost(e.pid, e.why, e.inFlight)),
-  });
+  const monitor = createMonitor(settings, privileged ? 'system' : 'user', monitorLogFor(log));
   const homes = new HomeWatch({ watch: (dirs) => monitor.watchDirectories('homes', dirs) });
   const recovery = privileged ? startRecovery(monitor, () => settings, log) : undefined;
   const socketPath = settings.socketPath ?? defaultSocketPath({ privileged });
@@ -149,12 +134,12 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
       ipc = await startIpcServer({
         socketPath,
         monitor,
-        log: { warning: (m) => log.warning(m), info: () => undefined, debug: () => undefined },
+        log,
         onClient: (peer) => homes.clientConnected(peer.uid),
         ...(recovery ? { handlers: { unmount: recovery.unmount } } : {}),
       });
     } catch (err) {
-      log.warning(`Cannot serve ${socketPath}: ${(err as Error).message}`);
+      log.line(lines.cannotServe(socketPath, (err as Error).message));
       await log.close();
       io.stderr(`mountstatus daemon: cannot serve ${socketPath}: ${(err as Error).message}\n`);
       return 2;
@@ -167,14 +152,14 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
 
   const reload = async () => {
     if (resolved.configPath === undefined) {
-      log.notice('SIGHUP: no config file in use; settings unchanged');
+      log.line(lines.reloadWithoutConfig());
       return;
     }
     let next: Settings;
     try {
       next = applyCommandLine(await loadConfigFile(resolved.configPath, DEFAULT_SETTINGS, { signal: stop.signal }), cmd);
     } catch (err) {
-      if (!stop.signal.aborted) log.warning(`Kept the previous settings: ${(err as Error).message}`);
+      if (!stop.signal.aborted) log.line(lines.configKept((err as Error).message));
       return;
     }
     settings = next;
@@ -189,7 +174,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     });
     metrics.reconfigure(settings);
     recovery?.reconfigure();
-    log.notice(`Reloaded ${resolved.configPath}: ${scheduleText(settings)}`);
+    log.line(lines.reloaded(resolved.configPath, settings));
   };
   // One reload at a time; a SIGHUP during a reload rereads the file once more afterwards.
   let reloading: Promise<void> | undefined;
@@ -213,7 +198,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
     stopRequested = resolve;
     if (stop.signal.aborted) resolve();
   });
-  log.notice('Stopping');
+  log.line(lines.stopping());
   kmsg?.stop();
   homes.stop();
   recovery?.stop();

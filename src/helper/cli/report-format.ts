@@ -127,7 +127,7 @@ export function formatTable(report: Pick<SweepReport, 'checked' | 'dead' | 'seco
   const slow = report.mounts.filter((m) => m.state === 'slow').length;
   const notOk = report.mounts.filter((m) => !isWell(m.state)).length - slow;
   out.push(
-    // Singular for one, as in the log lines (src/helper/log/lines.ts), so one pattern (`mounts? in`) fits both.
+    // The CLI's own words: singular for one. The log's sweep line keeps the original's plurals (log/lines.ts).
     `Checked ${report.checked} mount${report.checked === 1 ? '' : 's'} in ${report.seconds.toFixed(2)} seconds: ${report.dead} dead` +
       (slow > 0 ? `, ${slow} slow` : '') +
       (notOk > report.dead ? `, ${notOk - report.dead} denied or unknown` : ''),

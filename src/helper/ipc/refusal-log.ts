@@ -6,7 +6,8 @@
 // lines. Memory is one counter per (uid, reason), at most maxKeys of them; past that, refusals are
 // counted together as "several users".
 import { refusedClient, refusedClients, type RefusedWho } from '../log/lines.js';
-import type { IpcClock, IpcLog } from './session.js';
+import type { IpcClock } from './session.js';
+import type { Log } from '../log/log.js';
 
 export interface RefusalLogOptions {
   windowMs: number;
@@ -33,7 +34,7 @@ export class RefusalLog {
   private readonly opts: RefusalLogOptions;
 
   constructor(
-    private readonly log: Pick<IpcLog, 'warning'>,
+    private readonly log: Log,
     private readonly clock: IpcClock,
     options: Partial<RefusalLogOptions> = {},
   ) {
@@ -53,7 +54,7 @@ export class RefusalLog {
       open.count++;
       return;
     }
-    this.log.warning(refusedClient(who, detail === undefined ? reason : `${reason}: ${detail}`).text);
+    this.log.line(refusedClient(who, detail === undefined ? reason : `${reason}: ${detail}`));
     const w: Window = { who, reason, count: 1, first: true, since: this.clock.now(), ms: this.opts.windowMs, timer: undefined };
     this.windows.set(key, w);
     this.arm(key, w);
@@ -87,7 +88,7 @@ export class RefusalLog {
   /** "Refused 19,000 IPC clients … in the last 5 seconds": every refusal of the window, the first one too. */
   private summarise(w: Window): void {
     const now = this.clock.now();
-    if (this.unlogged(w) > 0) this.log.warning(refusedClients(w.count, w.who, (now - w.since) / 1000, w.reason).text);
+    if (this.unlogged(w) > 0) this.log.line(refusedClients(w.count, w.who, (now - w.since) / 1000, w.reason));
     w.count = 0;
     w.first = false;
     w.since = now;

@@ -10,7 +10,9 @@ import type { OutgoingServerMessage } from '../../common/protocol.js';
 import { encodeMessage } from '../../node/ipc/framing.js';
 import { DEFAULT_IPC_LIMITS, type IpcLimits } from './limits.js';
 import { prepareRuntimeDir, removeStaleSocket, SOCKET_MODE, type SocketAccess } from './runtime-dir.js';
-import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type IpcLog, type SessionHandlers, type SharedBuckets } from './session.js';
+import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type SessionHandlers, type SharedBuckets } from './session.js';
+import type { Log } from '../log/log.js';
+import { eventNotSent, ipcServerError, staleSocketRemoved } from '../log/lines.js';
 import { TokenBucket } from './rate-limit.js';
 import { peerCredentials, type PeerCredentials } from './peer.js';
 import { eventFor } from './visibility.js';
@@ -21,7 +23,7 @@ import { wireMessage } from './wire-caps.js';
 export interface IpcServerOptions {
   socketPath: string;
   monitor: MonitorApi;
-  log?: IpcLog;
+  log?: Log;
   limits?: Partial<IpcLimits>;
   clock?: IpcClock;
   /** Default: "shared" when running as root (the system service), "private" otherwise. */
@@ -43,7 +45,7 @@ export interface IpcServer {
 /** Refused connections waiting for their peer to read the refusal and hang up. */
 const MAX_LINGERING = 256;
 
-const silentLog: IpcLog = { warning() {}, info() {}, debug() {} };
+const silentLog: Log = { line() {} };
 
 export async function startIpcServer(options: IpcServerOptions): Promise<IpcServer> {
   const { socketPath, monitor } = options;
@@ -54,7 +56,7 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
 
   await prepareRuntimeDir(dirname(socketPath), access);
   if ((await removeStaleSocket(socketPath)) === 'removed') {
-    log.info('Removed a stale helper socket', { path: socketPath });
+    log.line(staleSocketRemoved(socketPath));
   }
 
   const sessions = new Set<ClientSession>();
@@ -115,7 +117,7 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
     sessions.add(new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, gone, shared, options.handlers));
     release = options.onClient?.(peer);
   });
-  server.on('error', (err) => log.warning('IPC server error', { error: err.message }));
+  server.on('error', (err) => log.line(ipcServerError(err.message)));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -139,7 +141,7 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
         try {
           frames.set(key, encodeMessage(wireMessage({ type: 'event', event: view } satisfies OutgoingServerMessage), limits.maxReplyFrameBytes));
         } catch (err) {
-          log.warning('Could not send a monitor event to clients', { error: (err as Error).message });
+          log.line(eventNotSent((err as Error).message));
           frames.set(key, undefined);
         }
       }

@@ -18,12 +18,11 @@ import { FrameDecoder, FrameTooLargeError, encodeMessage } from '../../node/ipc/
 import type { IpcLimits } from './limits.js';
 import { RateWindow, TokenBucket } from './rate-limit.js';
 import type { Log } from '../log/log.js';
+import { droppedClient, refusedVersion } from '../log/lines.js';
 import type { PeerCredentials } from './peer.js';
 import { snapshotFor } from './visibility.js';
 import { fitSnapshot, wireMessage, wireText } from './wire-caps.js';
 import type { UnmountResult } from '../../common/recovery.js';
-
-export type IpcLog = Pick<Log, 'warning' | 'info' | 'debug'>;
 
 export interface IpcClock {
   now(): number;
@@ -82,7 +81,7 @@ export class ClientSession {
     private readonly monitor: MonitorApi,
     private readonly limits: IpcLimits,
     private readonly clock: IpcClock,
-    private readonly log: IpcLog,
+    private readonly log: Log,
     private readonly onGone: (session: ClientSession) => void,
     /** Buckets shared by every session of the server (reconnecting must not refill the budget). */
     private readonly shared: SharedBuckets = {
@@ -97,8 +96,8 @@ export class ClientSession {
     this.recheckAll = new TokenBucket(limits.recheckAll, clock.now);
     this.recheckOne = new TokenBucket(limits.recheckOne, clock.now);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    // EPIPE/ECONNRESET from a client that went away: not our problem, just forget it.
-    socket.on('error', (err) => this.log.debug('IPC client socket error', { client: id, error: err.message }));
+    // EPIPE/ECONNRESET from a client that went away: not our problem, just forget it ('close' follows).
+    socket.on('error', () => {});
     socket.on('close', () => this.gone());
     this.armIdle();
   }
@@ -110,7 +109,7 @@ export class ClientSession {
   /** Closes the connection at once (pending writes discarded) and says why in the log. */
   drop(reason: string): void {
     if (this.closed) return;
-    this.log.warning(`Dropped IPC client: ${reason}`, { client: this.info.id, name: this.info.name || undefined });
+    this.log.line(droppedClient(this.info, reason));
     this.socket.destroy();
     this.gone();
   }
@@ -209,7 +208,7 @@ export class ClientSession {
     if (req.type === 'hello') {
       this.info.name = req.client;
       if (!isCompatibleProtocol(req.protocol)) {
-        this.log.info('Refused IPC client of another protocol version', { client: this.info.id, theirs: req.protocol, ours: PROTOCOL_VERSION });
+        this.log.line(refusedVersion(this.info, req.protocol, PROTOCOL_VERSION));
         this.sendAndClose(
           errorReply(
             req.id,

@@ -3,15 +3,14 @@
 // 255-byte names made every snapshot bigger than the frame, so every `status` and tray got "too large"
 // and that mount's events were dropped. So every text of a mount is cut to MAX_WIRE_TEXT_BYTES of JSON
 // (src/common/protocol.ts says how), and a snapshot still too big for one frame keeps the mounts with a
-// problem first and says how many it left out. A long text is never encoded to learn its cost: the scan
-// stops at the budget.
-import { createHash } from 'node:crypto';
+// problem first and says how many it left out. The cut itself is src/node/cut-text.ts, shared with the log.
 import { isWell, type MountStatus } from '../../common/mount.js';
 import { MAX_WIRE_TEXT_BYTES, type OutgoingServerMessage } from '../../common/protocol.js';
 import type { Snapshot } from '../../common/monitor-api.js';
+import { textCutter } from '../../node/cut-text.js';
 
 /** What JSON.stringify writes for the code unit at `i`, in UTF-8 bytes, and how many units it took. */
-function unitCost(s: string, i: number): [bytes: number, units: number] {
+function jsonUnitCost(s: string, i: number): [bytes: number, units: number] {
   const c = s.charCodeAt(i);
   if (c < 0x20) return [c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 2 : 6, 1]; // \n or \u0001
   if (c === 0x22 || c === 0x5c) return [2, 1];
@@ -25,54 +24,10 @@ function unitCost(s: string, i: number): [bytes: number, units: number] {
   return [3, 1];
 }
 
-/** The end of the longest prefix of `s` whose JSON costs at most `budget` bytes, and that cost. */
-function prefixWithin(s: string, budget: number): [end: number, bytes: number] {
-  let i = 0;
-  let used = 0;
-  while (i < s.length) {
-    const [bytes, units] = unitCost(s, i);
-    if (used + bytes > budget) break;
-    used += bytes;
-    i += units;
-  }
-  return [i, used];
-}
-
-/** The start of the longest suffix of `s` whose JSON costs at most `budget` bytes (never splitting a pair). */
-function suffixWithin(s: string, budget: number, notBefore: number): number {
-  let i = s.length;
-  let used = 0;
-  while (i > notBefore) {
-    const low = s.charCodeAt(i - 1);
-    const start = low >= 0xdc00 && low <= 0xdfff && i - 2 >= notBefore && unitCost(s, i - 2)[1] === 2 ? i - 2 : i - 1;
-    const [bytes] = unitCost(s, start);
-    if (used + bytes > budget) break;
-    used += bytes;
-    i = start;
-  }
-  return i;
-}
-
 const QUOTES = 2;
-// Texts cut before, by their full text: a monster path is in every snapshot and every event of its mount.
-const cutCache = new Map<string, string>();
-const CUT_CACHE_SIZE = 256;
 
 /** `text`, or its head and tail around `…[768123 bytes, sha256 3f2a9c0e1b7d]…` when its JSON is too long. */
-export function wireText(text: string): string {
-  if (text.length * 6 + QUOTES <= MAX_WIRE_TEXT_BYTES) return text; // no code unit costs more than 6
-  if (prefixWithin(text, MAX_WIRE_TEXT_BYTES - QUOTES)[0] === text.length) return text;
-  const cached = cutCache.get(text);
-  if (cached !== undefined) return cached;
-  const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
-  const marker = `…[${Buffer.byteLength(text, 'utf8')} bytes, sha256 ${hash}]…`;
-  const budget = MAX_WIRE_TEXT_BYTES - QUOTES - Buffer.byteLength(marker, 'utf8');
-  const [headEnd, headBytes] = prefixWithin(text, Math.floor((budget * 2) / 3));
-  const cut = text.slice(0, headEnd) + marker + text.slice(suffixWithin(text, budget - headBytes, headEnd));
-  if (cutCache.size >= CUT_CACHE_SIZE) cutCache.clear();
-  cutCache.set(text, cut);
-  return cut;
-}
+export const wireText: (text: string) => string = textCutter(MAX_WIRE_TEXT_BYTES - QUOTES, jsonUnitCost, 6);
 
 const TOP_TEXTS = ['mountpoint', 'source', 'fstype', 'message', 'server', 'suspect'] as const;
 const AUTOMOUNT_TEXTS = ['map', 'autofsMountpoint'] as const;

@@ -1,28 +1,34 @@
-// Every line the helper writes to the system log, as functions: the contract with admins, who grep for
-// these. Change the words only with a README change. The first four are the seed's lines, byte-exact:
+// Every line the helper logs, one function each, from structured fields: the contract with admins, who
+// grep for these. README's log table shows each function's examples (line-examples.ts), and
+// test/helper/log/readme-log-table.unit.test.ts holds the two together: change the words only with the
+// README. The first four are the original MountStatusMonitor's, byte for byte, plurals included (its
+// format strings were `Checked %u mounts in %i seconds` and `...: %u dead`, and admins' patterns match
+// them):
 //
 //   Checked 42 mounts in 0 seconds
 //   Checked 37 mounts in 60 seconds: 1 dead
 //   Timed out waiting for child process 30686: sending SIGKILL
 //   Couldn't check mountpoint /example: mode 4000 does not allow access
 //
-// The rest are new, in the same voice: what happened, to what, and what the helper does about it.
-// Every path and free-text reason goes through escapeLogText, so a mountpoint named "a\nb" is logged as
-// "a\012b" (kernel mountinfo style) and a line always stays one line.
-//
-// Counts take proper singular forms ("Checked 1 mount in 1 second"); the seed only shows plurals, and
-// admins' patterns should be written as `Checked [0-9]+ mounts? in`. Seconds are whole (rounded), as
-// in the seed.
+// The rest are new, in the same voice: what happened, to what, and what the helper does about it; they
+// say "1 second" and "1 mount". Every path and free-text reason goes through logText: cut to
+// MAX_LOG_TEXT_BYTES (a 4.6 MB mountpoint must not push the errno out of the line) and escaped, so a
+// mountpoint named "a\nb" is logged as "a\012b" (kernel mountinfo style) and a line stays one line.
+// Seconds are whole (rounded), as in the seed.
 //
 // Severities (syslog(3) levels, facility daemon):
-//   info     routine: a sweep with nothing dead, startup, config loaded
-//   notice   good news or a condition worth knowing: recovery, a stuck probe finally exited, non-root
+//   info     routine: a sweep with nothing dead, a stale socket replaced
+//   notice   good news or a condition worth knowing: start, stop, reload, recovery, a stuck probe finally
+//            exited, non-root
 //   warning  a mount the helper cannot judge or a sweep with dead mounts, a skipped mount-table line,
-//            log messages lost
+//            log messages lost, a client dropped, a bad config kept out
 //   err      a mount is not working: timeout/SIGKILL, errno failures, stuck probes, a server down,
-//            an unreadable mount table, a bad config
-import { escapeLogText } from './escape.js';
+//            an unreadable mount table
+import { logText } from './escape.js';
+import { count, formatDuration, formatMode, scheduleText, thousands, type Schedule } from './words.js';
 import { errnoText } from '../../node/errno-text.js';
+import { deadDaemonMessage } from '../../node/automount/policy.js';
+import type { ProbeStage } from '../../node/probe/prober.js';
 import type { SeverityName } from './severity.js';
 
 export interface LogLine {
@@ -31,34 +37,26 @@ export interface LogLine {
   text: string;
 }
 
-function count(n: number, singular: string, plural = singular + 's'): string {
-  return `${n} ${n === 1 ? singular : plural}`;
-}
-
 function wholeSeconds(seconds: number): number {
   return Math.max(0, Math.round(seconds));
 }
 
-/** "45 seconds", "3 minutes", "5 hours", "2 days": whole units, rounded down, for durations. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  if (s < 120) return count(s, 'second');
-  if (s < 120 * 60) return count(Math.floor(s / 60), 'minute');
-  if (s < 48 * 3600) return count(Math.floor(s / 3600), 'hour');
-  return count(Math.floor(s / 86400), 'day');
+/** "ENOTCONN: Transport endpoint is not connected" (glibc's words), or the errno alone, or the fallback. */
+function errnoReason(errno: string | undefined, fallback: string): string {
+  if (errno === undefined) return logText(fallback);
+  const text = errnoText(errno) ?? (fallback === '' ? undefined : fallback);
+  return text === undefined ? logText(errno) : `${logText(errno)}: ${logText(text)}`;
 }
 
-/** Permission bits as the seed prints them: %03o of mode & 07777 ("4000", "000", "700"). */
-export function formatMode(mode: number): string {
-  return (mode & 0o7777).toString(8).padStart(3, '0');
-}
+// ---- the original's four lines --------------------------------------------------------------------
 
 /**
- * The summary after each sweep. `checked` counts every mount the sweep looked at (the original
- * counted only some of them); `dead` counts hung, error and stuck mounts (DEAD_STATES).
+ * The summary after each sweep, in the seed's words: always "mounts" and "seconds". `mounts` counts every
+ * mount the sweep looked at (the original counted only some of them); `dead` counts hung, error and
+ * stuck mounts (DEAD_STATES).
  */
-export function checked(checkedCount: number, seconds: number, dead: number): LogLine {
-  const base = `Checked ${count(checkedCount, 'mount')} in ${count(wholeSeconds(seconds), 'second')}`;
+export function checked(mounts: number, seconds: number, dead: number): LogLine {
+  const base = `Checked ${mounts} mounts in ${wholeSeconds(seconds)} seconds`;
   if (dead > 0) return { severity: 'warning', text: `${base}: ${dead} dead` };
   return { severity: 'info', text: base };
 }
@@ -68,11 +66,21 @@ export function timedOut(childPid: number): LogLine {
   return { severity: 'err', text: `Timed out waiting for child process ${childPid}: sending SIGKILL` };
 }
 
+/** The mountpoint's mode does not let its owner list it (seed line). */
+export function denied(mountpoint: string, mode: number): LogLine {
+  return {
+    severity: 'warning',
+    text: `Couldn't check mountpoint ${logText(mountpoint)}: mode ${formatMode(mode)} does not allow access`,
+  };
+}
+
+// ---- mounts -------------------------------------------------------------------------------------------
+
 /** Follows timedOut: names the mount, which the seed's line does not. */
 export function notResponding(mountpoint: string, timeoutSeconds: number): LogLine {
   return {
     severity: 'err',
-    text: `Mountpoint ${escapeLogText(mountpoint)} is not responding: no answer within ${formatDuration(timeoutSeconds)}`,
+    text: `Mountpoint ${logText(mountpoint)} is not responding: no answer within ${formatDuration(timeoutSeconds)}`,
   };
 }
 
@@ -81,40 +89,40 @@ export function notResponding(mountpoint: string, timeoutSeconds: number): LogLi
  * episode: a mount flapping between slow and ok is not logged again until it has been well for a while).
  */
 export function slow(mountpoint: string, seconds: number, server?: string): LogLine {
-  const by = server === undefined ? '' : ` (server ${escapeLogText(server)})`;
-  return {
-    severity: 'warning',
-    text: `Mountpoint ${escapeLogText(mountpoint)} is not answering after ${Number.isInteger(seconds) ? formatDuration(seconds) : `${Math.round(seconds * 10) / 10} seconds`}${by}`,
-  };
+  const by = server === undefined ? '' : ` (server ${logText(server)})`;
+  const after = Number.isInteger(seconds) ? formatDuration(seconds) : `${Math.round(seconds * 10) / 10} seconds`;
+  return { severity: 'warning', text: `Mountpoint ${logText(mountpoint)} is not answering after ${after}${by}` };
 }
 
 /** How many programs to name in the blocked line; the count says how many there are in all. */
 const BLOCKED_NAMED = 8;
 
 /** Processes found waiting on a mount that is not answering (once per episode). */
-export function blocked(mountpoint: string, server: string | undefined, count: number, processes: readonly { pid: number; comm: string }[]): LogLine {
-  const names = processes.slice(0, BLOCKED_NAMED).map((p) => `${escapeLogText(p.comm)}[${p.pid}]`);
-  if (processes.length > BLOCKED_NAMED || count > processes.length) names.push('...');
-  const verb = count === 1 ? 'process is' : 'processes are';
+export function blocked(mountpoint: string, server: string | undefined, total: number, processes: readonly { pid: number; comm: string }[]): LogLine {
+  const names = processes.slice(0, BLOCKED_NAMED).map((p) => `${logText(p.comm)}[${p.pid}]`);
+  if (processes.length > BLOCKED_NAMED || total > processes.length) names.push('...');
+  const verb = total === 1 ? 'process is' : 'processes are';
   return {
     severity: 'warning',
-    text: `${count} ${verb} blocked on ${escapeLogText(mountpoint)}${server === undefined ? '' : ` (${escapeLogText(server)})`}: ${names.join(', ')}`,
+    text: `${total} ${verb} blocked on ${logText(mountpoint)}${server === undefined ? '' : ` (${logText(server)})`}: ${names.join(', ')}`,
   };
 }
 
-/** The mountpoint's mode does not let its owner list it (seed line). */
-export function denied(mountpoint: string, mode: number): LogLine {
-  return {
-    severity: 'warning',
-    text: `Couldn't check mountpoint ${escapeLogText(mountpoint)}: mode ${formatMode(mode)} does not allow access`,
-  };
+/**
+ * A probe got an errno: `Couldn't check mountpoint /mnt/x: ENOTCONN: Transport endpoint is not connected`.
+ * `reason` replaces the errno's own words where they would mislead (a path that no longer leads to the mount).
+ */
+export function errnoFailure(mountpoint: string, errno: string, reason?: string): LogLine {
+  const why = reason === undefined ? errnoReason(errno, '') : `${logText(errno)}: ${logText(reason)}`;
+  return { severity: 'err', text: `Couldn't check mountpoint ${logText(mountpoint)}: ${why}` };
 }
 
-/** A probe got an errno: `Couldn't check mountpoint /mnt/x: ENOTCONN: Transport endpoint is not connected`. */
-export function errnoFailure(mountpoint: string, errnoName: string, message?: string): LogLine {
-  const text = message ?? errnoText(errnoName);
-  const reason = text === undefined ? escapeLogText(errnoName) : `${escapeLogText(errnoName)}: ${escapeLogText(text)}`;
-  return { severity: 'err', text: `Couldn't check mountpoint ${escapeLogText(mountpoint)}: ${reason}` };
+/**
+ * A permission error on the way (EACCES, EPERM): the probe's user may not list the mount. Not a dead
+ * mount, so a warning like the seed's mode line, with the call that was refused.
+ */
+export function deniedByErrno(mountpoint: string, errno: string, stage: ProbeStage): LogLine {
+  return { severity: 'warning', text: `Couldn't check mountpoint ${logText(mountpoint)}: ${errnoReason(errno, '')} (at ${stage})` };
 }
 
 /** A killed probe has not exited (D state in a FUSE/NFS request); the mount is skipped until it does. */
@@ -122,7 +130,7 @@ export function stuck(childPid: number, mountpoint: string, secondsSinceKill: nu
   return {
     severity: 'err',
     text:
-      `Child process ${childPid} for ${escapeLogText(mountpoint)} is still stuck ${formatDuration(secondsSinceKill)} ` +
+      `Child process ${childPid} for ${logText(mountpoint)} is still stuck ${formatDuration(secondsSinceKill)} ` +
       `after SIGKILL; not probing it again until it exits`,
   };
 }
@@ -131,28 +139,40 @@ export function stuck(childPid: number, mountpoint: string, secondsSinceKill: nu
 export function stuckExited(childPid: number, mountpoint: string, stuckSeconds: number): LogLine {
   return {
     severity: 'notice',
-    text: `Child process ${childPid} for ${escapeLogText(mountpoint)} exited after being stuck for ${formatDuration(stuckSeconds)}; probing it again`,
+    text: `Child process ${childPid} for ${logText(mountpoint)} exited after being stuck for ${formatDuration(stuckSeconds)}; probing it again`,
   };
 }
 
 /** A mount that was dead (hung, error, stuck) or denied is ok again. */
 export function recovered(mountpoint: string, downSeconds: number): LogLine {
-  return {
-    severity: 'notice',
-    text: `Mountpoint ${escapeLogText(mountpoint)} is responding again after ${formatDuration(downSeconds)}`,
-  };
+  return { severity: 'notice', text: `Mountpoint ${logText(mountpoint)} is responding again after ${formatDuration(downSeconds)}` };
 }
 
 /** Some or all of one server's mounts are dead (server = the host part of the mount source). */
 export function serverDown(server: string, deadMounts: number): LogLine {
+  return { severity: 'err', text: `Server ${logText(server)}: ${count(deadMounts, 'mount')} not responding` };
+}
+
+/** None of the server's mounts is dead any more. */
+export function serverUp(server: string): LogLine {
+  return { severity: 'notice', text: `Server ${logText(server)} is responding again` };
+}
+
+/** The kernel logged `nfs: server nfs1 not responding` (or `... OK`): its mounts are probed at once. */
+export function kernelSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', mounts: number): LogLine {
   return {
-    severity: 'err',
-    text: `Server ${escapeLogText(server)}: ${count(deadMounts, 'mount')} not responding`,
+    severity: kind === 'ok' ? 'notice' : 'warning',
+    text: `Kernel reports server ${logText(server)} ${kind === 'ok' ? 'OK' : 'not responding'}: probing its ${count(mounts, 'mount')} now`,
   };
 }
 
-export function serverUp(server: string): LogLine {
-  return { severity: 'notice', text: `Server ${escapeLogText(server)} is responding again` };
+/** An autofs mount's automount daemon is gone (said once, until it is back). */
+export function automountDaemonGone(mountpoint: string, pgrp: number, catatonic: boolean): LogLine {
+  return { severity: 'warning', text: deadDaemonMessage({ pgrp, mountpoint: logText(mountpoint), catatonic }) };
+}
+
+export function automountDaemonBack(mountpoint: string, pgrp: number): LogLine {
+  return { severity: 'notice', text: `automount daemon for ${logText(mountpoint)} is back (pgrp ${pgrp})` };
 }
 
 /**
@@ -161,107 +181,59 @@ export function serverUp(server: string): LogLine {
  */
 export function probeServerLost(pid: number, why: string, inFlight: number): LogLine {
   const then = inFlight === 0 ? 'a new one starts with the next probe' : `probing the ${count(inFlight, 'mount')} it had in flight again on a new one`;
-  return { severity: 'warning', text: `Probe fork server ${pid} ${escapeLogText(why)}: ${then}` };
+  return { severity: 'warning', text: `Probe fork server ${pid} ${logText(why)}: ${then}` };
 }
+
+// ---- the mount table ------------------------------------------------------------------------------
+
+/** A mount-table line that does not parse is skipped; the rest of the sweep goes on. */
+export function mountTableLine(table: string, lineNumber: number, reason: string, text: string): LogLine {
+  return { severity: 'warning', text: `Skipped line ${lineNumber} of ${logText(table)}: ${logText(reason)}: ${logText(text)}` };
+}
+
+/** The only failure that fails a whole sweep: with the errno's words when there is one, else the reason. */
+export function mountTableUnreadable(table: string | undefined, errno: string | undefined, reason: string): LogLine {
+  const which = table === undefined ? 'the mount table' : `the mount table ${logText(table)}`;
+  return { severity: 'err', text: `Couldn't read ${which}: ${errnoReason(errno, reason)}; skipping this sweep` };
+}
+
+// ---- the daemon ---------------------------------------------------------------------------------------
 
 /** Started without root: probes run as this uid and see only what it may see. */
 export function nonRoot(uid: number): LogLine {
   return {
     severity: 'notice',
-    text: `Running as uid ${uid}: probes cannot switch to each mountpoint's owner`,
+    text: `Running as uid ${uid}: probes cannot switch to each mountpoint's owner, so mounts this user cannot list are reported as denied`,
   };
 }
 
-export function started(intervalSeconds: number, timeoutSeconds: number): LogLine {
-  return {
-    severity: 'info',
-    text: `Started: checking every ${formatDuration(intervalSeconds)}, timeout ${formatDuration(timeoutSeconds)}`,
-  };
+/** `mountstatus daemon` starts: as whom, the schedule, and the config file it read. */
+export function starting(uid: number, schedule: Schedule, configPath?: string): LogLine {
+  const as = uid === 0 ? 'as root' : `as uid ${uid}`;
+  const from = configPath === undefined ? '' : `, settings from ${logText(configPath)}`;
+  return { severity: 'notice', text: `Starting ${as}: ${scheduleText(schedule)}${from}` };
 }
 
-/** Shutting down on a signal (SIGTERM from the supervisor): probes are killed and reaped first. */
-export function stopping(signal: string): LogLine {
-  return { severity: 'notice', text: `Stopping on ${escapeLogText(signal)}` };
+/** SIGHUP with a good config: what is in force now. */
+export function reloaded(configPath: string, schedule: Schedule): LogLine {
+  return { severity: 'notice', text: `Reloaded ${logText(configPath)}: ${scheduleText(schedule)}` };
 }
 
-export function configLoaded(file: string): LogLine {
-  return { severity: 'info', text: `Loaded config ${escapeLogText(file)}` };
+/** SIGHUP when no config file was read at start: nothing to reread. */
+export function reloadWithoutConfig(): LogLine {
+  return { severity: 'notice', text: 'SIGHUP: no config file in use; settings unchanged' };
 }
 
-/** SIGHUP with a config that does not parse or validate: nothing changes. */
-export function configKept(file: string, reason: string): LogLine {
-  return {
-    severity: 'err',
-    text: `Couldn't load config ${escapeLogText(file)}: ${escapeLogText(reason)}; keeping the previous config`,
-  };
+/** SIGHUP with a config that does not read, parse or validate: nothing changes. `reason` names file and line. */
+export function configKept(reason: string): LogLine {
+  return { severity: 'warning', text: `Kept the previous settings: ${logText(reason)}` };
 }
 
-/** A mount-table line that does not parse is skipped; the rest of the sweep goes on. */
-export function mountTableLine(table: string, lineNumber: number, reason: string, text: string): LogLine {
-  return {
-    severity: 'warning',
-    text: `Skipped line ${lineNumber} of ${escapeLogText(table)}: ${escapeLogText(reason)}: ${escapeLogText(text)}`,
-  };
+/** SIGTERM or SIGINT: probes are killed and reaped, the socket removed, the log flushed. */
+export function stopping(): LogLine {
+  return { severity: 'notice', text: 'Stopping' };
 }
 
-/** The only failure that fails a whole sweep. */
-export function mountTableUnreadable(table: string, errnoName: string, message?: string): LogLine {
-  const text = message ?? errnoText(errnoName);
-  const reason = text === undefined ? escapeLogText(errnoName) : `${escapeLogText(errnoName)}: ${escapeLogText(text)}`;
-  return { severity: 'err', text: `Couldn't read the mount table ${escapeLogText(table)}: ${reason}; skipping this sweep` };
-}
-
-/** Written once syslog accepts messages again after our bounded queue overflowed (stalled daemon). */
-export function syslogDropped(dropped: number): LogLine {
-  return {
-    severity: 'warning',
-    text: `Dropped ${count(dropped, 'log message')} while syslog was not accepting them`,
-  };
-}
-
-/** Written once syslog is reachable again after logger(1) could not connect to it. */
-export function syslogUnavailable(missed: number, reason: string): LogLine {
-  return {
-    severity: 'warning',
-    text: `Syslog was unavailable (${escapeLogText(reason)}): ${count(missed, 'log message')} went to standard error only`,
-  };
-}
-
-/** `Cannot serve metrics on 127.0.0.1:9877: EADDRINUSE: Address already in use`-style reason. */
-function errnoReason(errnoName: string | undefined, message: string): string {
-  const text = errnoName === undefined ? undefined : errnoText(errnoName);
-  return errnoName === undefined ? escapeLogText(message) : `${escapeLogText(errnoName)}: ${escapeLogText(text ?? message)}`;
-}
-
-/** The Prometheus endpoint is listening (metrics-listen); the URL has the port actually bound. */
-export function metricsServing(url: string): LogLine {
-  return { severity: 'notice', text: `Serving Prometheus metrics at ${escapeLogText(url)}` };
-}
-
-/** metrics-listen could not be bound (port in use, address not on this host yet): monitoring goes on. */
-export function metricsListenFailed(address: string, errnoName: string | undefined, message: string, retrySeconds: number): LogLine {
-  return {
-    severity: 'warning',
-    text: `Cannot serve metrics on ${escapeLogText(address)}: ${errnoReason(errnoName, message)}; monitoring goes on, trying again every ${formatDuration(retrySeconds)}`,
-  };
-}
-
-/** metrics-textfile is in use. */
-export function metricsTextfile(path: string): LogLine {
-  return { severity: 'notice', text: `Writing Prometheus metrics to ${escapeLogText(path)} after each change` };
-}
-
-/** A metrics-textfile write failed (logged once until a write works again). */
-export function metricsTextfileFailed(path: string, errnoName: string | undefined, message: string): LogLine {
-  return {
-    severity: 'warning',
-    text: `Cannot write metrics to ${escapeLogText(path)}: ${errnoReason(errnoName, message)}; monitoring goes on, trying again at the next change`,
-  };
-}
-
-export function metricsTextfileRecovered(path: string): LogLine {
-  return { severity: 'notice', text: `Writing metrics to ${escapeLogText(path)} again` };
-}
 /**
  * The helper's mount namespace is not init's (PID 1's): a unit with ProtectSystem=, PrivateTmp= and the
  * like gives a service a private one (systemd.exec(5)). Its table is then a copy: it goes on showing
@@ -271,14 +243,59 @@ export function foreignMountNamespace(own: string, init: string): LogLine {
   return {
     severity: 'warning',
     text:
-      `Running in mount namespace ${escapeLogText(own)}, not init's ${escapeLogText(init)}: the mounts checked here are a copy, ` +
+      `Running in mount namespace ${logText(own)}, not init's ${logText(init)}: the mounts checked here are a copy, ` +
       `not the host's; run the service without ProtectSystem=, PrivateTmp=, ProtectHome= or other options that give it its own mount namespace`,
   };
 }
 
-/** 19000 -> "19,000": refusal counts run into the thousands. */
-function thousands(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+/** /dev/kmsg cannot be opened (EPERM without root, ENOENT in a container): `reason` is the errno name or message. */
+export function kmsgUnavailable(reason: string): LogLine {
+  return {
+    severity: 'notice',
+    text: `Not following kernel messages (/dev/kmsg: ${logText(reason)}): servers not responding are noticed at the next sweep`,
+  };
+}
+
+/** Reading /dev/kmsg failed unexpectedly after it was open: the follower stopped. */
+export function kmsgStopped(reason: string): LogLine {
+  return {
+    severity: 'warning',
+    text: `Stopped following kernel messages (/dev/kmsg: ${logText(reason)}): servers not responding are noticed at the next sweep`,
+  };
+}
+
+// ---- the socket ---------------------------------------------------------------------------------------
+
+/** The IPC socket cannot be served (another helper runs, an unsafe directory): the daemon exits with 2. */
+export function cannotServe(socketPath: string, reason: string): LogLine {
+  return { severity: 'warning', text: `Cannot serve ${logText(socketPath)}: ${logText(reason)}` };
+}
+
+/** A socket file left by a helper that is gone was replaced. */
+export function staleSocketRemoved(socketPath: string): LogLine {
+  return { severity: 'info', text: `Removed the stale helper socket ${logText(socketPath)}` };
+}
+
+/** A client as the log names it: its number, the uid and pid the kernel gave its connection, its hello name. */
+export interface LoggedClient {
+  id: number;
+  name: string;
+  peer: { uid: number; pid: number };
+}
+
+function client(c: LoggedClient): string {
+  const name = c.name === '' ? '' : `, ${logText(c.name)}`;
+  return `IPC client ${c.id} of uid ${c.peer.uid} (pid ${c.peer.pid}${name})`;
+}
+
+/** A client that sent garbage, flooded, stalled or idled, disconnected. */
+export function droppedClient(c: LoggedClient, reason: string): LogLine {
+  return { severity: 'warning', text: `Dropped ${client(c)}: ${logText(reason)}` };
+}
+
+/** A client of another protocol version, told so and disconnected (an app and helper of different releases). */
+export function refusedVersion(c: LoggedClient, theirs: number, ours: number): LogLine {
+  return { severity: 'info', text: `Refused ${client(c)}: it speaks protocol v${theirs}, this helper v${ours}` };
 }
 
 /** Whose IPC clients: "of uid 1001"; "of several users" when too many uids are refused at once to list. */
@@ -291,16 +308,90 @@ function ofWho(who: RefusedWho): string {
 
 /** The first IPC client refused after a quiet spell: logged at once, the rest summarised by refusedClients. */
 export function refusedClient(who: RefusedWho, reason: string): LogLine {
-  return { severity: 'warning', text: `Refused IPC client${ofWho(who)}: ${escapeLogText(reason)}` };
+  return { severity: 'warning', text: `Refused IPC client${ofWho(who)}: ${logText(reason)}` };
 }
 
 /** `Refused 19,000 IPC clients of uid 1001 in the last 5 seconds: too many clients (limit 8)`. */
-export function refusedClients(count: number, who: RefusedWho, seconds: number, reason: string): LogLine {
+export function refusedClients(total: number, who: RefusedWho, seconds: number, reason: string): LogLine {
   return {
     severity: 'warning',
-    text: `Refused ${thousands(count)} IPC client${count === 1 ? '' : 's'}${ofWho(who)} in the last ${formatDuration(seconds)}: ${escapeLogText(reason)}`,
+    text: `Refused ${thousands(total)} IPC client${total === 1 ? '' : 's'}${ofWho(who)} in the last ${formatDuration(seconds)}: ${logText(reason)}`,
   };
 }
+
+/** The listening socket reported an error (the server goes on with the clients it has). */
+export function ipcServerError(reason: string): LogLine {
+  return { severity: 'warning', text: `IPC server error: ${logText(reason)}` };
+}
+
+/** A monitor event could not be encoded for clients (they miss it; their next snapshot has it). */
+export function eventNotSent(reason: string): LogLine {
+  return { severity: 'warning', text: `Could not send a monitor event to clients: ${logText(reason)}` };
+}
+
+// ---- the log itself -----------------------------------------------------------------------------------
+
+/** Written once syslog accepts messages again after our bounded queue overflowed (stalled daemon). */
+export function syslogDropped(dropped: number): LogLine {
+  return { severity: 'warning', text: `Dropped ${count(dropped, 'log message')} while syslog was not accepting them` };
+}
+
+/** Written once syslog is reachable again after logger(1) could not connect to it, or on standard error at exit. */
+export function syslogUnavailable(missed: number, reason: string): LogLine {
+  return {
+    severity: 'warning',
+    text: `Syslog was unavailable (${logText(reason)}): ${count(missed, 'log message')} went to standard error only`,
+  };
+}
+
+/** Standard error only: syslog cannot be reached (said once per outage). */
+export function syslogUnreachable(reason: string): LogLine {
+  return { severity: 'warning', text: `Syslog unavailable: ${logText(reason)}; writing log lines to standard error, retrying` };
+}
+
+/** Standard error only: the logger(1) child that writes to syslog exited; a new one starts after a backoff. */
+export function syslogWriterRestarting(reason: string, delayMs: number): LogLine {
+  return { severity: 'warning', text: `Syslog writer (logger) stopped: ${logText(reason)}; restarting it in ${delayMs} ms` };
+}
+
+/** Standard error only: syslog takes lines again after an outage. */
+export function syslogReachable(socket: string): LogLine {
+  return { severity: 'notice', text: `Syslog reachable again at ${logText(socket)}` };
+}
+
+// ---- metrics ------------------------------------------------------------------------------------------
+
+/** The Prometheus endpoint is listening (metrics-listen); the URL has the port actually bound. */
+export function metricsServing(url: string): LogLine {
+  return { severity: 'notice', text: `Serving Prometheus metrics at ${logText(url)}` };
+}
+
+/** metrics-listen could not be bound (port in use, address not on this host yet): monitoring goes on. */
+export function metricsListenFailed(address: string, errno: string | undefined, message: string, retrySeconds: number): LogLine {
+  return {
+    severity: 'warning',
+    text: `Cannot serve metrics on ${logText(address)}: ${errnoReason(errno, message)}; monitoring goes on, trying again every ${formatDuration(retrySeconds)}`,
+  };
+}
+
+/** metrics-textfile is in use. */
+export function metricsTextfile(path: string): LogLine {
+  return { severity: 'notice', text: `Writing Prometheus metrics to ${logText(path)} after each change` };
+}
+
+/** A metrics-textfile write failed (logged once until a write works again). */
+export function metricsTextfileFailed(path: string, errno: string | undefined, message: string): LogLine {
+  return {
+    severity: 'warning',
+    text: `Cannot write metrics to ${logText(path)}: ${errnoReason(errno, message)}; monitoring goes on, trying again at the next change`,
+  };
+}
+
+export function metricsTextfileRecovered(path: string): LogLine {
+  return { severity: 'notice', text: `Writing metrics to ${logText(path)} again` };
+}
+
+// ---- recovery -----------------------------------------------------------------------------------------
 
 /** Who or what an unmount was for: a client (by the uid the kernel gave its connection) or a `recover` rule. */
 export type UnmountCause = { uid: number } | { notRespondingSeconds: number };
@@ -319,34 +410,34 @@ export function unmounted(
   released: number,
 ): LogLine {
   const under = mountsUnder > 0 ? ` and ${count(mountsUnder, 'mount')} under it` : '';
-  const by = server === undefined ? '' : ` (server ${escapeLogText(server)})`;
+  const by = server === undefined ? '' : ` (server ${logText(server)})`;
   const why = 'uid' in cause ? ` as asked by uid ${cause.uid}` : ` after ${formatDuration(cause.notRespondingSeconds)} not responding`;
   const freed = released > 0 ? `: ${count(released, 'blocked process', 'blocked processes')} released` : '';
   return {
     severity: 'warning',
-    text: `${outcome === 'detached' ? 'Lazily unmounted' : 'Force-unmounted'} ${escapeLogText(mountpoint)}${under}${by}${why}${freed}`,
+    text: `${outcome === 'detached' ? 'Lazily unmounted' : 'Force-unmounted'} ${logText(mountpoint)}${under}${by}${why}${freed}`,
   };
 }
 
 /** An unmount request the helper would not carry out (who asked, or what was asked for). */
 export function unmountRefused(mountpoint: string, uid: number, reason: string): LogLine {
-  return { severity: 'warning', text: `Refused to unmount ${escapeLogText(mountpoint)} for uid ${uid}: ${escapeLogText(reason)}` };
+  return { severity: 'warning', text: `Refused to unmount ${logText(mountpoint)} for uid ${uid}: ${logText(reason)}` };
 }
 
 /** An unmount that was tried and left the mount in place (busy, timed out, the path changed). */
 export function unmountFailed(mountpoint: string, reason: string): LogLine {
-  return { severity: 'err', text: `Couldn't unmount ${escapeLogText(mountpoint)}: ${escapeLogText(reason)}` };
+  return { severity: 'err', text: `Couldn't unmount ${logText(mountpoint)}: ${logText(reason)}` };
 }
 
 /** Before unmounting an automounted filesystem: its daemon may expire it itself (SIGUSR1, automount(8)). */
 export function automountExpireAsked(mountpoint: string, daemonPid: number): LogLine {
-  return { severity: 'notice', text: `Asked the automount daemon (pid ${daemonPid}) to expire unused mounts before unmounting ${escapeLogText(mountpoint)}` };
+  return { severity: 'notice', text: `Asked the automount daemon (pid ${daemonPid}) to expire unused mounts before unmounting ${logText(mountpoint)}` };
 }
 
 /** A `recover` rule is due but the policy's rate limit holds it back (said once per mount). */
 export function recoverPostponed(mountpoint: string, limit: number, windowSeconds: number): LogLine {
   return {
     severity: 'warning',
-    text: `Not unmounting ${escapeLogText(mountpoint)} yet: the recover policy's limit of ${count(limit, 'unmount')} in ${formatDuration(windowSeconds)} is reached`,
+    text: `Not unmounting ${logText(mountpoint)} yet: the recover policy's limit of ${count(limit, 'unmount')} in ${formatDuration(windowSeconds)} is reached`,
   };
 }

@@ -1,7 +1,7 @@
 // Syslog severities and the one facility we log under. Numbers are RFC 5424 section 6.2.1 (and
 // syslog(3)'s LOG_* values): PRI = facility * 8 + severity, so daemon.warning is <28>.
 
-export const Severity = {
+const Severity = {
   emerg: 0,
   alert: 1,
   crit: 2,
@@ -13,10 +13,9 @@ export const Severity = {
 } as const;
 
 export type SeverityName = keyof typeof Severity;
-export type SeverityCode = (typeof Severity)[SeverityName];
 
 /** LOG_DAEMON: "system daemons without separate facility value" (syslog(3)). */
-export const FACILITY_DAEMON = 3;
+const FACILITY_DAEMON = 3;
 
 /** The ident (tag) every line carries: `MountStatusMonitor[PID]: ...`, as in the seed. */
 export const IDENT = 'MountStatusMonitor';

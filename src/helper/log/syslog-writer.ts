@@ -31,7 +31,7 @@ import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { escapeControlChars } from './escape.js';
-import { syslogDropped, syslogUnavailable, type LogLine } from './lines.js';
+import { syslogDropped, syslogReachable, syslogUnavailable, syslogUnreachable, syslogWriterRestarting, type LogLine } from './lines.js';
 import { IDENT, pri } from './severity.js';
 
 export type SyslogState = 'starting' | 'up' | 'restarting' | 'unavailable' | 'closed';
@@ -72,10 +72,10 @@ export interface SyslogWriterOptions {
   /** logger that has lived this long had been working: its next restart starts from restartInitialMs. */
   stableAfterMs?: number;
   readyTimeoutMs?: number;
-  /** Where lines go that cannot reach syslog (stderr). */
-  fallback?: (line: LogLine) => void;
-  /** The writer's own trouble (logger exits, restarts), for stderr; never sent to syslog. */
-  diagnostic?: (text: string) => void;
+  /** Where lines go that cannot reach syslog (stderr): never nowhere, so none is lost unsaid. */
+  fallback: (line: LogLine) => void;
+  /** The writer's own trouble (syslog unreachable, logger restarts), for stderr; never sent to syslog. */
+  diagnostic: (line: LogLine) => void;
   spawn?: typeof nodeSpawn;
   /** Whether logger `pid` has connected its socket; undefined when it cannot tell. Default: /proc. */
   isConnected?: (pid: number) => Promise<boolean | undefined>;
@@ -146,7 +146,7 @@ export class SyslogWriter {
   private readonly stableAfterMs: number;
   private readonly readyTimeoutMs: number;
   private readonly fallback: (line: LogLine) => void;
-  private readonly diagnostic: (text: string) => void;
+  private readonly diagnostic: (line: LogLine) => void;
   private readonly spawn: typeof nodeSpawn;
   private readonly isConnected: (pid: number) => Promise<boolean | undefined>;
 
@@ -167,7 +167,7 @@ export class SyslogWriter {
   private readonly counters = { written: 0, dropped: 0, unavailable: 0, loggerStarts: 0, loggerExits: 0 };
   private lastError: string | undefined;
 
-  constructor(options: SyslogWriterOptions = {}) {
+  constructor(options: SyslogWriterOptions) {
     this.socket = options.socket ?? '/dev/log';
     this.pid = options.pid ?? process.pid;
     this.claimPid = options.claimPid ?? hasCapability(CAP_SYS_ADMIN);
@@ -179,8 +179,8 @@ export class SyslogWriter {
     this.restartMaxMs = options.restartMaxMs ?? 30_000;
     this.stableAfterMs = options.stableAfterMs ?? 10_000;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 1000;
-    this.fallback = options.fallback ?? (() => {});
-    this.diagnostic = options.diagnostic ?? (() => {});
+    this.fallback = options.fallback;
+    this.diagnostic = options.diagnostic;
     this.spawn = options.spawn ?? nodeSpawn;
     this.isConnected = options.isConnected ?? procHasSocket;
     this.restartDelay = this.restartInitialMs;
@@ -220,7 +220,9 @@ export class SyslogWriter {
 
   /**
    * Hands what is queued to logger, closes its stdin and waits up to timeoutMs for it to send
-   * everything and exit (then SIGKILLs it). Later writes go to the fallback.
+   * everything and exit (then SIGKILLs it). A logger still connecting is waited for first (a one-shot
+   * `check --syslog` closes right after its sweep). Lines that never reached syslog are counted in a
+   * last syslogUnavailable line on the diagnostic (stderr). Later writes go to the fallback.
    */
   close(timeoutMs = 2000): Promise<void> {
     this.closing ??= this.doClose(timeoutMs);
@@ -228,17 +230,28 @@ export class SyslogWriter {
   }
 
   private async doClose(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.state === 'starting' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     const wasUp = this.state === 'up';
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
     const child = this.child;
     if (wasUp && child?.stdin) {
       this.pump(true);
     } else {
-      for (let i = this.head; i < this.queue.length; i++) this.fallback(this.decode(this.queue[i]!));
+      for (let i = this.head; i < this.queue.length; i++) {
+        this.fallback(this.decode(this.queue[i]!));
+        this.pendingUnavailable++;
+        this.counters.unavailable++;
+      }
     }
     this.queue = [];
     this.head = 0;
     this.state = 'closed';
+    if (this.pendingUnavailable > 0) {
+      const reason = this.unavailableReason || this.lastError || `logger did not connect to ${this.socket} in time`;
+      this.diagnostic(syslogUnavailable(this.pendingUnavailable, reason));
+      this.pendingUnavailable = 0;
+    }
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -362,7 +375,7 @@ export class SyslogWriter {
     }
     if (this.child !== child || this.state !== 'starting') return;
     this.state = 'up';
-    if (this.outage) this.diagnostic(`syslog reachable again at ${this.socket}`);
+    if (this.outage) this.diagnostic(syslogReachable(this.socket));
     this.outage = false;
     this.pump();
   }
@@ -380,10 +393,10 @@ export class SyslogWriter {
     this.restartDelay = Math.min(this.restartMaxMs, this.restartDelay * 2);
     if (wasUp) {
       this.state = 'restarting';
-      this.diagnostic(`syslog writer (logger) stopped: ${reason}; restarting it in ${delay} ms`);
+      this.diagnostic(syslogWriterRestarting(reason, delay));
     } else {
       if (!this.outage) {
-        this.diagnostic(`syslog unavailable: ${reason}; writing log lines to standard error, retrying`);
+        this.diagnostic(syslogUnreachable(reason));
         this.outage = true;
       }
       this.state = 'unavailable';

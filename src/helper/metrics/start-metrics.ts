@@ -9,7 +9,7 @@
 import type { MonitorApi } from '../../common/monitor-api.js';
 import type { Settings } from '../../node/config/settings.js';
 import * as lines from '../log/lines.js';
-import type { LogLine } from '../log/lines.js';
+import type { Log } from '../log/log.js';
 import { MetricsCollector } from './metrics-collector.js';
 import { DEFAULT_METRICS_EXCLUDE, DEFAULT_METRICS_MAX_MOUNTS } from './metrics-exclusion.js';
 import { serveMetrics, type MetricsHttpServer } from './metrics-http.js';
@@ -18,11 +18,6 @@ import type { MetricsSettings } from './render-metrics.js';
 import { TextfileWriter } from './textfile-writer.js';
 
 export const LISTEN_RETRY_SECONDS = 30;
-
-export interface MetricsLog {
-  notice(text: string): void;
-  warning(text: string): void;
-}
 
 export interface Metrics {
   /** After a config reload: a changed address or file takes effect at once. */
@@ -40,8 +35,7 @@ function metricsSettings(s: Settings): MetricsSettings {
 }
 
 /** Subscribes to the monitor now (start it after this, so the first sweep is counted). */
-export function startMetrics(monitor: Pick<MonitorApi, 'snapshot' | 'onChange'>, settings: Settings, log: MetricsLog): Metrics {
-  const say = (line: LogLine) => (line.severity === 'notice' ? log.notice(line.text) : log.warning(line.text));
+export function startMetrics(monitor: Pick<MonitorApi, 'snapshot' | 'onChange'>, settings: Settings, log: Log): Metrics {
   const collector = new MetricsCollector(monitor, metricsSettings(settings));
   const text = () => collector.text();
   let endpoint: RetryingEndpoint | undefined;
@@ -59,7 +53,7 @@ export function startMetrics(monitor: Pick<MonitorApi, 'snapshot' | 'onChange'>,
     const listen = s.metricsListen ?? '';
     if (listen !== (endpoint?.spec ?? '')) {
       if (endpoint) retire(endpoint.close());
-      endpoint = listen === '' ? undefined : new RetryingEndpoint(listen, text, say);
+      endpoint = listen === '' ? undefined : new RetryingEndpoint(listen, text, log);
     }
     if (s.metricsTextfile !== writer?.path) {
       if (writer) retire(writer.close());
@@ -68,10 +62,10 @@ export function startMetrics(monitor: Pick<MonitorApi, 'snapshot' | 'onChange'>,
         writer = new TextfileWriter({
           path: s.metricsTextfile,
           text,
-          onError: (path, err) => say(lines.metricsTextfileFailed(path, err.code, err.message)),
-          onRecovered: (path) => say(lines.metricsTextfileRecovered(path)),
+          onError: (path, err) => log.line(lines.metricsTextfileFailed(path, err.code, err.message)),
+          onRecovered: (path) => log.line(lines.metricsTextfileRecovered(path)),
         });
-        say(lines.metricsTextfile(s.metricsTextfile));
+        log.line(lines.metricsTextfile(s.metricsTextfile));
         writer.changed();
       }
     }
@@ -98,7 +92,7 @@ class RetryingEndpoint {
   constructor(
     readonly spec: string,
     private readonly text: () => Promise<Buffer>,
-    private readonly say: (line: LogLine) => void,
+    private readonly log: Log,
   ) {
     this.address = parseListenAddress(spec, 'metrics-listen'); // cannot throw: validated when the settings were read
     this.attempt = this.listen();
@@ -110,12 +104,12 @@ class RetryingEndpoint {
       const server = await serveMetrics(address, this.text);
       if (this.closed) return void (await server.close());
       this.server = server;
-      this.say(lines.metricsServing(`http://${formatListenAddress(server.address)}/metrics`));
+      this.log.line(lines.metricsServing(`http://${formatListenAddress(server.address)}/metrics`));
     } catch (err) {
       if (this.closed) return;
       const e = err as NodeJS.ErrnoException;
       // Once per spell of failures, not every 30 s.
-      if (!this.failing) this.say(lines.metricsListenFailed(formatListenAddress(address), e.code, e.message, LISTEN_RETRY_SECONDS));
+      if (!this.failing) this.log.line(lines.metricsListenFailed(formatListenAddress(address), e.code, e.message, LISTEN_RETRY_SECONDS));
       this.failing = true;
       this.timer = setTimeout(() => (this.attempt = this.listen()), LISTEN_RETRY_SECONDS * 1000);
     }

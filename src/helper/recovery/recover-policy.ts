@@ -17,7 +17,7 @@ import { UNMOUNT_MODES, type UnmountMode } from '../../common/recovery.js';
 import { isNotResponding } from '../../common/recovery-rules.js';
 import { matchesAnyPattern } from '../../common/mount-table/scope.js';
 import * as lines from '../log/lines.js';
-import type { LogLine } from '../log/lines.js';
+import type { Log } from '../log/log.js';
 
 export interface RecoverRule {
   /** Mountpoint glob or fstype:PATTERN. */
@@ -57,7 +57,7 @@ export interface RecoverPolicyOptions {
   monitor: { snapshot(): Promise<Snapshot>; onChange(listener: (event: MonitorEvent) => void): () => void };
   /** Unmounts one mount for a rule (UnmountService.unmount for the policy); rejects when refused. */
   unmount: (mount: MountStatus, rule: RecoverRule, notRespondingSeconds: number) => Promise<{ gone: boolean }>;
-  log: (line: LogLine) => void;
+  log: Log;
   now?: () => number;
   rateLimit?: number;
   rateWindowMs?: number;
@@ -134,7 +134,7 @@ export class RecoverPolicy {
         if (!this.takeTry()) {
           if (!outage.postponedSaid) {
             outage.postponedSaid = true;
-            this.options.log(lines.recoverPostponed(outage.status.mountpoint, this.options.rateLimit ?? RATE_LIMIT, (this.options.rateWindowMs ?? RATE_WINDOW_MS) / 1000));
+            this.options.log.line(lines.recoverPostponed(outage.status.mountpoint, this.options.rateLimit ?? RATE_LIMIT, (this.options.rateWindowMs ?? RATE_WINDOW_MS) / 1000));
           }
           continue;
         }

@@ -4,7 +4,7 @@ import type { Request } from '../../common/protocol.js';
 import type { UnmountResult } from '../../common/recovery.js';
 import type { Settings } from '../../node/config/settings.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
-import type { LogLine } from '../log/lines.js';
+import type { Log } from '../log/log.js';
 import type { PeerCredentials } from '../ipc/peer.js';
 import { foreignNamespaceReason } from './mount-namespace.js';
 import { parseRecoverRule, RecoverPolicy } from './recover-policy.js';
@@ -27,7 +27,7 @@ export interface Recovery {
   stop(): void;
 }
 
-export function startRecovery(monitor: Monitor, settings: () => Settings, log: { write(line: LogLine): void }): Recovery {
+export function startRecovery(monitor: Monitor, settings: () => Settings, log: Log): Recovery {
   let whoMay = new WhoMayUnmount({ adminGroup: settings().adminGroup });
   const rules = () => settings().recover.map(parseRecoverRule); // validated when the config was read
   const service = new UnmountService({
@@ -35,14 +35,14 @@ export function startRecovery(monitor: Monitor, settings: () => Settings, log: {
     whoMay: { check: (peer) => whoMay.check(peer) },
     namespaceProblem: () => foreignNamespaceReason(referencePid()),
     timeoutMs: () => settings().timeoutSeconds * 1000,
-    log: (line) => log.write(line),
+    log,
   });
   const policy = new RecoverPolicy({
     rules: rules(),
     monitor,
     unmount: (mount, rule, notRespondingSeconds) =>
       service.unmount({ mountpoint: mount.mountpoint, mode: rule.mode }, { policy: { notRespondingSeconds } }),
-    log: (line) => log.write(line),
+    log,
   });
   void policy.start();
   return {

@@ -13,7 +13,8 @@ import { scanUsage } from '../../node/automount/usage.js';
 import { pgrpFromStat } from '../../node/automount/daemon-alive.js';
 import { realProc, type ProcReader } from '../../node/passive/proc.js';
 import * as lines from '../log/lines.js';
-import type { LogLine, UnmountCause } from '../log/lines.js';
+import type { UnmountCause } from '../log/lines.js';
+import type { Log } from '../log/log.js';
 import type { PeerCredentials } from '../ipc/peer.js';
 import type { Permission } from './who-may-unmount.js';
 import { runUnmountChild, type UnmountChildOutcome, type UnmountChildRunner } from './unmount-child.js';
@@ -35,7 +36,7 @@ export interface UnmountServiceOptions {
   namespaceProblem: () => Promise<string | undefined>;
   /** Deadline for one mount's unmount child, ms (the probe timeout). */
   timeoutMs: () => number;
-  log: (line: LogLine) => void;
+  log: Log;
   readTable?: () => Promise<ParsedMountTable>;
   run?: UnmountChildRunner;
   /** How long a busy mount is retried after its abort (the programs just freed need a moment to let go). */
@@ -244,7 +245,7 @@ export class UnmountService {
       result.steps.push(`could not signal the automount daemon (pid ${pid}): ${(err as Error).message}`);
       return false;
     }
-    this.options.log(lines.automountExpireAsked(target.mountpoint, pid));
+    this.options.log.line(lines.automountExpireAsked(target.mountpoint, pid));
     result.steps.push(`asked the automount daemon (pid ${pid}) to expire unused mounts (SIGUSR1)`);
     const until = this.now() + (this.options.automountWaitMs ?? DEFAULT_AUTOMOUNT_WAIT_MS);
     while (this.now() < until) {
@@ -273,7 +274,7 @@ export class UnmountService {
     result.gone = true;
     result.outcome = outcome;
     // Expired by its automount daemon: that is the daemon's routine, logged as asked (automountExpireAsked).
-    if (outcome !== 'expired') this.options.log(lines.unmounted(target.mountpoint, serverOf(target), outcome, plan.length - 1, cause, status?.blocked?.count ?? 0));
+    if (outcome !== 'expired') this.options.log.line(lines.unmounted(target.mountpoint, serverOf(target), outcome, plan.length - 1, cause, status?.blocked?.count ?? 0));
     return result;
   }
 
@@ -281,7 +282,7 @@ export class UnmountService {
     this.tellMonitor();
     result.gone = false;
     result.reason = reason;
-    this.options.log(lines.unmountFailed(target.mountpoint, reason));
+    this.options.log.line(lines.unmountFailed(target.mountpoint, reason));
     return result;
   }
 
@@ -296,7 +297,7 @@ export class UnmountService {
     if (last === undefined || this.now() - last >= REFUSAL_LOG_EVERY_MS) {
       this.refusalsLogged.set(key, this.now());
       if (this.refusalsLogged.size > 1000) this.refusalsLogged.clear();
-      this.options.log('peer' in by ? lines.unmountRefused(mountpoint, by.peer.uid, reason) : lines.unmountFailed(mountpoint, reason));
+      this.options.log.line('peer' in by ? lines.unmountRefused(mountpoint, by.peer.uid, reason) : lines.unmountFailed(mountpoint, reason));
     }
     return new IpcError(code, `not unmounting ${mountpoint}: ${reason}`);
   }

@@ -4,7 +4,7 @@
 // (proc(5)). A group with no live process means nobody will answer the kernel's next mount request.
 import type { MountEntry } from '../../common/mount.js';
 import { describeAutofs } from '../../common/mount-table/autofs.js';
-import { daemonAliveFor, deadDaemonMessage } from './policy.js';
+import { daemonAliveFor, deadDaemonMessage, isCatatonic } from './policy.js';
 import { realProc, type ProcReader } from '../passive/proc.js';
 
 /**
@@ -100,37 +100,35 @@ export function daemonStatuses(entries: readonly MountEntry[], live: ReadonlySet
       map: a.map,
       pgrp: a.pgrp!,
       alive,
-      catatonic: a.fd === -1 || a.pipeIno === -1,
+      catatonic: isCatatonic(a),
     };
-    if (!alive) s.message = deadDaemonMessage(a);
+    if (!alive) s.message = deadDaemonMessage(s);
     out.push(s);
   }
   return out;
 }
 
 /**
- * Remembers which autofs mounts were last seen with a dead daemon, so a log line is written once when a
- * daemon is found gone and once when one is back, not every sweep.
+ * Remembers which autofs mounts were last seen with a dead daemon, so the log says once that a daemon
+ * is gone and once that one is back, not every sweep.
  */
 export class DaemonWatch {
   private dead = new Map<string, DaemonStatus>();
 
-  /** Returns the log lines for what changed since the last call (keyed by mountpoint + pgrp). */
-  update(statuses: readonly DaemonStatus[]): { level: 'err' | 'notice'; line: string; status: DaemonStatus }[] {
-    const lines: { level: 'err' | 'notice'; line: string; status: DaemonStatus }[] = [];
+  /** The statuses that changed since the last call (keyed by mountpoint + map): newly dead, or alive again. */
+  update(statuses: readonly DaemonStatus[]): DaemonStatus[] {
+    const changed: DaemonStatus[] = [];
     const nowDead = new Map<string, DaemonStatus>();
-    const seen = new Set<string>();
     for (const s of statuses) {
       const key = `${s.mountpoint}\0${s.map}`;
-      seen.add(key);
       if (!s.alive) {
         nowDead.set(key, s);
-        if (!this.dead.has(key)) lines.push({ level: 'err', line: s.message!, status: s });
+        if (!this.dead.has(key)) changed.push(s);
       } else if (this.dead.has(key)) {
-        lines.push({ level: 'notice', line: `automount daemon for ${s.mountpoint} is back (pgrp ${s.pgrp})`, status: s });
+        changed.push(s);
       }
     }
     this.dead = nowDead;
-    return lines;
+    return changed;
   }
 }

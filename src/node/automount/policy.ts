@@ -78,7 +78,7 @@ export function classifyAutomounts(
     const facts = autofsFacts(a, livePgrps);
     const message =
       facts.daemonAlive === false
-        ? deadDaemonMessage(a)
+        ? deadDaemonMessage({ pgrp: a.pgrp, mountpoint: a.mountpoint, catatonic: isCatatonic(a) })
         : `autofs trigger (map ${a.map}, ${a.type}): never probed, a probe would mount it`;
     out.set(a.mountId, { role: 'trigger', probe: false, message, ...facts });
   }
@@ -124,12 +124,18 @@ export function idleMessage(a: Pick<AutofsMount, 'timeoutSeconds'>): string {
 
 /**
  * The kernel turns an autofs mount "catatonic" once a write to the daemon's pipe fails (autofs.rst,
- * "Catatonic mode"); mountinfo then shows fd=-1 (and pipe_ino=-1). Before that, a dead daemon means the
- * next access has nobody to answer it.
+ * "Catatonic mode"); mountinfo then shows fd=-1 (and pipe_ino=-1).
  */
-export function deadDaemonMessage(a: Pick<AutofsMount, 'pgrp' | 'mountpoint' | 'fd' | 'pipeIno'>): string {
-  const catatonic = a.fd === -1 || a.pipeIno === -1;
-  return catatonic
-    ? `automount daemon (pgrp ${a.pgrp}) is gone and autofs went catatonic: new accesses under ${a.mountpoint} fail (ENOENT) instead of mounting`
-    : `automount daemon (pgrp ${a.pgrp}) is gone: new accesses under ${a.mountpoint} will hang or fail`;
+export function isCatatonic(a: Pick<AutofsMount, 'fd' | 'pipeIno'>): boolean {
+  return a.fd === -1 || a.pipeIno === -1;
+}
+
+/**
+ * What a dead daemon means: catatonic, accesses fail; before that, the next access has nobody to answer
+ * it. The trigger's status message, and the log's line (src/helper/log/lines.ts, with the path escaped).
+ */
+export function deadDaemonMessage(d: { pgrp: number | undefined; mountpoint: string; catatonic: boolean }): string {
+  return d.catatonic
+    ? `automount daemon (pgrp ${d.pgrp}) is gone and autofs went catatonic: new accesses under ${d.mountpoint} fail (ENOENT) instead of mounting`
+    : `automount daemon (pgrp ${d.pgrp}) is gone: new accesses under ${d.mountpoint} will hang or fail`;
 }

@@ -1,19 +1,40 @@
-// What the monitor tells administrators, as events. The syslog adapter (syslog-monitor-log.ts) turns
-// them into the seed's exact lines; tests and the terminal view can listen to the same events.
+// What the monitor tells administrators, as structured events: no words here. The helper's adapter
+// (src/helper/monitor/syslog-monitor-log.ts) turns each into its line of src/helper/log/lines.ts; tests
+// listen to the same events.
 import type { BlockedProcesses, MountTableProblem } from '../../common/mount.js';
+import type { ProbeStage } from '../probe/prober.js';
+import type { ServerLost } from '../probe/native-prober.js';
+
+/** Why a probe could not list a mount it reached: the owner's mode bits, or an errno on the way. */
+export type Denial = { mode: number } | { errno: string; stage: ProbeStage };
+
+/** The mount table could not be read: where from, the errno when there is one, and what went wrong. */
+export interface TableFailure {
+  source?: string;
+  errno?: string;
+  reason: string;
+}
+
+/** An autofs mount whose automount daemon was found gone, or back. */
+export interface AutomountDaemonChange {
+  mountpoint: string;
+  pgrp: number;
+  alive: boolean;
+  catatonic: boolean;
+}
 
 export interface MonitorLog {
-  /** `Checked 42 mounts in 0 seconds` / `Checked 37 mounts in 60 seconds: 1 dead`. */
+  /** A sweep finished: `Checked 42 mounts in 0 seconds`. */
   sweepFinished(checked: number, seconds: number, dead: number): void;
-  /** `Timed out waiting for child process 30686: sending SIGKILL`. */
+  /** A probe got no answer within the timeout and was sent SIGKILL. */
   timedOut(pid: number, mountpoint: string, timeoutSeconds: number): void;
   /** A probe is still unanswered after slow-after seconds (once per episode). */
   slow(mountpoint: string, seconds: number, server: string | undefined): void;
   /** Processes are waiting on a mount that is not answering (once per episode). */
   blocked(mountpoint: string, server: string | undefined, blocked: BlockedProcesses): void;
-  /** `Couldn't check mountpoint /example: mode 4000 does not allow access`. */
-  denied(mountpoint: string, message: string): void;
-  /** A probe failed with an errno. */
+  /** The probe could not list the mount: its mode, or a permission errno at a stage. */
+  denied(mountpoint: string, denial: Denial): void;
+  /** A probe failed with an errno; `message` is the status's reason (the C library's words, or the probe's). */
   failed(mountpoint: string, errno: string, message: string): void;
   /** A killed probe has not exited: the mount is stuck and not probed again until it does. */
   stuck(pid: number, mountpoint: string, stuckMs: number): void;
@@ -25,13 +46,16 @@ export interface MonitorLog {
   serverDown(server: string, deadMounts: number): void;
   /** None of the server's mounts is dead any more. */
   serverUp(server: string): void;
-  /** A malformed mount-table line, skipped. */
-  tableProblem(problem: MountTableProblem): void;
+  /** The kernel reported a server not responding (or OK again): its `mounts` mounts are probed now. */
+  kernelSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', mounts: number): void;
+  /** An automount daemon was found gone, or back. */
+  automountDaemon(change: AutomountDaemonChange): void;
+  /** The probe fork server died or stopped answering; the probes it had in flight run again on a new one. */
+  probeServerLost(event: ServerLost): void;
+  /** A malformed line of the mount table `source`, skipped. */
+  tableProblem(source: string, problem: MountTableProblem): void;
   /** The mount table could not be read: the sweep failed. */
-  tableUnreadable(error: Error): void;
-  /** Anything else worth a line (startup, config reloads, non-root notice). */
-  notice(message: string): void;
-  warning(message: string): void;
+  tableUnreadable(failure: TableFailure): void;
 }
 
 /** A MonitorLog that says nothing (the embedded monitor in the app, tests that don't care). */
@@ -47,8 +71,9 @@ export const silentMonitorLog: MonitorLog = {
   recovered() {},
   serverDown() {},
   serverUp() {},
+  kernelSignal() {},
+  automountDaemon() {},
+  probeServerLost() {},
   tableProblem() {},
   tableUnreadable() {},
-  notice() {},
-  warning() {},
 };

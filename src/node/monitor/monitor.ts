@@ -18,9 +18,10 @@ import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
 import { ProbeSlots, type SlotState } from './probe-slots.js';
 import { SlowWatch } from './slow-watch.js';
 import { sameMount, StatusStore, type UpdateKind } from './status-store.js';
-import { statusFromProbe } from './status-from-probe.js';
+import { statusFromProbe, type ProbeStatus } from './status-from-probe.js';
 import type { ScopeOptions } from '../../common/mount-table/scope.js';
 import { planSweep, type PlanItem, type SweepPlan } from './sweep-plan.js';
+import { MountTableUnreadableError } from '../mount-table/read-mount-table.js';
 import { TransitionLog } from './transition-log.js';
 import { WatchSet } from './watch-set.js';
 
@@ -40,8 +41,11 @@ export interface MonitorOptions extends ScopeOptions {
   /** Made on first use; closed by stop(). */
   prober?: Prober;
   createProber?: () => Prober;
-  /** Reads the table; may return the very same object while the table is unchanged (watch ticks reuse the plan then). */
-  readMountTable?: () => Promise<ParsedMountTable>;
+  /**
+   * Reads the table; may return the very same object while the table is unchanged (watch ticks reuse the
+   * plan then). `from` names it in the log (/proc/self/mountinfo); a MountTableUnreadableError says why not.
+   */
+  readMountTable?: () => Promise<ParsedMountTable & { from?: string }>;
   /** Extra per-sweep planning (automounter awareness): may mark mounts idle so they are not probed. */
   refinePlan?: (plan: SweepPlan) => Promise<SweepPlan> | SweepPlan;
   /** Finds the processes waiting on mounts that are not answering (by mount id). Default: not looked for. */
@@ -81,7 +85,7 @@ export class Monitor implements MonitorApi {
   private readonly listeners = new Set<(event: MonitorEvent) => void>();
   /** The latest plan, the table it was made from, and its items by mount id. */
   private plan: SweepPlan | undefined;
-  private planTable: ParsedMountTable | undefined;
+  private planTable: (ParsedMountTable & { from?: string }) | undefined;
   private planById = new Map<number, PlanItem>();
   /** planSweep's output for the last table read, before the refiners: reused while the table and scope stay. */
   private basePlan: { table: ParsedMountTable; scope: ScopeOptions; plan: SweepPlan } | undefined;
@@ -231,7 +235,7 @@ export class Monitor implements MonitorApi {
   }
 
   /** Reads the mount table; a sweep or recheck that cannot logs it (a watch tick stays quiet: the next sweep says it). */
-  private async readTable(logFailure = true): Promise<ParsedMountTable> {
+  private async readTable(logFailure = true): Promise<ParsedMountTable & { from?: string }> {
     if (!this.opts.readMountTable) throw new Error('Monitor needs readMountTable');
     try {
       // Cleared before the read: a change during it sets it again, and the next tick reads once more.
@@ -243,7 +247,13 @@ export class Monitor implements MonitorApi {
     } catch (err) {
       this.tableMayHaveChanged = true;
       const error = err instanceof Error ? err : new Error(String(err));
-      if (logFailure) this.log.tableUnreadable(error);
+      if (logFailure) {
+        this.log.tableUnreadable(
+          error instanceof MountTableUnreadableError
+            ? { source: error.source, errno: error.code, reason: error.reason }
+            : { errno: (error as NodeJS.ErrnoException).code, reason: error.message },
+        );
+      }
       throw error;
     }
   }
@@ -253,7 +263,7 @@ export class Monitor implements MonitorApi {
     return this.planFrom(await this.readTable());
   }
 
-  private async planFrom(table: ParsedMountTable): Promise<SweepPlan> {
+  private async planFrom(table: ParsedMountTable & { from?: string }): Promise<SweepPlan> {
     // An unchanged table (the same object, see createMountTableReader) in the same scope plans the same:
     // only the refiners, whose facts come from /proc (automount usage, NFS counters), run again.
     if (this.basePlan?.table !== table || this.basePlan.scope !== this.scope) {
@@ -273,7 +283,7 @@ export class Monitor implements MonitorApi {
   private async runSweep(): Promise<SweepReport> {
     const startedAt = this.now();
     const plan = await this.readPlan();
-    for (const problem of plan.problems) this.log.tableProblem(problem);
+    for (const problem of plan.problems) this.log.tableProblem(this.planTable?.from ?? 'the mount table', problem);
 
     const results = await Promise.all(plan.items.map((item) => this.check(item)));
     const finishedAt = this.now();
@@ -421,7 +431,10 @@ export class Monitor implements MonitorApi {
   }
 
   /** Records a mount's new status, logs transitions and pushes the change to subscribers. */
-  private update(entry: MountEntry, fields: Partial<MountStatus> & { state: MountState }, kind: UpdateKind, unansweredSeconds = 0): MountStatus {
+  private update(entry: MountEntry, input: ProbeStatus, kind: UpdateKind, unansweredSeconds = 0): MountStatus {
+    // The denial is for the log, not the status; most answers have none (and no copy is made for them).
+    const { denial } = input;
+    const fields = denial === undefined ? input : withoutDenial(input);
     // A probe that answers after its mount left the table (unmounted meanwhile, its id possibly given to
     // a new mount), or after stop(), changes nothing.
     const planned = this.planById.get(entry.mountId);
@@ -433,7 +446,7 @@ export class Monitor implements MonitorApi {
     // them only when something changed, not 1,000 times a sweep.
     if (!recorded.changed) return recorded.status;
     const { status, previous } = recorded;
-    if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, unansweredSeconds * 1000);
+    if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, unansweredSeconds * 1000, denial);
     if (status.state === 'slow' || status.state === 'hung' || status.state === 'stuck') this.lookForBlocked(BLOCKED_FIRST_SCAN_MS);
     this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });
     return status;
@@ -500,9 +513,7 @@ export class Monitor implements MonitorApi {
       this.refresh(item.entry);
       void this.check(item);
     }
-    if (items.length > 0) {
-      this.log.warning(`Kernel reports server ${server} ${kind === 'ok' ? 'OK' : 'not responding'}: probing its ${items.length} mount${items.length === 1 ? '' : 's'} now`);
-    }
+    if (items.length > 0) this.log.kernelSignal(server, kind, items.length);
     return items.map((i) => i.entry.mountpoint);
   }
 
@@ -570,4 +581,9 @@ export class Monitor implements MonitorApi {
 function serverNames(entry: MountEntry, server: string | undefined): string[] {
   const addr = optionValue(entry.superOptions, 'addr');
   return [server, addr].filter((n): n is string => n !== undefined);
+}
+
+function withoutDenial(input: ProbeStatus): Partial<MountStatus> & { state: MountState } {
+  const { denial: _denial, ...fields } = input;
+  return fields;
 }

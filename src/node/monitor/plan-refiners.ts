@@ -20,10 +20,7 @@ export function createPlanRefiner(
     // children sit inside the mount they probe and do not count as its users.
     const automount = await refineAutomounts(input, { excludePids: probePids(), livePgrps: verifiedDaemonPgrps });
     if (automount.decisions.size > 0) {
-      for (const change of watch.update(daemonStatuses(automount.plan.table, automount.livePgrps))) {
-        if (change.level === 'err') log().warning(change.line);
-        else log().notice(change.line);
-      }
+      for (const change of watch.update(daemonStatuses(automount.plan.table, automount.livePgrps))) log().automountDaemon(change);
     }
     return withNfsCounters(automount.plan, readStats);
   };

@@ -2,8 +2,12 @@
 import type { MountState, MountStatus } from '../../common/mount.js';
 import type { ProbeResult } from '../probe/prober.js';
 import { errnoText } from '../errno-text.js';
+import type { Denial } from './monitor-log.js';
 
-export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): Partial<MountStatus> & { state: MountState } {
+/** The status fields, and for a denied mount why (for the log, which says it without re-reading the message). */
+export type ProbeStatus = Partial<MountStatus> & { state: MountState; denial?: Denial };
+
+export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): ProbeStatus {
   const latencyMs = Math.round(result.latencyMs * 1000) / 1000;
   switch (result.state) {
     case 'ok':
@@ -11,12 +15,18 @@ export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): Pa
     case 'hung':
       return { state: 'hung', latencyMs, probePid: result.pid, message: `not responding: no answer within ${timeoutSeconds} s` };
     case 'denied':
-      return { state: 'denied', latencyMs, message: result.message };
+      return { state: 'denied', latencyMs, message: result.message, denial: { mode: result.mode } };
     case 'error':
       // A permission error is not a dead mount: the probe's user may not list it (unprivileged runs, or
       // a parent directory closed to the owner). Reported as denied, like the seed's mode check.
       if (result.errno === 'EACCES' || result.errno === 'EPERM') {
-        return { state: 'denied', latencyMs, errno: result.errno, message: `${result.errno}: ${result.message} (at ${result.stage})` };
+        return {
+          state: 'denied',
+          latencyMs,
+          errno: result.errno,
+          message: `${result.errno}: ${result.message} (at ${result.stage})`,
+          denial: { errno: result.errno, stage: result.stage },
+        };
       }
       // The C library's words ("Transport endpoint is not connected"), which admins know from other
       // tools, where libuv's differ ("socket is not connected"); the probe's own for a path that did not

@@ -2,7 +2,7 @@
 // stuck probe every ten minutes, one line per server outage, and for a mount that stops answering one
 // `slow` line and one `blocked` line per episode, however often it flaps between slow and ok.
 import { isDead, type BlockedProcesses, type MountStatus } from '../../common/mount.js';
-import type { MonitorLog } from './monitor-log.js';
+import type { Denial, MonitorLog } from './monitor-log.js';
 
 /** How often a still-stuck probe is logged again. */
 const STUCK_RELOG_MS = 10 * 60_000;
@@ -24,9 +24,9 @@ export class TransitionLog {
 
   /**
    * A probe's answer (or its absence: slow) was recorded: log what is new. `unansweredMs` is how long the
-   * probe of a slow mount has gone unanswered.
+   * probe of a slow mount has gone unanswered; `denial` why a denied mount was.
    */
-  recorded(status: MountStatus, previous: MountStatus | undefined, downMs: number | undefined, unansweredMs = 0): void {
+  recorded(status: MountStatus, previous: MountStatus | undefined, downMs: number | undefined, unansweredMs = 0, denial?: Denial): void {
     const was = previous?.state;
     const log = this.log();
     this.trackEpisode(status);
@@ -36,8 +36,8 @@ export class TransitionLog {
         ep.slow = true;
         log.slow(status.mountpoint, unansweredMs / 1000, status.server);
       }
-    } else if (status.state === 'denied' && (was !== 'denied' || previous?.message !== status.message)) {
-      log.denied(status.mountpoint, status.message ?? '');
+    } else if (status.state === 'denied' && denial && (was !== 'denied' || previous?.message !== status.message)) {
+      log.denied(status.mountpoint, denial);
     } else if (status.state === 'error' && (was !== 'error' || previous?.errno !== status.errno)) {
       log.failed(status.mountpoint, status.errno ?? 'EIO', status.message ?? '');
     } else if (status.state === 'ok' && previous && (isDead(previous.state) || previous.state === 'denied')) {

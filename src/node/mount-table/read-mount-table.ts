@@ -13,16 +13,22 @@ import type { ParsedMountTable } from '../../common/mount.js';
 import { parseMountinfo } from '../../common/mount-table/mountinfo.js';
 import { parseBsdMount } from '../../common/mount-table/bsd.js';
 
-export const MOUNTINFO_PATH = '/proc/self/mountinfo';
-export const BSD_MOUNT_COMMAND = '/sbin/mount';
+const MOUNTINFO_PATH = '/proc/self/mountinfo';
+const BSD_MOUNT_COMMAND = '/sbin/mount';
 
-/** The mount table could not be read at all: the sweep fails with this message. */
+const malformed = (n: number) => `${n} malformed line${n === 1 ? '' : 's'}`;
+
+/**
+ * The mount table could not be read at all: the sweep fails with this message. The log says it from the
+ * parts: where from (`source`), the errno (`code`), and otherwise what went wrong (`reason`).
+ */
 export class MountTableUnreadableError extends Error {
   override name = 'MountTableUnreadableError';
   constructor(
     message: string,
+    readonly source: string | undefined,
     readonly code: string | undefined,
-    readonly source: string,
+    readonly reason: string,
   ) {
     super(message);
   }
@@ -75,24 +81,18 @@ export async function readMountTable(opts: ReadMountTableOptions = {}): Promise<
       out = await (opts.execFile ?? execFileText)(cmd, [], { timeout, env: { ...process.env, LC_ALL: 'C' } });
     } catch (e) {
       const err = e as NodeJS.ErrnoException & { killed?: boolean };
-      const why = err.killed ? `did not finish within ${timeout} ms` : `${err.code ?? ''} ${err.message}`;
-      throw new MountTableUnreadableError(`cannot list mounts with ${cmd}: ${why}`.replace(/\s+/g, ' '), err.code, cmd);
+      const why = err.killed ? `did not finish within ${timeout} ms` : err.message;
+      throw new MountTableUnreadableError(`cannot list mounts with ${cmd}: ${why}`, cmd, err.killed ? undefined : err.code, why);
     }
     const parsed = parseBsdMount(out);
     if (parsed.entries.length === 0) {
-      throw new MountTableUnreadableError(
-        `${cmd} listed no readable mounts (${parsed.problems.length} malformed lines)`,
-        undefined,
-        cmd,
-      );
+      const reason = `it listed no readable mounts (${malformed(parsed.problems.length)})`;
+      throw new MountTableUnreadableError(`${cmd} listed no readable mounts (${malformed(parsed.problems.length)})`, cmd, undefined, reason);
     }
     return { ...parsed, from: cmd };
   }
-  throw new MountTableUnreadableError(
-    `no mount table reader for platform ${platform}: supported are linux, darwin and freebsd`,
-    'ENOTSUP',
-    platform,
-  );
+  const reason = `no mount table reader for platform ${platform}: supported are linux, darwin and freebsd`;
+  throw new MountTableUnreadableError(reason, undefined, undefined, reason);
 }
 
 async function readMountinfo(path: string, opts: ReadMountTableOptions): Promise<Buffer> {
@@ -100,18 +100,15 @@ async function readMountinfo(path: string, opts: ReadMountTableOptions): Promise
     return await (opts.readFile ?? ((p: string) => readFile(p)))(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new MountTableUnreadableError(
-      `cannot read the mount table ${path}: ${err.code ?? ''} ${err.message} (is /proc mounted?)`.replace(/\s+/g, ' '),
-      err.code,
-      path,
-    );
+    throw new MountTableUnreadableError(`cannot read the mount table ${path}: ${err.message} (is /proc mounted?)`, path, err.code, err.message);
   }
 }
 
 function mountinfoTable(buf: Buffer, path: string): MountTableRead {
   const parsed = parseMountinfoBuffer(buf);
   if (parsed.entries.length === 0) {
-    throw new MountTableUnreadableError(`the mount table ${path} has no readable entries (${parsed.problems.length} malformed lines)`, undefined, path);
+    const reason = `it has no readable entries (${malformed(parsed.problems.length)})`;
+    throw new MountTableUnreadableError(`the mount table ${path} has no readable entries (${malformed(parsed.problems.length)})`, path, undefined, reason);
   }
   return { ...parsed, from: path };
 }

@@ -9,6 +9,7 @@ import { ensureTestUser } from '../../support/test-user.js';
 import { runCli } from './cli-harness.js';
 import { startFuseFixture } from '../../support/fuse-fixture.js';
 import { mountTmpfs, startBindfs, tempRoot } from './fs-fixtures.js';
+import { rsyslogUnavailable, startRsyslog } from '../../support/rsyslog.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
@@ -110,6 +111,35 @@ test("mode-000 root-owned mountpoint: the seed's \"does not allow access\"; a 07
   const userView = new Map((JSON.parse(asUser.stdout) as Json).mounts.map((m) => [m.mountpoint, m]));
   assert.equal(userView.get(join(root, 'private'))?.state, 'ok');
   assert.equal(userView.get(join(root, 'closed'))?.state, 'denied');
+});
+
+test('check --syslog: the sweep\'s lines reach syslog even when check is done before logger has connected', { skip: skip || skipOrFail(rsyslogUnavailable()) }, async () => {
+  const root = tempRoot('msm-check-syslog-');
+  mountTmpfs(join(root, 'one'));
+  const rs = await startRsyslog();
+  try {
+    const r = await runCli(['check', '--syslog', '--syslog-socket', rs.socketPath, '--include', `${root}/**`]);
+    assert.equal(r.code, 0, r.stderr);
+    // The original's words for a sweep of one mount: plural, as admins' patterns expect.
+    await rs.waitForLine(/^daemon\.info MountStatusMonitor\[\d+\]: Checked 1 mounts in [0-9]+ seconds$/);
+    assert.doesNotMatch(r.stderr, /Checked|Syslog/, 'nothing on stderr while syslog takes the lines');
+  } finally {
+    await rs.stop();
+  }
+});
+
+test('check --syslog with no syslog at that socket: exit as the mounts say, the lines on stderr, and why', { skip }, async () => {
+  const root = tempRoot('msm-check-nosyslog-');
+  mountTmpfs(join(root, 'one'));
+  const r = await runCli(['check', '--syslog', '--syslog-socket', '/nonexistent/log', '--include', `${root}/**`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Checked 1 mount in [0-9.]+ seconds: 0 dead/, 'the table says "1 mount": it is the CLI\'s own words');
+  assert.match(r.stderr, /^MountStatusMonitor\[\d+\]: warning: Syslog unavailable: socket \/nonexistent\/log: No such file or directory; /m);
+  assert.match(r.stderr, /^MountStatusMonitor\[\d+\]: info: Checked 1 mounts in [0-9]+ seconds$/m);
+  assert.match(
+    r.stderr,
+    /^MountStatusMonitor\[\d+\]: warning: Syslog was unavailable \(socket \/nonexistent\/log: No such file or directory\): 1 log message went to standard error only$/m,
+  );
 });
 
 test('usage errors exit 2 with a clear message', async () => {

@@ -55,7 +55,7 @@ async function daemonBesideFuse(prefix: string) {
   pointAt(config, join(root, 'good.conf'));
   const daemon = new DaemonProcess(['--config', config, '--socket', '', '--no-syslog']);
   cleanups.push(() => daemon.stop());
-  await daemon.waitFor(/Checked 1 mount in/);
+  await daemon.waitFor(/Checked 1 mounts in/);
   return { root, config, fuse, daemon };
 }
 
@@ -80,12 +80,12 @@ test('absurd timings and non-decimal numbers are refused on the command line, at
   writeFileSync(config, good);
   const daemon = new DaemonProcess(['--config', config, '--socket', '', '--no-syslog']);
   cleanups.push(() => daemon.stop());
-  await daemon.waitFor(/Checked 1 mount in/);
+  await daemon.waitFor(/Checked 1 mounts in/);
   writeFileSync(config, 'interval = 0.001\ntimeout = 0.0001\n');
   daemon.child.kill('SIGHUP');
   await daemon.waitFor(/Kept the previous settings: .*msm\.conf:1: interval: expected a number of seconds from 0\.5/);
   await sleep(1000);
-  assert.equal(daemon.count(/Checked 1 mount in/), 1, 'still one sweep every 600 s, not one every millisecond');
+  assert.equal(daemon.count(/Checked 1 mounts in/), 1, 'still one sweep every 600 s, not one every millisecond');
   await stopsWithin(daemon, 5000);
 });
 
@@ -104,7 +104,7 @@ test('a FIFO for a config (daemon as an unprivileged user): refused at once, a g
   const daemon = new DaemonProcess(['--config', config, '--socket', '', '--no-syslog'], { user });
   cleanups.push(() => daemon.stop());
   await daemon.waitFor(/Starting as uid \d+: checking mounts every 600 seconds/);
-  await daemon.waitFor(/Checked 1 mount in/);
+  await daemon.waitFor(/Checked 1 mounts in/);
   // The attack: the config becomes a FIFO nobody writes to. Before, readFile() blocked a libuv thread
   // forever, no reload ran again and SIGTERM no longer ended the process.
   pointAt(config, fifo);

@@ -51,7 +51,7 @@ async function setUp(): Promise<World> {
   // Shipped defaults for everything the home watch uses; only the sweep scope is narrowed.
   const daemon = new DaemonProcess(['--include', '/home/**', '--include', '/root', '--socket', socket, '--no-syslog']);
   cleanups.push(() => daemon.stop());
-  await daemon.waitFor(/Checked \d+ mounts? in/);
+  await daemon.waitFor(/Checked \d+ mounts in/);
   world = { user, home, fx, socket, daemon };
   return world;
 }

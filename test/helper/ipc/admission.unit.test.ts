@@ -61,7 +61,7 @@ class ManualClock implements IpcClock {
 test('a refusal flood: the first one at once, then one summary per window, windows doubling while it lasts', () => {
   const clock = new ManualClock();
   const lines: string[] = [];
-  const log = new RefusalLog({ warning: (m: string) => void lines.push(m) }, clock);
+  const log = new RefusalLog({ line: (l) => void lines.push(l.text) }, clock);
   const reason = 'too many clients of this user (limit 8)';
   // 19,000 refusals in the first 5 s (3.8 a millisecond), then 2 a millisecond for 60 s more.
   let refused = 0;
@@ -91,7 +91,7 @@ test('a refusal flood: the first one at once, then one summary per window, windo
 test('refusals are kept apart by uid and reason, bounded in number, and flushed on close', () => {
   const clock = new ManualClock();
   const lines: string[] = [];
-  const log = new RefusalLog({ warning: (m: string) => void lines.push(m) }, clock, { maxKeys: 3 });
+  const log = new RefusalLog({ line: (l) => void lines.push(l.text) }, clock, { maxKeys: 3 });
   log.refused(1001, 'r');
   log.refused(1002, 'r');
   log.refused(undefined, 'cannot tell who it is', 'EBADF: the connection has no file descriptor');

@@ -68,7 +68,7 @@ async function startDaemon(prefix: string) {
   // With the V8 flags the command ships with: the young generation they bound is what a flood's garbage fills.
   const daemon = new DaemonProcess(['--interval', '600', '--timeout', '5', '--include', `${root}/fine`, '--socket', socket, '--no-syslog'], { shippedFlags: true });
   cleanups.push(() => daemon.stop());
-  await daemon.waitFor(/Checked 1 mount in/);
+  await daemon.waitFor(/Checked 1 mounts in/);
   return { daemon, socket };
 }
 

@@ -67,7 +67,7 @@ function harness(opts: { maxQueued?: number; restartMs?: number } = {}) {
     restartInitialMs: opts.restartMs ?? 1,
     maxQueued: opts.maxQueued ?? 10,
     fallback: (l) => fallback.push(l),
-    diagnostic: (t) => diagnostics.push(t),
+    diagnostic: (l) => diagnostics.push(l.text),
   });
   return { writer, children, fallback, diagnostics };
 }
@@ -122,7 +122,7 @@ test('no socket: lines go to the fallback, retries back off, and the count is re
   writer.write(info('while unavailable'));
   assert.deepEqual(fallback.map((l) => l.text), ['queued while starting', 'while unavailable']);
   assert.equal(diagnostics.length, 1, diagnostics.join('\n'));
-  assert.match(diagnostics[0]!, /syslog unavailable: socket \/run\/test.sock: No such file or directory/);
+  assert.match(diagnostics[0]!, /^Syslog unavailable: socket \/run\/test.sock: No such file or directory; writing log lines to standard error, retrying$/);
   // The retry (after 40 ms) fails the same way; still one diagnostic for the whole outage.
   await until(() => children.length === 2);
   children[1]!.die(1, null, 'logger: socket /run/test.sock: No such file or directory\n');
@@ -150,7 +150,7 @@ test('logger dying after it worked is restarted; lines written meanwhile are kep
   assert.equal(writer.stats().state, 'restarting');
   await until(() => children[1]?.received.length === 1);
   assert.deepEqual(children[1]!.received, ['<30>during restart']);
-  assert.match(diagnostics[0]!, /logger was killed by SIGKILL; restarting it in 30 ms/);
+  assert.equal(diagnostics[0], 'Syslog writer (logger) stopped: logger was killed by SIGKILL; restarting it in 30 ms');
   assert.equal(writer.stats().loggerStarts, 2);
   await writer.close(100);
 });
@@ -162,6 +162,7 @@ test('logger not installed: everything goes to the fallback, nothing throws', as
     loggerPath: '/nonexistent/logger',
     restartInitialMs: 10_000,
     fallback: (l) => fallback.push(l),
+    diagnostic: () => undefined,
   });
   writer.write(info('x'));
   for (let i = 0; i < 100 && writer.stats().state !== 'unavailable'; i++) await tick(10);
@@ -171,4 +172,32 @@ test('logger not installed: everything goes to the fallback, nothing throws', as
   assert.deepEqual(fallback.map((l) => l.text), ['x', 'y']);
   assert.equal(children.length, 0);
   await writer.close(100);
+});
+
+test('close while logger is still connecting waits for it: the lines reach syslog, not stderr', async () => {
+  const { writer, children, fallback } = harness();
+  writer.write(info('written at once'));
+  const closed = writer.close(500); // a one-shot `check --syslog` closes right after its sweep
+  await closed;
+  assert.deepEqual(children[0]!.received, ['<30>written at once']);
+  assert.deepEqual(fallback, []);
+});
+
+test('close with syslog unreachable: the lines went to the fallback, and the diagnostic says how many and why', async () => {
+  FakeLogger.refuse = true;
+  try {
+    const { writer, children, fallback, diagnostics } = harness({ restartMs: 10_000 });
+    writer.write(info('one'));
+    writer.write(info('two'));
+    const closed = writer.close(2000);
+    children[0]!.die(1, null, 'logger: socket /run/test.sock: No such file or directory\n');
+    await closed;
+    assert.deepEqual(fallback.map((l) => l.text), ['one', 'two']);
+    assert.deepEqual(diagnostics, [
+      'Syslog unavailable: socket /run/test.sock: No such file or directory; writing log lines to standard error, retrying',
+      'Syslog was unavailable (socket /run/test.sock: No such file or directory): 2 log messages went to standard error only',
+    ]);
+  } finally {
+    FakeLogger.refuse = false;
+  }
 });

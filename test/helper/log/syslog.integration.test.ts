@@ -6,12 +6,12 @@ const ns = privateMountNamespace(import.meta.url);
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, fstatSync, readFileSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { startRsyslog, rsyslogUnavailable } from '../../support/rsyslog.js';
-import { createSyslog, type SyslogLog } from '../../../src/helper/log/index.js';
+import { openLog, type OpenLog } from '../../../src/helper/log/open-log.js';
 import * as lines from '../../../src/helper/log/lines.js';
 
 const noRsyslog = skipOrFail(rsyslogUnavailable());
@@ -39,7 +39,7 @@ function tempFile(): { path: string; fd: number; dir: string } {
 test('the seed lines arrive exactly, with ident, our PID, facility daemon and severity', { skip: noRsyslog }, async () => {
   const rs = await startRsyslog();
   const err = tempFile();
-  const log = createSyslog({ socket: rs.socketPath, threshold: 'debug', stderrFd: err.fd });
+  const log = openLog({ syslogSocket: rs.socketPath, stderrFd: err.fd });
   try {
     log.line(lines.checked(42, 0.2, 0));
     log.line(lines.checked(37, 60, 1));
@@ -47,9 +47,9 @@ test('the seed lines arrive exactly, with ident, our PID, facility daemon and se
     log.line(lines.denied('/example', 0o4000));
     log.line(lines.errnoFailure('/mnt/x', 'ENOTCONN'));
     log.line(lines.recovered('/mnt/x', 180));
-    log.info('free text', { mounts: 3, path: '/mnt/a b' });
-    log.debug('only with threshold debug');
-    const last = `daemon.debug ${tag} only with threshold debug`;
+    log.line(lines.checked(1, 1, 0));
+    log.line(lines.staleSocketRemoved('/run/x/helper-v1.sock'));
+    const last = `daemon.info ${tag} Removed the stale helper socket /run/x/helper-v1.sock`;
     await rs.waitForLine(last);
     const ours = (await rs.lines()).filter((l) => l.includes(tag));
     assert.deepEqual(ours, [
@@ -59,10 +59,10 @@ test('the seed lines arrive exactly, with ident, our PID, facility daemon and se
       `daemon.warning ${tag} Couldn't check mountpoint /example: mode 4000 does not allow access`,
       `daemon.err ${tag} Couldn't check mountpoint /mnt/x: ENOTCONN: Transport endpoint is not connected`,
       `daemon.notice ${tag} Mountpoint /mnt/x is responding again after 3 minutes`,
-      `daemon.info ${tag} free text mounts=3 path="/mnt/a b"`,
+      `daemon.info ${tag} Checked 1 mounts in 1 seconds`,
       last,
     ]);
-    assert.equal(log.stats().state, 'up');
+    assert.equal(log.syslogStats()?.state, 'up');
     assert.equal(readFileSync(err.path, 'utf8'), '', 'nothing on stderr while syslog works and no echo was asked for');
   } finally {
     await log.close();
@@ -74,17 +74,17 @@ test('the seed lines arrive exactly, with ident, our PID, facility daemon and se
 
 test('a mountpoint with a newline or tab stays on one line, escaped as \\012 and \\011', { skip: noRsyslog }, async () => {
   const rs = await startRsyslog();
-  const log = createSyslog({ socket: rs.socketPath });
+  const log = openLog({ syslogSocket: rs.socketPath });
   try {
     log.line(lines.denied('/mnt/evil\nMountStatusMonitor[1]: Checked 0 mounts', 0));
     log.line(lines.errnoFailure('/mnt/tab\there\\', 'EIO'));
-    log.warning('free text with a\nnewline');
-    await rs.waitForLine(`daemon.warning ${tag} free text with a\\012newline`);
+    log.line({ severity: 'warning', text: 'a line built elsewhere with a\nnewline' }); // the writer's safety net
+    await rs.waitForLine(`daemon.warning ${tag} a line built elsewhere with a\\012newline`);
     const ours = (await rs.lines()).filter((l) => l.includes('MountStatusMonitor['));
     assert.deepEqual(ours, [
       `daemon.warning ${tag} Couldn't check mountpoint /mnt/evil\\012MountStatusMonitor[1]: Checked 0 mounts: mode 000 does not allow access`,
       `daemon.err ${tag} Couldn't check mountpoint /mnt/tab\\011here\\134: EIO: Input/output error`,
-      `daemon.warning ${tag} free text with a\\012newline`,
+      `daemon.warning ${tag} a line built elsewhere with a\\012newline`,
     ]);
   } finally {
     await log.close();
@@ -96,7 +96,7 @@ test('no syslog socket: calls return at once, lines go to stderr and are counted
   const dir = mkdtempSync(join(tmpdir(), 'msm-nosock-'));
   const socket = join(dir, 'log');
   const err = tempFile();
-  const log = createSyslog({ socket, stderrFd: err.fd, writer: { restartInitialMs: 50, restartMaxMs: 200 } });
+  const log = openLog({ syslogSocket: socket, stderrFd: err.fd, writer: { restartInitialMs: 50, restartMaxMs: 200 } });
   let rs: Awaited<ReturnType<typeof startRsyslog>> | undefined;
   try {
     const t0 = performance.now();
@@ -104,14 +104,14 @@ test('no syslog socket: calls return at once, lines go to stderr and are counted
     const spent = performance.now() - t0;
     console.log(`# 1000 log calls with no syslog socket took ${spent.toFixed(1)} ms`);
     assert.ok(spent < 1000, `log calls must not wait for syslog (took ${spent} ms)`);
-    await waitFor(() => log.stats().state === 'unavailable', 'state unavailable');
+    await waitFor(() => log.syslogStats()?.state === 'unavailable', 'state unavailable');
     await waitFor(() => readFileSync(err.path, 'utf8').includes('Checked 999 mounts in 0 seconds'), 'stderr fallback');
     const stderr = readFileSync(err.path, 'utf8');
-    assert.match(stderr, /syslog unavailable: socket .*: No such file or directory/);
-    assert.ok(stderr.includes(`MountStatusMonitor[${pid}]: info: Checked 1 mount in 0 seconds\n`));
-    assert.equal(log.stats().unavailable, 1000);
+    assert.match(stderr, /Syslog unavailable: socket .*: No such file or directory/);
+    assert.ok(stderr.includes(`MountStatusMonitor[${pid}]: info: Checked 1 mounts in 0 seconds\n`));
+    assert.equal(log.syslogStats()?.unavailable, 1000);
     log.line(lines.timedOut(1)); // still unavailable (or retrying, and failing again): another counted line
-    await waitFor(() => log.stats().unavailable === 1001, '1001 lines counted as unavailable');
+    await waitFor(() => log.syslogStats()?.unavailable === 1001, '1001 lines counted as unavailable');
 
     rs = await startRsyslog({ socketPath: socket });
     await rs.waitForLine(
@@ -119,7 +119,7 @@ test('no syslog socket: calls return at once, lines go to stderr and are counted
       5000,
     );
     log.line(lines.checked(5, 1, 0));
-    await rs.waitForLine(`daemon.info ${tag} Checked 5 mounts in 1 second`);
+    await rs.waitForLine(`daemon.info ${tag} Checked 5 mounts in 1 seconds`);
   } finally {
     await log.close();
     await rs?.stop();
@@ -141,20 +141,20 @@ test('a slow-starting logger and no socket: lines wait for it to connect, then g
   // socket as "connected" sent these lines into a logger that then failed to connect, and they were lost.
   const dir = mkdtempSync(join(tmpdir(), 'msm-slowlogger-'));
   const err = tempFile();
-  const log = createSyslog({
-    socket: join(dir, 'no-such-socket'),
+  const log = openLog({
+    syslogSocket: join(dir, 'no-such-socket'),
     stderrFd: err.fd,
     writer: { loggerPath: slowLogger(dir, 0.3), readyTimeoutMs: 5000, restartInitialMs: 60_000 },
   });
   try {
     for (let i = 0; i < 5; i++) log.line(lines.checked(i, 0, 0));
     await sleep(100);
-    assert.equal(log.stats().state, 'starting', 'not up before logger has connected');
-    await waitFor(() => log.stats().state === 'unavailable', 'state unavailable');
+    assert.equal(log.syslogStats()?.state, 'starting', 'not up before logger has connected');
+    await waitFor(() => log.syslogStats()?.state === 'unavailable', 'state unavailable');
     await waitFor(() => readFileSync(err.path, 'utf8').includes('Checked 4 mounts'), 'all five lines on stderr');
     const stderr = readFileSync(err.path, 'utf8');
-    for (let i = 0; i < 5; i++) assert.ok(stderr.includes(`info: Checked ${i} mount${i === 1 ? '' : 's'} in 0 seconds\n`), stderr);
-    assert.equal(log.stats().unavailable, 5);
+    for (let i = 0; i < 5; i++) assert.ok(stderr.includes(`info: Checked ${i} mounts in 0 seconds\n`), stderr);
+    assert.equal(log.syslogStats()?.unavailable, 5);
     assert.doesNotMatch(stderr, /logger\) stopped/, 'a logger that never connected did not "stop": syslog was unavailable');
   } finally {
     await log.close();
@@ -167,13 +167,13 @@ test('a slow-starting logger and no socket: lines wait for it to connect, then g
 test('a slow-starting logger with a real rsyslogd: up only once connected, and every line arrives', { skip: noRsyslog }, async () => {
   const rs = await startRsyslog();
   const dir = mkdtempSync(join(tmpdir(), 'msm-slowlogger-'));
-  const log = createSyslog({ socket: rs.socketPath, writer: { loggerPath: slowLogger(dir, 0.3), readyTimeoutMs: 5000 } });
+  const log = openLog({ syslogSocket: rs.socketPath, writer: { loggerPath: slowLogger(dir, 0.3), readyTimeoutMs: 5000 } });
   try {
     log.line(lines.checked(7, 0, 0));
     await sleep(100);
-    assert.equal(log.stats().state, 'starting');
+    assert.equal(log.syslogStats()?.state, 'starting');
     await rs.waitForLine(`daemon.info ${tag} Checked 7 mounts in 0 seconds`);
-    assert.equal(log.stats().state, 'up');
+    assert.equal(log.syslogStats()?.state, 'up');
   } finally {
     await log.close();
     await rs.stop();
@@ -183,17 +183,17 @@ test('a slow-starting logger with a real rsyslogd: up only once connected, and e
 
 test('a SIGSTOPped rsyslogd: 5,000 log calls never block the event loop; the drop notice comes after SIGCONT', { skip: noRsyslog, timeout: 60_000 }, async () => {
   const rs = await startRsyslog();
-  const log: SyslogLog = createSyslog({ socket: rs.socketPath, writer: { maxQueued: 1000 } });
+  const log: OpenLog = openLog({ syslogSocket: rs.socketPath, writer: { maxQueued: 1000 } });
   const h = monitorEventLoopDelay({ resolution: 5 });
   try {
     log.line(lines.checked(1, 0, 0));
-    await rs.waitForLine(`daemon.info ${tag} Checked 1 mount in 0 seconds`);
+    await rs.waitForLine(`daemon.info ${tag} Checked 1 mounts in 0 seconds`);
     rs.freeze();
     h.enable();
     let slowest = 0;
     for (let i = 0; i < 5000; i++) {
       const t = performance.now();
-      log.info(`stalled message ${i}`);
+      log.line(lines.timedOut(i)); // a line per call, told apart by its number
       slowest = Math.max(slowest, performance.now() - t);
       if (i % 100 === 99) await sleep(1); // let the loop turn, as a sweep's callbacks would
     }
@@ -206,23 +206,23 @@ test('a SIGSTOPped rsyslogd: 5,000 log calls never block the event loop; the dro
     );
     assert.ok(maxMs < 200, `event loop blocked for ${maxMs} ms`);
     assert.ok(slowest < 100, `a log call took ${slowest} ms`);
-    const s = log.stats();
+    const s = log.syslogStats()!;
     console.log(`# while frozen: queued ${s.queued}, dropped ${s.dropped}, written to logger ${s.written}`);
     assert.ok(s.queued <= 1000, 'the queue is bounded');
     assert.ok(s.dropped > 0, 'a frozen syslog with 5000 messages must overflow the 1000-line queue');
 
     rs.thaw();
     const notice = await rs.waitForLine(new RegExp(`^daemon\\.warning MountStatusMonitor\\[${pid}\\]: Dropped \\d+ log messages while syslog was not accepting them$`), 15_000);
-    await rs.waitForLine(`daemon.info ${tag} stalled message 4999`, 15_000); // the newest survive
+    await rs.waitForLine(`daemon.err ${tag} Timed out waiting for child process 4999: sending SIGKILL`, 15_000); // the newest survive
     const dropped = Number(/Dropped (\d+)/.exec(notice)![1]);
-    const arrived = (await rs.lines()).filter((l) => l.includes(`${tag} stalled message `));
+    const arrived = (await rs.lines()).filter((l) => l.includes(`${tag} Timed out waiting for child process `));
     assert.equal(dropped, s.dropped);
     assert.equal(arrived.length + dropped, 5000, 'every line either arrives or is counted as dropped');
     const ours = (await rs.lines()).filter((l) => l.includes(tag));
     const gap = ours.indexOf(notice);
     // The notice sits where the gap is: after the last line that got through, before the first that survived.
-    const before = Number(/stalled message (\d+)$/.exec(ours[gap - 1] ?? '')?.[1] ?? -1);
-    const after = Number(/stalled message (\d+)$/.exec(ours[gap + 1] ?? '')?.[1]);
+    const before = Number(/child process (\d+):/.exec(ours[gap - 1] ?? '')?.[1] ?? -1);
+    const after = Number(/child process (\d+):/.exec(ours[gap + 1] ?? '')?.[1]);
     assert.equal(after - before - 1, dropped, `notice at the gap: ${ours[gap - 1]} / ${ours[gap + 1]}`);
   } finally {
     rs.thaw();
@@ -234,20 +234,20 @@ test('a SIGSTOPped rsyslogd: 5,000 log calls never block the event loop; the dro
 test('logger killed: it is restarted and later lines arrive', { skip: noRsyslog }, async () => {
   const rs = await startRsyslog();
   const err = tempFile();
-  const log = createSyslog({ socket: rs.socketPath, stderrFd: err.fd, writer: { restartInitialMs: 50 } });
+  const log = openLog({ syslogSocket: rs.socketPath, stderrFd: err.fd, writer: { restartInitialMs: 50 } });
   try {
     log.line(lines.checked(2, 0, 0));
     await rs.waitForLine(`daemon.info ${tag} Checked 2 mounts in 0 seconds`);
-    const first = log.stats().loggerPid;
+    const first = log.syslogStats()?.loggerPid;
     assert.ok(first !== undefined);
     process.kill(first, 'SIGKILL');
-    await waitFor(() => log.stats().loggerExits === 1, 'logger exit noticed');
+    await waitFor(() => log.syslogStats()?.loggerExits === 1, 'logger exit noticed');
     log.line(lines.checked(3, 0, 0)); // queued while logger restarts
     await rs.waitForLine(`daemon.info ${tag} Checked 3 mounts in 0 seconds`);
-    const s = log.stats();
+    const s = log.syslogStats()!;
     assert.equal(s.loggerStarts, 2);
     assert.notEqual(s.loggerPid, first);
-    assert.match(readFileSync(err.path, 'utf8'), /syslog writer \(logger\) stopped: logger was killed by SIGKILL; restarting it/);
+    assert.match(readFileSync(err.path, 'utf8'), /Syslog writer \(logger\) stopped: logger was killed by SIGKILL; restarting it/);
   } finally {
     await log.close();
     await rs.stop();
@@ -256,10 +256,11 @@ test('logger killed: it is restarted and later lines arrive', { skip: noRsyslog 
   }
 });
 
-test('echo to stderr in sd-daemon format as well as syslog', { skip: noRsyslog }, async () => {
+test('echo on a journal stream: sd-daemon <N> prefixes on stderr, and an admin\'s own syslog socket still gets every line', { skip: noRsyslog }, async () => {
   const rs = await startRsyslog();
   const err = tempFile();
-  const log = createSyslog({ socket: rs.socketPath, stderr: 'sd-daemon', stderrFd: err.fd });
+  const st = fstatSync(err.fd);
+  const log = openLog({ syslogSocket: rs.socketPath, echo: true, stderrFd: err.fd, env: { JOURNAL_STREAM: `${st.dev}:${st.ino}` } });
   try {
     log.line(lines.checked(37, 60, 1));
     await rs.waitForLine(`daemon.warning ${tag} Checked 37 mounts in 60 seconds: 1 dead`);
@@ -277,11 +278,11 @@ test('the default socket is /dev/log (a private one, in this test\'s mount names
   const hostDevLog = () => (existsSync('/proc/1/root/dev/log') ? statSync('/proc/1/root/dev/log').ino : undefined);
   const hostBefore = hostDevLog();
   const rs = await startRsyslog({ atDevLog: true });
-  const log = createSyslog();
+  const log = openLog();
   try {
     assert.equal(rs.socketPath, '/dev/log');
     log.line(lines.nonRoot(1000));
-    await rs.waitForLine(`daemon.notice ${tag} Running as uid 1000: probes cannot switch to each mountpoint's owner`);
+    await rs.waitForLine(`daemon.notice ${tag} ${lines.nonRoot(1000).text}`);
   } finally {
     await log.close();
     await rs.stop();
@@ -293,16 +294,16 @@ test('the default socket is /dev/log (a private one, in this test\'s mount names
 test('without CAP_SYS_ADMIN (a unit\'s bounding set) lines still arrive with our PID in the tag', { skip: noRsyslog }, async () => {
   const rs = await startRsyslog();
   try {
-    const module = new URL('../../../src/helper/log/create-syslog.js', import.meta.url).href;
+    const module = new URL('../../../src/helper/log/open-log.js', import.meta.url).href;
     const linesModule = new URL('../../../src/helper/log/lines.js', import.meta.url).href;
     const script = `
-      const { createSyslog } = await import(${JSON.stringify(module)});
+      const { openLog } = await import(${JSON.stringify(module)});
       const lines = await import(${JSON.stringify(linesModule)});
-      const log = createSyslog({ socket: ${JSON.stringify(rs.socketPath)} });
-      for (let i = 0; i < 500 && log.stats().state !== 'up'; i++) await new Promise((r) => setTimeout(r, 10));
+      const log = openLog({ syslogSocket: ${JSON.stringify(rs.socketPath)} });
+      for (let i = 0; i < 500 && log.syslogStats().state !== 'up'; i++) await new Promise((r) => setTimeout(r, 10));
       log.line(lines.checked(3, 0, 0));
       await log.close();
-      console.log(process.pid, log.stats().written);`;
+      console.log(process.pid, log.syslogStats().written);`;
     // As root, but with CAP_SYS_ADMIN gone from every set: logger --id would get EPERM on each send.
     const { execFileSync } = await import('node:child_process');
     const out = execFileSync('setpriv', ['--inh-caps=-sys_admin', '--bounding-set=-sys_admin', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });

@@ -146,10 +146,10 @@ test('a port in use: a warning, monitoring goes on, and the port is taken once i
   const daemon = new DaemonProcess(['--interval', '0.5', '--timeout', '2', '--include', `${root.path}/*`, '--socket', '', '--no-syslog', '--metrics-listen', `127.0.0.1:${port}`]);
   cleanups.push(() => daemon.stop());
   await daemon.waitFor(new RegExp(`warning: Cannot serve metrics on 127\\.0\\.0\\.1:${port}: EADDRINUSE: Address already in use; monitoring goes on, trying again every ${LISTEN_RETRY_SECONDS} seconds`));
-  await daemon.waitFor(/Checked 1 mount in/);
-  const sweeps = daemon.count(/Checked 1 mount in/);
+  await daemon.waitFor(/Checked 1 mounts in/);
+  const sweeps = daemon.count(/Checked 1 mounts in/);
   await sleep(1500);
-  assert.ok(daemon.count(/Checked 1 mount in/) > sweeps, 'monitoring goes on');
+  assert.ok(daemon.count(/Checked 1 mounts in/) > sweeps, 'monitoring goes on');
   await new Promise<void>((r) => squatter.close(() => r()));
   await daemon.waitFor(new RegExp(`Serving Prometheus metrics at http://127\\.0\\.0\\.1:${port}/metrics`), LISTEN_RETRY_SECONDS * 1000 + 10_000);
   assert.equal(daemon.count(/Cannot serve metrics/), 1, 'said once, not at every retry');
@@ -176,7 +176,7 @@ test('SIGHUP: a new address and cap take effect at once, the old port is closed;
   const daemon = new DaemonProcess(['--config', config, '--socket', '', '--no-syslog']);
   cleanups.push(() => daemon.stop());
   await daemon.waitFor(new RegExp(`Serving Prometheus metrics at http://127\\.0\\.0\\.1:${first}/metrics`));
-  await daemon.waitFor(/Checked 1 mount in/);
+  await daemon.waitFor(/Checked 1 mounts in/);
   assert.match(await (await fetch(`http://127.0.0.1:${first}/metrics`)).text(), /^mountstatus_mount_info\{/m);
 
   write(`metrics-listen = 127.0.0.1:${second}\nmetrics-max-mounts = 0\n`);

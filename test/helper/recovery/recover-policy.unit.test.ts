@@ -52,7 +52,7 @@ function world(rules: RecoverRule[], opts: { rateLimit?: number; initial?: Mount
       tried.push({ mountpoint: m.mountpoint, mode: rule.mode, seconds });
       return { gone: true };
     },
-    log: (l) => logged.push(l),
+    log: { line: (l) => logged.push(l) },
     now: () => now,
     ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit, rateWindowMs: 60_000 } : {}),
   });

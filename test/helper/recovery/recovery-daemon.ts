@@ -29,6 +29,6 @@ export async function startRecoveryDaemon(options: {
   else delete process.env.MSM_HOST_NAMESPACE_PID;
   const daemon = new DaemonProcess(['--config', conf, ...options.args, '--socket', socket, '--no-syslog']);
   options.cleanups.push(() => daemon.stop());
-  await daemon.waitFor(/Checked \d+ mounts? in/);
+  await daemon.waitFor(/Checked \d+ mounts in/);
   return { socket, daemon };
 }

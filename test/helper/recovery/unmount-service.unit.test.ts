@@ -42,7 +42,7 @@ function fake(
     whoMay: { check: async (peer) => (peer.uid === 0 ? { ok: true, as: 'root' } : { ok: false, reason: 'only root may unmount (no admin-group is configured)' }) },
     namespaceProblem: async () => undefined,
     timeoutMs: () => 2000,
-    log: (l) => f.logged.push(l),
+    log: { line: (l) => f.logged.push(l) },
     readTable: async () => ({ entries: f.table, problems: [] }),
     run: async (r) => {
       f.runs.push(r);

@@ -10,7 +10,7 @@ test('pgrp from /proc/PID/stat, with a comm holding spaces and parentheses', () 
   assert.equal(pgrpFromStat('nonsense'), undefined);
 });
 
-test('live groups ignore zombies; statuses per autofs mount; the watch logs changes once', () => {
+test('live groups ignore zombies; statuses per autofs mount; the watch reports each change once', () => {
   const stats: Record<number, string> = { 900: '900 (automount) S 1 900 900', 901: '901 (mount) Z 900 901 900', 1: '1 (init) S 0 1 1' };
   const proc: ProcReader = { pids: () => [900, 901, 1], list: () => undefined, readlink: () => undefined, read: (p) => stats[Number(p.split('/')[2])] };
   assert.deepEqual([...livePgrps(proc)].sort(), [1, 900]);
@@ -20,10 +20,11 @@ test('live groups ignore zombies; statuses per autofs mount; the watch logs chan
   const st = daemonStatuses(entries, livePgrps(proc));
   assert.deepEqual(st.map((s) => [s.mountpoint, s.alive, s.catatonic]), [['/home', true, false], ['/net', false, true]]);
   const w = new DaemonWatch();
-  assert.deepEqual(w.update(st).map((l) => [l.level, l.line]), [['err', 'automount daemon (pgrp 901) is gone and autofs went catatonic: new accesses under /net fail (ENOENT) instead of mounting']]);
+  assert.deepEqual(w.update(st).map((s) => [s.mountpoint, s.alive, s.message]), [['/net', false, 'automount daemon (pgrp 901) is gone and autofs went catatonic: new accesses under /net fail (ENOENT) instead of mounting']]);
   assert.deepEqual(w.update(st), [], 'not again while it stays dead');
   const back = st.map((s) => ({ ...s, alive: true }));
-  assert.deepEqual(w.update(back).map((l) => l.line), ['automount daemon for /net is back (pgrp 901)']);
+  assert.deepEqual(w.update(back).map((s) => [s.mountpoint, s.alive]), [['/net', true]]);
+  assert.deepEqual(w.update(back), [], 'and once only');
 });
 
 test('a pgrp number reused by another process group does not pass for the daemon: it must hold the autofs pipe', () => {

@@ -10,7 +10,7 @@ import { startAutomount, waitFor } from '../../support/automount.js';
 import { createMonitor } from '../../../src/node/create-monitor.js';
 import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
 import type { MountStatus } from '../../../src/common/mount.js';
-import type { MonitorLog } from '../../../src/node/monitor/monitor-log.js';
+import type { AutomountDaemonChange, MonitorLog } from '../../../src/node/monitor/monitor-log.js';
 import { silentMonitorLog } from '../../../src/node/monitor/monitor-log.js';
 
 const ns = privateMountNamespace(import.meta.url);
@@ -19,8 +19,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('monitor + real automount: idle expires, busy is probed, triggers never fire, dead daemon reported', { skip, timeout: 90_000 }, async () => {
   const am = await startAutomount({ timeout: 3 });
-  const warnings: string[] = [];
-  const log: MonitorLog = { ...silentMonitorLog, warning: (m) => void warnings.push(m) };
+  const daemonChanges: AutomountDaemonChange[] = [];
+  const log: MonitorLog = { ...silentMonitorLog, automountDaemon: (c) => void daemonChanges.push(c) };
   const monitor = createMonitor({ ...DEFAULT_SETTINGS, intervalSeconds: 1, timeoutSeconds: 2, include: [`${am.mnt}`, `${am.mnt}/**`] }, 'system', log);
   const children: ChildProcess[] = [];
   try {
@@ -73,7 +73,11 @@ test('monitor + real automount: idle expires, busy is probed, triggers never fir
     assert.equal(trigger?.automount?.daemonAlive, false);
     assert.match(trigger?.message ?? '', /automount daemon \(pgrp [0-9]+\) is gone/);
     assert.ok(report.dead >= 1);
-    assert.ok(warnings.some((w) => /automount daemon \(pgrp [0-9]+\) is gone/.test(w)), warnings.join('\n'));
+    assert.deepEqual(
+      daemonChanges.map((c) => [c.mountpoint, c.pgrp, c.alive]),
+      [[am.mnt, am.pid, false]],
+      'the dead daemon is told to the log once, with its autofs mount and process group',
+    );
   } finally {
     for (const c of children) c.kill('SIGKILL');
     await monitor.stop();

@@ -70,7 +70,7 @@ test('a dead daemon: the trigger says so; before and after the kernel goes catat
   assert.equal(d.get(22)?.daemonAlive, false);
   assert.equal(d.get(22)?.state, 'idle');
   assert.equal(
-    deadDaemonMessage({ pgrp: 900, mountpoint: '/home', fd: -1, pipeIno: -1 }),
+    deadDaemonMessage({ pgrp: 900, mountpoint: '/home', catatonic: true }),
     'automount daemon (pgrp 900) is gone and autofs went catatonic: new accesses under /home fail (ENOENT) instead of mounting',
   );
   // pgrp=0: the daemon lives in another pid namespace; we cannot judge it.

@@ -25,10 +25,11 @@ export function recordingLog(): MonitorLog & { calls: string[] } {
     recovered: rec('recovered'),
     serverDown: rec('serverDown'),
     serverUp: rec('serverUp'),
+    kernelSignal: rec('kernelSignal'),
+    automountDaemon: rec('automountDaemon'),
+    probeServerLost: rec('probeServerLost'),
     tableProblem: rec('tableProblem'),
     tableUnreadable: rec('tableUnreadable'),
-    notice: rec('notice'),
-    warning: rec('warning'),
   };
 }
 

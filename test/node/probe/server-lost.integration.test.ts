@@ -186,7 +186,7 @@ describe('the daemon', { skip }, () => {
     mountTmpfs(root.join('one'));
     const daemon = new DaemonProcess(['--interval', '1', '--timeout', '5', '--include', root.join('one'), '--socket', '', '--no-syslog']);
     try {
-      await daemon.waitFor(/Checked 1 mount in/);
+      await daemon.waitFor(/Checked 1 mounts in/);
       const server = serverOf(daemon.pid);
       // What KillMode=control-group does: SIGTERM to every process of the unit at once.
       process.kill(server, 'SIGTERM');
