@@ -13,6 +13,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = new Set([
   'src/helper/cli/main.ts', // bin/mountstatus.js
   'src/main/electron/main.ts', // package.json "main"
+  'src/main/terminal/run-terminal.ts', // bin/start.js (no display)
+  'src/main/chromium-sandbox.ts', // bin/start.js (the sandbox check before Electron starts)
   'src/node/probe/probe-child.ts', // spawned by node-prober.ts
   'src/preload/preload.cts', // the window's preload script
   'src/renderer/status-window.ts', // loaded by index.html

@@ -62,7 +62,7 @@ export const MOUNT_STATES = ['ok', 'slow', 'hung', 'error', 'denied', 'stuck', '
 export type MountState = (typeof MOUNT_STATES)[number];
 
 /** States that count as "dead" in the summary line `Checked N mounts in S seconds: D dead`. */
-export const DEAD_STATES: readonly MountState[] = ['hung', 'error', 'stuck'];
+const DEAD_STATES: readonly MountState[] = ['hung', 'error', 'stuck'];
 
 export function isDead(state: MountState): boolean {
   return DEAD_STATES.includes(state);

@@ -119,7 +119,7 @@ const blockedSchema = z.looseObject({
   processes: z.array(z.looseObject({ pid: z.number(), comm: z.string(), uid: z.number() })),
 });
 
-export const mountStatusSchema = z.looseObject({
+const mountStatusSchema = z.looseObject({
   mountpoint: z.string(),
   source: z.string(),
   fstype: z.string(),
@@ -153,14 +153,14 @@ const sweepSummarySchema = z.looseObject({
   finishedAt: z.number(),
 });
 
-export const snapshotSchema = z.looseObject({
+const snapshotSchema = z.looseObject({
   identity: identitySchema,
   lastSweep: sweepSummarySchema.optional(),
   mounts: z.array(mountStatusSchema),
   omitted: z.number().optional(),
 });
 
-export const monitorEventSchema = z.discriminatedUnion('type', [
+const monitorEventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('mount'), mount: mountStatusSchema, previous: z.enum(MOUNT_STATES).nullable() }),
   z.looseObject({ type: z.literal('removed'), mountpoint: z.string() }),
   z.looseObject({ type: z.literal('sweep'), summary: sweepSummarySchema }),
@@ -204,7 +204,7 @@ void checks;
 
 const requestId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-export const helloRequestSchema = z.object({
+const helloRequestSchema = z.object({
   type: z.literal('hello'),
   id: requestId,
   /** The client's protocol major. */
@@ -213,7 +213,7 @@ export const helloRequestSchema = z.object({
   client: z.string().max(200),
 });
 
-export const requestSchema = z.discriminatedUnion('type', [
+const requestSchema = z.discriminatedUnion('type', [
   helloRequestSchema,
   z.object({ type: z.literal('snapshot'), id: requestId }),
   z.object({ type: z.literal('subscribe'), id: requestId }),
@@ -239,7 +239,7 @@ export const requestSchema = z.discriminatedUnion('type', [
 
 export type Request = z.infer<typeof requestSchema>;
 export type RequestType = Request['type'];
-export const REQUEST_TYPES: readonly RequestType[] = ['hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount'];
+const REQUEST_TYPES: readonly RequestType[] = ['hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount'];
 
 // ---- server messages (server→client) -----------------------------------------------------------------
 
@@ -250,7 +250,7 @@ const wireErrorSchema = z.looseObject({
   retryAfterMs: z.number().optional(),
 });
 
-export const serverMessageSchema = z.discriminatedUnion('type', [
+const serverMessageSchema = z.discriminatedUnion('type', [
   z.looseObject({
     type: z.literal('hello'),
     id: requestId,
@@ -270,7 +270,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
 
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ServerMessageType = ServerMessage['type'];
-export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
+const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
   'hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount', 'error', 'event',
 ];
 

@@ -20,7 +20,7 @@ export interface SandboxFacts {
   helper?: { path: string; setuidRoot: boolean };
 }
 
-export function userNamespaces(): SandboxFacts['userNamespaces'] {
+function userNamespaces(): SandboxFacts['userNamespaces'] {
   const r = spawnSync('unshare', ['--user', '--map-root-user', 'true'], { encoding: 'utf8', timeout: 10_000 });
   if (r.status === 0) return { ok: true };
   return { ok: false, why: (r.stderr || r.error?.message || `exit status ${r.status}`).trim() };

@@ -1,7 +1,7 @@
 // Builds a Monitor from Settings with the real parts: the fork-server prober, the system mount table,
 // and whatever log the caller wants. Used by `check`, `daemon` and the app's embedded monitor.
 import type { MonitorIdentity } from '../common/monitor-api.js';
-import { Monitor } from './monitor/monitor.js';
+import { Monitor, type MonitorOptions } from './monitor/monitor.js';
 import { silentMonitorLog, type MonitorLog } from './monitor/monitor-log.js';
 import { createPlanRefiner, descendantsOf } from './monitor/plan-refiners.js';
 import type { Prober } from './probe/prober.js';
@@ -16,13 +16,7 @@ export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'],
   let prober: Prober | undefined;
   return new Monitor({
     refinePlan: createPlanRefiner(() => monitorLog, () => probePids(prober)),
-    intervalSeconds: settings.intervalSeconds,
-    timeoutSeconds: settings.timeoutSeconds,
-    watchIntervalSeconds: settings.watchIntervalSeconds,
-    slowAfterSeconds: settings.slowAfterSeconds,
-    watch: settings.watch,
-    include: settings.include,
-    exclude: settings.exclude,
+    ...monitorSettings(settings),
     mode,
     ...(log ? { log } : {}),
     // The fork server died or stopped answering (its probes run again on a new one): the log says so.
@@ -31,6 +25,12 @@ export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'],
     scanBlocked: (entries, targets) => scanBlocked({ entries, targets, excludePids: probePids(prober) }),
     version: VERSION,
   });
+}
+
+/** What the monitor takes from the settings: at start, and again on each reload (SIGHUP). */
+export function monitorSettings(settings: Settings): Pick<MonitorOptions, 'intervalSeconds' | 'timeoutSeconds' | 'watchIntervalSeconds' | 'slowAfterSeconds' | 'watch' | 'include' | 'exclude'> {
+  const { intervalSeconds, timeoutSeconds, watchIntervalSeconds, slowAfterSeconds, watch, include, exclude } = settings;
+  return { intervalSeconds, timeoutSeconds, watchIntervalSeconds, slowAfterSeconds, watch, include, exclude };
 }
 
 /** Our probe children: the native fork server's descendants, or the node prober's own children. */

@@ -13,7 +13,7 @@ function rows(list: HTMLElement): HTMLElement[] {
 }
 
 /** Makes `row` the list's single tab stop (the row and its buttons). */
-export function setCurrentRow(list: HTMLElement, row: HTMLElement | undefined): void {
+function setCurrentRow(list: HTMLElement, row: HTMLElement | undefined): void {
   for (const r of rows(list)) {
     const current = r === row;
     r.tabIndex = current ? 0 : -1;

@@ -5,8 +5,8 @@ import type { ProbePoint } from '../common/status-view/latency-history.js';
 import { latencyInWords } from '../common/status-view/durations.js';
 import { svg } from './dom.js';
 
-export const SPARK_WIDTH = 96;
-export const SPARK_HEIGHT = 24;
+const SPARK_WIDTH = 96;
+const SPARK_HEIGHT = 24;
 
 export function sparklineSummary(points: readonly ProbePoint[]): string {
   const lat = points.flatMap((p) => (p.latencyMs === undefined ? [] : [p.latencyMs]));

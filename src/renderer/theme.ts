@@ -5,7 +5,7 @@ export type ThemeChoice = 'auto' | 'light' | 'dark';
 const KEY = 'mount-status.theme';
 const ORDER: ThemeChoice[] = ['auto', 'light', 'dark'];
 
-export function storedTheme(): ThemeChoice {
+function storedTheme(): ThemeChoice {
   try {
     const v = localStorage.getItem(KEY);
     return v === 'light' || v === 'dark' ? v : 'auto';
@@ -14,7 +14,7 @@ export function storedTheme(): ThemeChoice {
   }
 }
 
-export function applyTheme(choice: ThemeChoice, button?: HTMLButtonElement): void {
+function applyTheme(choice: ThemeChoice, button?: HTMLButtonElement): void {
   if (choice === 'auto') delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = choice;
   try {

@@ -52,7 +52,7 @@ function intOption(options: readonly string[], key: string): number | undefined 
 }
 
 /** True for an automount trigger entry. */
-export function isAutofs(entry: MountEntry): boolean {
+function isAutofs(entry: MountEntry): boolean {
   return entry.fstype === 'autofs';
 }
 
@@ -86,7 +86,7 @@ export function parseAutofsOptions(superOptions: readonly string[]): AutofsOptio
 }
 
 /** The map name from the source field ("map auto_home" on macOS/FreeBSD -> "auto_home"). */
-export function autofsMapName(source: string): string {
+function autofsMapName(source: string): string {
   return source.startsWith('map ') ? source.slice(4) : source;
 }
 

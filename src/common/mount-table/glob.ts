@@ -26,7 +26,7 @@ function classLit(ch: string): string {
 const ANY_DIRS = '(?:[\\s\\S]*/)?';
 
 /** Compiles a glob to an anchored RegExp (u flag, code points). */
-export function globToRegExp(pattern: string): RegExp {
+function globToRegExp(pattern: string): RegExp {
   const p = Array.from(pattern); // code points
   while (p.length > 1 && p[p.length - 1] === '/' && p[p.length - 2] !== '\\') p.pop();
   let re = '';

@@ -7,7 +7,7 @@
 import { unescapeOctal } from './escapes.js';
 
 /** Splits a raw (still escaped) option field and decodes each option. "" gives []. */
-export function splitOptions(raw: string): string[] {
+function splitOptions(raw: string): string[] {
   return splitOptionsAt(raw, 0, raw.length);
 }
 

@@ -17,7 +17,7 @@ const SEVERITY: Record<MountState, number> = {
   covered: 8,
 };
 
-export function severityOf(state: MountState): number {
+function severityOf(state: MountState): number {
   return SEVERITY[state];
 }
 

@@ -1,7 +1,7 @@
 // `mountstatus daemon`: sweeps forever in the foreground for a supervisor (systemd, launchd).
 // SIGTERM/SIGINT stop cleanly (probes killed and reaped, socket removed); SIGHUP rereads the config
 // file, and a bad one keeps the settings in force and says why in the log.
-import { createMonitor } from '../../node/create-monitor.js';
+import { createMonitor, monitorSettings } from '../../node/create-monitor.js';
 import { applyCommandLine, parseCommand, resolveSettings, type OptionName } from './options.js';
 import type { CommandIo } from './io.js';
 import { monitorLogFor } from '../monitor/syslog-monitor-log.js';
@@ -163,15 +163,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
       return;
     }
     settings = next;
-    monitor.reconfigure({
-      intervalSeconds: settings.intervalSeconds,
-      timeoutSeconds: settings.timeoutSeconds,
-      watchIntervalSeconds: settings.watchIntervalSeconds,
-      slowAfterSeconds: settings.slowAfterSeconds,
-      watch: settings.watch,
-      include: settings.include,
-      exclude: settings.exclude,
-    });
+    monitor.reconfigure(monitorSettings(settings));
     metrics.reconfigure(settings);
     recovery?.reconfigure();
     log.line(lines.reloaded(resolved.configPath, settings));

@@ -45,7 +45,7 @@ export function reportJson(report: Pick<SweepReport, 'checked' | 'dead' | 'secon
   };
 }
 
-export function serversOf(mounts: MountStatus[]): ReportJson['servers'] {
+function serversOf(mounts: MountStatus[]): ReportJson['servers'] {
   const byServer = new Map<string, { server: string; mounts: number; dead: number }>();
   for (const m of mounts) {
     if (m.server === undefined) continue;

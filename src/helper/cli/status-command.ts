@@ -12,7 +12,7 @@ import { blockedText, formatTable, mountJson, reportJson } from './report-format
 import type { CommandIo } from './io.js';
 import { parseCommand, type OptionName } from './options.js';
 
-export const STATUS_OPTIONS = ['json', 'follow', 'socket', 'help'] as const satisfies readonly OptionName[];
+const STATUS_OPTIONS = ['json', 'follow', 'socket', 'help'] as const satisfies readonly OptionName[];
 
 export const STATUS_USAGE = `usage: mountstatus status [--json] [--follow] [--socket PATH]
   Prints the running helper's latest view of every mount (exit 1 if any is not ok, 2 if no helper runs).
@@ -36,7 +36,7 @@ export const NOT_RUNNING =
   'helper not running — start it with: sudo systemctl start mount-status-monitor (or, as yourself: mountstatus daemon)';
 
 /** The snapshot in the shape of a sweep report, so `status` prints exactly what `check` prints. */
-export function reportFromSnapshot(snapshot: Snapshot) {
+function reportFromSnapshot(snapshot: Snapshot) {
   const mounts = snapshot.mounts;
   return {
     checked: snapshot.lastSweep?.checked ?? mounts.length,

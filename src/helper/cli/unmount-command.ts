@@ -55,7 +55,7 @@ function askOnStdin(question: string): Promise<string> {
 }
 
 /** "/mnt/x is hung; 2 programs are blocked on it: cat[12] (uid 1000), sh[13] (uid 0)" and what will be done. */
-export function planText(result: UnmountResult): string {
+function planText(result: UnmountResult): string {
   const out: string[] = [];
   const target = result.plan[result.plan.length - 1];
   const what = target ? ` (${target.fstype}, ${escapeForDisplay(target.source)})` : '';

@@ -42,7 +42,7 @@ export async function loadConfigFile(path: string, base: Settings, options: Read
 }
 
 /** Every key the file may hold: the daemon's long options, and admin-group and recover. */
-export const CONFIG_KEYS = [
+const CONFIG_KEYS = [
   'interval', 'timeout', 'watch-interval', 'slow-after', 'include', 'exclude', 'watch', 'syslog-socket', 'socket',
   'metrics-listen', 'metrics-textfile', 'metrics-exclude', 'metrics-max-mounts', 'admin-group', 'recover',
 ] as const;

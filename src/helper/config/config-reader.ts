@@ -13,7 +13,7 @@ export type ConfigText = { text: string } | { absent: true };
 
 /** A config file is a few hundred bytes; a bigger one is a mistake (a log file named by accident). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
-export const CONFIG_READ_TIMEOUT_MS = 5000;
+const CONFIG_READ_TIMEOUT_MS = 5000;
 
 const CHILD = fileURLToPath(new URL('./read-config-child.js', import.meta.url));
 

@@ -9,8 +9,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 
-export const LOGIND_USERS_DIR = '/run/systemd/users';
-export const UTMP_PATH = '/run/utmp';
+const LOGIND_USERS_DIR = '/run/systemd/users';
+const UTMP_PATH = '/run/utmp';
 
 /** glibc's struct utmp on Linux (bits/utmp.h): 384 bytes; ut_type at 0, ut_pid at 4, ut_user[32] at 44. */
 const UTMP_RECORD = 384;

@@ -13,12 +13,12 @@ import { connect } from 'node:net';
  */
 export type SocketAccess = 'shared' | 'private';
 
-export const DIR_MODE: Record<SocketAccess, number> = { shared: 0o755, private: 0o700 };
+const DIR_MODE: Record<SocketAccess, number> = { shared: 0o755, private: 0o700 };
 export const SOCKET_MODE: Record<SocketAccess, number> = { shared: 0o666, private: 0o600 };
 /** Permission bits that must be clear on an existing dir: nobody else may write (shared) or enter (private). */
 const FORBIDDEN_BITS: Record<SocketAccess, number> = { shared: 0o022, private: 0o077 };
 
-export class RuntimeDirError extends Error {
+class RuntimeDirError extends Error {
   constructor(
     message: string,
     readonly code: 'runtime-dir-unsafe' | 'helper-running' | 'socket-path-taken',
@@ -60,7 +60,7 @@ export async function prepareRuntimeDir(dir: string, access: SocketAccess, uid =
 }
 
 /** 'live' when something accepts a connection on the socket, 'dead' when connect is refused. */
-export function probeSocket(socketPath: string, timeoutMs: number): Promise<'live' | 'dead' | 'silent'> {
+function probeSocket(socketPath: string, timeoutMs: number): Promise<'live' | 'dead' | 'silent'> {
   return new Promise((resolve) => {
     const s = connect(socketPath);
     const timer = setTimeout(() => {

@@ -4,7 +4,7 @@
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import type { MountStatus } from '../../common/mount.js';
 
-export function statusFor(status: MountStatus, uid: number): MountStatus {
+function statusFor(status: MountStatus, uid: number): MountStatus {
   const blocked = status.blocked;
   if (uid === 0 || !blocked || blocked.processes.every((p) => p.uid === uid)) return status;
   return { ...status, blocked: { count: blocked.count, processes: blocked.processes.filter((p) => p.uid === uid) } };

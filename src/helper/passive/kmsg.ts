@@ -84,7 +84,7 @@ const NFS_RE = /^([a-z][\w-]*): server (\S+) (?:not responding, (still trying|ti
 const CIFS_NEW_RE = /^CIFS: VFS: \\\\([^\\\s]+)\S* (?:has not responded in \d+ seconds\. Reconnecting\.\.\.|reconnect tcon failed rc = -?\d+)$/;
 const CIFS_OLD_RE = /^CIFS:? VFS: Server (\S+) has not responded in \d+ seconds\. Reconnecting\.\.\.$/;
 
-export function fromKernel(record: KmsgRecord): boolean {
+function fromKernel(record: KmsgRecord): boolean {
   return record.facility === KERNEL_FACILITY;
 }
 

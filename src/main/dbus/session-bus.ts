@@ -81,7 +81,7 @@ class Writer {
 }
 
 /** Marshals a METHOD_CALL (type 1) in little-endian byte order. */
-export function encodeMethodCall(call: MethodCall, serial: number): Buffer {
+function encodeMethodCall(call: MethodCall, serial: number): Buffer {
   const args = call.args ?? [];
   const body = new Writer();
   for (const a of args) body.string(a);
@@ -166,7 +166,7 @@ interface Message {
 }
 
 /** Splits complete messages off the front of `buf`; returns them and the bytes left over. */
-export function decodeMessages(buf: Buffer): { messages: Message[]; rest: Buffer } {
+function decodeMessages(buf: Buffer): { messages: Message[]; rest: Buffer } {
   const messages: Message[] = [];
   let start = 0;
   while (buf.length - start >= 16) {

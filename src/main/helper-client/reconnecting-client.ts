@@ -45,7 +45,7 @@ export interface ReconnectingHelperClient extends MonitorApi {
 }
 
 /** How to start the helper, as the tray says it. */
-export function helperStartHint(kind: HelperKind): string {
+function helperStartHint(kind: HelperKind): string {
   return kind === 'system' ? 'sudo systemctl start mount-status-monitor' : 'mountstatus daemon';
 }
 

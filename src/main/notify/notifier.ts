@@ -59,7 +59,7 @@ export interface Notifier {
   readonly stats: { sent: number; failed: number; dropped: number };
 }
 
-export function defaultIconDir(): string {
+function defaultIconDir(): string {
   // dist/src/main/notify/notifier.js -> <root>/build/icons (also right for src/ under a TS runner).
   return fileURLToPath(new URL('../../../../build/icons/', import.meta.url));
 }
@@ -91,7 +91,7 @@ export function toNotifySendArgs(n: MountNotification, appName: string, iconDir:
 }
 
 /** Text for a markup-capable notification body: the three characters markup gives meaning to. */
-export function escapeMarkup(text: string): string {
+function escapeMarkup(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

@@ -38,7 +38,7 @@ interface PendingGroup {
   mounts: Map<string, MountStatus>;
 }
 
-export const POLICY_DEFAULTS = { groupWindowMs: 2000, rateWindowMs: 60_000, maxPerMount: 2, maxOverall: 6 } as const;
+const POLICY_DEFAULTS = { groupWindowMs: 2000, rateWindowMs: 60_000, maxPerMount: 2, maxOverall: 6 } as const;
 
 export class NotificationPolicy {
   private readonly now: () => number;

@@ -10,7 +10,7 @@
 import { callSessionBus, sessionBusAddress } from '../dbus/session-bus.js';
 import { homeFromEnv, isUnder } from './home-mount.js';
 
-export const WATCHER = 'org.kde.StatusNotifierWatcher';
+const WATCHER = 'org.kde.StatusNotifierWatcher';
 
 export type TrayHost =
   | { present: true }

@@ -55,7 +55,7 @@ export const APP_NAME = 'Mount Status Monitor';
 /** Problem states, in the order the tooltip lists them. */
 const PROBLEM_ORDER: MountState[] = ['hung', 'slow', 'stuck', 'error', 'denied'];
 
-export function countMounts(mounts: readonly MountStatus[]): TrayCounts {
+function countMounts(mounts: readonly MountStatus[]): TrayCounts {
   const byState: Record<MountState, number> = { ok: 0, slow: 0, hung: 0, error: 0, denied: 0, stuck: 0, covered: 0, idle: 0, unknown: 0 };
   for (const m of mounts) byState[m.state]++;
   const dead = mounts.filter((m) => isDead(m.state)).length;
@@ -68,7 +68,7 @@ function plural(n: number, word: string): string {
 }
 
 /** "3 mounts OK, 1 not responding, 1 failing", or "no mounts in scope". */
-export function summarise(counts: TrayCounts): string {
+function summarise(counts: TrayCounts): string {
   if (counts.total === 0) return 'no mounts in scope';
   const parts = [`${plural(counts.well, 'mount')} OK`];
   for (const s of PROBLEM_ORDER) if (counts.byState[s] > 0) parts.push(`${counts.byState[s]} ${STATE_PHRASE[s]}`);
@@ -77,7 +77,7 @@ export function summarise(counts: TrayCounts): string {
 }
 
 /** Who probes, and what that means for the user. */
-export function modeText(identity: MonitorIdentity | undefined, connection: Connection): string {
+function modeText(identity: MonitorIdentity | undefined, connection: Connection): string {
   if (!identity) {
     if (connection.state === 'connecting') return 'connecting to the helper…';
     return connection.message ?? 'helper not running';

@@ -117,7 +117,7 @@ export function classifyAutomounts(
   return out;
 }
 
-export function idleMessage(a: Pick<AutofsMount, 'timeoutSeconds'>): string {
+function idleMessage(a: Pick<AutofsMount, 'timeoutSeconds'>): string {
   const t = a.timeoutSeconds === undefined ? '' : ` (timeout ${a.timeoutSeconds} s)`;
   return `automounted, idle: left alone so it can expire${t}`;
 }

@@ -4,7 +4,7 @@
 // a huge frame is refused before a byte of it is buffered.
 import { Buffer } from 'node:buffer';
 
-export const FRAME_HEADER_BYTES = 4;
+const FRAME_HEADER_BYTES = 4;
 
 export class FrameTooLargeError extends Error {
   readonly code = 'frame-too-large';

@@ -5,11 +5,11 @@
 import { join } from 'node:path';
 import { PROTOCOL_VERSION } from '../../common/protocol.js';
 
-export const RUNTIME_DIR_NAME = 'mount-status-monitor';
+const RUNTIME_DIR_NAME = 'mount-status-monitor';
 // macOS has no /run; /var/run is its runtime directory (the launchd plist passes the same path).
-export const SYSTEM_RUNTIME_ROOT = process.platform === 'darwin' ? '/var/run' : '/run';
+const SYSTEM_RUNTIME_ROOT = process.platform === 'darwin' ? '/var/run' : '/run';
 
-export function socketFileName(version: number = PROTOCOL_VERSION): string {
+function socketFileName(version: number = PROTOCOL_VERSION): string {
   return `helper-v${version}.sock`;
 }
 
@@ -28,7 +28,7 @@ export function defaultSocketPath(options: SocketPathOptions): string {
   return join(defaultRuntimeDir(options), socketFileName());
 }
 
-export function defaultRuntimeDir({ privileged, env = process.env, uid = process.getuid?.() ?? 0 }: SocketPathOptions): string {
+function defaultRuntimeDir({ privileged, env = process.env, uid = process.getuid?.() ?? 0 }: SocketPathOptions): string {
   if (privileged) return join(SYSTEM_RUNTIME_ROOT, RUNTIME_DIR_NAME);
   const xdg = env.XDG_RUNTIME_DIR;
   if (xdg && xdg.startsWith('/')) return join(xdg, RUNTIME_DIR_NAME);

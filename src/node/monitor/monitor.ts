@@ -13,6 +13,7 @@ import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot
 import { isDead, type BlockedProcess, type MountEntry, type MountState, type MountStatus, type ParsedMountTable, type SweepReport } from '../../common/mount.js';
 import { optionValue } from '../../common/mount-table/options.js';
 import { ConcurrencyGate } from '../concurrency-gate.js';
+import { DEFAULT_SETTINGS } from '../config/settings.js';
 import type { Prober, ProbeResult } from '../probe/prober.js';
 import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
 import { ProbeSlots, type SlotState } from './probe-slots.js';
@@ -30,9 +31,9 @@ export interface MonitorOptions extends ScopeOptions {
   intervalSeconds: number;
   /** Seconds a probe may take before it is killed and its mount reported hung. */
   timeoutSeconds: number;
-  /** Seconds between probes of a watched mount (default 1). */
+  /** Seconds between probes of a watched mount (default: the settings' default). */
   watchIntervalSeconds?: number;
-  /** Seconds after which a probe still unanswered makes its mount slow (default 1.5; off when >= timeout). */
+  /** Seconds after which a probe still unanswered makes its mount slow (default: the settings'; off when >= timeout). */
   slowAfterSeconds?: number;
   /** Mountpoint globs or `fstype:PATTERN` always in the watch tier. */
   watch?: string[];
@@ -56,8 +57,6 @@ export interface MonitorOptions extends ScopeOptions {
   maxConcurrentProbes?: number;
 }
 
-export const DEFAULT_WATCH_INTERVAL_SECONDS = 1;
-export const DEFAULT_SLOW_AFTER_SECONDS = 1.5;
 /** First look for blocked processes this soon after a mount stops answering (they block one by one). */
 const BLOCKED_FIRST_SCAN_MS = 500;
 /** Then again this often while it stays so. */
@@ -65,7 +64,7 @@ const BLOCKED_RESCAN_MS = 5000;
 /** Watch ticks read the table at least this often, change notices or not. */
 const TABLE_REREAD_MS = 30_000;
 
-export class RecheckError extends Error {
+class RecheckError extends Error {
   constructor(message: string, readonly code: 'not-a-mountpoint' | 'sweep-failed') {
     super(message);
     this.name = 'RecheckError';
@@ -132,7 +131,7 @@ export class Monitor implements MonitorApi {
   }
 
   private get watchIntervalMs(): number {
-    return (this.opts.watchIntervalSeconds ?? DEFAULT_WATCH_INTERVAL_SECONDS) * 1000;
+    return (this.opts.watchIntervalSeconds ?? DEFAULT_SETTINGS.watchIntervalSeconds) * 1000;
   }
 
   /** Replaces the options (SIGHUP reload); takes effect from the next sweep. */
@@ -344,7 +343,7 @@ export class Monitor implements MonitorApi {
   private probe(entry: MountEntry): Promise<MountStatus> {
     // Read when the probe starts: a SIGHUP reload while it runs must not change what its answer says.
     const timeoutSeconds = this.opts.timeoutSeconds;
-    const slowAfterSeconds = this.opts.slowAfterSeconds ?? DEFAULT_SLOW_AFTER_SECONDS;
+    const slowAfterSeconds = this.opts.slowAfterSeconds ?? DEFAULT_SETTINGS.slowAfterSeconds;
     let acquired: ReturnType<ProbeSlots['acquire']>;
     try {
       // stop() closed the prober: a new probe would only start a fork server nobody stops.

@@ -17,7 +17,7 @@ export interface Recorded {
 }
 
 /** States of a mount that is not answering (or not letting us in): the span the recovery line reports. */
-export function isDown(state: MountState): boolean {
+function isDown(state: MountState): boolean {
   return isDead(state) || state === 'denied' || state === 'slow';
 }
 
@@ -98,7 +98,7 @@ export function sameMount(a: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'
 }
 
 /** Deep equality of plain data (statuses hold only strings, numbers, booleans, arrays and plain objects). */
-export function equalData(a: unknown, b: unknown): boolean {
+function equalData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;

@@ -7,7 +7,7 @@ import type { Denial, MonitorLog } from './monitor-log.js';
 /** How often a still-stuck probe is logged again. */
 const STUCK_RELOG_MS = 10 * 60_000;
 /** A mount answering well for this long ends its episode: the next slow answer is news again. */
-export const EPISODE_QUIET_MS = 5 * 60_000;
+const EPISODE_QUIET_MS = 5 * 60_000;
 
 export class TransitionLog {
   private readonly stuckLoggedAt = new Map<string, number>();

@@ -84,7 +84,7 @@ function isWaiting(proc: ProcReader, pid: number): boolean {
 }
 
 /** The state letter of a stat line: after the command name, which is in parentheses and may hold ")". */
-export function taskState(stat: string | undefined): string | undefined {
+function taskState(stat: string | undefined): string | undefined {
   if (stat === undefined) return undefined;
   const close = stat.lastIndexOf(')');
   return close < 0 ? undefined : stat.charAt(close + 2);

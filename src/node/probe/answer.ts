@@ -24,14 +24,14 @@ export type RawAnswer =
   /** errno: the positive errno number of this platform. */
   | { kind: 'E'; errno: number; stage: ProbeStage };
 
-export const PROBE_STAGES: readonly ProbeStage[] = ['fork', 'stat', 'setuid', 'opendir', 'readdir', 'statfs', 'mount'];
+const PROBE_STAGES: readonly ProbeStage[] = ['fork', 'stat', 'setuid', 'opendir', 'readdir', 'statfs', 'mount'];
 
 export function isProbeStage(s: string): s is ProbeStage {
   return (PROBE_STAGES as readonly string[]).includes(s);
 }
 
 /** "ENOTCONN" for 107 on Linux (Node's own table, so the name matches this platform's numbering). */
-export function errnoName(errno: number): string {
+function errnoName(errno: number): string {
   const name = getSystemErrorName(-Math.abs(errno));
   if (!name.startsWith('Unknown')) return name;
   // libuv has no name for some errnos (ESTALE: "Unknown system error -116"); the OS table does.
@@ -40,12 +40,12 @@ export function errnoName(errno: number): string {
 }
 
 /** libuv's description, e.g. "socket is not connected"; the name when libuv has none. */
-export function errnoMessage(errno: number): string {
+function errnoMessage(errno: number): string {
   return getSystemErrorMap().get(-Math.abs(errno))?.[1] ?? errnoName(errno);
 }
 
 /** The errno number of a name ("EPIPE" → 32), for errors the parent makes up itself. */
-export function errnoNumber(name: string): number {
+function errnoNumber(name: string): number {
   return (constants.errno as Record<string, number>)[name] ?? constants.errno.EIO;
 }
 
@@ -55,7 +55,7 @@ export function deniedMessage(mode: number): string {
 }
 
 /** Stage 'mount': the path no longer leads to the mount the table named (issue 15 item 1). */
-export function notTheMountMessage(errno: string): string {
+function notTheMountMessage(errno: string): string {
   const what = errno === 'ELOOP' ? 'a symbolic link is on the path' : 'another file is there';
   return `the path does not lead to the mount in the mount table (${what}): moved, unmounted or swapped since the table was read`;
 }

@@ -22,12 +22,12 @@ export function entryOf(status: Pick<MountStatus, 'mountId' | 'mountpoint'>, tab
 }
 
 /** True for a FUSE mount made by `uid` (its `user_id=` superblock option, fuse(4)). */
-export function isOwnFuseMount(entry: MountEntry, uid: number): boolean {
+function isOwnFuseMount(entry: MountEntry, uid: number): boolean {
   return isFuseFstype(entry.fstype) && optionValue(entry.superOptions, 'user_id') === String(uid);
 }
 
 /** Single-quoted for a POSIX shell, so the command can be pasted whatever the path holds. */
-export function shellQuote(s: string): string {
+function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
