@@ -21,6 +21,8 @@ export type SlotEvent =
 
 export class ProbeSlots {
   private readonly slots = new Map<string, SlotState>();
+  /** Per table entry (the same objects while the table is unchanged): what its probes carry besides the path. */
+  private readonly targets = new WeakMap<MountEntry, ReturnType<typeof probeTarget>>();
 
   constructor(
     private readonly prober: () => Prober,
@@ -51,7 +53,9 @@ export class ProbeSlots {
     const held = this.slots.get(mountpoint);
     if (held) return held.killed ? { kind: 'stuck', slot: held } : { kind: 'probe', slot: held, started: false };
     const startedAt = this.now();
-    const run = this.prober().probe({ path: mountpoint, timeoutMs, asOwner, ...probeTarget(entry) });
+    let target = this.targets.get(entry);
+    if (!target) this.targets.set(entry, (target = probeTarget(entry)));
+    const run = this.prober().probe({ path: mountpoint, timeoutMs, asOwner, ...target });
     const slot: SlotState = { result: run.result, startedAt };
     this.slots.set(mountpoint, slot);
     run.result.then((r) => {
