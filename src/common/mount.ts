@@ -108,6 +108,11 @@ export interface MountStatus {
    * connected client or a logged-in user, "pattern" matches a `watch` pattern of the config.
    */
   watched?: 'home' | 'pattern';
+  /**
+   * A FUSE filesystem a user mounted (fusermount3: user_id= in the mount table), by that user's uid. Its
+   * name and type are the user's choice, so no server is read from its source (issue 15 item 2).
+   */
+  mountedBy?: number;
   /** For slow, hung and stuck mounts: the processes waiting on it (found in /proc, the mount untouched). */
   blocked?: BlockedProcesses;
   /**

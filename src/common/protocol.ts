@@ -135,6 +135,7 @@ const mountStatusSchema = z.looseObject({
   capacity: capacitySchema.optional(),
   server: z.string().optional(),
   watched: z.enum(['home', 'pattern']).optional(),
+  mountedBy: z.number().optional(),
   blocked: blockedSchema.optional(),
   truncated: z.record(z.string(), z.number()).optional(),
 });

@@ -2,7 +2,7 @@
 // fields or its problem in words, so "nfs1 hung" finds the hung mounts of server nfs1.
 import type { MountStatus } from '../mount.js';
 import { problemInWords, STATE_LABEL } from './problem-words.js';
-import { serverOfStatus } from './server.js';
+import { serverOfStatus } from './server-of-status.js';
 import { displayText } from './display-text.js';
 
 export function matchesFilter(status: MountStatus, query: string, now: number): boolean {

@@ -1,7 +1,7 @@
 // Grouping and ordering of the status window's list: the home directory's mount pinned on top, then the
 // groups with problems (worst first), then network servers by name, then local filesystems.
 import type { MountState, MountStatus } from '../mount.js';
-import { serverOfStatus } from './server.js';
+import { serverOfStatus } from './server-of-status.js';
 import { isUnder } from '../mount-table/path-to-mount.js';
 
 /** Lower is worse; the order problems are listed in. */

@@ -1,7 +1,7 @@
 // A mount's problem in words, for people rather than for grep: what is wrong and for how long.
 import type { MountState, MountStatus } from '../mount.js';
 import { durationInWords } from './durations.js';
-import { serverOfStatus } from './server.js';
+import { serverOfStatus } from './server-of-status.js';
 import { strerrorText } from '../errno-text.js';
 
 

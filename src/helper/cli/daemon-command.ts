@@ -10,7 +10,7 @@ import { openLog } from '../log/open-log.js';
 import type { Log } from '../log/log.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../node/config/settings.js';
-import { startIpcServer } from '../ipc/server.js';
+import { startIpcServer } from '../ipc/socket-server.js';
 import { defaultSocketPath } from '../../node/ipc/paths.js';
 import { KmsgFollower } from '../passive/kmsg.js';
 import { startMetrics } from '../metrics/start-metrics.js';

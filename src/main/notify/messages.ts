@@ -6,7 +6,7 @@ import type { DisconnectResult } from '../../common/recovery.js';
 import { blockedInWords } from '../../common/status-view/blocked-words.js';
 import { pathShortenedInWords } from '../../common/status-view/cut-words.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
-import { serverOfStatus } from '../../common/status-view/server.js';
+import { serverOfStatus } from '../../common/status-view/server-of-status.js';
 import { problemText } from '../tray/describe.js';
 
 export type Urgency = 'critical' | 'normal';

@@ -12,7 +12,7 @@
 //   what they hold back becomes one "and K more" summary once the window has passed.
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import { isDead, type MountStatus } from '../../common/mount.js';
-import { serverOfStatus } from '../../common/status-view/server.js';
+import { serverOfStatus } from '../../common/status-view/server-of-status.js';
 import { homeInTrouble, homeMountpoint, normaliseHome } from '../tray/home-mount.js';
 import * as text from './messages.js';
 import type { MountNotification } from './messages.js';

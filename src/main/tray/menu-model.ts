@@ -11,7 +11,7 @@ import { blockedInWords } from '../../common/status-view/blocked-words.js';
 import { pathShortenedInWords } from '../../common/status-view/cut-words.js';
 import { durationInWords } from '../../common/status-view/durations.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
-import { serverOfStatus } from '../../common/status-view/server.js';
+import { serverOfStatus } from '../../common/status-view/server-of-status.js';
 import { problemText } from './describe.js';
 import { trayState, type Connection } from './tray-state.js';
 

@@ -4,12 +4,13 @@ import type { MountEntry, MountState, MountStatus, MountTableProblem, ParsedMoun
 import { describeAutofs } from '../../common/mount-table/autofs.js';
 import { selectMounts, type CoveredMount, type ScopeOptions } from '../../common/mount-table/scope.js';
 import { serverOf } from '../../common/mount-table/server.js';
+import { fuseMounter } from '../../common/mount-table/user-mount.js';
 
 
 export interface PlanItem {
   entry: MountEntry;
   /** Facts known without a probe, kept on the mount's status (server, automount role, NFS counters). */
-  annotations: Pick<MountStatus, 'server' | 'automount' | 'nfs' | 'suspect'>;
+  annotations: Pick<MountStatus, 'server' | 'automount' | 'nfs' | 'suspect' | 'mountedBy'>;
   /**
    * Set when the mount is reported without a probe: covered, an idle automount or an autofs trigger,
    * or an autofs trigger whose automount daemon is gone ('error').
@@ -36,7 +37,8 @@ export function planSweep(table: ParsedMountTable, scope: ScopeOptions): SweepPl
   for (const entry of table.entries) {
     if (!chosen.has(entry.mountId)) continue;
     const server = serverOf(entry);
-    const annotations: PlanItem['annotations'] = server !== undefined ? { server } : {};
+    const mounter = fuseMounter(entry);
+    const annotations: PlanItem['annotations'] = server !== undefined ? { server } : mounter ? { mountedBy: mounter.uid } : {};
     const item: PlanItem = { entry, annotations };
     const c = covered.get(entry.mountId);
     if (c) item.skip = { state: 'covered', message: coveredMessage(c) };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MountStatus } from '../../../src/common/mount.js';
-import { serverFromSource, serverOfStatus } from '../../../src/common/status-view/server.js';
+import { serverFromSource, serverOfStatus } from '../../../src/common/status-view/server-of-status.js';
 import { bytesInWords, durationInWords, forDuration, latencyInWords } from '../../../src/common/status-view/durations.js';
 import { errnoInWords, problemInWords } from '../../../src/common/status-view/problem-words.js';
 import { groupMounts, homeMountOf } from '../../../src/common/status-view/ordering.js';
@@ -26,6 +26,7 @@ test('server parsed from NFS, CIFS and sshfs sources; local ones have none', () 
   assert.equal(serverFromSource('\\\\fileserver\\share', 'smb3'), 'fileserver');
   assert.equal(serverFromSource('alice@build-box:/srv', 'fuse.sshfs'), 'build-box');
   assert.equal(serverFromSource('build-box:', 'fuse.sshfs'), 'build-box');
+  assert.equal(serverOfStatus({ source: 'alice@build-box:/srv', fstype: 'fuse.sshfs', mountedBy: 1000 }), undefined, 'a user\'s own mount names no server');
   assert.equal(serverFromSource('/dev/sda1', 'ext4'), undefined);
   assert.equal(serverFromSource('tmpfs', 'tmpfs'), undefined);
   assert.equal(serverFromSource('C:/image', 'fuse.bindfs'), undefined);

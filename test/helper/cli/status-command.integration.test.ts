@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runStatusCommand } from '../../../src/helper/cli/status-command.js';
-import { startIpcServer } from '../../../src/helper/ipc/server.js';
+import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
 import { FakeMonitor, mountStatus } from '../ipc/fake-monitor.js';
 import { tempSocketPath } from '../ipc/raw-client.js';
 import { Follower } from './follow-client.js';

@@ -3,7 +3,7 @@
 // every client of the helper.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIpcServer } from '../../../src/helper/ipc/server.js';
+import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
 import { connectHelper } from '../../../src/node/ipc/client.js';
 import type { IpcError } from '../../../src/common/protocol.js';
 import { FakeMonitor } from './fake-monitor.js';

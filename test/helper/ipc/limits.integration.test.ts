@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startIpcServer } from '../../../src/helper/ipc/server.js';
+import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
 import { connectHelper } from '../../../src/node/ipc/client.js';
 import type { IpcError } from '../../../src/common/protocol.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Monitor } from '../../../src/node/monitor/monitor.js';
 import { createProber } from '../../../src/node/probe/create-prober.js';
 import { readMountTable } from '../../../src/node/mount-table/read-mount-table.js';
-import { startIpcServer } from '../../../src/helper/ipc/server.js';
+import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
 import { connectHelper } from '../../../src/node/ipc/client.js';
 import type { IpcError } from '../../../src/common/protocol.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';

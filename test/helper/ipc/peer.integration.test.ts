@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startIpcServer } from '../../../src/helper/ipc/server.js';
+import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
 import { skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser } from '../../support/test-user.js';
 import { FakeMonitor } from './fake-monitor.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmod, chown, lstat, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startIpcServer } from '../../../src/helper/ipc/server.js';
+import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
 import { connectHelper } from '../../../src/node/ipc/client.js';
 import { defaultSocketPath, candidateSocketPaths } from '../../../src/node/ipc/paths.js';
 import { FakeMonitor } from './fake-monitor.js';

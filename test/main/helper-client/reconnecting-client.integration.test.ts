@@ -3,7 +3,7 @@
 // and subscribes again without the tray doing anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIpcServer } from '../../../src/helper/ipc/server.js';
+import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
 import { createReconnectingClient, type HelperLinkState } from '../../../src/main/helper-client/reconnecting-client.js';
 import type { IpcError } from '../../../src/common/protocol.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';

@@ -3,7 +3,7 @@
 // policy, the tray, the status window), which otherwise only hear of later changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIpcServer, type IpcServer } from '../../../src/helper/ipc/server.js';
+import { startIpcServer, type IpcServer } from '../../../src/helper/ipc/socket-server.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
 import { openMonitorSource } from '../../../src/main/tray/monitor-source.js';
 import { startNotifications } from '../../../src/main/notify/notify-service.js';

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { MountEntry } from '../../../src/common/mount.js';
+import { serverOfStatus } from '../../../src/common/status-view/server-of-status.js';
 import { createMonitor } from '../../../src/node/create-monitor.js';
 import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
 import { silentMonitorLog, type MonitorLog } from '../../../src/node/monitor/monitor-log.js';
@@ -114,6 +115,9 @@ describe("a user's own FUSE mount", { skip }, () => {
       const status = report.mounts.find((m) => m.mountpoint === fx.mountpoint);
       assert.equal(status?.state, 'hung', JSON.stringify(status));
       assert.equal(status?.server, undefined, 'a user mount claiming someserver is attributed to it');
+      // The window, tray and notifications do not read the server back out of its source either.
+      assert.equal(status?.mountedBy, user.uid);
+      assert.equal(serverOfStatus(status!), undefined);
       assert.deepEqual(serverLines, []);
     } finally {
       fx.thaw();

@@ -8,7 +8,11 @@ export function serverFromSource(source: string, fstype: string): string | undef
   return serverOf({ source, fstype, superOptions: [] });
 }
 
-/** The server of a status: the monitor's own answer when it has one, else parsed from the source. */
-export function serverOfStatus(status: { server?: string; source: string; fstype: string }): string | undefined {
+/**
+ * The server of a status: the monitor's own answer when it has one, else parsed from the source; never
+ * for a mount a user made (its source says what the user chose: issue 15 item 2).
+ */
+export function serverOfStatus(status: { server?: string; source: string; fstype: string; mountedBy?: number }): string | undefined {
+  if (status.mountedBy !== undefined) return undefined;
   return status.server || serverFromSource(status.source, status.fstype);
 }

@@ -2,7 +2,7 @@
 // and every kind of bad input answered with an error or a dropped connection, never a crash.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIpcServer, type IpcServer } from '../../../src/helper/ipc/server.js';
+import { startIpcServer, type IpcServer } from '../../../src/helper/ipc/socket-server.js';
 import { connectHelper } from '../../../src/node/ipc/client.js';
 import { encodeMessage } from '../../../src/node/ipc/framing.js';
 import { IpcError, MAX_REPLY_FRAME_BYTES, PROTOCOL_VERSION } from '../../../src/common/protocol.js';
