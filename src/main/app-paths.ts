@@ -8,7 +8,8 @@
 // its own yet, and the helper holds the state.
 import { lstatSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { isUnder, normaliseHome } from './tray/home-mount.js';
+import { isUnder } from '../common/mount-table/path-to-mount.js';
+import { normaliseHome } from './tray/home-mount.js';
 
 export interface AppDirs {
   root: string;

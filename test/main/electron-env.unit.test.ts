@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appDirs, appRuntimeDir } from '../../src/main/app-paths.js';
 import { ELECTRON_CWD, ELECTRON_ENV_MARK, electronEnvironment, prepareElectronEnvironment } from '../../src/main/electron-env.js';
-import { homeFromEnv, isUnder } from '../../src/main/tray/home-mount.js';
+import { isUnder } from '../../src/common/mount-table/path-to-mount.js';
+import { homeFromEnv } from '../../src/main/tray/home-mount.js';
 
 const desktop: NodeJS.ProcessEnv = {
   HOME: '/home/alice/',

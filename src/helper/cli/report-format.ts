@@ -80,7 +80,8 @@ export function mountJson(m: MountStatus): MountJson {
 }
 
 
-const STATE_LABEL: Record<MountStatus['state'], string> = {
+/** The state column of the terminal table: problems in capitals, to stand out in a long list. */
+const STATE_COLUMN: Record<MountStatus['state'], string> = {
   ok: 'ok',
   slow: 'SLOW',
   hung: 'HUNG',
@@ -114,7 +115,7 @@ export function blockedText(b: NonNullable<MountStatus['blocked']>): string {
 export function formatTable(report: Pick<SweepReport, 'checked' | 'dead' | 'seconds' | 'mounts' | 'problems'>): string {
   const rows = [...report.mounts]
     .sort((a, b) => rank(a) - rank(b))
-    .map((m) => [STATE_LABEL[m.state], escapeForDisplay(m.mountpoint), m.fstype, escapeForDisplay(m.source), latency(m), escapeForDisplay(detail(m))]);
+    .map((m) => [STATE_COLUMN[m.state], escapeForDisplay(m.mountpoint), m.fstype, escapeForDisplay(m.source), latency(m), escapeForDisplay(detail(m))]);
   const header = ['STATE', 'MOUNTPOINT', 'TYPE', 'SOURCE', 'LATENCY', 'DETAIL'];
   const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
   const line = (cells: string[]) =>

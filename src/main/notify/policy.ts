@@ -13,7 +13,7 @@
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import { isDead, type MountStatus } from '../../common/mount.js';
 import { serverOfStatus } from '../../common/status-view/server-of-status.js';
-import { homeInTrouble, homeMountpoint, normaliseHome } from '../tray/home-mount.js';
+import { findHomeMount, homeInTrouble, normaliseHome } from '../tray/home-mount.js';
 import * as text from './messages.js';
 import type { MountNotification } from './messages.js';
 
@@ -135,7 +135,7 @@ export class NotificationPolicy {
   }
 
   private homeMountpoint(): string | undefined {
-    return homeMountpoint(this.home, this.known.keys());
+    return findHomeMount(this.home, [...this.known.values()])?.mountpoint;
   }
 
   private transition(kind: Kind, m: MountStatus): void {

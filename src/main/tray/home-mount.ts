@@ -11,6 +11,7 @@
 // MSM_HOME, to get the home-directory notification for such a setup.
 import { posix } from 'node:path';
 import { isDead, type MountState, type MountStatus } from '../../common/mount.js';
+import { homeMountOf } from '../../common/status-view/ordering.js';
 
 /** $HOME normalised as a string: "//home/alice/" -> "/home/alice". Undefined if unset or relative. */
 export function normaliseHome(home: string | undefined): string | undefined {
@@ -19,35 +20,13 @@ export function normaliseHome(home: string | undefined): string | undefined {
   return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
 }
 
-/** True when `path` is `mountpoint` or below it, by string. */
-export function isUnder(path: string, mountpoint: string): boolean {
-  if (mountpoint === '/') return path.startsWith('/');
-  return path === mountpoint || path.startsWith(mountpoint + '/');
-}
-
-/** The longest mountpoint that contains `home` (both absolute, normalised), or undefined. */
-export function homeMountpoint(home: string | undefined, mountpoints: Iterable<string>): string | undefined {
-  const h = normaliseHome(home);
-  if (!h) return undefined;
-  let best: string | undefined;
-  for (const mp of mountpoints) {
-    if (isUnder(h, mp) && (best === undefined || mp.length > best.length)) best = mp;
-  }
-  return best;
-}
-
 /**
- * The status of the mount holding `home`. When several mounts share that mountpoint, the visible one
- * is the last mounted (the others are "covered"), so a non-covered entry wins, else the last.
+ * The status of the mount holding `home` ($HOME normalised first; the table's own rule, homeMountOf, then
+ * picks the longest mountpoint prefix, the visible one of stacked mounts).
  */
 export function findHomeMount(home: string | undefined, mounts: readonly MountStatus[]): MountStatus | undefined {
-  const mp = homeMountpoint(
-    home,
-    mounts.map((m) => m.mountpoint),
-  );
-  if (mp === undefined) return undefined;
-  const same = mounts.filter((m) => m.mountpoint === mp);
-  return same.filter((m) => m.state !== 'covered').at(-1) ?? same.at(-1);
+  const h = normaliseHome(home);
+  return h === undefined ? undefined : homeMountOf(h, mounts);
 }
 
 /** The home directory the app watches: MSM_HOME if set (symlinked homes, tests), else HOME. */

@@ -8,7 +8,8 @@
 // connected to: connect(2) resolves the path in the kernel on the main thread (README: the app never
 // touches the home directory).
 import { callSessionBus, sessionBusAddress } from '../dbus/session-bus.js';
-import { homeFromEnv, isUnder } from './home-mount.js';
+import { isUnder } from '../../common/mount-table/path-to-mount.js';
+import { homeFromEnv } from './home-mount.js';
 
 const WATCHER = 'org.kde.StatusNotifierWatcher';
 

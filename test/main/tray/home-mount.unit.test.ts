@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findHomeMount, homeMountpoint, isUnder, normaliseHome } from '../../../src/main/tray/home-mount.js';
+import { isUnder } from '../../../src/common/mount-table/path-to-mount.js';
+import { findHomeMount, normaliseHome } from '../../../src/main/tray/home-mount.js';
 import { mount, nfs } from './fixtures.js';
+
+/** The mountpoint findHomeMount picks among plain ok mounts on these paths. */
+function homeMountpoint(home: string, mountpoints: string[]): string | undefined {
+  return findHomeMount(home, mountpoints.map((mp) => mount(mp, 'ok')))?.mountpoint;
+}
 
 test('longest mountpoint prefix of $HOME wins', () => {
   const mps = ['/', '/home', '/home/alice', '/home/alice2', '/net'];
