@@ -8,7 +8,7 @@
 // - Cleanup stops the daemon (SIGTERM: it unmounts what it can), lazily unmounts what is left, and only
 //   then removes the files (rm -rf over a live autofs tree would trigger every key it walks).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,18 @@ import type { MountEntry } from '../../src/common/mount.js';
 import { parseMountinfo } from '../../src/common/mount-table/mountinfo.js';
 
 const run = promisify(execFile);
+
+/**
+ * Why this kernel cannot automount, or undefined when it can: autofs registered in /proc/filesystems, or
+ * there as a module the automount daemon's open of /dev/autofs loads. No package brings a kernel feature,
+ * so unlike a missing program this skips under CI too (see kernelLacks in namespace.ts).
+ */
+export function autofsUnavailable(): string | undefined {
+  if (readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => l.split('\t')[1] === 'autofs')) return undefined;
+  const modules = `/lib/modules/${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}/kernel/fs/autofs`;
+  if (existsSync(modules)) return undefined;
+  return 'this kernel has no autofs (CONFIG_AUTOFS_FS not set: not in /proc/filesystems, no module)';
+}
 
 export interface AutomountOptions {
   /** Idle expiry, seconds (master map --timeout). Default 3. */

@@ -5,10 +5,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startAutomount, type Automount } from '../../support/automount.js';
+import { autofsUnavailable, startAutomount, type Automount } from '../../support/automount.js';
 import { fuseFixtureUnavailable, startFuseFixture } from '../../support/fuse-fixture.js';
 import { listMounts, makeTempRoot, mountTmpfs, type TempRoot } from '../../support/mounts.js';
-import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
+import { kernelLacks, privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser } from '../../support/test-user.js';
 import { runCli } from '../cli/cli-harness.js';
 import { startRecoveryDaemon, type RecoveryDaemon } from './recovery-daemon.js';
@@ -18,12 +18,13 @@ import { spawnSync } from 'node:child_process';
 const ns = privateMountNamespace(import.meta.url);
 const noAutomount = spawnSync('automount', ['-V']).error ? 'automount is missing: apt-get install autofs' : undefined;
 const skip = skipOrFail(ns.canMount ? (fuseFixtureUnavailable() ?? noAutomount) : ns.reason);
+const noAutofs = kernelLacks(autofsUnavailable());
 const cleanups: (() => void | Promise<void>)[] = [];
 after(async () => {
   for (const f of cleanups.reverse()) await f();
 });
 
-let world: { root: TempRoot; helper: RecoveryDaemon; am: Automount } | undefined;
+let world: { root: TempRoot; helper: RecoveryDaemon; am: Automount | undefined } | undefined;
 
 async function setUp() {
   if (world) return world;
@@ -33,19 +34,25 @@ async function setUp() {
   const fx = await startFuseFixture(fuseDir);
   cleanups.push(() => fx.stop());
   // Key "fz" binds the FUSE mount's root: the automounted filesystem is then a FUSE one the helper may unmount.
-  const am = await startAutomount({ timeout: 60, entries: { a: '-fstype=tmpfs,size=1m :tmpfs', fz: `-fstype=bind :${fuseDir}` } });
-  cleanups.push(() => am.stop());
+  const am = noAutofs ? undefined : await startAutomount({ timeout: 60, entries: { a: '-fstype=tmpfs,size=1m :tmpfs', fz: `-fstype=bind :${fuseDir}` } });
+  if (am) cleanups.push(() => am.stop());
   // Sweeps every 2 s: an idle automount is not in the watch tier (it is not probed), only sweeps report it.
   const helper = await startRecoveryDaemon({
-    args: ['--include', `${root.path}/**`, '--include', `${am.mnt}/**`, '--watch', `${root.path}/w-*`, '--interval', '2', '--timeout', '2'],
+    args: ['--include', `${root.path}/**`, ...(am ? ['--include', `${am.mnt}/**`] : []), '--watch', `${root.path}/w-*`, '--interval', '2', '--timeout', '2'],
     cleanups,
   });
   world = { root, helper, am };
   return world;
 }
 
-test('/, a tmpfs and an autofs trigger entry are refused, and stay mounted', { skip }, async () => {
-  const { root, helper, am } = await setUp();
+async function needsAutomount() {
+  const w = await setUp();
+  if (!w.am) throw new Error('no automount daemon: this test is skipped without autofs');
+  return { ...w, am: w.am };
+}
+
+test('/, a tmpfs and an autofs trigger entry are refused, and stay mounted', { skip: skip || noAutofs }, async () => {
+  const { root, helper, am } = await needsAutomount();
   const tmp = mountTmpfs(root.join('scratch'));
   const before = listMounts().map((m) => m.id).sort();
   for (const [path, why] of [
@@ -80,8 +87,8 @@ test('a healthy mount is refused without --yes', { skip }, async () => {
   follow.stop();
 });
 
-test('an automounted filesystem is left to its automount daemon first (SIGUSR1), and the command says so', { skip }, async () => {
-  const { helper, am } = await setUp();
+test('an automounted filesystem is left to its automount daemon first (SIGUSR1), and the command says so', { skip: skip || noAutofs }, async () => {
+  const { helper, am } = await needsAutomount();
   const follow = new Follower(helper.socket);
   cleanups.push(() => follow.stop());
   const automounted = (mountpoint: string) => (m: { mountpoint: string; automount?: unknown }) =>

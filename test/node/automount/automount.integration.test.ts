@@ -6,15 +6,15 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
-import { startAutomount, waitFor, type Automount } from '../../support/automount.js';
+import { kernelLacks, privateMountNamespace, skipOrFail } from '../../support/namespace.js';
+import { autofsUnavailable, startAutomount, waitFor, type Automount } from '../../support/automount.js';
 import { scanUsage } from '../../../src/node/automount/usage.js';
 import { classifyAutomounts, type AutomountDecision } from '../../../src/node/automount/policy.js';
 import { daemonStatuses, livePgrps } from '../../../src/node/automount/daemon-alive.js';
 import { automountedIds } from '../../../src/node/automount/refine-plan.js';
 
 const ns = privateMountNamespace(import.meta.url);
-const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
+const skip = skipOrFail(ns.canMount ? undefined : ns.reason) || kernelLacks(autofsUnavailable());
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

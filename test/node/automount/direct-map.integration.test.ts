@@ -10,15 +10,15 @@ import { mkdtempSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
-import { readMountTable, waitFor } from '../../support/automount.js';
+import { kernelLacks, privateMountNamespace, skipOrFail } from '../../support/namespace.js';
+import { autofsUnavailable, readMountTable, waitFor } from '../../support/automount.js';
 import { parseMountinfo } from '../../../src/common/mount-table/mountinfo.js';
 import { planSweep } from '../../../src/node/monitor/sweep-plan.js';
 import { refineAutomounts } from '../../../src/node/automount/refine-plan.js';
 import { daemonStatuses, livePgrps, verifiedDaemonPgrps } from '../../../src/node/automount/daemon-alive.js';
 
 const ns = privateMountNamespace(import.meta.url);
-const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
+const skip = skipOrFail(ns.canMount ? undefined : ns.reason) || kernelLacks(autofsUnavailable());
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
-import { startAutomount, waitFor } from '../../support/automount.js';
+import { kernelLacks, privateMountNamespace, skipOrFail } from '../../support/namespace.js';
+import { autofsUnavailable, startAutomount, waitFor } from '../../support/automount.js';
 import { createMonitor } from '../../../src/node/create-monitor.js';
 import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
 import type { MountStatus } from '../../../src/common/mount.js';
@@ -14,7 +14,7 @@ import type { AutomountDaemonChange, MonitorLog } from '../../../src/node/monito
 import { silentMonitorLog } from '../../../src/node/monitor/monitor-log.js';
 
 const ns = privateMountNamespace(import.meta.url);
-const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
+const skip = skipOrFail(ns.canMount ? undefined : ns.reason) || kernelLacks(autofsUnavailable());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('monitor + real automount: idle expires, busy is probed, triggers never fire, dead daemon reported', { skip, timeout: 90_000 }, async () => {
