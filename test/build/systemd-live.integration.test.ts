@@ -24,6 +24,8 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 const NEWER = `${VERSION}+live2`;
 const arch = () => run('dpkg', ['--print-architecture']).stdout.trim();
 const debName = (version: string) => `mount-status-monitor-helper_${version}_${arch()}.deb`;
+/** The admin's edit: sweeps every `seconds`, applied with `systemctl reload`. */
+const sweepEvery = (seconds: number) => `sed -i 's/^interval = .*/interval = ${seconds}/' ${CONF} && systemctl reload ${UNIT}`;
 
 let out = '';
 let c: Container;
@@ -191,7 +193,7 @@ test('`mountstatus status` answers inside (the IPC socket, peer credentials thro
 
 test('the journal holds each sweep\'s `Checked N mounts in S seconds` once, with ident, priority and PID; reload applies a good config', { skip }, async () => {
   const since = nowUs();
-  await ok(`sed -i 's/^interval = .*/interval = 2/' ${CONF} && systemctl reload ${UNIT}`);
+  await ok(sweepEvery(2));
   await waitJournal(/^Reloaded \/etc\/mount-status-monitor\.conf: checking mounts every 2 seconds \(watched ones every 1 second\), slow after 1\.5 seconds, timeout 10 seconds$/, since);
   const from = nowUs();
   await new Promise((r) => setTimeout(r, 9000));
@@ -268,7 +270,7 @@ test('an idle automount (Debian\'s automount inside) still expires while the ser
   await ok(
     `mkdir -p /etc/auto.master.d && echo '/srv/msm-auto /etc/auto.msm --timeout=3' > /etc/auto.master.d/msm.autofs && ` +
       `echo 'idle -fstype=tmpfs,size=1m :tmpfs' > /etc/auto.msm && systemctl restart autofs && ` +
-      `sed -i 's/^interval = .*/interval = 1/' ${CONF} && systemctl reload ${UNIT}`,
+      sweepEvery(1),
   );
   const mounted = async () => (await ok('cat /proc/1/mountinfo')).split('\n').some((l) => l.split(' ')[4] === '/srv/msm-auto/idle' && / - tmpfs /.test(l));
   // Triggered by a process outside the automount daemon's process group (autofs.rst).
@@ -288,7 +290,7 @@ test('an idle automount (Debian\'s automount inside) still expires while the ser
 
 test('an upgrade restarts a running service onto the new build, keeps the edited config, and leaves a stopped one stopped', { skip }, async () => {
   // The admin's edit (also the automount test's, which a kernel without autofs skips).
-  await ok(`sed -i 's/^interval = .*/interval = 1/' ${CONF} && systemctl reload ${UNIT}`);
+  await ok(sweepEvery(1));
   const before = await show('MainPID');
   await ok(`cd ${HOST_DIR} && DEBIAN_FRONTEND=noninteractive apt install -y ./${debName(NEWER)}`, 300_000);
   assert.equal((await ok("dpkg-query -W -f '${Version}' mount-status-monitor-helper")).trim(), NEWER);

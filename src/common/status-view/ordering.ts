@@ -47,7 +47,7 @@ export interface MountGroup {
  * The mount that holds `homeDirectory`: the longest mountpoint that is a path prefix of it, taken from the
  * table only (never by touching the path). Of two mounts on the same path the uncovered one wins.
  */
-export function homeMountOf(homeDirectory: string, mounts: readonly MountStatus[]): MountStatus | undefined {
+export function homeMountOf(homeDirectory: string, mounts: Iterable<MountStatus>): MountStatus | undefined {
   let best: MountStatus | undefined;
   for (const m of mounts) {
     if (!isUnder(homeDirectory, m.mountpoint)) continue;

@@ -135,7 +135,7 @@ export class NotificationPolicy {
   }
 
   private homeMountpoint(): string | undefined {
-    return findHomeMount(this.home, [...this.known.values()])?.mountpoint;
+    return findHomeMount(this.home, this.known.values())?.mountpoint;
   }
 
   private transition(kind: Kind, m: MountStatus): void {

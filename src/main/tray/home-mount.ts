@@ -24,7 +24,7 @@ export function normaliseHome(home: string | undefined): string | undefined {
  * The status of the mount holding `home` ($HOME normalised first; the table's own rule, homeMountOf, then
  * picks the longest mountpoint prefix, the visible one of stacked mounts).
  */
-export function findHomeMount(home: string | undefined, mounts: readonly MountStatus[]): MountStatus | undefined {
+export function findHomeMount(home: string | undefined, mounts: Iterable<MountStatus>): MountStatus | undefined {
   const h = normaliseHome(home);
   return h === undefined ? undefined : homeMountOf(h, mounts);
 }

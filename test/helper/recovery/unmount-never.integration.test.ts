@@ -45,14 +45,9 @@ async function setUp() {
   return world;
 }
 
-async function needsAutomount() {
-  const w = await setUp();
-  if (!w.am) throw new Error('no automount daemon: this test is skipped without autofs');
-  return { ...w, am: w.am };
-}
-
 test('/, a tmpfs and an autofs trigger entry are refused, and stay mounted', { skip: skip || noAutofs }, async () => {
-  const { root, helper, am } = await needsAutomount();
+  const { root, helper, am } = await setUp();
+  assert.ok(am, 'the automount daemon runs where the kernel has autofs');
   const tmp = mountTmpfs(root.join('scratch'));
   const before = listMounts().map((m) => m.id).sort();
   for (const [path, why] of [
@@ -88,7 +83,8 @@ test('a healthy mount is refused without --yes', { skip }, async () => {
 });
 
 test('an automounted filesystem is left to its automount daemon first (SIGUSR1), and the command says so', { skip: skip || noAutofs }, async () => {
-  const { helper, am } = await needsAutomount();
+  const { helper, am } = await setUp();
+  assert.ok(am, 'the automount daemon runs where the kernel has autofs');
   const follow = new Follower(helper.socket);
   cleanups.push(() => follow.stop());
   const automounted = (mountpoint: string) => (m: { mountpoint: string; automount?: unknown }) =>
