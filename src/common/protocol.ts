@@ -178,7 +178,7 @@ const unmountResultSchema = z.looseObject({
   blocked: blockedSchema.optional(),
   steps: z.array(z.string()),
   gone: z.boolean(),
-  outcome: z.enum(['unmounted', 'detached', 'expired']).optional(),
+  outcome: z.enum(['unmounted', 'detached', 'expired', 'left']).optional(),
   reason: z.string().optional(),
 });
 

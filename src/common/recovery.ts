@@ -37,9 +37,10 @@ export interface UnmountResult {
   gone: boolean;
   /**
    * How it went, once gone: unmounted; detached (--lazy: it was still in use, its users keep a detached
-   * copy); expired (the automount daemon, asked first, took it away itself).
+   * copy); expired (the automount daemon, asked first, took it away itself); left (someone else unmounted
+   * it while the helper was at work: the helper unmounted nothing in its place).
    */
-  outcome?: 'unmounted' | 'detached' | 'expired';
+  outcome?: 'unmounted' | 'detached' | 'expired' | 'left';
   /** Why not, when an attempt left some mount of the plan in place. */
   reason?: string;
 }

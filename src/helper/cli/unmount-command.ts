@@ -150,7 +150,9 @@ export async function runUnmountCommand(argv: string[], io: CommandIo, deps: Unm
       ? 'is detached (it was still in use: the programs using it keep a detached copy until they let go)'
       : result.outcome === 'expired'
         ? 'is unmounted (its automount daemon expired it)'
-        : 'is unmounted';
+        : result.outcome === 'left'
+          ? 'is gone: someone else unmounted it during the unmount, and nothing else was unmounted'
+          : 'is unmounted';
   io.stdout(`${escapeForDisplay(mountpoint)} ${how}${freed}.\n`);
   return 0;
 }

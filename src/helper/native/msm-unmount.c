@@ -23,16 +23,30 @@
  *  3. --abort-fuse: "1" is written to /sys/fs/fuse/connections/N/abort, N the FUSE connection's device
  *     number (Documentation/filesystems/fuse.rst, "Aborting a filesystem connection": "the most powerful
  *     method, always works"). Every waiting request ends with an error, which frees the blocked readers.
- *  4. umount2(2) of the mountpoint's name relative to the pinned parent (fchdir, UMOUNT_NOFOLLOW), with
- *     MNT_FORCE first under --force (NFS/CIFS abort their in-flight RPCs; FUSE aborts its connection,
- *     fuse_umount_begin()). Not through /proc/self/fd/N of the mountpoint itself: that descriptor is a
- *     reference to the mount, so any umount but MNT_DETACH fails with EBUSY while we hold it (measured).
- *     A mount still busy (a freed process has not let go yet) is retried for --busy-wait-ms; then
- *     --detach-if-busy detaches it (MNT_DETACH): it leaves the tree, and the processes still using it
- *     keep a detached copy (umount(8), "--lazy").
+ *  4. --force: umount2(2) MNT_FORCE of /proc/self/fd/N, our descriptor of the identified mount: the magic
+ *     link leads to that very mount, and umount_begin() runs (NFS/CIFS abort their in-flight RPCs; FUSE
+ *     aborts its connection), while our reference to the mount makes the unmount itself fail with EBUSY
+ *     (do_umount() counts references: any umount but MNT_DETACH through a descriptor fails so; measured).
+ *  5. The unmount by name, relative to the pinned parent (fchdir, UMOUNT_NOFOLLOW), retried while the
+ *     mount is busy for --busy-wait-ms: a user could unmount her own mount stacked on another one (a FUSE
+ *     mount on a tmpfs's root she may write to) between our check and the call, and a plain umount2 of the
+ *     name would then unmount the mount beneath. There is no unmount by descriptor (all but MNT_DETACH
+ *     fail through one, above), so each unmount is two MNT_EXPIRE calls: the first marks what the name
+ *     leads to (EAGAIN), the second unmounts it only if still marked, and any use of a mount clears its
+ *     mark (mntput()). Before each call the mount table must show the identified mount (id, device,
+ *     parent) with nothing on its root; /proc/self/mountinfo is read for that, as reading it takes no
+ *     reference on a mount (an open() of the name would clear the mark). A mount reached by a call made
+ *     just after the identified one left is therefore only marked, and the next check stops: "done left".
+ *     What remains: a mount already marked for expiry by someone else (the kernel marks its own NFS, CIFS
+ *     and AFS submounts, and unmounts them when unused anyway); and, as mount ids and anonymous devices
+ *     are reused, a mount made with the identified one's id, device and parent and gone again within the
+ *     microseconds between one check and the next call, after a call reached the mount beneath it.
+ *  6. --detach-if-busy: a mount still busy is detached (MNT_DETACH) through a descriptor opened and
+ *     verified again, so exactly that mount: it leaves the tree, and the processes still using it keep a
+ *     detached copy (umount(8), "--lazy").
  *
- * Output, one line each on stdout: "step TEXT" as it goes, then "done unmounted|detached|verified", or
- * "fail ERRNO-NAME TEXT". Exit status 0 done, 1 fail, 2 usage.
+ * Output, one line each on stdout: "step TEXT" as it goes, then "done unmounted|detached|verified|left"
+ * (left: someone else unmounted it meanwhile), or "fail ERRNO-NAME TEXT". Exit status 0 done, 1 fail, 2 usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -145,6 +159,92 @@ static long long mount_id_of(int fd, struct statx *stx) {
   return id;
 }
 
+/* Checks that `fd` is the root of mount `want_id` on device major:minor; else says why (fail) and returns 1. */
+static int verify(int fd, long long want_id, unsigned want_major, unsigned want_minor) {
+  struct statx stx;
+  memset(&stx, 0, sizeof stx);
+  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, 0, &stx) != 0) return fail_errno(errno, "cannot read the mountpoint's mount id");
+  long long id = mount_id_of(fd, &stx);
+  if (id != want_id) {
+    char got[32];
+    snprintf(got, sizeof got, "%lld", id);
+    return fail("EXDEV", "the path now leads to mount %s, not the one to unmount: refusing", got);
+  }
+  if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+    return fail("EXDEV", "the path leads into the mount, not to its root: %s", "refusing");
+  if (stx.stx_dev_major != want_major || stx.stx_dev_minor != want_minor) {
+    char got[32];
+    snprintf(got, sizeof got, "%u:%u", stx.stx_dev_major, stx.stx_dev_minor);
+    return fail("EXDEV", "the mount's device is %s, not the one to unmount: refusing", got);
+  }
+  return 0;
+}
+
+/* The identified mount as /proc/self/mountinfo shows it: id, device and parent (-1 until first read). */
+struct mount_row {
+  long long id, parent;
+  unsigned major, minor;
+};
+
+enum there { THERE, GONE, COVERED, UNREADABLE };
+
+/*
+ * Whether the identified mount is still in the mount table, with nothing mounted on its root, read from
+ * /proc/self/mountinfo (reading it takes no reference on any mount, so it leaves an expiry mark in place;
+ * a stat() or open() of the name would clear it). A line with the same id but another device or parent is
+ * another mount that got the freed id. The first call fills in `m->parent`.
+ */
+static enum there still_there(struct mount_row *m) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f) return UNREADABLE;
+  char *line = NULL, *own_point = NULL;
+  size_t cap = 0, n_children = 0;
+  char **children = NULL;
+  enum there result = GONE;
+  while (getline(&line, &cap, f) > 0) {
+    long long id, parent;
+    unsigned major, minor;
+    int at = 0;
+    /* ID PARENT MAJOR:MINOR ROOT MOUNTPOINT ...: the mountpoint is field 5, with its spaces as \040. */
+    if (sscanf(line, "%lld %lld %u:%u %*s %n", &id, &parent, &major, &minor, &at) != 4 || at == 0) continue;
+    char *point = line + at;
+    point[strcspn(point, " \n")] = '\0';
+    if (id == m->id && major == m->major && minor == m->minor && (m->parent < 0 || parent == m->parent)) {
+      m->parent = parent;
+      own_point = strdup(point);
+      result = THERE;
+    } else if (parent == m->id && id != m->id) {
+      char **more = realloc(children, (n_children + 1) * sizeof *children);
+      if (more) (children = more)[n_children++] = strdup(point);
+    }
+  }
+  for (size_t i = 0; i < n_children; i++) {
+    if (result == THERE && own_point && children[i] && strcmp(children[i], own_point) == 0) result = COVERED;
+    free(children[i]);
+  }
+  free(children);
+  free(own_point);
+  free(line);
+  fclose(f);
+  return result;
+}
+
+/* The end of an unmount the mount table overtook: it left (someone else unmounted it), or was covered. */
+static int stop(enum there there) {
+  if (there == GONE) {
+    printf("step the mount left the mount table during the unmount (someone else unmounted it): stopped, nothing else unmounted\n");
+    return printf("done left\n"), 0;
+  }
+  if (there == COVERED) return fail("EXDEV", "another mount was mounted on it during the unmount: stopped, %s", "nothing unmounted");
+  return fail("EIO", "cannot read %s", "/proc/self/mountinfo");
+}
+
+/* A failed call: the mount left (or was covered) meanwhile, or a real failure of `what`. */
+static int left_or_fail(struct mount_row *m, int err, const char *what) {
+  enum there there = still_there(m);
+  return there == THERE ? fail_errno(err, what) : stop(there);
+}
+
 static long long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -191,23 +291,10 @@ int main(int argc, char **argv) {
   int fd = open_nofollow(dirfd, name, 0, 1);
   if (fd < 0) return fail_errno(errno, errno == ELOOP ? "the mountpoint is a symlink: refusing" : "cannot open the mountpoint");
 
-  struct statx stx;
-  memset(&stx, 0, sizeof stx);
-  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, 0, &stx) != 0) return fail_errno(errno, "cannot read the mountpoint's mount id");
-  long long id = mount_id_of(fd, &stx);
-  if (id != want_id) {
-    char got[32];
-    snprintf(got, sizeof got, "%lld", id);
-    return fail("EXDEV", "the path now leads to mount %s, not the one to unmount: refusing", got);
-  }
-  if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-    return fail("EXDEV", "the path leads into the mount, not to its root: %s", "refusing");
-  if (stx.stx_dev_major != want_major || stx.stx_dev_minor != want_minor) {
-    char got[32];
-    snprintf(got, sizeof got, "%u:%u", stx.stx_dev_major, stx.stx_dev_minor);
-    return fail("EXDEV", "the mount's device is %s, not the one to unmount: refusing", got);
-  }
-  printf("step verified mount %lld\n", id);
+  if (verify(fd, want_id, want_major, want_minor) != 0) return 1;
+  struct mount_row mount = { .id = want_id, .major = want_major, .minor = want_minor, .parent = -1 };
+  if (still_there(&mount) != THERE) return fail("ESTALE", "the mount is not in %s: refusing", "/proc/self/mountinfo");
+  printf("step verified mount %lld\n", want_id);
 
   if (abort_fuse) {
     /* fusectl names a connection by the superblock's dev_t (fs/fuse/control.c: "%u", fc->dev). */
@@ -220,28 +307,55 @@ int main(int argc, char **argv) {
   }
   if (verify_only) return printf("done verified\n"), 0;
 
+  /* From here the name is used only while the mount table shows the identified mount still there with
+   * nothing on it (still_there), and each unmount by name is two MNT_EXPIRE calls with that check between
+   * them: the first marks what the name leads to, the second unmounts it only if it is still marked, and
+   * the kernel clears the mark on every use of the mount (mntput()). So if the mount leaves between a
+   * check and a call, that call only marks the mount the name then leads to, and the next check stops. */
+  if (force) {
+    /* Through our descriptor: umount_begin() (NFS/CIFS abort their RPCs, FUSE its connection) runs on the
+     * identified mount's superblock, and our reference makes the unmount itself fail with EBUSY. */
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    if (umount2(self, MNT_FORCE) == 0) return printf("done unmounted\n"), 0;
+    if (errno == EINVAL) return left_or_fail(&mount, errno, "umount2(MNT_FORCE)");
+    if (errno != EBUSY) return fail_errno(errno, "umount2(MNT_FORCE)");
+    printf("step MNT_FORCE: requests aborted\n");
+  }
   /* Our descriptor of the mount would keep it busy (see above); the parent's pins the place. */
   close(fd);
   if (fchdir(dirfd) != 0) return fail_errno(errno, "cannot enter the mountpoint's directory");
 
-  if (force) {
-    if (umount2(name, MNT_FORCE | UMOUNT_NOFOLLOW) == 0) return printf("done unmounted\n"), 0;
-    if (errno != EBUSY) return fail_errno(errno, "umount2(MNT_FORCE)");
-    printf("step MNT_FORCE: busy\n");
-  }
   long long deadline = now_ms() + busy_wait_ms;
-  int said = 0;
+  int said = 0, marked = 0;
   for (;;) {
-    if (umount2(name, UMOUNT_NOFOLLOW) == 0) return printf("done unmounted\n"), 0;
-    if (errno != EBUSY) return fail_errno(errno, "umount2");
+    enum there there = still_there(&mount);
+    if (there != THERE) return stop(there);
+    if (umount2(name, MNT_EXPIRE | UMOUNT_NOFOLLOW) == 0) return printf("done unmounted\n"), 0;
+    int err = errno;
+    if (err == EAGAIN && !marked) {
+      marked = 1; /* marked now: the next call unmounts it, unless something used it in between */
+      continue;
+    }
+    marked = 0;
+    if (err != EBUSY && err != EAGAIN) return left_or_fail(&mount, err, "umount2");
     if (now_ms() >= deadline) break;
     if (!said++) printf("step busy: retrying for %ld ms\n", busy_wait_ms);
     struct timespec pause = { 0, 20 * 1000 * 1000 };
     nanosleep(&pause, NULL);
   }
   if (!detach_if_busy) return fail("EBUSY", "the mount is still in use after %s", "the retries");
-  if (umount2(name, MNT_DETACH | UMOUNT_NOFOLLOW) == 0) return printf("done detached\n"), 0;
-  return fail_errno(errno, "umount2(MNT_DETACH)");
+  /* MNT_DETACH ignores references, so it can go through a descriptor: the one mount it names, whatever
+   * the name leads to by now. */
+  int again = open_nofollow(dirfd, name, 0, 1);
+  if (again < 0) return left_or_fail(&mount, errno, "cannot open the mountpoint again");
+  enum there there = still_there(&mount);
+  if (there != THERE) return stop(there);
+  if (verify(again, want_id, want_major, want_minor) != 0) return 1;
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", again);
+  if (umount2(self, MNT_DETACH) == 0) return printf("done detached\n"), 0;
+  return left_or_fail(&mount, errno, "umount2(MNT_DETACH)");
 }
 
 #else

@@ -29,7 +29,8 @@ export interface UnmountChildRequest {
 }
 
 export type UnmountChildOutcome =
-  | { kind: 'done'; what: 'unmounted' | 'detached' | 'verified'; steps: string[] }
+  /** left: the mount left the table during the unmount (someone else unmounted it); nothing was unmounted. */
+  | { kind: 'done'; what: 'unmounted' | 'detached' | 'verified' | 'left'; steps: string[] }
   | { kind: 'failed'; errno: string; message: string; steps: string[] }
   /** The deadline passed: SIGKILL sent. `exited`: it died within the grace; otherwise it is stuck in the kernel. */
   | { kind: 'timed-out'; pid: number; exited: boolean; steps: string[] };
@@ -82,8 +83,8 @@ export function runUnmountChild(request: UnmountChildRequest, timeoutMs: number,
     child.once('close', (code) => {
       if (timedOut) return;
       const last = out.trimEnd().split('\n').at(-1) ?? '';
-      const done = /^done (unmounted|detached|verified)$/.exec(last);
-      if (code === 0 && done) return settle({ kind: 'done', what: done[1] as 'unmounted' | 'detached' | 'verified', steps: steps() });
+      const done = /^done (unmounted|detached|verified|left)$/.exec(last);
+      if (code === 0 && done) return settle({ kind: 'done', what: done[1] as 'unmounted' | 'detached' | 'verified' | 'left', steps: steps() });
       const failed = /^fail (\S+) (.*)$/.exec(last);
       if (failed) return settle({ kind: 'failed', errno: failed[1]!, message: failed[2]!, steps: steps() });
       settle({ kind: 'failed', errno: 'EIO', message: `${program} exited with ${code}: ${err.trim() || 'no answer'}`, steps: steps() });

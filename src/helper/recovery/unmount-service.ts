@@ -151,12 +151,12 @@ export class UnmountService {
       const verified = await this.child(target, mode, deadline, result, true);
       if (verified.kind !== 'done') return this.failed(result, target, this.failure(verified, target));
     }
-    let outcome: 'unmounted' | 'detached' = 'unmounted';
+    let outcome: 'unmounted' | 'detached' | 'left' = 'unmounted';
     for (const entry of plan) {
       const answer = await this.child(entry, mode, deadline, result, false);
       const entries = (await this.readTable()).entries;
       if (!present(entries, entry)) {
-        if (answer.kind === 'done' && answer.what === 'detached' && entry === target) outcome = 'detached';
+        if (answer.kind === 'done' && (answer.what === 'detached' || answer.what === 'left') && entry === target) outcome = answer.what;
         // A mount under an aborted FUSE mount: looking its name up failed (ENOTCONN), and the kernel
         // detached it with the dentry it sat on (d_invalidate() detaches the mounts on an invalid dentry).
         if (answer.kind !== 'done') result.steps.push(`${entry.mountpoint}: no longer mounted (detached by the kernel with the aborted mount above it)`);
@@ -265,7 +265,7 @@ export class UnmountService {
     target: MountEntry,
     cause: UnmountCause,
     status: MountStatus | undefined,
-    outcome: 'unmounted' | 'detached' | 'expired',
+    outcome: 'unmounted' | 'detached' | 'expired' | 'left',
   ): Promise<UnmountResult> {
     const entries = (await this.readTable()).entries;
     const left = plan.filter((e) => present(entries, e));
@@ -274,7 +274,8 @@ export class UnmountService {
     result.gone = true;
     result.outcome = outcome;
     // Expired by its automount daemon: that is the daemon's routine, logged as asked (automountExpireAsked).
-    if (outcome !== 'expired') this.options.log.line(lines.unmounted(target.mountpoint, serverOf(target), outcome, plan.length - 1, cause, status?.blocked?.count ?? 0));
+    if (outcome === 'left') this.options.log.line(lines.unmountFailed(target.mountpoint, 'someone else unmounted it during the unmount; nothing else was unmounted'));
+    else if (outcome !== 'expired') this.options.log.line(lines.unmounted(target.mountpoint, serverOf(target), outcome, plan.length - 1, cause, status?.blocked?.count ?? 0));
     return result;
   }
 
