@@ -60,9 +60,10 @@ export class UserDb {
   private ask(key: string): Promise<UserEntry | undefined> {
     const [cmd, ...args] = this.command;
     return new Promise((resolve) => {
-      // A key that looks like an option must not become one.
-      if (!/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/.test(key)) return resolve(undefined);
-      execFile(cmd, [...args, key], { timeout: this.timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 64 * 1024 }, (err, stdout) => {
+      // A name as utmp or a directory server may have it (even "-x"; "--" keeps it from being an option),
+      // but nothing that cannot be a passwd(5) name: no ':', space, control character or '/'.
+      if (!/^[A-Za-z0-9_.@-]+\$?$/.test(key)) return resolve(undefined);
+      execFile(cmd, [...args, '--', key], { timeout: this.timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 64 * 1024 }, (err, stdout) => {
         resolve(err ? undefined : parsePasswdLine(stdout.split('\n')[0] ?? ''));
       });
     });

@@ -72,7 +72,7 @@ export class WhoMayUnmount {
     const refused = (reason: string): Permission => ({ ok: false, reason });
     if (!validAdminGroup(group)) return refused(`admin-group ${JSON.stringify(group)} is not a group name`);
     // group(5): name:password:GID:members
-    const line = (await lookup('getent', ['group', group], this.timeoutMs))?.split('\n')[0];
+    const line = (await lookup('getent', ['group', '--', group], this.timeoutMs))?.split('\n')[0];
     const gid = line === undefined ? NaN : Number(line.split(':')[2]);
     if (!Number.isInteger(gid)) return refused(`admin-group ${group} is not in the group database (or it did not answer)`);
     // The effective gid the kernel gave the connection (newgrp, sg): acting as the group.

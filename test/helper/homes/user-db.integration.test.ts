@@ -22,7 +22,17 @@ test('a real lookup finds root by uid and by name; unknown users and option-like
   assert.deepEqual(await db.lookup(0), { name: 'root', uid: 0, home: '/root' });
   assert.deepEqual(await db.lookup('root'), { name: 'root', uid: 0, home: '/root' });
   assert.equal(await db.lookup(4_000_000_000), undefined, 'no such user');
-  assert.equal(await db.lookup('--help'), undefined, 'a key is never an option');
+  assert.equal(await db.lookup('--help'), undefined, 'a key is never an option: no user is named --help here');
+});
+
+test('a user name that starts with "-" (as utmp or a directory server may hold one) is passed after "--", never as an option', async () => {
+  // glibc's files backend takes a passwd line starting with "-" for a NIS exclusion, so no such user can be
+  // made here: a stand-in for getent answers only when the key comes right after "--", as getent(1) needs.
+  const script = 'if [ "$1" = passwd ] && [ "$2" = -- ] && [ $# -eq 3 ]; then echo "$3:x:4242:4242::/home/dash:/bin/sh"; else exit 1; fi';
+  const db = new UserDb({ command: ['sh', '-c', script, 'getent', 'passwd'] });
+  assert.deepEqual(await db.lookup('-s'), { name: '-s', uid: 4242, home: '/home/dash' });
+  assert.deepEqual(await db.lookup('--help'), { name: '--help', uid: 4242, home: '/home/dash' });
+  assert.equal(await db.lookup('a:b'), undefined, 'what cannot be a passwd name is not asked for');
 });
 
 test('a hung user database: the lookup gives up at its deadline, the event loop never waits', { skip }, async () => {
