@@ -77,8 +77,11 @@ export function toNotifySendArgs(n: MountNotification, appName: string, iconDir:
     // (displayText). The body is markup for the notification server (Desktop Notifications spec, "Markup"),
     // so &, < and > become entities; notify-send also runs the body through g_strcompress() (backslash-n
     // is a newline, a lone backslash vanishes), so backslashes in it are doubled. Found by
-    // test/main/notify/notifier.integration.test.ts with such characters in a mountpoint.
-    title: displayText(n.title),
+    // test/main/notify/notifier.integration.test.ts with such characters in a mountpoint. The title is
+    // plain text for most servers but markup for some, so there the three markup characters are written
+    // as octal escapes (\046, \074, \076), as displayText writes other unsafe ones: right on both kinds,
+    // where entities would show as "&amp;" on most. notify-send passes the title unchanged.
+    title: escapeMarkupAsOctal(displayText(n.title)),
     message: escapeMarkup(displayText(n.body)).replace(/\\/g, '\\\\'),
     urgency: n.urgency,
     'app-name': appName,
@@ -93,6 +96,11 @@ export function toNotifySendArgs(n: MountNotification, appName: string, iconDir:
 /** Text for a markup-capable notification body: the three characters markup gives meaning to. */
 function escapeMarkup(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A title safe whether the server reads it as plain text or as markup: & < > as \ooo. */
+function escapeMarkupAsOctal(text: string): string {
+  return text.replace(/[&<>]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
 }
 
 /** NotificationCenter's arguments (terminal-notifier): plain text, the app's icon beside it. */
