@@ -203,3 +203,16 @@ test('refusals of what is asked: not a mountpoint, never unmounted, healthy with
   assert.equal(f.runs.length, 0);
   assert.equal(f.logged.length, 3);
 });
+
+test('the target left during its unmount (someone else unmounted it): gone, outcome left, logged as not done by the helper', async () => {
+  const tmpfs = entry(2, 1, '/srv/team', 'tmpfs', 'team');
+  const t = entry(3, 2, '/srv/team', 'fuse.sshfs', 'bob@host:');
+  const f = fake([ROOT, tmpfs, t], [status(t, 'hung')], (r, fk) => {
+    fk.table = fk.table.filter((e) => e.mountId !== r.mountId);
+    return { kind: 'done', what: 'left', steps: ['the mount left the mount table during the unmount (someone else unmounted it): stopped, nothing else unmounted'] };
+  });
+  const r = await f.service.unmount({ mountpoint: '/srv/team', mode: 'force' }, { policy: { notRespondingSeconds: 300 } });
+  assert.deepEqual([r.gone, r.outcome], [true, 'left']);
+  assert.deepEqual(f.logged.map((l) => l.text), ["Couldn't unmount /srv/team: someone else unmounted it during the unmount; nothing else was unmounted"]);
+  assert.ok(f.table.includes(tmpfs), 'the tmpfs beneath is not in any plan');
+});
