@@ -1,7 +1,7 @@
 // One outage, said once: what a real NFS client showed the monitor (a killed probe that takes a moment
 // to die, a timeout on every probe of a hard mount, EIO on every probe of a soft one, a kernel line per
 // timed-out request), pinned down with a fake prober and an injected clock. The same behaviour over real
-// FUSE mounts and processes: test/helper/cli/nfs-outage.integration.test.ts.
+// FUSE mounts and processes: test/helper/cli/outage-once.integration.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MountEntry } from '../../../src/common/mount.js';
