@@ -614,7 +614,7 @@ export class Monitor implements MonitorApi {
     for (const item of items) {
       const held = this.slots.get(item.entry.mountpoint);
       if (item.skip) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: item.skip.message });
-      else if (held?.killed) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: `stuck: probe ${held.killed.pid} has not exited` });
+      else if (held?.killed) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: `probe ${held.killed.pid} was killed and has not exited yet` });
       else result.started.push(item.entry.mountpoint);
       void this.check(item);
     }
