@@ -52,7 +52,33 @@ const GLIBC: Record<string, string> = {
   ENOTSUP: 'Operation not supported',
 };
 
+// Codes the kernel uses inside itself (include/linux/errno.h: "should never be seen by user programs"),
+// which glibc has no words for, yet an NFS call aborted by a forced unmount returns (ERESTARTSYS, measured
+// from statfs) and the NFS client passes on (EBADHANDLE, ENOTSUPP, …). Named and worded as the kernel's
+// header comments say, so an admin never reads "Unknown system error -512".
+const KERNEL_INTERNAL: Record<string, string> = {
+  ERESTARTSYS: 'Request aborted before it finished (a kernel-internal code)',
+  ERESTARTNOINTR: 'Request aborted before it finished (a kernel-internal code)',
+  ERESTARTNOHAND: 'Request aborted before it finished (a kernel-internal code)',
+  ENOIOCTLCMD: 'No such ioctl command (a kernel-internal code)',
+  ERESTART_RESTARTBLOCK: 'Request aborted before it finished (a kernel-internal code)',
+  EPROBE_DEFER: 'Driver requests probe retry (a kernel-internal code)',
+  EOPENSTALE: 'Open found a stale entry (a kernel-internal code)',
+  ENOPARAM: 'Parameter not supported (a kernel-internal code)',
+  EBADHANDLE: 'Illegal NFS file handle (a kernel-internal code)',
+  ENOTSYNC: 'Update synchronization mismatch (a kernel-internal NFS code)',
+  EBADCOOKIE: 'Stale directory cookie (a kernel-internal NFS code)',
+  ENOTSUPP: 'Operation is not supported (a kernel-internal code)',
+  ETOOSMALL: 'Buffer or request is too small (a kernel-internal code)',
+  ESERVERFAULT: 'The server reported an error with no local equivalent (a kernel-internal NFS code)',
+  EBADTYPE: 'Type not supported by the server (a kernel-internal NFS code)',
+  EJUKEBOX: 'The server is busy with the request: try again later (a kernel-internal NFS code)',
+  EIOCBQUEUED: 'I/O queued, not yet completed (a kernel-internal code)',
+  ERECALLCONFLICT: 'Conflict with recalled state (a kernel-internal NFS code)',
+  ENOGRACE: 'NFS lock reclaim refused (a kernel-internal code)',
+};
+
 /** glibc's strerror text for an errno name ("ENOTCONN" -> "Transport endpoint is not connected"), if known. */
 export function strerrorText(name: string): string | undefined {
-  return GLIBC[name];
+  return GLIBC[name] ?? KERNEL_INTERNAL[name];
 }

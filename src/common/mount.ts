@@ -53,7 +53,7 @@ export interface Capacity {
  * - hung: the probe did not answer within the timeout and was sent SIGKILL.
  * - error: the probe got an errno (ENOTCONN, EIO, ESTALE, ...).
  * - denied: the mountpoint's mode does not let its owner list it.
- * - stuck: an earlier probe was killed but has not exited (D state); no new probe until it does.
+ * - stuck: an earlier probe was killed and has not exited 5 s later (D state); no new probe until it does.
  * - covered: a later mount sits on the same path; only the top one is reachable, so only it is probed.
  * - idle: an automounted filesystem nobody is using; left alone so it can expire.
  * - unknown: not probed yet.

@@ -1,7 +1,7 @@
 // A real FUSE mount that fails on demand, for probe tests: the msm-fusefix daemon
 // (test/fixtures/fuse/msm-fusefix.c) serves a root directory with two files and answers each request as
-// its control file says: ok, eio, estale, slow:<ms>, or hang (held in the daemon, so the caller is in D
-// state and survives SIGKILL until the mode changes).
+// its control file says: ok, eio, estale, slow:<ms>, slow-eio:<ms> (then EIO), or hang (held in the
+// daemon, so the caller is in D state and survives SIGKILL until the mode changes).
 //
 //   const fx = await startFuseFixture(root.join('fuse'), { mode: 'eio' });
 //   t.after(() => fx.stop());
@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mountsAt, umount } from './mounts.js';
 
-export type FuseMode = 'ok' | 'eio' | 'estale' | 'hang' | `slow:${number}`;
+export type FuseMode = 'ok' | 'eio' | 'estale' | 'hang' | `slow:${number}` | `slow-eio:${number}`;
 
 export interface FuseFixtureOptions {
   /** The first mode (default 'ok'). */
@@ -176,7 +176,7 @@ export async function startFuseFixture(mountpoint: string, opts: FuseFixtureOpti
     chownSync(controlDir, opts.user.uid, opts.user.gid); // the daemon reads its control file as the user
   }
   const setMode = (mode: FuseMode): void => {
-    if (!/^(ok|eio|estale|hang|slow:\d+)$/.test(mode)) throw new Error(`unknown fixture mode ${mode}`);
+    if (!/^(ok|eio|estale|hang|slow:\d+|slow-eio:\d+)$/.test(mode)) throw new Error(`unknown fixture mode ${mode}`);
     // Write beside and rename: the daemon re-reads the file on every request and must never see half.
     writeFileSync(`${control}.tmp`, `${mode}\n`);
     renameSync(`${control}.tmp`, control);

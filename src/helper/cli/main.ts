@@ -29,7 +29,7 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
       case 'daemon':
         return await runDaemonCommand(rest, io);
       case 'status':
-        return await runStatusCommand(rest, { stdout: (t: string) => io.stdout(t), stderr: (t: string) => io.stderr(t) });
+        return await runStatusCommand(rest, { stdout: (t: string) => io.stdout(t), stderr: (t: string) => io.stderr(t), ...(io.stdoutGone ? { stdoutGone: io.stdoutGone } : {}) });
       case 'unmount':
         return await runUnmountCommand(rest, io);
       case 'help':

@@ -1,7 +1,8 @@
 // `mountstatus status [--json] [--follow] [--socket PATH]`: asks the running helper for its latest view
 // and prints it like `check` does (same table, same JSON), with the same exit codes: 0 all well, 1 some
 // mount not ok, 2 usage error or no helper (the message says how to start one). With --follow it goes
-// on printing every change as it happens, until interrupted (exit 0) or the helper goes away (exit 2).
+// on printing every change as it happens, until interrupted or its reader goes away (exit 0), or the
+// helper goes away (exit 2).
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import { isDead, isWell, type MountStatus } from '../../common/mount.js';
 import { escapeForDisplay } from '../../common/mount-table/escapes.js';
@@ -17,8 +18,8 @@ const STATUS_OPTIONS = ['json', 'follow', 'socket', 'help'] as const satisfies r
 export const STATUS_USAGE = `usage: mountstatus status [--json] [--follow] [--socket PATH]
   Prints the running helper's latest view of every mount (exit 1 if any is not ok, 2 if no helper runs).
   --json          the same JSON as \`mountstatus check --json\`
-  --follow        then print every change as it happens, until interrupted (exit 0) or the helper goes
-                  away (exit 2); with --json, one mount object per line (a mount that left the table:
+  --follow        then print every change as it happens, until interrupted or its output is closed
+                  (exit 0), or the helper goes away (exit 2); with --json, one mount object per line (a mount that left the table:
                   {"mountpoint": …, "removed": true})
   --socket PATH   the helper's socket (default: the system helper's, then this user's own)
 `;
@@ -115,7 +116,9 @@ async function follow(conn: HelperConnection, json: boolean, out: CommandIo, int
   else out.stdout(formatTable(reportFromSnapshot(snapshot)));
   shown = true;
   for (const e of early.splice(0)) show(e);
-  const end = await Promise.race([interrupted.then(() => 'interrupted' as const), gone]);
+  // A reader that went away (`| head`) ends it like an interruption: nothing more can be shown.
+  const ended = [interrupted, ...(out.stdoutGone ? [out.stdoutGone] : [])].map((p) => p.then(() => 'interrupted' as const));
+  const end = await Promise.race([...ended, gone]);
   if (end === 'interrupted') return 0;
   out.stderr(`mountstatus status: the helper went away (${end?.message ?? 'connection closed'})\n`);
   return 2;

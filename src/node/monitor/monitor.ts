@@ -63,6 +63,12 @@ const BLOCKED_FIRST_SCAN_MS = 500;
 const BLOCKED_RESCAN_MS = 5000;
 /** Watch ticks read the table at least this often, change notices or not. */
 const TABLE_REREAD_MS = 30_000;
+/**
+ * A killed probe that exits within this long of its SIGKILL was only slow to die, not stuck: a probe in
+ * a killable NFS wait exits within about a second (measured in an emulated guest, where everything is
+ * slow), so five leave room. Its mount stays hung meanwhile; only one still there after it is stuck.
+ */
+const STUCK_GRACE_MS = 5000;
 
 class RecheckError extends Error {
   constructor(message: string, readonly code: 'not-a-mountpoint' | 'sweep-failed') {
@@ -105,6 +111,8 @@ export class Monitor implements MonitorApi {
   private proberInstance: Prober | undefined;
   /** Servers the kernel reported not responding, with its words, until it reports them OK. */
   private readonly suspects = new Map<string, string>();
+  /** What the kernel said last about each server it named: its lines are news only when this changes. */
+  private readonly kernelSaid = new Map<string, 'down' | 'ok'>();
   private tableReread: Promise<ParsedMountTable> | undefined;
 
   constructor(options: MonitorOptions) {
@@ -334,7 +342,7 @@ export class Monitor implements MonitorApi {
     const { entry } = item;
     if (item.skip) return Promise.resolve(this.update(entry, { state: item.skip.state, message: item.skip.message }, 'facts'));
     const held = this.slots.get(entry.mountpoint);
-    if (held?.killed) return Promise.resolve(this.reportStuck(entry, held.killed.pid, held.killed.at));
+    if (held?.killed) return Promise.resolve(this.whileKilled(entry, held.killed));
     // Most probes find a place at once (no promise for them); the others wait for one.
     return this.gate.tryEnter() ? this.probe(entry) : this.gate.wait().then(() => this.probe(entry));
   }
@@ -358,7 +366,7 @@ export class Monitor implements MonitorApi {
     }
     if (acquired.kind === 'stuck') {
       this.gate.leave();
-      return Promise.resolve(this.reportStuck(entry, acquired.slot.killed!.pid, acquired.slot.killed!.at));
+      return Promise.resolve(this.whileKilled(entry, acquired.slot.killed!));
     }
     const { slot } = acquired;
     if (!acquired.started) {
@@ -392,13 +400,36 @@ export class Monitor implements MonitorApi {
     if (result.state === 'error' && result.stage === 'mount') {
       return this.stillOnTop(entry).then((onTop) => (onTop ? this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe') : this.unrecorded(entry)));
     }
-    if (result.state === 'hung') this.log.timedOut(result.pid, entry.mountpoint, timeoutSeconds);
+    if (result.state === 'hung') {
+      this.transitions.timedOut(entry.mountId, result.pid, entry.mountpoint, timeoutSeconds);
+      this.stuckAfterGrace(entry);
+    }
     return this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe');
+  }
+
+  /** The status of a mount whose killed probe has not exited yet: hung within the grace, stuck after it. */
+  private whileKilled(entry: MountEntry, killed: { pid: number; at: number }): MountStatus {
+    if (this.now() - killed.at >= STUCK_GRACE_MS) return this.reportStuck(entry, killed.pid, killed.at);
+    return this.store.get(entry) ?? this.unrecorded(entry);
+  }
+
+  /** Reports the mount stuck once the grace is over, if its killed probe is still there (not every mount is watched). */
+  private stuckAfterGrace(entry: MountEntry): void {
+    const timer = setTimeout(() => {
+      const killed = this.slots.get(entry.mountpoint)?.killed;
+      // An injected clock that has not moved (tests) says the grace is not over: nothing to report yet.
+      if (killed && !this.stopped && this.now() - killed.at >= STUCK_GRACE_MS) this.reportStuck(entry, killed.pid, killed.at);
+    }, STUCK_GRACE_MS);
+    timer.unref();
   }
 
   /** A probe has gone unanswered for slow-after: its mount is slow now, not at the timeout. */
   private markSlow(entry: MountEntry, slot: SlotState, seconds: number): void {
     if (this.stopped || this.slots.get(entry.mountpoint) !== slot || slot.killed) return;
+    // A mount already hung or failing stays so while its next probe goes unanswered: the outage goes on,
+    // and a soft NFS mount would otherwise flap between slow and EIO with every probe.
+    const state = this.store.get(entry)?.state;
+    if (state === 'hung' || state === 'error') return;
     this.update(entry, { state: 'slow', message: `no answer after ${seconds} s` }, 'slow', seconds);
   }
 
@@ -502,18 +533,33 @@ export class Monitor implements MonitorApi {
    * A passive signal about a server (the kernel logged "nfs: server X not responding" or "... OK"): its
    * mounts are marked suspect at once (or cleared) and probed now, not at the next sweep.
    * Returns the mountpoints probed.
+   *
+   * The kernel prints its line once per request that timed out (and "OK" once per such request that
+   * completed): dozens in a minute of outage. Only the first of an episode is logged and probes every
+   * mount of the server; the rest probe only those of its mounts that still look well, and only when no
+   * probe of theirs is running.
    */
   serverSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', text: string): string[] {
-    if (kind === 'ok') this.suspects.delete(server);
+    const said = kind === 'ok' ? 'ok' : 'down';
+    const news = this.kernelSaid.get(server) !== said;
+    this.kernelSaid.set(server, said);
+    const suspect = this.suspects.get(server);
+    if (said === 'ok') this.suspects.delete(server);
     else this.suspects.set(server, `kernel: ${text}`);
+    const marked = this.suspects.get(server) !== suspect;
     // The kernel names the server as the mount did, or by address (addr=, e.g. a pNFS data server).
     const items = [...this.planById.values()].filter((i) => !i.skip && serverNames(i.entry, i.annotations.server).includes(server));
-    for (const item of items) {
-      this.refresh(item.entry);
-      void this.check(item);
-    }
-    if (items.length > 0) this.log.kernelSignal(server, kind, items.length);
-    return items.map((i) => i.entry.mountpoint);
+    if (marked) for (const item of items) this.refresh(item.entry);
+    const probed = news ? items : said === 'down' ? items.filter((i) => this.looksWell(i.entry)) : [];
+    for (const item of probed) void this.check(item);
+    if (news && items.length > 0) this.log.kernelSignal(server, kind, items.length);
+    return probed.map((i) => i.entry.mountpoint);
+  }
+
+  /** Whether a mount's last answer was well and no probe of it is running (a new one would tell something). */
+  private looksWell(entry: MountEntry): boolean {
+    const state = this.store.get(entry)?.state;
+    return (state === undefined || state === 'ok') && !this.slots.get(entry.mountpoint);
   }
 
   private forgetVanished(plan: SweepPlan): void {
@@ -568,7 +614,7 @@ export class Monitor implements MonitorApi {
     for (const item of items) {
       const held = this.slots.get(item.entry.mountpoint);
       if (item.skip) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: item.skip.message });
-      else if (held?.killed) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: `stuck: probe ${held.killed.pid} has not exited` });
+      else if (held?.killed) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: `probe ${held.killed.pid} was killed and has not exited yet` });
       else result.started.push(item.entry.mountpoint);
       void this.check(item);
     }

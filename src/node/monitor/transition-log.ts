@@ -1,6 +1,8 @@
-// What admins are told when mounts change, and how often: each new failure once, a recovery once, a
-// stuck probe every ten minutes, one line per server outage, and for a mount that stops answering one
-// `slow` line and one `blocked` line per episode, however often it flaps between slow and ok.
+// What admins are told when mounts change, and how often: each failure once per outage (the timeout's
+// two lines, each errno), a recovery once, a stuck probe every ten minutes, one line per server outage,
+// and for a mount that stops answering one `slow` line and one `blocked` line per episode, however often
+// it flaps between slow and ok. A hard NFS mount times out every probe of its outage, and a soft one fails
+// each with EIO: the outage, not each probe, is the news.
 import { isDead, type BlockedProcesses, type MountStatus } from '../../common/mount.js';
 import type { Denial, MonitorLog } from './monitor-log.js';
 
@@ -16,6 +18,8 @@ export class TransitionLog {
   private readonly lastTrouble = new Map<number, number>();
   /** Per mount id: what this episode has logged already. */
   private readonly episode = new Map<number, { slow: boolean; blocked: boolean }>();
+  /** Per mount id, while it is down (from its first failure until it answers again): what was logged. */
+  private readonly outage = new Map<number, { timedOut: boolean; errnos: Set<string> }>();
 
   constructor(
     private readonly log: () => MonitorLog,
@@ -30,6 +34,7 @@ export class TransitionLog {
     const was = previous?.state;
     const log = this.log();
     this.trackEpisode(status);
+    if (status.state !== 'slow' && !isDead(status.state)) this.outage.delete(status.mountId);
     if (status.state === 'slow') {
       const ep = this.episode.get(status.mountId)!;
       if (!ep.slow && was !== 'slow') {
@@ -38,11 +43,24 @@ export class TransitionLog {
       }
     } else if (status.state === 'denied' && denial && (was !== 'denied' || previous?.message !== status.message)) {
       log.denied(status.mountpoint, denial);
-    } else if (status.state === 'error' && (was !== 'error' || previous?.errno !== status.errno)) {
-      log.failed(status.mountpoint, status.errno ?? 'EIO', status.message ?? '');
+    } else if (status.state === 'error') {
+      const errno = status.errno ?? 'EIO';
+      const { errnos } = this.outageOf(status.mountId);
+      if (!errnos.has(errno)) {
+        errnos.add(errno);
+        log.failed(status.mountpoint, errno, status.message ?? '');
+      }
     } else if (status.state === 'ok' && previous && (isDead(previous.state) || previous.state === 'denied')) {
       log.recovered(status.mountpoint, downMs ?? this.now() - previous.since);
     }
+  }
+
+  /** A probe got no answer within the timeout and was sent SIGKILL: said once per outage. */
+  timedOut(mountId: number, pid: number, mountpoint: string, timeoutSeconds: number): void {
+    const outage = this.outageOf(mountId);
+    if (outage.timedOut) return;
+    outage.timedOut = true;
+    this.log().timedOut(pid, mountpoint, timeoutSeconds);
   }
 
   /** Blocked processes were found on a mount that is not answering: once per episode. */
@@ -86,6 +104,13 @@ export class TransitionLog {
   forget(mountId: number): void {
     this.lastTrouble.delete(mountId);
     this.episode.delete(mountId);
+    this.outage.delete(mountId);
+  }
+
+  private outageOf(mountId: number): { timedOut: boolean; errnos: Set<string> } {
+    let outage = this.outage.get(mountId);
+    if (!outage) this.outage.set(mountId, (outage = { timedOut: false, errnos: new Set() }));
+    return outage;
   }
 
   private trackEpisode(status: MountStatus): void {

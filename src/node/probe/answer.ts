@@ -2,7 +2,8 @@
 // answer with the same fields, so both probers build their results here and give the same answers.
 import { encodeUtf8Lossless, hasEscapedBytes } from '../../common/mount-table/utf8.js';
 import { constants } from 'node:os';
-import { getSystemErrorMap, getSystemErrorName } from 'node:util';
+import { getSystemErrorMap } from 'node:util';
+import { errnoName, errnoText } from '../errno-text.js';
 import type { ProbeResult, ProbeStage } from './prober.js';
 
 export type RawAnswer =
@@ -30,18 +31,10 @@ export function isProbeStage(s: string): s is ProbeStage {
   return (PROBE_STAGES as readonly string[]).includes(s);
 }
 
-/** "ENOTCONN" for 107 on Linux (Node's own table, so the name matches this platform's numbering). */
-function errnoName(errno: number): string {
-  const name = getSystemErrorName(-Math.abs(errno));
-  if (!name.startsWith('Unknown')) return name;
-  // libuv has no name for some errnos (ESTALE: "Unknown system error -116"); the OS table does.
-  const entry = Object.entries(constants.errno).find(([, n]) => n === Math.abs(errno));
-  return entry ? entry[0] : name;
-}
-
-/** libuv's description, e.g. "socket is not connected"; the name when libuv has none. */
+/** libuv's description, e.g. "socket is not connected"; else the words we have for its name, else the name. */
 function errnoMessage(errno: number): string {
-  return getSystemErrorMap().get(-Math.abs(errno))?.[1] ?? errnoName(errno);
+  const name = errnoName(errno);
+  return getSystemErrorMap().get(-Math.abs(errno))?.[1] ?? errnoText(name) ?? name;
 }
 
 /** The errno number of a name ("EPIPE" → 32), for errors the parent makes up itself. */

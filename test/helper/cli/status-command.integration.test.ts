@@ -2,11 +2,13 @@
 // the message when no helper runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { runStatusCommand } from '../../../src/helper/cli/status-command.js';
 import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
 import { FakeMonitor, mountStatus } from '../ipc/fake-monitor.js';
 import { tempSocketPath } from '../ipc/raw-client.js';
 import { Follower } from './follow-client.js';
+import { BIN } from './cli-harness.js';
 
 function io() {
   const o = { out: '', err: '', stdout: (t: string) => void (o.out += t), stderr: (t: string) => void (o.err += t) };
@@ -91,6 +93,38 @@ test('status --follow --json: the snapshot, then each change as one line; exit 2
     assert.match(follow.stderr, /the helper went away/);
   } finally {
     follow.stop();
+    await server.close();
+    await cleanup();
+  }
+});
+
+test('status --follow | head -n 1: once head has gone, the next change ends it quietly with exit 0 (no EPIPE crash)', async () => {
+  const { socketPath, cleanup } = await tempSocketPath();
+  const monitor = new FakeMonitor([mountStatus('/'), mountStatus('/home')]);
+  const server = await startIpcServer({ socketPath, monitor });
+  // A real pipe to a real head: bash reports the follower's own exit status after the pipeline.
+  const script = '"$0" "$1" status --follow --json --socket "$2" | head -n 1; echo "follow exited ${PIPESTATUS[0]}" >&2';
+  const shell = spawn('bash', ['-c', script, process.execPath, BIN, socketPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  shell.stdout.on('data', (d: Buffer) => (out += d));
+  shell.stderr.on('data', (d: Buffer) => (err += d));
+  const done = new Promise<number | null>((r) => shell.once('close', r));
+  let changes = 0;
+  const changing = setInterval(() => {
+    // Changes keep coming, as a busy helper's do: one of them is the first write after head has gone.
+    changes++;
+    monitor.emit({ type: 'mount', mount: mountStatus('/home', changes % 2 ? 'slow' : 'ok'), previous: changes % 2 ? 'ok' : 'slow' });
+  }, 100);
+  try {
+    const bound = new Promise<'late'>((r) => setTimeout(() => r('late'), 15_000).unref());
+    assert.notEqual(await Promise.race([done, bound]), 'late', `still running after head exited; stderr: ${err}`);
+    assert.equal(out.split('\n').filter(Boolean).length, 1, out);
+    assert.match(err, /follow exited 0\n$/, err);
+    assert.doesNotMatch(err, /EPIPE|Error|at /, err);
+  } finally {
+    clearInterval(changing);
+    shell.kill('SIGKILL');
     await server.close();
     await cleanup();
   }

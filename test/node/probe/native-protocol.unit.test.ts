@@ -4,6 +4,9 @@ import { test } from 'node:test';
 import { constants } from 'node:os';
 import { deniedMessage, pathHex, toResult } from '../../../src/node/probe/answer.js';
 import { encodeProbe, parseServerLine } from '../../../src/node/probe/native-protocol.js';
+import { errnoName } from '../../../src/node/errno-text.js';
+import { statusFromProbe } from '../../../src/node/monitor/status-from-probe.js';
+import * as lines from '../../../src/helper/log/lines.js';
 
 test('requests carry the path hex-encoded, so any byte but NUL survives the line protocol', () => {
   const line = encodeProbe(7, { timeoutMs: 1500.4, asOwner: true }, pathHex('/a b\t\n\\ü'));
@@ -70,4 +73,23 @@ test("denied uses the seed's wording with at least three octal digits", () => {
   const d = parseServerLine('D 5 77 30 4000 0');
   assert.ok(d?.type === 'answer');
   assert.deepEqual(toResult(d.answer, 77, 0.03), { state: 'denied', pid: 77, latencyMs: 0.03, mode: 0o4000, uid: 0, message: 'mode 4000 does not allow access' });
+});
+
+test('the kernel-internal codes an NFS client returns (ERESTARTSYS from an aborted call) are named and worded, never "Unknown system error"', () => {
+  // A FUSE daemon cannot give them (this kernel refuses an error of -512 or below from it), so the real
+  // one is the NFS lab's: a statfs aborted by `umount -f`.
+  const cases: [number, string][] = [[512, 'ERESTARTSYS'], [516, 'ERESTART_RESTARTBLOCK'], [521, 'EBADHANDLE'], [524, 'ENOTSUPP'], [529, 'EIOCBQUEUED']];
+  for (const [errno, name] of cases) {
+    const e = parseServerLine(`E 2 50 10 ${errno} statfs`);
+    assert.ok(e?.type === 'answer');
+    const r = toResult(e.answer, 50, 0.01);
+    assert.ok(r.state === 'error');
+    assert.equal(r.errno, name);
+    assert.match(r.message, /^[A-Z][^]*\(a kernel-internal (NFS )?code\)$/);
+    const status = statusFromProbe(r, 10);
+    assert.equal(status.errno, name);
+    assert.equal(status.message, r.message);
+    assert.equal(lines.errnoFailure('/mnt/x', name, status.message).text, `Couldn't check mountpoint /mnt/x: ${name}: ${r.message}`);
+  }
+  assert.equal(errnoName(512, 'darwin'), 'Unknown system error -512', "another kernel's 512 is not Linux's ERESTARTSYS");
 });
