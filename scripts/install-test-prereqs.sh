@@ -43,14 +43,15 @@ apt-get install -y -qq --no-install-recommends \
   haskell-status-notifier-item-utils python3-gi gir1.2-glib-2.0 \
   openssh-server openssh-client sshfs nftables iproute2 >/dev/null
 
-# Prometheus, promtool and node_exporter for the metrics tests (test/helper/metrics/), which run their own
-# instances on free loopback ports with temp dirs, ended by PID. The packages' postinsts would enable and
-# start prometheus.service (:9090, every address) and prometheus-node-exporter.service (:9100): when we
+# Prometheus, promtool, node_exporter, Alertmanager and amtool for the metrics tests (test/helper/metrics/),
+# which run their own instances on free loopback ports with temp dirs, ended by PID. The packages'
+# postinsts would enable and start prometheus.service (:9090, every address),
+# prometheus-node-exporter.service (:9100) and prometheus-alertmanager.service (:9093, :9094): when we
 # are the ones installing them, a policy-rc.d that exits 101 forbids the start (invoke-rc.d(8), honoured
 # by deb-systemd-invoke), and the units are disabled afterwards (and stopped if a systemd runs), so no
 # boot starts them either. An existing install, and a policy-rc.d we did not write, are left alone.
 metrics_new=()
-for p in prometheus prometheus-node-exporter; do
+for p in prometheus prometheus-node-exporter prometheus-alertmanager; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || metrics_new+=("$p")
 done
 if [ "${#metrics_new[@]}" -gt 0 ]; then

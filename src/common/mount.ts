@@ -97,6 +97,8 @@ export interface MountStatus {
   capacity?: Capacity;
   /** The server for network mounts ("nfs1", "fileserver"), when it can be told from the source. */
   server?: string;
+  /** The address the kernel connected to for that server (`addr=` of NFS and CIFS mounts), when it records one. */
+  serverAddress?: string;
   /** Set for autofs trigger entries and for filesystems an automounter mounted. */
   automount?: AutomountInfo;
   /** NFS RPC counters from /proc/self/mountstats (since mount): read passively, no mount touched. */

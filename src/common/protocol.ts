@@ -134,6 +134,7 @@ const mountStatusSchema = z.looseObject({
   probePid: z.number().optional(),
   capacity: capacitySchema.optional(),
   server: z.string().optional(),
+  serverAddress: z.string().optional(),
   watched: z.enum(['home', 'pattern']).optional(),
   mountedBy: z.number().optional(),
   blocked: blockedSchema.optional(),

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 export const RULES_FILE = fileURLToPath(new URL('../../../build/prometheus/mount-status-monitor.rules.yml', import.meta.url));
 export const RULES_TEST_FILE = fileURLToPath(new URL('../../../test/helper/metrics/mount-status-monitor.rules.test.yml', import.meta.url));
+export const ALERTMANAGER_FILE = fileURLToPath(new URL('../../../build/alertmanager/mount-status-monitor.yml', import.meta.url));
 
 /** Why these tests can't run here (for skipOrFail), or undefined. */
 export function prometheusUnavailable(): string | undefined {
@@ -35,7 +36,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Instances still running when the test process exits (a failed assertion): killed, so none outlives it.
 const live = new Set<ChildProcess>();
@@ -43,7 +44,7 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-interface Instance {
+export interface Instance {
   readonly url: string;
   readonly pid: number;
   /** What it printed (Prometheus logs to stderr). */
@@ -51,7 +52,7 @@ interface Instance {
   stop(): Promise<void>;
 }
 
-async function startInstance(bin: string, args: string[], port: number, dir: string, readyPath: string): Promise<Instance> {
+export async function startInstance(bin: string, args: string[], port: number, dir: string, readyPath: string): Promise<Instance> {
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   live.add(child);
   let output = '';
@@ -95,20 +96,35 @@ export interface PrometheusServer extends Instance {
   targets(): Promise<{ health: string; lastError: string; scrapeUrl: string }[]>;
 }
 
-export async function startPrometheus(opts: { targets: string[]; ruleFiles?: string[]; intervalSeconds?: number }): Promise<PrometheusServer> {
+export interface PrometheusOptions {
+  targets: string[];
+  ruleFiles?: string[];
+  /** Scrape and rule evaluation interval (default 1 s). */
+  intervalSeconds?: number;
+  /** Targets through file-based service discovery (a targets.json, as the README shows) instead of a static list. */
+  fileSd?: boolean;
+  /** Sends alerts to this Alertmanager (host:port). */
+  alertmanager?: string;
+}
+
+export async function startPrometheus(opts: PrometheusOptions): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'metrics-prometheus-'));
   const port = await freePort();
   const interval = `${opts.intervalSeconds ?? 1}s`;
+  const targets = `[${opts.targets.map((t) => JSON.stringify(t)).join(', ')}]`;
+  if (opts.fileSd) writeFileSync(join(dir, 'targets.json'), `[{"targets": ${targets}}]\n`);
   const config = [
     'global:',
     `  scrape_interval: ${interval}`,
     `  evaluation_interval: ${interval}`,
     `  scrape_timeout: ${interval}`,
     ...(opts.ruleFiles ? ['rule_files:', ...opts.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
+    ...(opts.alertmanager ? ['alerting:', '  alertmanagers:', '    - static_configs:', `        - targets: [${JSON.stringify(opts.alertmanager)}]`] : []),
     'scrape_configs:',
     '  - job_name: mount-status-monitor',
-    '    static_configs:',
-    `      - targets: [${opts.targets.map((t) => JSON.stringify(t)).join(', ')}]`,
+    ...(opts.fileSd
+      ? ['    file_sd_configs:', `      - files: [${JSON.stringify(join(dir, 'targets.json'))}]`]
+      : ['    static_configs:', `      - targets: ${targets}`]),
     '',
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);

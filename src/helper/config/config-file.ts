@@ -14,6 +14,7 @@
 //   metrics-textfile = /var/lib/prometheus/node-exporter/mountstatus.prom   # the same, as a file
 //   metrics-exclude = /srv/scratch/**     # no per-mount series for these (repeatable; "none" empties)
 //   metrics-max-mounts = 500              # at most this many mounts with per-mount series
+//   server-alias = nfs1 nfs1.example.org 10.0.0.5   # one server's spellings: the metrics say nfs1 (repeatable)
 //   admin-group = storage-admins   # its members may run `mountstatus unmount` (default: root only)
 //   recover = fstype:fuse.sshfs after 5m force   # unmount a mount not responding that long (repeatable)
 //
@@ -21,6 +22,7 @@
 import { parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
 import { checkMetricsListen } from '../metrics/listen-address.js';
 import { addMetricsExclude, parseMetricsMaxMounts } from '../metrics/metrics-exclusion.js';
+import { parseServerAliases } from '../metrics/server-aliases.js';
 import { checkTextfilePath } from '../metrics/textfile-writer.js';
 import { configReader, type ReadOptions } from './config-reader.js';
 import { parseRecoverRule } from '../recovery/recover-policy.js';
@@ -41,15 +43,16 @@ export async function loadConfigFile(path: string, base: Settings, options: Read
   return parseConfig(read.text, path, base);
 }
 
-/** Every key the file may hold: the daemon's long options, and admin-group and recover. */
+/** Every key the file may hold: the daemon's long options, and admin-group, recover and server-alias. */
 const CONFIG_KEYS = [
   'interval', 'timeout', 'watch-interval', 'slow-after', 'include', 'exclude', 'watch', 'syslog-socket', 'socket',
-  'metrics-listen', 'metrics-textfile', 'metrics-exclude', 'metrics-max-mounts', 'admin-group', 'recover',
+  'metrics-listen', 'metrics-textfile', 'metrics-exclude', 'metrics-max-mounts', 'admin-group', 'recover', 'server-alias',
 ] as const;
 
 export function parseConfig(text: string, name: string, base: Settings): Settings {
   const out: Settings = { ...base, include: [...base.include], exclude: [...base.exclude], watch: [...base.watch], recover: [...base.recover] };
   const lists: { include?: string[]; exclude?: string[]; watch?: string[]; 'metrics-exclude'?: string[]; recover?: string[] } = {};
+  const aliases: { value: string; where: string }[] = [];
   // CRLF too (a file edited on Windows): a \r left on the line would stop `.*$` below short of the end,
   // so "# comment\r" would not be a comment. A leading UTF-8 byte order mark is not part of the first key.
   text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
@@ -108,6 +111,9 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
         }
         (lists.recover ??= []).push(value);
         break;
+      case 'server-alias':
+        aliases.push({ value, where });
+        break;
       default:
         throw new SettingsError(`${where}: unknown setting ${JSON.stringify(key)} (known: ${CONFIG_KEYS.join(', ')})`);
     }
@@ -118,5 +124,9 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
   if (lists.watch) out.watch = lists.watch;
   if (lists['metrics-exclude']) out.metricsExclude = addMetricsExclude([], lists['metrics-exclude']);
   if (lists.recover) out.recover = lists.recover;
+  if (aliases.length > 0) {
+    parseServerAliases(aliases); // every line checked, and no spelling claimed by two names
+    out.serverAliases = aliases.map((a) => a.value);
+  }
   return out;
 }

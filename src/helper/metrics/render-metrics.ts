@@ -11,6 +11,7 @@ import { MOUNT_STATES, type MountState, type MountStatus } from '../../common/mo
 import type { Snapshot } from '../../common/monitor-api.js';
 import { label, renderFamilies, sample, type MetricFamily } from './exposition.js';
 import { selectExportedMounts } from './metrics-exclusion.js';
+import { fleetServerName, type ServerAliases } from './server-aliases.js';
 
 export interface MetricsSettings {
   intervalSeconds: number;
@@ -19,6 +20,8 @@ export interface MetricsSettings {
   exclude: readonly string[];
   /** metrics-max-mounts. */
   maxMounts: number;
+  /** server-alias: the `server` label's one name per server across hosts. */
+  serverAliases: ServerAliases;
 }
 
 export interface MetricsView {
@@ -59,7 +62,7 @@ export function renderMetrics(view: MetricsView): string {
   for (const m of selected.mounts) {
     const mp = label('mountpoint', m.mountpoint);
     const mpType = `${mp},${label('fstype', m.fstype)}`;
-    info.push(sample(`${mpType},${label('source', m.source)},${label('server', m.server ?? '')},${label('automount', m.automount?.role ?? '')}`, 1));
+    info.push(sample(`${mpType},${label('source', m.source)},${label('server', fleetServerName(m, settings.serverAliases))},${label('automount', m.automount?.role ?? '')}`, 1));
     for (const [st, stLabel] of stateLabels) state.push(sample(mp + stLabel, m.state === st ? 1 : 0));
     if (isUnresponsive(m)) {
       responsive.push(sample(mpType, 0));

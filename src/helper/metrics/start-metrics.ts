@@ -15,6 +15,7 @@ import { DEFAULT_METRICS_EXCLUDE, DEFAULT_METRICS_MAX_MOUNTS } from './metrics-e
 import { serveMetrics, type MetricsHttpServer } from './metrics-http.js';
 import { formatListenAddress, parseListenAddress, type ListenAddress } from './listen-address.js';
 import type { MetricsSettings } from './render-metrics.js';
+import { parseServerAliases } from './server-aliases.js';
 import { TextfileWriter } from './textfile-writer.js';
 
 export const LISTEN_RETRY_SECONDS = 30;
@@ -31,6 +32,8 @@ function metricsSettings(s: Settings): MetricsSettings {
     timeoutSeconds: s.timeoutSeconds,
     exclude: s.metricsExclude ?? DEFAULT_METRICS_EXCLUDE,
     maxMounts: s.metricsMaxMounts ?? DEFAULT_METRICS_MAX_MOUNTS,
+    // Checked when the settings were read: cannot throw here.
+    serverAliases: parseServerAliases((s.serverAliases ?? []).map((value) => ({ value, where: 'server-alias' }))),
   };
 }
 

@@ -22,6 +22,8 @@ export interface Settings {
   metricsExclude?: string[];
   /** Most mounts with per-mount series; absent: the default (metrics-exclusion.ts). */
   metricsMaxMounts?: number;
+  /** `server-alias` lines ("nfs1 nfs1.example.org 10.0.0.5"), as written: one server name across hosts (metrics/server-aliases.ts). */
+  serverAliases?: string[];
   /** Group whose members may ask the helper to unmount (`mountstatus unmount`); none: root only. */
   adminGroup?: string;
   /** `recover` rules ("fstype:fuse.sshfs after 5m force"), as written; none by default. */

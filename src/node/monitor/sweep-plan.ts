@@ -4,13 +4,14 @@ import type { MountEntry, MountState, MountStatus, MountTableProblem, ParsedMoun
 import { describeAutofs } from '../../common/mount-table/autofs.js';
 import { selectMounts, type CoveredMount, type ScopeOptions } from '../../common/mount-table/scope.js';
 import { serverOf } from '../../common/mount-table/server.js';
+import { optionValue } from '../../common/mount-table/options.js';
 import { fuseMounter } from '../../common/mount-table/user-mount.js';
 
 
 export interface PlanItem {
   entry: MountEntry;
-  /** Facts known without a probe, kept on the mount's status (server, automount role, NFS counters). */
-  annotations: Pick<MountStatus, 'server' | 'automount' | 'nfs' | 'suspect' | 'mountedBy'>;
+  /** Facts known without a probe, kept on the mount's status (server and its address, automount role, NFS counters). */
+  annotations: Pick<MountStatus, 'server' | 'serverAddress' | 'automount' | 'nfs' | 'suspect' | 'mountedBy'>;
   /**
    * Set when the mount is reported without a probe: covered, an idle automount or an autofs trigger,
    * or an autofs trigger whose automount daemon is gone ('error').
@@ -38,7 +39,9 @@ export function planSweep(table: ParsedMountTable, scope: ScopeOptions): SweepPl
     if (!chosen.has(entry.mountId)) continue;
     const server = serverOf(entry);
     const mounter = fuseMounter(entry);
-    const annotations: PlanItem['annotations'] = server !== undefined ? { server } : mounter ? { mountedBy: mounter.uid } : {};
+    const addr = server !== undefined ? optionValue(entry.superOptions, 'addr') : undefined;
+    const annotations: PlanItem['annotations'] =
+      server !== undefined ? { server, ...(addr ? { serverAddress: addr } : {}) } : mounter ? { mountedBy: mounter.uid } : {};
     const item: PlanItem = { entry, annotations };
     const c = covered.get(entry.mountId);
     if (c) item.skip = { state: 'covered', message: coveredMessage(c) };

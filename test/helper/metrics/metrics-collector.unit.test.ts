@@ -25,7 +25,7 @@ class StoringMonitor extends FakeMonitor {
   }
 }
 
-const SETTINGS = { intervalSeconds: 60, timeoutSeconds: 10, exclude: [], maxMounts: 500 };
+const SETTINGS = { intervalSeconds: 60, timeoutSeconds: 10, exclude: [], maxMounts: 500, serverAliases: new Map() };
 const status = (mountId: number, state: MountState, extra: Partial<MountStatus> = {}): MountStatus => ({ mountpoint: `/m${mountId}`, source: 's', fstype: 'nfs4', mountId, state, since: 1000, ...extra });
 const value = (text: string, series: string) => text.split('\n').find((l) => l.startsWith(series + ' '))?.slice(series.length + 1);
 

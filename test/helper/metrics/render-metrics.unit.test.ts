@@ -19,7 +19,7 @@ function view(mounts: MountStatus[], over: Partial<MetricsView> = {}): MetricsVi
     timeouts: 0,
     errors: new Map(),
     unresponsiveSince: new Map(),
-    settings: { intervalSeconds: 60, timeoutSeconds: 10, exclude: [], maxMounts: 500 },
+    settings: { intervalSeconds: 60, timeoutSeconds: 10, exclude: [], maxMounts: 500, serverAliases: new Map() },
     ...over,
   };
 }
@@ -111,10 +111,10 @@ test('the cap keeps mounts in trouble first, then table order; counts the rest; 
   assert.deepEqual([r.excluded, r.overLimit], [1, 2]);
   const unlimited = selectExportedMounts(all, [], 500);
   assert.deepEqual(unlimited.mounts.map((m) => `${m.mountpoint}:${m.state}`), ['/a:ok', '/b:ok', '/c:ok', '/d:ok', '/e:hung', '/f:slow'], 'the top of /c only, in its own place');
-  const text = renderMetrics(view(all, { settings: { intervalSeconds: 60, timeoutSeconds: 10, exclude: ['/d'], maxMounts: 3 } }));
+  const text = renderMetrics(view(all, { settings: { intervalSeconds: 60, timeoutSeconds: 10, exclude: ['/d'], maxMounts: 3, serverAliases: new Map() } }));
   assert.deepEqual(lines(text, 'mountstatus_omitted_mounts'), ['mountstatus_omitted_mounts{reason="excluded"} 1', 'mountstatus_omitted_mounts{reason="limit"} 2']);
   assert.ok(text.includes('mountstatus_mounts{state="ok"} 4\n'), 'every mount counted by state, exported or not');
-  assert.equal(renderMetrics(view(all, { settings: { intervalSeconds: 60, timeoutSeconds: 10, exclude: [], maxMounts: 0 } })).includes('mountstatus_mount_info'), false, 'max 0: host series only');
+  assert.equal(renderMetrics(view(all, { settings: { intervalSeconds: 60, timeoutSeconds: 10, exclude: [], maxMounts: 0, serverAliases: new Map() } })).includes('mountstatus_mount_info'), false, 'max 0: host series only');
 });
 
 test('metrics-exclude values add to the defaults; "none" empties the list; the cap is a whole number', () => {
