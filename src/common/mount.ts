@@ -128,6 +128,11 @@ export interface MountStatus {
 export interface BlockedProcesses {
   count: number;
   processes: BlockedProcess[];
+  /**
+   * Processes the scan had no time left to examine (it reads only so much of /proc each time): some may
+   * be waiting on the mount too. Absent when every process was examined.
+   */
+  unexamined?: number;
 }
 
 export interface BlockedProcess {

@@ -117,6 +117,7 @@ const capacitySchema = z.looseObject({
 const blockedSchema = z.looseObject({
   count: z.number(),
   processes: z.array(z.looseObject({ pid: z.number(), comm: z.string(), uid: z.number() })),
+  unexamined: z.number().optional(),
 });
 
 const mountStatusSchema = z.looseObject({

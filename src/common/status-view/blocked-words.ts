@@ -11,9 +11,23 @@ export function blockedPrograms(blocked: BlockedProcesses | undefined): string[]
 
 /**
  * "firefox is waiting on it", "firefox and 2 other programs are waiting on it", "3 programs are waiting on
- * it"; "" when nobody is. `max` names are given before the rest are counted.
+ * it"; "" when nobody is. `max` names are given before the rest are counted. When the scan could not
+ * examine every process, that is said too: "firefox is waiting on it; 25 more processes were not examined".
  */
 export function blockedInWords(blocked: BlockedProcesses | undefined, max = 1): string {
+  const waiting = waitingInWords(blocked, max);
+  const unexamined = blocked?.unexamined ?? 0;
+  if (unexamined <= 0) return waiting;
+  const more = unexaminedInWords(unexamined, waiting !== '');
+  return waiting === '' ? more : `${waiting}; ${more}`;
+}
+
+/** "25 more processes were not examined" ("more" only after a list of those that were found). */
+export function unexaminedInWords(unexamined: number, more: boolean): string {
+  return `${unexamined}${more ? ' more' : ''} process${unexamined === 1 ? ' was' : 'es were'} not examined`;
+}
+
+function waitingInWords(blocked: BlockedProcesses | undefined, max: number): string {
   if (!blocked || blocked.count <= 0) return '';
   const names = blockedPrograms(blocked);
   const unnamed = Math.max(0, blocked.count - blocked.processes.length);

@@ -3,6 +3,7 @@
 // "errno"?, "message"?, "latencyMs"?}]}`): fields may be added, never renamed.
 import { isDead, isWell, type MountStatus, type SweepReport } from '../../common/mount.js';
 import { escapeForDisplay } from '../../common/mount-table/escapes.js';
+import { unexaminedInWords } from '../../common/status-view/blocked-words.js';
 
 export interface ReportJson {
   checked: number;
@@ -100,15 +101,20 @@ function latency(m: MountStatus): string {
 
 function detail(m: MountStatus): string {
   const text = m.state === 'error' ? [m.errno, m.message].filter(Boolean).join(': ') : (m.message ?? '');
-  return m.blocked && m.blocked.count > 0 ? `${text}; ${blockedText(m.blocked)}` : text;
+  const blocked = blockedText(m.blocked);
+  return blocked ? `${text}; ${blocked}` : text;
 }
 
-/** "3 processes waiting: firefox[1234], bash[2345] and 1 more". */
-export function blockedText(b: NonNullable<MountStatus['blocked']>): string {
+/** "3 processes waiting: firefox[1234], bash[2345] and 1 more; 25 more processes were not examined"; "" for none. */
+export function blockedText(b: MountStatus['blocked']): string {
+  if (!b) return '';
+  const unexamined = b.unexamined ?? 0;
+  const notExamined = unexamined > 0 ? unexaminedInWords(unexamined, b.count > 0) : '';
+  if (b.count <= 0) return notExamined;
   const named = b.processes.slice(0, 4).map((p) => `${p.comm}[${p.pid}]`);
   const more = b.count - named.length;
   const list = named.length === 0 ? '' : `: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
-  return `${b.count} process${b.count === 1 ? '' : 'es'} waiting${list}`;
+  return [`${b.count} process${b.count === 1 ? '' : 'es'} waiting${list}`, notExamined].filter(Boolean).join('; ');
 }
 
 /** A fixed-width table, problems first, then the summary line. */

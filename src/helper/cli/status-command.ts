@@ -131,7 +131,7 @@ function changeLine(event: Exclude<MonitorEvent, { type: 'sweep' }>): string {
   const m: MountStatus = event.mount;
   const was = event.previous !== null && event.previous !== m.state ? ` (was ${event.previous})` : '';
   const latency = m.state === 'ok' && m.latencyMs !== undefined ? `${m.latencyMs < 10 ? m.latencyMs.toFixed(1) : Math.round(m.latencyMs)} ms` : '';
-  const detail = [m.state === 'error' ? [m.errno, m.message].filter(Boolean).join(': ') : m.state === 'ok' ? latency : (m.message ?? ''), m.blocked && m.blocked.count > 0 ? blockedText(m.blocked) : '']
+  const detail = [m.state === 'error' ? [m.errno, m.message].filter(Boolean).join(': ') : m.state === 'ok' ? latency : (m.message ?? ''), blockedText(m.blocked)]
     .filter(Boolean)
     .join('; ');
   return `${time}  ${escapeForDisplay(m.mountpoint)}  ${m.state}${was}${detail ? `  ${escapeForDisplay(detail)}` : ''}`;

@@ -7,7 +7,7 @@ import type { MountStatus } from '../../common/mount.js';
 function statusFor(status: MountStatus, uid: number): MountStatus {
   const blocked = status.blocked;
   if (uid === 0 || !blocked || blocked.processes.every((p) => p.uid === uid)) return status;
-  return { ...status, blocked: { count: blocked.count, processes: blocked.processes.filter((p) => p.uid === uid) } };
+  return { ...status, blocked: { ...blocked, processes: blocked.processes.filter((p) => p.uid === uid) } };
 }
 
 export function snapshotFor(snapshot: Snapshot, uid: number): Snapshot {

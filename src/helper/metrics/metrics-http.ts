@@ -2,7 +2,8 @@
 // A scrape reads what the monitor already knows: it never probes, and rendering happens once per change.
 //
 // Bounded, because the helper runs as root and its job is the sweep, not this port:
-// - at most LIMITS.connections connections at once; Node closes any beyond (server.maxConnections);
+// - at most LIMITS.connections connections at once; beyond, one not being answered is closed, a
+//   half-sent request's before a scrape's (connection-pool.ts);
 // - request headers at most LIMITS.headerBytes (431 beyond), whole within LIMITS.headersMs (a client
 //   that trickles them, slowloris, gets 408 and is closed), the whole request within LIMITS.requestMs;
 //   garbage gets 400 and a close (Node's answers when no 'clientError' listener is set); bodies are
@@ -13,7 +14,8 @@
 // Node checks the header and request timeouts every connectionsCheckingInterval (30 s by default; 1 s
 // here, so the timeouts mean what they say).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { ConnectionPool } from './connection-pool.js';
 import type { ListenAddress } from './listen-address.js';
 
 export const LIMITS = {
@@ -37,6 +39,7 @@ export interface MetricsHttpServer {
 
 /** Binds and serves `text()`; rejects with the listen error (EADDRINUSE, EADDRNOTAVAIL, EACCES). */
 export function serveMetrics(at: ListenAddress, text: () => Promise<Buffer>): Promise<MetricsHttpServer> {
+  const pool = new ConnectionPool(LIMITS.connections);
   const server = createServer(
     {
       maxHeaderSize: LIMITS.headerBytes,
@@ -45,9 +48,13 @@ export function serveMetrics(at: ListenAddress, text: () => Promise<Buffer>): Pr
       keepAliveTimeout: LIMITS.keepAliveMs,
       connectionsCheckingInterval: 1000,
     },
-    (req, res) => void answer(req, res, text),
+    (req, res) => {
+      pool.answering(req.socket, true);
+      res.once('close', () => pool.answering(req.socket, false));
+      void answer(req, res, text);
+    },
   );
-  server.maxConnections = LIMITS.connections;
+  server.on('connection', (socket: Socket) => pool.admit(socket));
   server.maxRequestsPerSocket = LIMITS.requestsPerConnection;
   // A socket idle this long (no bytes either way) is closed, whatever state its request is in.
   server.setTimeout(LIMITS.requestMs, (socket) => socket.destroy());

@@ -67,7 +67,7 @@ export function verifiedDaemonPgrps(entries: readonly MountEntry[], proc: ProcRe
       const fds = proc.list(`/proc/${pid}/fd`);
       // Cannot look (not root, no CAP_SYS_PTRACE): keep the pgrp's word rather than cry "dead".
       if (fds === undefined) return true;
-      return fds.some((fd) => {
+      return [...fds].some((fd) => {
         const link = proc.readlink(`/proc/${pid}/fd/${fd}`);
         return link !== undefined && wanted.has(link);
       });

@@ -10,7 +10,7 @@
 // status-store.ts (statuses and outages), transition-log.ts (what admins are told, and how often),
 // probe-slots.ts (one probe per mount), slow-watch.ts, watch-set.ts.
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
-import { isDead, type BlockedProcess, type MountEntry, type MountState, type MountStatus, type ParsedMountTable, type SweepReport } from '../../common/mount.js';
+import { isDead, type BlockedProcesses, type MountEntry, type MountState, type MountStatus, type ParsedMountTable, type SweepReport } from '../../common/mount.js';
 import { optionValue } from '../../common/mount-table/options.js';
 import { ConcurrencyGate } from '../concurrency-gate.js';
 import { DEFAULT_SETTINGS } from '../config/settings.js';
@@ -25,6 +25,7 @@ import { planSweep, type PlanItem, type SweepPlan } from './sweep-plan.js';
 import { MountTableUnreadableError } from '../mount-table/read-mount-table.js';
 import { TransitionLog } from './transition-log.js';
 import { WatchSet } from './watch-set.js';
+import type { BlockedScan } from '../passive/blocked-processes.js';
 
 export interface MonitorOptions extends ScopeOptions {
   /** Seconds between sweeps when started with start(). */
@@ -50,7 +51,7 @@ export interface MonitorOptions extends ScopeOptions {
   /** Extra per-sweep planning (automounter awareness): may mark mounts idle so they are not probed. */
   refinePlan?: (plan: SweepPlan) => Promise<SweepPlan> | SweepPlan;
   /** Finds the processes waiting on mounts that are not answering (by mount id). Default: not looked for. */
-  scanBlocked?: (entries: readonly MountEntry[], targets: readonly number[]) => Promise<Map<number, BlockedProcess[]>>;
+  scanBlocked?: (entries: readonly MountEntry[], targets: readonly number[]) => Promise<BlockedScan>;
   now?: () => number;
   version?: string;
   /** Most probes started at once; the rest wait for a free place (a hung one frees its place at the timeout). */
@@ -510,19 +511,19 @@ export class Monitor implements MonitorApi {
     if (!scan || !table || this.stopped) return (this.blockedTimer = undefined), undefined;
     const targets = this.store.all().filter((s) => s.state === 'slow' || s.state === 'hung' || s.state === 'stuck');
     if (targets.length === 0) return (this.blockedTimer = undefined), undefined;
-    let found: Map<number, BlockedProcess[]>;
+    let found: BlockedScan;
     try {
       found = await scan(table, targets.map((t) => t.mountId));
     } catch {
-      found = new Map();
+      found = { byMount: new Map(), unexamined: 0 };
     }
     this.blockedTimer = undefined;
     for (const target of targets) {
       const item = this.planById.get(target.mountId);
       const current = item && this.store.get(item.entry);
       if (!item || !current || !(current.state === 'slow' || current.state === 'hung' || current.state === 'stuck')) continue;
-      const processes = found.get(target.mountId) ?? [];
-      const blocked = { count: processes.length, processes };
+      const processes = found.byMount.get(target.mountId) ?? [];
+      const blocked: BlockedProcesses = { count: processes.length, processes, ...(found.unexamined > 0 ? { unexamined: found.unexamined } : {}) };
       const updated = this.refresh(item.entry, { blocked });
       if (updated) this.transitions.blocked(updated, blocked);
     }

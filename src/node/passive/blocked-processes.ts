@@ -1,20 +1,34 @@
 // Who is waiting on a mount that stopped answering, found in /proc without touching the mount: a
 // process (any of its threads) in uninterruptible sleep (state D), or sleeping in a filesystem or RPC
-// wait channel, whose cwd, root, an open file or a mapping lies in the mount. FUSE waits for its daemon
-// interruptibly first (fs/fuse/dev.c: request_wait_answer), so such a thread shows as S, with wchan
-// request_wait_answer; NFS and CIFS waits are killable, so D.
+// wait channel, whose cwd, root, executable, an open file or a mapping lies in the mount. FUSE waits for
+// its daemon interruptibly first (fs/fuse/dev.c: request_wait_answer), so such a thread shows as S, with
+// wchan request_wait_answer; NFS and CIFS waits are killable, so D.
 //
-// Threads: a program blocks in one thread while the others sleep normally, so every task's stat is read
-// (/proc/PID/task/TID/stat: no lock a stuck task holds). Paths come from readlink of cwd, root and fds
-// (d_path of what the kernel already holds: nothing reaches the filesystem) and from maps, read by a
-// killable child (proc.ts). A process whose cwd is elsewhere, blocked in stat() of a path inside the
-// mount, is not seen: the kernel does not say which path a syscall is walking.
+// Paths come from readlink of /proc/PID/cwd, root, exe and fd/N: fs/proc/base.c answers with d_path() of
+// the struct path the task already holds (proc_cwd_link, proc_exe_link, proc_fd_link), under spinlocks
+// and RCU only; d_path walks the dentry cache and calls no filesystem method (only the d_dname of pipes,
+// sockets and anon inodes, which format a name). So a hung mount cannot make these calls wait. They are
+// never followed (no stat, no open): that would reach the filesystem. Maps are read by a killable child
+// (proc.ts). A process whose cwd is elsewhere, blocked in stat() of a path inside the mount, is not seen:
+// the kernel does not say which path a syscall is walking.
+//
+// Bounded (scan-budget.ts): any user can start many waiting processes holding many files each. The cheap
+// evidence comes first (state from /proc/PID/status, then cwd, root and exe), then open files, processes
+// in D state before the others, each user's within their share of reads; the work runs in slices that
+// give the event loop its turn. What the budget left unread is counted, not guessed.
 import type { BlockedProcess, MountEntry } from '../../common/mount.js';
 import { MountIndex } from '../../common/mount-table/path-to-mount.js';
 import { grepMaps, realProc, type MappedPathsScanner, type ProcReader } from './proc.js';
+import { SCAN_LIMITS, ScanBudget, type ScanLimits } from './scan-budget.js';
 
 /** Wait channels of filesystem and RPC sleeps (kernel function names, /proc/PID/wchan). */
 const FS_WAIT = /^(request_wait_answer|fuse_|nfs|rpc_|cifs|smb2?_|wait_for_response|folio_wait|wait_on_page|io_schedule)/;
+
+/** The links read before any open file: one of them in the mount is enough. */
+const LINKS = ['cwd', 'root', 'exe'] as const;
+
+/** What grepping one process's maps counts as, in reads (the child reads many lines, killed at its timeout). */
+const MAPS_READS = 50;
 
 export interface BlockedScanOptions {
   /** The whole mount table (to tell which mount a path lies in). */
@@ -25,62 +39,167 @@ export interface BlockedScanOptions {
   excludePids?: Iterable<number>;
   proc?: ProcReader;
   mapped?: MappedPathsScanner | false;
+  limits?: ScanLimits;
 }
 
-/** The processes blocked on each target mount (by mount id), in pid order. */
-export async function scanBlocked(options: BlockedScanOptions): Promise<Map<number, BlockedProcess[]>> {
+export interface BlockedScan {
+  /** The processes blocked on each target mount (by mount id), in pid order. */
+  byMount: Map<number, BlockedProcess[]>;
+  /** Processes the budget left unexamined: some of them may be waiting on a target too. */
+  unexamined: number;
+}
+
+interface Waiting {
+  pid: number;
+  uid: number;
+  inD: boolean;
+}
+
+export async function scanBlocked(options: BlockedScanOptions): Promise<BlockedScan> {
   const proc = options.proc ?? realProc;
-  const out = new Map<number, BlockedProcess[]>();
-  if (options.targets.length === 0) return out;
+  const budget = new ScanBudget(options.limits ?? SCAN_LIMITS);
+  const byMount = new Map<number, BlockedProcess[]>();
+  if (options.targets.length === 0) return { byMount, unexamined: 0 };
   const targets = new Set(options.targets);
   const points = options.entries.filter((e) => targets.has(e.mountId)).map((e) => e.mountpoint);
   const index = new MountIndex(options.entries);
   const excluded = new Set(options.excludePids ?? []);
   excluded.add(process.pid);
   const found = new Map<number, Set<number>>(); // pid -> target mount ids
-  const waiting: number[] = [];
-  const add = (pid: number, path: string | undefined) => {
-    if (path === undefined) return;
-    for (const id of index.mountsOf(path)) {
+  const unexamined = new Set<number>();
+  let unread = 0;
+  const add = (pid: number, path: string | undefined): boolean => {
+    let hit = false;
+    for (const id of path === undefined ? [] : index.mountsOf(path)) {
       if (!targets.has(id)) continue;
       let set = found.get(pid);
       if (!set) found.set(pid, (set = new Set()));
       set.add(id);
+      hit = true;
     }
+    return hit;
   };
 
-  for (const pid of proc.pids()) {
-    if (excluded.has(pid) || !isWaiting(proc, pid)) continue;
-    waiting.push(pid);
-    add(pid, proc.readlink(`/proc/${pid}/cwd`));
-    add(pid, proc.readlink(`/proc/${pid}/root`));
-    for (const fd of proc.list(`/proc/${pid}/fd`) ?? []) add(pid, proc.readlink(`/proc/${pid}/fd/${fd}`));
-  }
-  const mapped = options.mapped === undefined ? grepMaps() : options.mapped;
-  if (mapped && waiting.length > 0) for (const { pid, path } of await mapped(waiting, points)) add(pid, path);
-
-  for (const [pid, ids] of [...found].sort((a, b) => a[0] - b[0])) {
-    const who = identify(proc, pid);
-    if (!who) continue; // gone meanwhile
-    for (const id of ids) {
-      const list = out.get(id);
-      if (list) list.push(who);
-      else out.set(id, [who]);
+  // Who is waiting: /proc/PID/status (its user, state and thread count), then its threads' states.
+  const waiting: Waiting[] = [];
+  const uids = new Map<number, number>();
+  const pids = proc.pids().filter((p) => !excluded.has(p));
+  for (let i = 0; i < pids.length; i++) {
+    await budget.pace();
+    const pid = pids[i]!;
+    if (!budget.take(1)) {
+      unread = pids.length - i;
+      break;
+    }
+    const status = parseStatus(proc.read(`/proc/${pid}/status`));
+    if (!status) continue; // gone meanwhile, a zombie, or a kernel thread
+    const state = await waitingState(proc, budget, pid, status);
+    if (state === 'unexamined') unexamined.add(pid);
+    else if (state !== undefined) {
+      waiting.push({ pid, uid: status.uid, inD: state === 'D' });
+      uids.set(pid, status.uid);
     }
   }
-  return out;
+  // D first: such a process is surely stuck, one in a filesystem wait may only be slow.
+  waiting.sort((a, b) => Number(b.inD) - Number(a.inD) || a.pid - b.pid);
+
+  const unresolved: Waiting[] = [];
+  for (const w of waiting) {
+    await budget.pace();
+    if (!budget.take(LINKS.length, w.uid)) {
+      unexamined.add(w.pid);
+      continue;
+    }
+    let hit = false;
+    for (const link of LINKS) hit = add(w.pid, proc.readlink(`/proc/${w.pid}/${link}`)) || hit;
+    if (!hit) unresolved.push(w);
+  }
+
+  // Open files, as far as each user's share goes (a name listed and its link read: two reads).
+  for (const w of unresolved) {
+    await budget.pace();
+    if (budget.left(w.uid) < 2) {
+      unexamined.add(w.pid); // not even listed: a listing reads ahead
+      continue;
+    }
+    for (const fd of proc.list(`/proc/${w.pid}/fd`) ?? []) {
+      await budget.pace();
+      if (!budget.take(2, w.uid)) {
+        unexamined.add(w.pid);
+        break;
+      }
+      if (add(w.pid, proc.readlink(`/proc/${w.pid}/fd/${fd}`))) break;
+    }
+  }
+
+  const mapped = options.mapped === undefined ? grepMaps() : options.mapped;
+  const toMap: number[] = [];
+  for (const w of unresolved) {
+    if (found.has(w.pid)) continue;
+    if (budget.take(MAPS_READS, w.uid)) toMap.push(w.pid);
+    else unexamined.add(w.pid);
+  }
+  if (mapped && toMap.length > 0) for (const { pid, path } of await mapped(toMap, points)) add(pid, path);
+  for (const pid of found.keys()) unexamined.delete(pid);
+
+  for (const [pid, ids] of [...found].sort((a, b) => a[0] - b[0])) {
+    await budget.pace();
+    const comm = proc.read(`/proc/${pid}/comm`);
+    if (comm === undefined) continue; // gone meanwhile
+    const who: BlockedProcess = { pid, comm: comm.replace(/\n$/, ''), uid: uids.get(pid)! };
+    for (const id of ids) {
+      const list = byMount.get(id);
+      if (list) list.push(who);
+      else byMount.set(id, [who]);
+    }
+  }
+  return { byMount, unexamined: unexamined.size + unread };
 }
 
-/** True when some thread of the process sleeps in D state or in a filesystem/RPC wait channel. */
-function isWaiting(proc: ProcReader, pid: number): boolean {
-  const tasks = proc.list(`/proc/${pid}/task`) ?? [String(pid)];
-  for (const tid of tasks) {
+interface ProcStatus {
+  /** The real uid: what a user cannot change, so what their share is counted by. */
+  uid: number;
+  state: string;
+  threads: number;
+}
+
+/**
+ * The fields of /proc/PID/status we need (proc(5)); undefined when the process is gone, or has no memory
+ * of its own (no VmSize: a kernel thread or a zombie, neither of which holds a path in a mount).
+ */
+function parseStatus(text: string | undefined): ProcStatus | undefined {
+  if (text === undefined || !/^VmSize:/m.test(text)) return undefined;
+  const uid = /^Uid:\s+(\d+)/m.exec(text)?.[1];
+  const state = /^State:\s+(\S)/m.exec(text)?.[1];
+  const threads = /^Threads:\s+(\d+)/m.exec(text)?.[1];
+  if (uid === undefined || state === undefined) return undefined;
+  return { uid: Number(uid), state, threads: threads === undefined ? 1 : Number(threads) };
+}
+
+/**
+ * 'D' when some thread sleeps in D state, 'S' when one sleeps in a filesystem/RPC wait channel; undefined
+ * when none does; 'unexamined' when the user's share ran out before every thread was looked at.
+ */
+async function waitingState(proc: ProcReader, budget: ScanBudget, pid: number, status: ProcStatus): Promise<'D' | 'S' | 'unexamined' | undefined> {
+  if (status.state === 'D') return 'D';
+  if (status.threads <= 1) {
+    if (status.state !== 'S') return undefined;
+    if (!budget.take(1, status.uid)) return 'unexamined';
+    return FS_WAIT.test(proc.read(`/proc/${pid}/wchan`) ?? '') ? 'S' : undefined;
+  }
+  // Threads: a program blocks in one thread while the others sleep normally. Task stat takes no lock a
+  // stuck task holds.
+  for (const tid of proc.list(`/proc/${pid}/task`) ?? []) {
+    await budget.pace();
+    if (!budget.take(2, status.uid)) return 'unexamined';
     const base = `/proc/${pid}/task/${tid}`;
     const state = taskState(proc.read(`${base}/stat`));
-    if (state === 'D') return true;
-    if (state === 'S' && FS_WAIT.test(proc.read(`${base}/wchan`) ?? '')) return true;
+    if (state === 'D') return 'D';
+    if (state !== 'S') continue;
+    if (!budget.take(1, status.uid)) return 'unexamined';
+    if (FS_WAIT.test(proc.read(`${base}/wchan`) ?? '')) return 'S';
   }
-  return false;
+  return undefined;
 }
 
 /** The state letter of a stat line: after the command name, which is in parentheses and may hold ")". */
@@ -88,12 +207,4 @@ function taskState(stat: string | undefined): string | undefined {
   if (stat === undefined) return undefined;
   const close = stat.lastIndexOf(')');
   return close < 0 ? undefined : stat.charAt(close + 2);
-}
-
-function identify(proc: ProcReader, pid: number): BlockedProcess | undefined {
-  const comm = proc.read(`/proc/${pid}/comm`);
-  const status = proc.read(`/proc/${pid}/status`);
-  const uid = status === undefined ? undefined : /^Uid:\s+(\d+)/m.exec(status)?.[1];
-  if (comm === undefined || uid === undefined) return undefined;
-  return { pid, comm: comm.replace(/\n$/, ''), uid: Number(uid) };
 }

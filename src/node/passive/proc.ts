@@ -3,15 +3,18 @@
 // page fault on a dead server can hold it indefinitely: the reason `ps` hangs on /proc/PID/cmdline), so
 // maps are only ever read by a child (`grep`) killed at a time limit; its lock wait is killable
 // (fs/proc/task_mmu.c: m_start() uses mmap_read_lock_killable()). Never cmdline or environ, here or anywhere.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { opendirSync, readdirSync, readFileSync, readlinkSync, type Dir } from 'node:fs';
 import { execFile } from 'node:child_process';
 
 /** The few /proc reads the scan needs; injected so tests can give a fake /proc. All return undefined on error. */
 export interface ProcReader {
   /** Numeric entries of /proc. */
   pids(): number[];
-  /** Names in a /proc directory (e.g. /proc/PID/fd). */
-  list(dir: string): string[] | undefined;
+  /**
+   * Names in a /proc directory (e.g. /proc/PID/fd), read as they are asked for: a process may hold half
+   * a million fds, and a caller may want only some of them, with breaks between.
+   */
+  list(dir: string): Iterable<string> | undefined;
   readlink(path: string): string | undefined;
   read(path: string): string | undefined;
 }
@@ -27,11 +30,13 @@ export const realProc: ProcReader = {
     return out;
   },
   list(dir) {
+    let handle: Dir;
     try {
-      return readdirSync(dir);
+      handle = opendirSync(dir, { bufferSize: 128 });
     } catch {
       return undefined; // the process exited, or we may not look (EACCES when not root)
     }
+    return namesOf(handle);
   },
   readlink(path) {
     try {
@@ -48,6 +53,24 @@ export const realProc: ProcReader = {
     }
   },
 };
+
+/** The names in an open directory, one by one; closed when the caller is done or stops early. */
+function* namesOf(handle: Dir): Generator<string> {
+  try {
+    for (;;) {
+      let entry;
+      try {
+        entry = handle.readSync();
+      } catch {
+        return; // the process exited while we listed
+      }
+      if (entry === null) return;
+      yield entry.name;
+    }
+  } finally {
+    handle.closeSync();
+  }
+}
 
 /** Paths mapped by processes, as found in /proc/PID/maps (only those under one of `points`). */
 export type MappedPathsScanner = (pids: readonly number[], points: readonly string[]) => Promise<{ pid: number; path: string }[]>;

@@ -19,3 +19,8 @@ test('who is waiting, in words: programs by name, counted-only processes as prog
   assert.equal(blockedInWords({ count: 3, processes: [p(1, 'a'), p(2, 'b'), p(3, 'c')] }, 2), 'a, b and 1 other program are waiting on it');
   assert.deepEqual(blockedPrograms({ count: 3, processes: [p(1, 'x'), p(2, 'y'), p(3, 'x')] }), ['x', 'y']);
 });
+
+test('processes the scan had no time to examine are said, not guessed', () => {
+  assert.equal(blockedInWords({ count: 1, processes: [p(1, 'firefox')], unexamined: 25 }), 'firefox is waiting on it; 25 more processes were not examined');
+  assert.equal(blockedInWords({ count: 0, processes: [], unexamined: 1 }), '1 process was not examined');
+});

@@ -28,3 +28,11 @@ test('rows: problems first, control characters in paths escaped, one line per mo
   assert.match(lines[1]!, /^ERROR\s+\/x\\033\[2J\s+tmpfs\s+tmpfs\s+EIO: input\/output error$/);
   assert.match(lines[2]!, /^ok\s+\/a\\012b\s/);
 });
+
+test('the table says how many processes the blocked scan did not examine', () => {
+  const hung = (blocked: MountStatus['blocked']): MountStatus => ({ mountpoint: '/mnt/x', source: 'x', fstype: 'fuse.x', mountId: 9, state: 'hung', message: 'no answer', since: 0, ...(blocked ? { blocked } : {}) });
+  const table = (m: MountStatus) => formatTable({ checked: 1, dead: 1, seconds: 1, mounts: [m], problems: [] });
+  assert.match(table(hung({ count: 1, processes: [{ pid: 7, comm: 'cat', uid: 0 }], unexamined: 25 })), /no answer; 1 process waiting: cat\[7\]; 25 more processes were not examined/);
+  assert.match(table(hung({ count: 0, processes: [], unexamined: 3 })), /no answer; 3 processes were not examined/);
+  assert.match(table(hung(undefined)), /no answer\s*$/m);
+});

@@ -88,8 +88,9 @@ test('garbage, huge headers, slowloris, bodies and 500 connections: each bounded
   // 500 connections at once, held open and silent.
   const crowd = await Promise.all(Array.from({ length: 500 }, () => exchange(port, () => undefined, 30_000)));
   const slowest = (xs: Exchange[]) => Math.max(...xs.map((e) => e.closedAfterMs));
-  const crowdAtOnce = crowd.filter((e) => e.closedAfterMs < 1000).length;
-  assert.ok(crowdAtOnce >= 500 - LIMITS.connections - 5, `connections beyond the limit are closed at once: ${crowdAtOnce}`);
+  // Beyond the limit the oldest silent ones make room as the others arrive: only the last few wait for a timeout.
+  const crowdAtOnce = crowd.filter((e) => e.closedAfterMs < LIMITS.headersMs - 1000).length;
+  assert.ok(crowdAtOnce >= 500 - LIMITS.connections - 5, `connections beyond the limit are closed before the timeouts: ${crowdAtOnce}`);
   assert.ok(slowest(crowd) < LIMITS.requestMs + 3000, `silent connections are closed by the timeouts: ${slowest(crowd)} ms`);
 
   // Then each kind of bad request, in batches that fit the connection limit, so that each one is
@@ -109,7 +110,7 @@ test('garbage, huge headers, slowloris, bodies and 500 connections: each bounded
   });
   const attackMs = Date.now() - attackStarted;
   console.log(
-    `# 500 silent connections: ${crowdAtOnce} closed at once (over the ${LIMITS.connections}-connection limit), the rest within ${slowest(crowd)} ms; ` +
+    `# 500 silent connections: ${crowdAtOnce} closed to make room (over the ${LIMITS.connections}-connection limit), the rest within ${slowest(crowd)} ms; ` +
       `garbage answered and closed within ${slowest(garbage)} ms, huge headers ${slowest(huge)} ms, slowloris ${slowest(slowloris)} ms, endless bodies ${slowest(bodies)} ms`,
   );
   const statuses = (xs: Exchange[]) => [...new Set(xs.map((e) => e.response.split('\r\n')[0]))];

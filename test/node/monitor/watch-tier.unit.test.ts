@@ -128,7 +128,7 @@ test('a mount that becomes slow is searched for blocked processes; the line is l
     slowAfterSeconds: 0.02,
     scanBlocked: async (_entries, targets) => {
       scans.push([...targets]);
-      return new Map([[10, [firefox]]]);
+      return { byMount: new Map([[10, [firefox]]]), unexamined: 0 };
     },
   });
   const sweep = monitor.sweep();
