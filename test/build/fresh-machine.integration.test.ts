@@ -76,7 +76,7 @@ function startJsProcess(init: number): { exe: string; path: string } | undefined
   return undefined;
 }
 
-test("README's install-and-start line, as printed, takes a fresh Debian 12 to the live table showing /", { skip, timeout: 20 * 60_000 }, async () => {
+test("README's install-and-start line, as printed, takes a fresh Debian 12 to the live table showing /", { skip, timeout: 30 * 60_000 }, async () => {
   const line = readmeCommand('Install and start');
   const host = tempDir('msm-fresh-');
   const socket = `msm-fresh-${process.pid}`;
@@ -118,7 +118,8 @@ test("README's install-and-start line, as printed, takes a fresh Debian 12 to th
     const rootRow = /^⌂ OK\s+[\d.]+ ms\s+\d+ s\s+\/\s+\S/m;
     let shown = '';
     let npmStarted: number | undefined;
-    for (const end = Date.now() + 15 * 60_000; Date.now() < end; await sleep(1000)) {
+    // Only a guard against a hang: ~13 min measured on the 2-core machine under other test runs' load.
+    for (const end = Date.now() + 25 * 60_000; Date.now() < end; await sleep(1000)) {
       shown = screen();
       if (npmStarted === undefined && /^npm /m.test(shown)) npmStarted = Date.now();
       if (rootRow.test(shown) || /EXITED=\d+/.test(shown)) break;
