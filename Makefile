@@ -11,7 +11,8 @@ HELPER_PROGRAM_SRC := $(wildcard src/helper/native/msm-*.c)
 HELPER_PROGRAM_BIN := $(patsubst src/helper/native/%.c,$(OUT)/%,$(HELPER_PROGRAM_SRC))
 ADDON_SRC := $(filter-out $(HELPER_PROGRAM_SRC),$(wildcard src/helper/native/*.c))
 ADDON_BIN := $(patsubst src/helper/native/%.c,$(OUT)/%.node,$(ADDON_SRC))
-# Node's headers (node_api.h) ship with every Node install, beside its bin/.
+# Node's headers (node_api.h) ship with every Node install, beside its bin/. Under npm scripts `node` is
+# the Node 24 npm ci installed (node_modules/.bin comes first on their PATH), so these are its headers.
 NODE_INCLUDE ?= $(shell node -p "require('path').resolve(process.execPath, '../../include/node')")
 ADDON_LDFLAGS := -shared $(if $(filter Darwin,$(shell uname -s)),-undefined dynamic_lookup,)
 
@@ -46,7 +47,7 @@ clean:
 # Installs the compiled helper (dist/src/common, dist/src/node, dist/src/helper, dist/native) with its one runtime
 # dependency into $(PREFIX)/lib/mount-status-monitor, links $(PREFIX)/bin/mountstatus, puts the systemd
 # unit (ExecStart adjusted to PREFIX) in $(UNITDIR) and the sample config in $(SYSCONFDIR) if absent.
-# Needs Node.js >= 20 as `node` on root's PATH (the unit runs `#!/usr/bin/env node`); INSTALL_NODE=/path/to/node
+# Needs Node.js >= 24 as `node` on root's PATH (the unit runs `#!/usr/bin/env node`); INSTALL_NODE=/path/to/node
 # writes that interpreter into ExecStart instead.
 PREFIX ?= /usr/local
 DESTDIR ?=

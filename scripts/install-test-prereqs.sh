@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the tests need on Debian 12 (run as root): a C compiler for the probe fork server and
-# the FUSE fixture, FUSE and bindfs for real hung/failing mounts, autofs for the automounter tests,
-# rsyslog for the syslog tests, D-Bus + a notification server + Xvfb for the notification tests, a tray
-# watcher (status-notifier-watcher) and python3-gi for a tray host in the tray-host tests, Chromium for
-# the status-window tests (playwright-core drives Debian's chromium; no browser download), sshd + sshfs +
-# nftables + iproute2 for a real network outage (test/support/sshfs-netns.ts), and for the helper .deb:
-# dpkg-dev, lintian and groff/man to build and check it, debootstrap and systemd-container to boot a
-# Debian 12 under a live systemd (test/build/systemd-live).
+# Installs what the tests need on Debian 12 (run as root): first what building the app needs
+# (install-prereqs.sh: a C compiler, make, npm), then FUSE and bindfs for real hung/failing mounts,
+# autofs for the automounter tests, rsyslog for the syslog tests, D-Bus + a notification server + Xvfb
+# for the notification tests, a tray watcher (status-notifier-watcher) and python3-gi for a tray host
+# in the tray-host tests, Chromium for the status-window tests (playwright-core drives Debian's
+# chromium; no browser download), sshd + sshfs + nftables + iproute2 for a real network outage
+# (test/support/sshfs-netns.ts), and for the helper .deb: dpkg-dev, lintian and groff/man to build and
+# check it, debootstrap and systemd-container to boot a Debian 12 under a live systemd
+# (test/build/systemd-live) and a fresh Debian 12 for README's first command (test/build/fresh-machine).
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-test-prereqs: run as root (apt-get install)" >&2
@@ -30,9 +31,9 @@ if ! dpkg-query -W -f '${Status}' openssh-server 2>/dev/null | grep -q 'install 
   fi
 fi
 
-apt-get update -qq
+bash "$(dirname "$0")/install-prereqs.sh"
 apt-get install -y -qq --no-install-recommends \
-  build-essential pkg-config util-linux procps python3 \
+  pkg-config util-linux procps python3 \
   fuse3 libfuse3-dev bindfs \
   autofs \
   rsyslog \

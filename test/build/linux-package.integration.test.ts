@@ -115,6 +115,7 @@ test('electron-builder --linux dir lays out the app, the helper and the service 
   const modules = readdirSync(join(app, 'node_modules'));
   for (const m of ['zod', 'node-notifier']) assert.ok(modules.includes(m), `node_modules/${m}`);
   for (const m of ['electron', 'electron-builder', 'typescript', 'playwright-core', '@types']) assert.ok(!modules.includes(m), `no devDependency ${m}`);
+  assert.deepEqual(modules.filter((m) => m.startsWith('node-linux-')), [], "no Node build: the app runs on Electron's");
   const ours = listFiles(app).filter((f) => !f.startsWith('node_modules/'));
   assert.deepEqual(ours.filter((f) => /\.(ts|cts|map|tsbuildinfo)$/.test(f)), [], 'no sources, maps or build info');
 
