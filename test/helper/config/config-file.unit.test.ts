@@ -36,7 +36,7 @@ test('admin-group and recover rules (repeatable), validated where they are read'
   assert.deepEqual(s.recover, ['fstype:fuse.sshfs after 5m force', '/mnt/scratch/** after 90s lazy']);
   assert.equal(DEFAULT_SETTINGS.adminGroup, undefined, 'root only by default');
   assert.deepEqual(DEFAULT_SETTINGS.recover, [], 'no recovery by default');
-  assert.throws(() => parseConfig('\nrecover = /mnt/x after 5m gently\n', '/etc/m.conf', DEFAULT_SETTINGS), /^SettingsError: \/etc\/m\.conf:2: recover: "gently" must be force or lazy$/);
+  assert.throws(() => parseConfig('\nrecover = /mnt/x after 5m gently\n', '/etc/m.conf', DEFAULT_SETTINGS), /^SettingsError: \/etc\/m\.conf:2: recover: "gently" must be force, lazy or shutdown$/);
   assert.throws(() => parseConfig('admin-group = -rf\n', 'f', DEFAULT_SETTINGS), /f:1: admin-group needs a group name, got "-rf"/);
 });
 

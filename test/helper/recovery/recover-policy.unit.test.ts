@@ -16,9 +16,10 @@ test('durations and rules parse, and bad ones say what is wrong', () => {
   assert.equal(parseDuration('-5m'), undefined);
   assert.deepEqual(parseRecoverRule('fstype:fuse.sshfs after 5m force'), { pattern: 'fstype:fuse.sshfs', afterSeconds: 300, mode: 'force' });
   assert.deepEqual(parseRecoverRule('  /mnt/scratch/** after 90s lazy '), { pattern: '/mnt/scratch/**', afterSeconds: 90, mode: 'lazy' });
-  assert.throws(() => parseRecoverRule('fstype:nfs4 after 5m'), /expected "GLOB\|fstype:PATTERN after DURATION force\|lazy"/);
+  assert.deepEqual(parseRecoverRule('fstype:nfs4 after 2m shutdown'), { pattern: 'fstype:nfs4', afterSeconds: 120, mode: 'shutdown' });
+  assert.throws(() => parseRecoverRule('fstype:nfs4 after 5m'), /expected "GLOB\|fstype:PATTERN after DURATION force\|lazy\|shutdown"/);
   assert.throws(() => parseRecoverRule('/mnt/x after soon force'), /"soon" is not a duration/);
-  assert.throws(() => parseRecoverRule('/mnt/x after 5m gently'), /"gently" must be force or lazy/);
+  assert.throws(() => parseRecoverRule('/mnt/x after 5m gently'), /"gently" must be force, lazy or shutdown/);
   assert.throws(() => parseRecoverRule('fstype: after 5m force'), /fstype: needs a PATTERN/);
 });
 
@@ -48,7 +49,7 @@ function world(rules: RecoverRule[], opts: { rateLimit?: number; initial?: Mount
   const policy = new RecoverPolicy({
     rules,
     monitor,
-    unmount: async (m, rule, seconds) => {
+    act: async (m, rule, seconds) => {
       tried.push({ mountpoint: m.mountpoint, mode: rule.mode, seconds });
       return { gone: true };
     },
