@@ -104,7 +104,7 @@ export function trayState(input: TrayStateInput): TrayState {
   let level: TrayLevel;
   if (!snap || (!snap.lastSweep && !checked)) level = 'unknown';
   else if (home && homeInTrouble(home.state)) level = 'dead';
-  else if (counts.dead > 0 || counts.byState.slow > 0 || counts.byState.denied > 0) level = 'degraded';
+  else if (counts.dead > 0 || counts.byState.slow > 0 || counts.byState.denied > 0 || counts.byState.disconnected > 0) level = 'degraded';
   else level = 'ok';
 
   const summary = !snap ? 'no status yet' : !checked ? 'first check running…' : summarise(counts);

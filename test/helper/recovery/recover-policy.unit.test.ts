@@ -85,6 +85,24 @@ test('a rule fires once its duration has passed since the mount stopped respondi
   w.policy.stop();
 });
 
+test('a shutdown rule fires once after its duration; the mount then disconnected is no new outage', async () => {
+  const w = world([parseRecoverRule('fstype:nfs4 after 2m shutdown')]);
+  await w.policy.start();
+  w.monitor.emit({ type: 'mount', mount: mount('/home', 'hung', w.now(), 'nfs4', 9), previous: 'ok' });
+  w.advance(119_000);
+  await w.policy.tick();
+  assert.equal(w.tried.length, 0, 'not before 2 minutes');
+  w.advance(1_000);
+  await w.policy.tick();
+  assert.deepEqual(w.tried, [{ mountpoint: '/home', mode: 'shutdown', seconds: 120 }]);
+  // Disconnected, it fails at once from now on: neither an outage to act on nor a recovery.
+  w.monitor.emit({ type: 'mount', mount: mount('/home', 'disconnected', w.now(), 'nfs4', 9), previous: 'hung' });
+  w.advance(600_000);
+  await w.policy.tick();
+  assert.equal(w.tried.length, 1, 'once');
+  w.policy.stop();
+});
+
 test('mounts no rule matches are left alone; the first matching rule decides; a mount that left the table is forgotten', async () => {
   const w = world([parseRecoverRule('/mnt/scratch/** after 1m lazy'), parseRecoverRule('fstype:nfs* after 10s force')], {
     initial: [mount('/mnt/scratch/a', 'hung', 1_000_000, 'nfs4', 1), mount('/home', 'hung', 1_000_000, 'nfs4', 2), mount('/mnt/other', 'hung', 1_000_000, 'fuse.sshfs', 3)],
