@@ -129,34 +129,34 @@ export class DisconnectService {
     if ('peer' in by) {
       const permission = await this.options.whoMay.check(by.peer);
       if (!permission.ok) {
-        if (!this.options.ownHomeAllowed()) throw this.refuse('not-permitted', mountpoint, permission.reason.replace(/unmount/g, 'disconnect'), by);
-        if (request.thenUnmount) throw this.refuse('not-permitted', mountpoint, '--then-unmount is for root and the admin-group', by);
+        if (!this.options.ownHomeAllowed()) throw this.refuse('not-permitted', mountpoint, permission.reason.replace(/unmount/g, 'disconnect'), by, request.dryRun);
+        if (request.thenUnmount) throw this.refuse('not-permitted', mountpoint, '--then-unmount is for root and the admin-group', by, request.dryRun);
         asOwner = true;
       }
     }
     const foreign = await this.options.namespaceProblem();
-    if (foreign) throw this.refuse('refused', mountpoint, foreign, by);
+    if (foreign) throw this.refuse('refused', mountpoint, foreign, by, request.dryRun);
     const [table, snapshot] = await Promise.all([this.readTable(), this.options.monitor.snapshot()]);
     const target = topMountAt(table.entries, mountpoint);
-    if (!target) throw this.refuse('not-a-mountpoint', mountpoint, 'it is not a mountpoint', by);
+    if (!target) throw this.refuse('not-a-mountpoint', mountpoint, 'it is not a mountpoint', by, request.dryRun);
     const never = neverUnmountReason(target);
-    if (never) throw this.refuse('refused', mountpoint, never, by);
+    if (never) throw this.refuse('refused', mountpoint, never, by, request.dryRun);
     if (!isNfsClientFstype(target.fstype)) {
-      throw this.refuse('refused', mountpoint, `it is not an NFS mount (${target.fstype}): only NFS has a shutdown; \`mountstatus unmount\` aborts other network and FUSE mounts`, by);
+      throw this.refuse('refused', mountpoint, `it is not an NFS mount (${target.fstype}): only NFS has a shutdown; \`mountstatus unmount\` aborts other network and FUSE mounts`, by, request.dryRun);
     }
     const status = snapshot.mounts.find((m) => m.mountId === target.mountId && m.mountpoint === target.mountpoint);
     if (!request.evenIfHealthy && status?.state !== 'disconnected') {
-      if (!status) throw this.refuse('refused', mountpoint, 'the monitor does not check it, so it is not known to be dead (add --yes to disconnect it anyway)', by);
-      if (!isNotResponding(status.state)) throw this.refuse('refused', mountpoint, `it is ${status.state} (add --yes to disconnect it anyway)`, by);
+      if (!status) throw this.refuse('refused', mountpoint, 'the monitor does not check it, so it is not known to be dead (add --yes to disconnect it anyway)', by, request.dryRun);
+      if (!isNotResponding(status.state)) throw this.refuse('refused', mountpoint, `it is ${status.state} (add --yes to disconnect it anyway)`, by, request.dryRun);
     }
     const sharing = [target, ...table.entries.filter((e) => e.device === target.device && e !== target)];
     if (asOwner && 'peer' in by) {
       const home = await this.options.homeOf(by.peer.uid);
-      if (home === undefined) throw this.refuse('not-permitted', mountpoint, `uid ${by.peer.uid} is not in the user database (or it did not answer)`, by);
+      if (home === undefined) throw this.refuse('not-permitted', mountpoint, `uid ${by.peer.uid} is not in the user database (or it did not answer)`, by, request.dryRun);
       const foreignMount = sharing.find((e) => !isUnder(e.mountpoint, home));
       if (foreignMount) {
         const why = foreignMount === target ? `${mountpoint} is not in your home ${home}` : `${foreignMount.mountpoint} shares its superblock and is not in your home ${home}`;
-        throw this.refuse('not-permitted', mountpoint, `${why}: only root and the admin-group may disconnect it`, by);
+        throw this.refuse('not-permitted', mountpoint, `${why}: only root and the admin-group may disconnect it`, by, request.dryRun);
       }
     }
     return { target, sharing, status, asOwner };
@@ -255,7 +255,9 @@ export class DisconnectService {
     return result;
   }
 
-  private refuse(code: 'not-permitted' | 'refused' | 'not-a-mountpoint', mountpoint: string, reason: string, by: UnmountRequester): IpcError {
+  /** `quiet`: a dry run (the tray asks one to learn what it may offer) logs nothing. */
+  private refuse(code: 'not-permitted' | 'refused' | 'not-a-mountpoint', mountpoint: string, reason: string, by: UnmountRequester, quiet = false): IpcError {
+    if (quiet) return new IpcError(code, `not disconnecting ${mountpoint}: ${reason}`);
     const key = `${'peer' in by ? by.peer.uid : 'policy'}\0${mountpoint}\0${reason}`;
     const last = this.refusalsLogged.get(key);
     if (last !== undefined && Date.now() - last < REFUSAL_LOG_EVERY_MS) return new IpcError(code, `not disconnecting ${mountpoint}: ${reason}`);
