@@ -71,3 +71,11 @@ test('a UTF-8 byte order mark before the first key or comment is ignored; "#" in
   assert.equal(parseConfig('\uFEFF# comment\ntimeout = 4\n', 'f', DEFAULT_SETTINGS).timeoutSeconds, 4);
   assert.deepEqual(parseConfig('include = /srv/#build/*\n', 'f', DEFAULT_SETTINGS).include, ['/srv/#build/*']);
 });
+
+test('disconnect-own-home is yes or no, absent (no) by default; a recover rule may shut an NFS mount down', () => {
+  assert.equal(DEFAULT_SETTINGS.disconnectOwnHome, undefined);
+  assert.equal(parseConfig('disconnect-own-home = yes\n', 'f', DEFAULT_SETTINGS).disconnectOwnHome, true);
+  assert.equal(parseConfig('disconnect-own-home = no\n', 'f', DEFAULT_SETTINGS).disconnectOwnHome, false);
+  assert.throws(() => parseConfig('disconnect-own-home = 1\n', 'f', DEFAULT_SETTINGS), /^SettingsError: f:1: disconnect-own-home is yes or no, got "1"$/);
+  assert.deepEqual(parseConfig('recover = fstype:nfs4 after 2m shutdown\n', 'f', DEFAULT_SETTINGS).recover, ['fstype:nfs4 after 2m shutdown']);
+});
