@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import type { MountEntry } from '../../common/mount.js';
 import { optionValue } from '../../common/mount-table/options.js';
 
-export const NFS_SYSFS = '/sys/fs/nfs';
+const NFS_SYSFS = '/sys/fs/nfs';
 
 /** NFS superblocks (nfs: v2/v3, nfs4: v4.x); nfsd's own filesystems are not clients. */
 export function isNfsClientFstype(fstype: string): boolean {
