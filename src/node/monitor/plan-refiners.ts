@@ -11,6 +11,9 @@ import { isNfsClientFstype, readShutdown, serverAddress, serverAnswers, shutdown
 import type { MonitorLog } from './monitor-log.js';
 import type { SweepPlan } from './sweep-plan.js';
 
+/** How often the server of a disconnected mount is tried (a TCP connect), at most. */
+const SERVER_CHECK_MS = 5000;
+
 export function createPlanRefiner(
   log: () => MonitorLog,
   probePids: () => number[],
@@ -32,12 +35,13 @@ export function createPlanRefiner(
 
 /**
  * NFS mounts whose client was shut down (nfs-shutdown.ts) are reported `disconnected` without a probe:
- * everything on them fails at once, for good, and that is not news each sweep. Their server is tried
- * once a sweep; when it answers again that is said once, with what to do (remount: the shutdown has no undo).
+ * everything on them fails at once, for good, and that is not news each sweep. Their server is tried in
+ * the background (never holding up a sweep: a dead server costs a connect timeout), at most every
+ * SERVER_CHECK_MS; when it answers again that is said once, with what to do (remount: no undo).
  */
 class DisconnectedWatch {
-  /** Mount ids ("id device") whose server was found answering again. */
-  private readonly back = new Set<string>();
+  /** Per disconnected mount ("id device"): whether its server answered the last try, and when that was. */
+  private readonly servers = new Map<string, { answers: boolean; at: number; trying: boolean }>();
 
   constructor(private readonly sysfs?: string) {}
 
@@ -45,25 +49,32 @@ class DisconnectedWatch {
     const nfs = plan.items.filter((i) => isNfsClientFstype(i.entry.fstype) && i.skip?.state !== 'covered');
     if (nfs.length === 0) return plan;
     const shut = new Map<number, string>();
+    const seen = new Set<string>();
     await Promise.all(
       nfs.map(async ({ entry, annotations }) => {
         if ((await readShutdown(entry.device, this.sysfs)) !== true) return;
         const key = `${entry.mountId} ${entry.device}`;
+        seen.add(key);
+        const server = this.servers.get(key) ?? { answers: false, at: 0, trying: false };
+        this.servers.set(key, server);
         const address = serverAddress(entry);
-        const answers = address !== undefined && (await serverAnswers(address));
-        if (answers && !this.back.has(key)) log().disconnectedServerBack(entry.mountpoint, annotations.server ?? address.host);
-        if (answers) this.back.add(key);
-        else this.back.delete(key);
+        if (address && !server.trying && Date.now() - server.at >= SERVER_CHECK_MS) {
+          server.trying = true;
+          void serverAnswers(address).then((answers) => {
+            if (answers && !server.answers && this.servers.get(key) === server) log().disconnectedServerBack(entry.mountpoint, annotations.server ?? address.host);
+            Object.assign(server, { answers, at: Date.now(), trying: false });
+          });
+        }
         const knob = shutdownKnob(entry.device, this.sysfs);
         shut.set(
           entry.mountId,
-          answers
+          server.answers
             ? `its server answers again, but this mount stays disconnected (${knob} has no undo): unmount it and mount it again`
             : `disconnected from its server (${knob}): everything on it fails at once until it is mounted again`,
         );
       }),
     );
-    for (const key of this.back) if (!shut.has(Number(key.split(' ')[0]))) this.back.delete(key);
+    for (const key of this.servers.keys()) if (!seen.has(key)) this.servers.delete(key);
     if (shut.size === 0) return plan;
     const items = plan.items.map((item) => {
       const message = shut.get(item.entry.mountId);
