@@ -56,9 +56,12 @@ export interface Capacity {
  * - stuck: an earlier probe was killed and has not exited 5 s later (D state); no new probe until it does.
  * - covered: a later mount sits on the same path; only the top one is reachable, so only it is probed.
  * - idle: an automounted filesystem nobody is using; left alone so it can expire.
+ * - disconnected: its NFS client was shut down (/sys/fs/nfs/MAJOR:MINOR/shutdown, Linux 6.6+): everything
+ *   on it fails with EIO at once, for good (the shutdown has no undo: only a remount brings it back), so it
+ *   is not probed any more.
  * - unknown: not probed yet.
  */
-export const MOUNT_STATES = ['ok', 'slow', 'hung', 'error', 'denied', 'stuck', 'covered', 'idle', 'unknown'] as const;
+export const MOUNT_STATES = ['ok', 'slow', 'hung', 'error', 'denied', 'stuck', 'covered', 'idle', 'disconnected', 'unknown'] as const;
 export type MountState = (typeof MOUNT_STATES)[number];
 
 /** States that count as "dead" in the summary line `Checked N mounts in S seconds: D dead`. */

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { MonitorEvent, MonitorIdentity, RecheckResult, Snapshot } from './monitor-api.js';
 import { MOUNT_STATES, type MountState, type MountStatus } from './mount.js';
-import { UNMOUNT_MODES, type UnmountResult } from './recovery.js';
+import { UNMOUNT_MODES, type NfsDisconnectResult, type UnmountResult } from './recovery.js';
 
 export const PROTOCOL_VERSION = 1;
 /** What the helper calls itself in its hello reply. */
@@ -51,7 +51,7 @@ export type ErrorCode =
   | 'rate-limited' // too many rechecks; see retryAfterMs
   | 'too-many-clients' // the helper is serving its maximum number of clients
   | 'too-large' // the reply would exceed MAX_REPLY_FRAME_BYTES
-  | 'not-permitted' // unmount by a client that is neither root nor in the admin-group
+  | 'not-permitted' // unmount or disconnect by a client that may not (neither root nor in the admin-group, nor on its own home)
   | 'refused' // unmount of a mount the helper never unmounts (/, local disks, tmpfs, autofs, a healthy one without --yes)
   | 'internal' // the monitor threw
   // made up by the client
@@ -184,6 +184,21 @@ const unmountResultSchema = z.looseObject({
   reason: z.string().optional(),
 });
 
+const disconnectResultSchema = z.looseObject({
+  mountpoint: z.string(),
+  dryRun: z.boolean(),
+  state: z.enum(MOUNT_STATES),
+  method: z.enum(['shutdown', ...UNMOUNT_MODES]),
+  sharing: z.array(z.string()),
+  blocked: blockedSchema.optional(),
+  released: z.number().optional(),
+  stay: z.array(z.looseObject({ pid: z.number(), comm: z.string(), uid: z.number() })).optional(),
+  steps: z.array(z.string()),
+  disconnected: z.boolean(),
+  unmounted: z.boolean(),
+  reason: z.string().optional(),
+});
+
 const recheckResultSchema = z.looseObject({
   started: z.array(z.string()),
   skipped: z.array(z.looseObject({ mountpoint: z.string(), reason: z.string() })),
@@ -199,8 +214,9 @@ const checks: [
   Assignable<z.infer<typeof monitorEventSchema>, MonitorEvent>,
   Assignable<z.infer<typeof recheckResultSchema>, RecheckResult>,
   Assignable<z.infer<typeof unmountResultSchema>, UnmountResult>,
+  Assignable<z.infer<typeof disconnectResultSchema>, NfsDisconnectResult>,
   Assignable<MountState, z.infer<(typeof mountStatusSchema.shape)['state']>>,
-] = [true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true];
 void checks;
 
 // ---- requests (client→server) ------------------------------------------------------------------------
@@ -238,11 +254,21 @@ const requestSchema = z.discriminatedUnion('type', [
     /** Only check and say what would be done (permission included): nothing is touched. */
     dryRun: z.boolean().optional(),
   }),
+  z.object({
+    type: z.literal('disconnect'),
+    id: requestId,
+    /** An NFS mountpoint from the table, exactly as mountinfo has it. */
+    mountpoint: z.string().min(1).max(MAX_PATH_LENGTH),
+    /** Afterwards unmount it lazily (root and the admin-group only). */
+    thenUnmount: z.boolean().optional(),
+    evenIfHealthy: z.boolean().optional(),
+    dryRun: z.boolean().optional(),
+  }),
 ]);
 
 export type Request = z.infer<typeof requestSchema>;
 export type RequestType = Request['type'];
-const REQUEST_TYPES: readonly RequestType[] = ['hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount'];
+const REQUEST_TYPES: readonly RequestType[] = ['hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount', 'disconnect'];
 
 // ---- server messages (server→client) -----------------------------------------------------------------
 
@@ -266,6 +292,7 @@ const serverMessageSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('unsubscribe'), id: requestId }),
   z.looseObject({ type: z.literal('recheck'), id: requestId, result: recheckResultSchema }),
   z.looseObject({ type: z.literal('unmount'), id: requestId, result: unmountResultSchema }),
+  z.looseObject({ type: z.literal('disconnect'), id: requestId, result: disconnectResultSchema }),
   /** id is null when the request's id could not be read (bad JSON, no id). */
   z.looseObject({ type: z.literal('error'), id: requestId.nullable(), error: wireErrorSchema }),
   z.looseObject({ type: z.literal('event'), event: monitorEventSchema }),
@@ -274,7 +301,7 @@ const serverMessageSchema = z.discriminatedUnion('type', [
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ServerMessageType = ServerMessage['type'];
 const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
-  'hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount', 'error', 'event',
+  'hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount', 'disconnect', 'error', 'event',
 ];
 
 /** The shapes the helper sends, typed from the shared types rather than the schema's loose output. */
@@ -285,6 +312,7 @@ export type OutgoingServerMessage =
   | { type: 'unsubscribe'; id: number }
   | { type: 'recheck'; id: number; result: RecheckResult }
   | { type: 'unmount'; id: number; result: UnmountResult }
+  | { type: 'disconnect'; id: number; result: NfsDisconnectResult }
   | { type: 'error'; id: number | null; error: WireError }
   | { type: 'event'; event: MonitorEvent };
 

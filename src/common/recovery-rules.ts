@@ -131,7 +131,8 @@ export function decideUnmount(
     if (!status) {
       return { ok: false, code: 'refused', reason: 'the monitor does not check it, so it is not known to be dead (add --yes to unmount it anyway)' };
     }
-    if (!isNotResponding(status.state)) {
+    // A disconnected mount is unmounted to be mounted again: no --yes for that.
+    if (!isNotResponding(status.state) && status.state !== 'disconnected') {
       return { ok: false, code: 'refused', reason: `${HEALTHY_WORDS[status.state] ?? `it is ${status.state}`} (add --yes to unmount it anyway)` };
     }
   }

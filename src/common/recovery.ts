@@ -1,7 +1,8 @@
-// Recovery: unmounting a dead mount to free the programs stuck on it (issue 13). The request a client
-// sends (`mountstatus unmount`) and what the helper answers, shared by the helper, the CLI and the app;
-// and what the desktop offers for a mount that stopped answering (Disconnect, or who can act).
-import type { BlockedProcesses, MountState } from './mount.js';
+// Recovery: unmounting a dead mount to free the programs stuck on it, or disconnecting a dead NFS mount
+// from its server (its client shut down). The requests a client sends (`mountstatus unmount`,
+// `mountstatus disconnect`) and what the helper answers, shared by the helper, the CLI and the app; and
+// what the desktop offers for a mount that stopped answering (Disconnect, or who can act).
+import type { BlockedProcess, BlockedProcesses, MountState } from './mount.js';
 
 /**
  * force: abort what the mount is waiting for (FUSE: its connection; NFS/CIFS: in-flight RPCs, MNT_FORCE),
@@ -42,6 +43,37 @@ export interface UnmountResult {
    */
   outcome?: 'unmounted' | 'detached' | 'expired' | 'left';
   /** Why not, when an attempt left some mount of the plan in place. */
+  reason?: string;
+}
+
+/**
+ * How a dead NFS mount was disconnected: `shutdown`, the kernel's NFS shutdown (Linux 6.6+: every request
+ * of its superblock fails at once, the mount stays in the table); on a kernel without it, `force` or
+ * `lazy`, an unmount as `mountstatus unmount` does, which cannot free every program.
+ */
+export type DisconnectMethod = 'shutdown' | UnmountMode;
+
+export interface NfsDisconnectResult {
+  mountpoint: string;
+  dryRun: boolean;
+  /** The mount's state in the monitor when asked ('unknown' when the monitor does not check it). */
+  state: MountState;
+  method: DisconnectMethod;
+  /** Every mountpoint of the same NFS superblock, the asked one first: a shutdown disconnects all of them. */
+  sharing: string[];
+  /** The programs blocked on those mounts before. */
+  blocked?: BlockedProcesses;
+  /** How many of them were freed. */
+  released?: number;
+  /** The ones still blocked afterwards (none expected after a shutdown; all but the lucky after a fallback). */
+  stay?: BlockedProcess[];
+  /** What was done (or would be), in order, in words. */
+  steps: string[];
+  /** The client was shut down (now, or before). */
+  disconnected: boolean;
+  /** The mount left the table (--then-unmount, or the fallback's unmount). */
+  unmounted: boolean;
+  /** Why not, or what the fallback could not do. */
   reason?: string;
 }
 

@@ -247,7 +247,11 @@ export class StatusWindow {
     const all = this.store.mounts;
     const dead = all.filter((m) => m.state === 'hung' || m.state === 'error' || m.state === 'stuck').length;
     const sweep = this.store.lastSweep;
-    const health = dead > 0 ? `${dead} dead` : all.some((m) => m.state === 'denied') ? 'some not readable' : 'all answering';
+    const disconnected = all.filter((m) => m.state === 'disconnected').length;
+    const health = [
+      ...(dead > 0 ? [`${dead} dead`] : []),
+      ...(disconnected > 0 ? [`${disconnected} disconnected`] : []),
+    ].join(', ') || (all.some((m) => m.state === 'denied') ? 'some not readable' : 'all answering');
     const omitted = omittedInWords(this.store.omitted);
     const rest = [...(omitted ? [omitted] : []), sweep ? `last sweep ${durationInWords(now - sweep.finishedAt)} ago` : 'first sweep running'];
     const who = identityInWords(this.store.identity);

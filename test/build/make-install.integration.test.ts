@@ -30,6 +30,7 @@ test('make install DESTDIR=… PREFIX=/usr: the layout, and the installed mounts
     'usr/lib/mount-status-monitor/bin/mountstatus.js',
     'usr/lib/mount-status-monitor/dist/native/msm-prober',
     'usr/lib/mount-status-monitor/dist/native/msm-unmount',
+    'usr/lib/mount-status-monitor/dist/native/msm-nfs-shutdown',
     'usr/lib/mount-status-monitor/dist/src/helper/cli/main.js',
     'usr/lib/mount-status-monitor/dist/src/common/mount.js',
     'usr/lib/mount-status-monitor/node_modules/zod/package.json',

@@ -62,7 +62,7 @@ test('advice for each mount not answering: Disconnect for our own FUSE mount, th
   );
   const [, bob, nfs, shortened] = advice.map((a) => a.advice);
   assert.equal(bob?.kind === 'admin' && bob.command, 'sudo mountstatus unmount --force /mnt/bobs');
-  assert.equal(nfs?.kind === 'admin' && nfs.command, 'sudo mountstatus unmount --force /proj');
+  assert.equal(nfs?.kind === 'admin' && nfs.command, 'sudo mountstatus disconnect /proj', 'NFS: disconnect from its server');
   assert.match(shortened?.kind === 'none' ? shortened.text : '', /^Its path is 750 KiB long, too long for a command: .* mount id 43 in \/proc\/self\/mountinfo/);
 });
 
@@ -96,4 +96,45 @@ test('a Disconnect that fails is reported as it is, and the monitor is not asked
   const w = world([own], { gone: false, steps: [], reason: 'fusermount3 -u -z /mnt/own failed: Device or resource busy' });
   assert.deepEqual(await w.recovery.disconnect('/mnt/own'), { gone: false, steps: [], reason: 'fusermount3 -u -z /mnt/own failed: Device or resource busy' });
   assert.deepEqual(w.rechecks, []);
+});
+
+test("the home's NFS mount: Disconnect where the helper's dry run allows it, done by the helper; else the admin's command", async () => {
+  const homeTable = parseMountinfo('44 1 0:55 / /home/alice rw,relatime shared:4 - nfs4 nfs1:/export/home/alice rw,vers=4.2,addr=10.0.0.1\n');
+  const home = mount('/home/alice', 'hung', { mountId: 44, fstype: 'nfs4', source: 'nfs1:/export/home/alice' });
+  const asked: object[] = [];
+  let allow = true;
+  const recovery = setupMountRecovery({
+    api: { snapshot: async () => snapshot([home, proj]), recheck: async () => ({ started: [], skipped: [] }) },
+    uid: UID,
+    home: '/home/alice',
+    readTable: async () => ({ entries: [...homeTable.entries, ...table.entries], problems: [] }),
+    disconnect: async () => assert.fail('not a FUSE disconnect'),
+    helperDisconnect: async (request) => {
+      asked.push(request);
+      if (!allow) throw new Error('not disconnecting /home/alice: only root may disconnect (no admin-group is configured)');
+      return { mountpoint: request.mountpoint, dryRun: request.dryRun === true, state: 'hung', method: 'shutdown', sharing: [request.mountpoint], steps: ['wrote 1 to /sys/fs/nfs/0:55/shutdown', '2 of 2 blocked programs released'], disconnected: true, unmounted: false, released: 2, stay: [] };
+    },
+  });
+  const advice = await recovery.adviseNow();
+  assert.deepEqual(advice.map((a) => [a.mountpoint, a.advice.kind]), [['/home/alice', 'disconnect'], ['/proj', 'admin']], '/proj is not in the home: never asked');
+  assert.deepEqual([...asked], [{ mountpoint: '/home/alice', dryRun: true }]);
+  await recovery.adviseNow();
+  assert.equal(asked.length, 1, "the helper's answer is kept a while");
+  const r = await recovery.disconnect('/home/alice');
+  assert.deepEqual(r, { gone: true, steps: ['wrote 1 to /sys/fs/nfs/0:55/shutdown', '2 of 2 blocked programs released'] });
+  assert.deepEqual(asked.at(-1), { mountpoint: '/home/alice' });
+  allow = false;
+  const refusing = setupMountRecovery({
+    api: { snapshot: async () => snapshot([home]), recheck: async () => ({ started: [], skipped: [] }) },
+    uid: UID,
+    home: '/home/alice',
+    readTable: async () => homeTable,
+    helperDisconnect: async (request) => {
+      asked.push(request);
+      throw new Error('refused');
+    },
+  });
+  const [only] = await refusing.adviseNow();
+  assert.equal(only?.advice.kind === 'admin' && only.advice.command, 'sudo mountstatus disconnect /home/alice');
+  assert.match((await refusing.disconnect('/home/alice')).reason ?? '', /^Only an administrator .* can disconnect \/home\/alice/);
 });

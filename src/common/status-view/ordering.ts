@@ -10,11 +10,12 @@ const SEVERITY: Record<MountState, number> = {
   stuck: 1,
   slow: 2,
   error: 3,
-  denied: 4,
-  unknown: 5,
-  ok: 6,
-  idle: 7,
-  covered: 8,
+  disconnected: 4,
+  denied: 5,
+  unknown: 6,
+  ok: 7,
+  idle: 8,
+  covered: 9,
 };
 
 function severityOf(state: MountState): number {

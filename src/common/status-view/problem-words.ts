@@ -21,6 +21,7 @@ export const STATE_LABEL: Record<MountState, string> = {
   stuck: 'Stuck',
   covered: 'Covered',
   idle: 'Idle',
+  disconnected: 'Disconnected',
   unknown: 'Not checked',
 };
 
@@ -34,6 +35,7 @@ export const STATE_PHRASE: Record<MountState, string> = {
   stuck: 'stuck',
   covered: 'covered',
   idle: 'idle',
+  disconnected: 'disconnected',
   unknown: 'not checked yet',
 };
 
@@ -69,6 +71,9 @@ export function problemInWords(status: MountStatus, now: number): string {
       return status.message || 'covered by a later mount on the same path';
     case 'idle':
       return status.message || 'idle automount: not probed, so it can expire';
+    case 'disconnected':
+      // The shutdown has no undo: only a new mount brings the files back.
+      return `${server ? `disconnected from server ${server}` : 'disconnected'} ${since} ago: everything on it fails at once; remount it to use it again`;
     case 'unknown':
       return 'not checked yet';
   }

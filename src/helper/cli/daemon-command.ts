@@ -136,7 +136,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
         monitor,
         log,
         onClient: (peer) => homes.clientConnected(peer.uid),
-        ...(recovery ? { handlers: { unmount: recovery.unmount } } : {}),
+        ...(recovery ? { handlers: { unmount: recovery.unmount, disconnect: recovery.disconnect } } : {}),
       });
     } catch (err) {
       log.line(lines.cannotServe(socketPath, (err as Error).message));

@@ -4,6 +4,7 @@ import { runCheckCommand, CHECK_USAGE } from './check-command.js';
 import { runDaemonCommand, DAEMON_USAGE } from './daemon-command.js';
 import { runStatusCommand, STATUS_USAGE } from './status-command.js';
 import { runUnmountCommand, UNMOUNT_USAGE } from './unmount-command.js';
+import { runDisconnectCommand, DISCONNECT_USAGE } from './disconnect-command.js';
 import { processIo, type CommandIo } from './io.js';
 import { UsageError } from './options.js';
 import { VERSION } from '../../node/version.js';
@@ -13,12 +14,15 @@ const USAGE = `usage: mountstatus <command> [options]
   daemon   keep checking, log to syslog, serve the tray app (run as root under a supervisor)
   status   ask the running daemon for its latest view
   unmount  have the running daemon unmount a dead mount, freeing the programs stuck on it (root, admin-group)
+  disconnect  have the running daemon disconnect a dead NFS mount from its server (Linux 6.6+): every
+           program waiting on it gets an error at once (root, admin-group; a user their own home if allowed)
   help     this text; \`mountstatus <command> --help\` for a command's options
 
 ${CHECK_USAGE}
 ${DAEMON_USAGE}
 ${STATUS_USAGE}
-${UNMOUNT_USAGE}`;
+${UNMOUNT_USAGE}
+${DISCONNECT_USAGE}`;
 
 export async function main(argv: string[], io: CommandIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -32,6 +36,8 @@ export async function main(argv: string[], io: CommandIo = processIo): Promise<n
         return await runStatusCommand(rest, { stdout: (t: string) => io.stdout(t), stderr: (t: string) => io.stderr(t), ...(io.stdoutGone ? { stdoutGone: io.stdoutGone } : {}) });
       case 'unmount':
         return await runUnmountCommand(rest, io);
+      case 'disconnect':
+        return await runDisconnectCommand(rest, io);
       case 'help':
       case '--help':
       case '-h':

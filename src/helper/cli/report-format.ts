@@ -91,6 +91,7 @@ const STATE_COLUMN: Record<MountStatus['state'], string> = {
   stuck: 'STUCK',
   covered: 'covered',
   idle: 'idle',
+  disconnected: 'DISCONNECTED',
   unknown: '?',
 };
 
@@ -132,11 +133,13 @@ export function formatTable(report: Pick<SweepReport, 'checked' | 'dead' | 'seco
   const out = [line(header), ...rows.map(line)];
   for (const p of report.problems) out.push(`mount table line ${p.line} skipped: ${p.reason}`);
   const slow = report.mounts.filter((m) => m.state === 'slow').length;
-  const notOk = report.mounts.filter((m) => !isWell(m.state)).length - slow;
+  const disconnected = report.mounts.filter((m) => m.state === 'disconnected').length;
+  const notOk = report.mounts.filter((m) => !isWell(m.state)).length - slow - disconnected;
   out.push(
     // The CLI's own words: singular for one. The log's sweep line keeps the original's plurals (log/lines.ts).
     `Checked ${report.checked} mount${report.checked === 1 ? '' : 's'} in ${report.seconds.toFixed(2)} seconds: ${report.dead} dead` +
       (slow > 0 ? `, ${slow} slow` : '') +
+      (disconnected > 0 ? `, ${disconnected} disconnected` : '') +
       (notOk > report.dead ? `, ${notOk - report.dead} denied or unknown` : ''),
   );
   return out.join('\n') + '\n';
@@ -148,6 +151,7 @@ function rank(m: MountStatus): number {
     case 'stuck':
     case 'error':
     case 'slow':
+    case 'disconnected':
       return 0;
     case 'denied':
     case 'unknown':

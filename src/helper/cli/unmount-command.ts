@@ -43,7 +43,7 @@ export interface UnmountCommandDeps {
 /** How long the helper may take to act: each mount's child has the probe timeout, and there may be several. */
 const ACT_TIMEOUT_MS = 10 * 60_000;
 
-function askOnStdin(question: string): Promise<string> {
+export function askOnStdin(question: string): Promise<string> {
   return new Promise((resolve) => {
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     rl.question(question, (answer) => {

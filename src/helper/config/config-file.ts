@@ -17,6 +17,8 @@
 //   server-alias = nfs1 nfs1.example.org 10.0.0.5   # one server's spellings: the metrics say nfs1 (repeatable)
 //   admin-group = storage-admins   # its members may run `mountstatus unmount` (default: root only)
 //   recover = fstype:fuse.sshfs after 5m force   # unmount a mount not responding that long (repeatable)
+//   recover = fstype:nfs4 after 2m shutdown      # or disconnect it from its server (NFS, Linux 6.6+)
+//   disconnect-own-home = yes   # a user may disconnect the dead NFS mount of their own home (default no)
 //
 // Every error names the file and line. A bad file is rejected whole: the daemon keeps the settings it has.
 import { parseSeconds, SettingsError, type Settings } from '../../node/config/settings.js';
@@ -43,10 +45,11 @@ export async function loadConfigFile(path: string, base: Settings, options: Read
   return parseConfig(read.text, path, base);
 }
 
-/** Every key the file may hold: the daemon's long options, and admin-group, recover and server-alias. */
+/** Every key the file may hold: the daemon's long options, and admin-group, recover, server-alias and disconnect-own-home. */
 const CONFIG_KEYS = [
   'interval', 'timeout', 'watch-interval', 'slow-after', 'include', 'exclude', 'watch', 'syslog-socket', 'socket',
   'metrics-listen', 'metrics-textfile', 'metrics-exclude', 'metrics-max-mounts', 'admin-group', 'recover', 'server-alias',
+  'disconnect-own-home',
 ] as const;
 
 export function parseConfig(text: string, name: string, base: Settings): Settings {
@@ -102,6 +105,10 @@ export function parseConfig(text: string, name: string, base: Settings): Setting
       case 'admin-group':
         if (!validAdminGroup(value)) throw new SettingsError(`${where}: admin-group needs a group name, got ${JSON.stringify(value)}`);
         out.adminGroup = value;
+        break;
+      case 'disconnect-own-home':
+        if (value !== 'yes' && value !== 'no') throw new SettingsError(`${where}: disconnect-own-home is yes or no, got ${JSON.stringify(value)}`);
+        out.disconnectOwnHome = value === 'yes';
         break;
       case 'recover':
         try {

@@ -22,7 +22,7 @@ import { droppedClient, refusedVersion } from '../log/lines.js';
 import type { PeerCredentials } from './peer.js';
 import { snapshotFor } from './visibility.js';
 import { fitSnapshot, wireMessage, wireText } from './wire-caps.js';
-import type { UnmountResult } from '../../common/recovery.js';
+import type { NfsDisconnectResult, UnmountResult } from '../../common/recovery.js';
 
 export interface IpcClock {
   now(): number;
@@ -55,6 +55,8 @@ function errorReply(id: number | null, code: ErrorCode, message: string, retryAf
 export interface SessionHandlers {
   /** Throws an IpcError (not-permitted, refused, not-a-mountpoint) to refuse. */
   unmount?: (request: Extract<Request, { type: 'unmount' }>, peer: PeerCredentials) => Promise<UnmountResult>;
+  /** The same for disconnect (an NFS mount's client shut down). */
+  disconnect?: (request: Extract<Request, { type: 'disconnect' }>, peer: PeerCredentials) => Promise<NfsDisconnectResult>;
 }
 
 /** The helper-wide recheck budgets, one pair per server. */
@@ -255,6 +257,19 @@ export class ClientSession {
         this.disarmIdle();
         try {
           this.send({ type: 'unmount', id: req.id, result: await this.handlers.unmount(req, this.info.peer) });
+        } finally {
+          this.armIdle();
+        }
+        return;
+      }
+      case 'disconnect': {
+        if (!this.handlers.disconnect) {
+          this.fail(req.id, { name: 'IpcError', code: 'refused', message: 'this helper does not disconnect: only the system helper, running as root, does' });
+          return;
+        }
+        this.disarmIdle();
+        try {
+          this.send({ type: 'disconnect', id: req.id, result: await this.handlers.disconnect(req, this.info.peer) });
         } finally {
           this.armIdle();
         }

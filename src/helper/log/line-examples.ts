@@ -80,4 +80,16 @@ export const LINE_EXAMPLES: LineExamples = {
   unmountFailed: [['/mnt/x', '/mnt/x is still in use by vim[4242] (cwd) after its requests were aborted (--lazy detaches it anyway)']],
   automountExpireAsked: [['/home/bob', 812]],
   recoverPostponed: [['/mnt/x', 3, 600]],
+  disconnected: [
+    ['/home', 'nfs1', 7, [], [], { uid: 0 }],
+    ['/home/bob', 'nfs1', 2, [{ pid: 4242, comm: 'flock' }], ['/srv/bob'], { notRespondingSeconds: 300 }],
+  ],
+  disconnectRefused: [['/home', 1000, '/home is not in your home /home/bob: only root and the admin-group may disconnect it']],
+  disconnectFailed: [
+    [
+      '/home',
+      'this kernel (6.1.0-28-amd64) has no NFS shutdown (no /sys/fs/nfs/0:52/shutdown: Linux 6.6 added it): umount -f aborted only the requests in flight and it is still mounted (/home is still in use by bash[812] (cwd) after its requests were aborted (--lazy detaches it anyway)): the next access blocks again; 2 programs stay blocked until the server answers: ls[813], cat[814]',
+    ],
+  ],
+  disconnectedServerBack: [['/home', 'nfs1']],
 };

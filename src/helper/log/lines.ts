@@ -441,3 +441,42 @@ export function recoverPostponed(mountpoint: string, limit: number, windowSecond
     text: `Not unmounting ${logText(mountpoint)} yet: the recover policy's limit of ${count(limit, 'unmount')} in ${formatDuration(windowSeconds)} is reached`,
   };
 }
+
+/**
+ * An NFS mount disconnected from its dead server (its client shut down through
+ * /sys/fs/nfs/MAJOR:MINOR/shutdown): `Disconnected /home (server nfs1): 7 programs released`. `stay`: the
+ * programs still blocked after it (a v3 lock waiter); `sharing`: the other mountpoints of the same
+ * superblock, disconnected with it.
+ */
+export function disconnected(
+  mountpoint: string,
+  server: string | undefined,
+  released: number,
+  stay: readonly { pid: number; comm: string }[],
+  sharing: readonly string[],
+  cause: UnmountCause,
+): LogLine {
+  const by = server === undefined ? '' : ` (server ${logText(server)})`;
+  const still = stay.length > 0 ? `, ${stay.length} still blocked: ${stay.map((p) => `${logText(p.comm)}[${p.pid}]`).join(', ')}` : '';
+  const also = sharing.length > 0 ? `; with it ${sharing.map(logText).join(', ')} (the same superblock)` : '';
+  const why = 'uid' in cause ? `; asked by uid ${cause.uid}` : `; after ${formatDuration(cause.notRespondingSeconds)} not responding`;
+  return { severity: 'warning', text: `Disconnected ${logText(mountpoint)}${by}: ${count(released, 'program')} released${still}${also}${why}` };
+}
+
+/** A disconnect request the helper would not carry out (who asked, or what was asked for). */
+export function disconnectRefused(mountpoint: string, uid: number, reason: string): LogLine {
+  return { severity: 'warning', text: `Refused to disconnect ${logText(mountpoint)} for uid ${uid}: ${logText(reason)}` };
+}
+
+/** A disconnect that was tried and did not free the mount's programs (no knob on this kernel, the knob refused). */
+export function disconnectFailed(mountpoint: string, reason: string): LogLine {
+  return { severity: 'err', text: `Couldn't disconnect ${logText(mountpoint)}: ${logText(reason)}` };
+}
+
+/** The server of a disconnected mount answers again; the mount does not come back by itself (once per return). */
+export function disconnectedServerBack(mountpoint: string, server: string): LogLine {
+  return {
+    severity: 'notice',
+    text: `Server ${logText(server)} answers again, but ${logText(mountpoint)} stays disconnected (a shutdown has no undo): unmount it and mount it again`,
+  };
+}

@@ -55,7 +55,7 @@ export function addMetricsExclude(base: readonly string[] | undefined, values: r
 }
 
 /** States that say a mount is in trouble: such a mount is exported before any other when over the cap. */
-const TROUBLE: ReadonlySet<MountState> = new Set(['slow', 'hung', 'stuck', 'error', 'denied']);
+const TROUBLE: ReadonlySet<MountState> = new Set(['slow', 'hung', 'stuck', 'error', 'disconnected', 'denied']);
 
 export interface ExportedMounts {
   /** The mounts that get per-mount series, in mount-table order, one per mountpoint. */

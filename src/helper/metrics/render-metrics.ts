@@ -36,7 +36,7 @@ export interface MetricsView {
 }
 
 /** Mounts that were asked and did not answer in time, or answered with an error: responsive 0. */
-const UNRESPONSIVE_STATES: readonly MountState[] = ['slow', 'hung', 'stuck', 'error'];
+const UNRESPONSIVE_STATES: readonly MountState[] = ['slow', 'hung', 'stuck', 'error', 'disconnected'];
 /** Mounts that answered: responsive 1. The other states (covered, idle, unknown) carry no answer: no sample. */
 const RESPONSIVE_STATES: readonly MountState[] = ['ok', 'denied'];
 
@@ -106,7 +106,7 @@ export function renderMetrics(view: MetricsView): string {
     { name: 'mountstatus_probe_errors_total', type: 'counter', help: 'Probes that failed with an errno, by mount and errno.', samples: errors },
     { name: 'mountstatus_mount_info', type: 'gauge', help: 'One per exported mount: always 1, with its filesystem type, source, server and automount role.', samples: info },
     { name: 'mountstatus_mount_state', type: 'gauge', help: "1 for the mount's current state, 0 for the others.", samples: state },
-    { name: 'mountstatus_mount_responsive', type: 'gauge', help: '1 when the last probe answered (ok, denied), 0 when slow, hung, stuck or failing; absent when not probed (covered, idle, unknown).', samples: responsive },
+    { name: 'mountstatus_mount_responsive', type: 'gauge', help: '1 when the last probe answered (ok, denied), 0 when slow, hung, stuck, failing or disconnected; absent when not probed (covered, idle, unknown).', samples: responsive },
     { name: 'mountstatus_mount_unresponsive_since_timestamp_seconds', type: 'gauge', help: 'When an unresponsive mount stopped answering (Unix time).', samples: since },
     { name: 'mountstatus_probe_duration_seconds', type: 'gauge', help: "Wall time of the mount's last finished probe (about the timeout when it was killed).", samples: duration },
     {

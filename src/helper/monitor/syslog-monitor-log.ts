@@ -21,6 +21,7 @@ export function monitorLogFor(log: Log): MonitorLog {
     serverUp: (server) => log.line(lines.serverUp(server)),
     kernelSignal: (server, kind, mounts) => log.line(lines.kernelSignal(server, kind, mounts)),
     automountDaemon: (c) => log.line(c.alive ? lines.automountDaemonBack(c.mountpoint, c.pgrp) : lines.automountDaemonGone(c.mountpoint, c.pgrp, c.catatonic)),
+    disconnectedServerBack: (mountpoint, server) => log.line(lines.disconnectedServerBack(mountpoint, server)),
     probeServerLost: (e) => log.line(lines.probeServerLost(e.pid, e.why, e.inFlight)),
     tableProblem: (source, p) => log.line(lines.mountTableLine(source, p.line, p.reason, p.text)),
     tableUnreadable: (f) => log.line(lines.mountTableUnreadable(f.source, f.errno, f.reason)),

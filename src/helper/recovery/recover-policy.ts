@@ -4,16 +4,18 @@
 //
 //   recover = fstype:fuse.sshfs after 5m force
 //   recover = /mnt/scratch/** after 90s lazy
+//   recover = fstype:nfs4 after 2m shutdown
 //
 // PATTERN is a mountpoint glob or fstype:PATTERN (as include/exclude); DURATION a number with s, m or h
-// (seconds without); then force or lazy (recovery.ts). The first rule matching a mount decides. Each
+// (seconds without); then force or lazy (recovery.ts), or shutdown: disconnect an NFS mount from its
+// server (disconnect-service.ts; on a kernel without NFS shutdown, a force-unmount). The first rule matching a mount decides. Each
 // mount is tried once per outage (a failed try is logged and not repeated until the mount has answered
 // again), and at most RATE_LIMIT tries happen per RATE_WINDOW over all mounts: a server outage that takes
 // 200 mounts with it must not become 200 unmounts in a second. The unmount itself is the same as
 // `mountstatus unmount` (unmount-service.ts), with the same refusals.
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import type { MountStatus } from '../../common/mount.js';
-import { UNMOUNT_MODES, type UnmountMode } from '../../common/recovery.js';
+import { UNMOUNT_MODES, type DisconnectMethod } from '../../common/recovery.js';
 import { isNotResponding } from '../../common/recovery-rules.js';
 import { matchesAnyPattern } from '../../common/mount-table/scope.js';
 import * as lines from '../log/lines.js';
@@ -23,8 +25,11 @@ export interface RecoverRule {
   /** Mountpoint glob or fstype:PATTERN. */
   pattern: string;
   afterSeconds: number;
-  mode: UnmountMode;
+  /** force or lazy: unmount; shutdown: disconnect (NFS). */
+  mode: DisconnectMethod;
 }
+
+const RULE_ACTIONS: readonly DisconnectMethod[] = [...UNMOUNT_MODES, 'shutdown'];
 
 /** Tries per window, over all mounts. */
 const RATE_LIMIT = 3;
@@ -43,20 +48,20 @@ export function parseDuration(text: string): number | undefined {
 /** Parses one `recover` value; throws an Error saying what is wrong. */
 export function parseRecoverRule(text: string): RecoverRule {
   const m = /^(.+?)\s+after\s+(\S+)\s+(\S+)$/.exec(text.trim());
-  if (!m) throw new Error(`recover: expected "GLOB|fstype:PATTERN after DURATION force|lazy", got ${JSON.stringify(text)}`);
+  if (!m) throw new Error(`recover: expected "GLOB|fstype:PATTERN after DURATION force|lazy|shutdown", got ${JSON.stringify(text)}`);
   const [, pattern, duration, mode] = m as unknown as [string, string, string, string];
   const afterSeconds = parseDuration(duration);
   if (afterSeconds === undefined) throw new Error(`recover: ${JSON.stringify(duration)} is not a duration (e.g. 90s, 5m, 1h; at most 7 days)`);
-  if (!(UNMOUNT_MODES as readonly string[]).includes(mode)) throw new Error(`recover: ${JSON.stringify(mode)} must be force or lazy`);
+  if (!(RULE_ACTIONS as readonly string[]).includes(mode)) throw new Error(`recover: ${JSON.stringify(mode)} must be force, lazy or shutdown`);
   if (pattern === 'fstype:') throw new Error('recover: fstype: needs a PATTERN');
-  return { pattern, afterSeconds, mode: mode as UnmountMode };
+  return { pattern, afterSeconds, mode: mode as DisconnectMethod };
 }
 
 export interface RecoverPolicyOptions {
   rules: RecoverRule[];
   monitor: { snapshot(): Promise<Snapshot>; onChange(listener: (event: MonitorEvent) => void): () => void };
-  /** Unmounts one mount for a rule (UnmountService.unmount for the policy); rejects when refused. */
-  unmount: (mount: MountStatus, rule: RecoverRule, notRespondingSeconds: number) => Promise<{ gone: boolean }>;
+  /** Unmounts (or disconnects) one mount for a rule (unmount-service.ts, disconnect-service.ts); rejects when refused. */
+  act: (mount: MountStatus, rule: RecoverRule, notRespondingSeconds: number) => Promise<unknown>;
   log: Log;
   now?: () => number;
   rateLimit?: number;
@@ -140,7 +145,7 @@ export class RecoverPolicy {
         }
         outage.tried = true;
         // The service logs what it did, or why not.
-        await this.options.unmount(outage.status, rule, down).catch(() => undefined);
+        await this.options.act(outage.status, rule, down).catch(() => undefined);
       }
     } finally {
       this.busy = false;

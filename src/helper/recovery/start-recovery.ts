@@ -1,7 +1,8 @@
-// The daemon's recovery: `mountstatus unmount` requests and the `recover` policy, wired to the monitor,
-// the settings in force (SIGHUP rereads admin-group and recover) and the log.
+// The daemon's recovery: `mountstatus unmount` and `mountstatus disconnect` requests and the `recover`
+// policy, wired to the monitor, the settings in force (SIGHUP rereads admin-group, recover and
+// disconnect-own-home) and the log.
 import type { Request } from '../../common/protocol.js';
-import type { UnmountResult } from '../../common/recovery.js';
+import type { NfsDisconnectResult, UnmountResult } from '../../common/recovery.js';
 import type { Settings } from '../../node/config/settings.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
 import type { Log } from '../log/log.js';
@@ -9,7 +10,9 @@ import type { PeerCredentials } from '../ipc/peer.js';
 import { foreignNamespaceReason } from './mount-namespace.js';
 import { parseRecoverRule, RecoverPolicy } from './recover-policy.js';
 import { UnmountService } from './unmount-service.js';
+import { DisconnectService } from './disconnect-service.js';
 import { WhoMayUnmount } from './who-may-unmount.js';
+import { UserDb } from '../homes/user-db.js';
 
 /**
  * Whose mount namespace is the host's: PID 1's, unless MSM_HOST_NAMESPACE_PID names another process. Only
@@ -22,6 +25,7 @@ function referencePid(): number {
 
 export interface Recovery {
   unmount(request: Extract<Request, { type: 'unmount' }>, peer: PeerCredentials): Promise<UnmountResult>;
+  disconnect(request: Extract<Request, { type: 'disconnect' }>, peer: PeerCredentials): Promise<NfsDisconnectResult>;
   /** Takes admin-group and recover from the settings in force again. */
   reconfigure(): void;
   stop(): void;
@@ -37,11 +41,24 @@ export function startRecovery(monitor: Monitor, settings: () => Settings, log: L
     timeoutMs: () => settings().timeoutSeconds * 1000,
     log,
   });
+  const users = new UserDb();
+  const disconnecting = new DisconnectService({
+    monitor,
+    whoMay: { check: (peer) => whoMay.check(peer) },
+    ownHomeAllowed: () => settings().disconnectOwnHome === true,
+    homeOf: async (uid) => (await users.lookup(uid))?.home,
+    namespaceProblem: () => foreignNamespaceReason(referencePid()),
+    timeoutMs: () => settings().timeoutSeconds * 1000,
+    unmount: service,
+    log,
+  });
   const policy = new RecoverPolicy({
     rules: rules(),
     monitor,
-    unmount: (mount, rule, notRespondingSeconds) =>
-      service.unmount({ mountpoint: mount.mountpoint, mode: rule.mode }, { policy: { notRespondingSeconds } }),
+    act: (mount, rule, notRespondingSeconds) =>
+      rule.mode === 'shutdown'
+        ? disconnecting.disconnect({ mountpoint: mount.mountpoint }, { policy: { notRespondingSeconds } })
+        : service.unmount({ mountpoint: mount.mountpoint, mode: rule.mode }, { policy: { notRespondingSeconds } }),
     log,
   });
   void policy.start();
@@ -51,6 +68,16 @@ export function startRecovery(monitor: Monitor, settings: () => Settings, log: L
         {
           mountpoint: request.mountpoint,
           mode: request.mode,
+          ...(request.evenIfHealthy !== undefined ? { evenIfHealthy: request.evenIfHealthy } : {}),
+          ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
+        },
+        { peer },
+      ),
+    disconnect: (request, peer) =>
+      disconnecting.disconnect(
+        {
+          mountpoint: request.mountpoint,
+          ...(request.thenUnmount !== undefined ? { thenUnmount: request.thenUnmount } : {}),
           ...(request.evenIfHealthy !== undefined ? { evenIfHealthy: request.evenIfHealthy } : {}),
           ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
         },

@@ -16,7 +16,7 @@ import { app, BrowserWindow, ipcMain, Menu, nativeImage, Notification, Tray } fr
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { prepareElectronEnvironment } from '../electron-env.js';
-import { setupMountRecovery, type MountRecovery } from '../mount-recovery.js';
+import { askHelperToDisconnect, setupMountRecovery, type MountRecovery } from '../mount-recovery.js';
 import { disconnected } from '../notify/messages.js';
 import { createNotifier } from '../notify/notifier.js';
 import { startNotifications } from '../notify/notify-service.js';
@@ -89,7 +89,7 @@ export function setupBeforeReady(): void {
   const opening = openMonitorSource({ log: (m) => console.log(m), ...(home ? { home } : {}) });
   opening.catch((e: unknown) => startFailed('opening the monitor', e));
   const view = pendingSource(opening);
-  const recovery = setupMountRecovery({ api: view.api, uid: process.getuid?.() ?? -1 });
+  const recovery = setupMountRecovery({ api: view.api, uid: process.getuid?.() ?? -1, ...(home ? { home } : {}), helperDisconnect: askHelperToDisconnect });
   let notice: string | undefined;
   // os.homedir() is $HOME or the passwd entry: a string, no file access.
   const bridge = setupStatusBridge({

@@ -48,12 +48,15 @@ function waitingSentence(m: MountStatus): string {
 }
 
 export function homeDown(m: MountStatus, home: string): MountNotification {
+  const disconnected = m.state === 'disconnected';
   return {
     kind: 'down',
-    title: m.state === 'slow' ? 'Your home directory is not answering' : 'Your home directory is not responding',
+    title: disconnected ? 'Your home directory is disconnected' : m.state === 'slow' ? 'Your home directory is not answering' : 'Your home directory is not responding',
     body:
       `${home} is on ${m.mountpoint} (${where(m)}), which ${problemText(m)}. ${waitingSentence(m)}` +
-      'Programs that open files in your home directory will freeze until it answers again; save your work elsewhere.',
+      (disconnected
+        ? 'Programs that open files in your home directory get an error at once; an administrator has to mount it again.'
+        : 'Programs that open files in your home directory will freeze until it answers again; save your work elsewhere.'),
     urgency: 'critical',
     mountpoints: [m.mountpoint],
     home: true,

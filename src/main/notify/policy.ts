@@ -94,8 +94,9 @@ export class NotificationPolicy {
     if (!wasDown && down) {
       this.down.add(m.mountpoint);
       this.transition('down', m);
-    } else if (wasDown && !down && m.state !== 'unknown' && m.state !== 'slow') {
-      // (A dead mount whose next probe is slow has not recovered: only an answer ends the episode.)
+    } else if (wasDown && !down && m.state !== 'unknown' && m.state !== 'slow' && m.state !== 'disconnected') {
+      // (A dead mount whose next probe is slow has not recovered: only an answer ends the episode. One
+      // disconnected from its server fails at once instead of hanging: not a recovery either.)
       this.down.delete(m.mountpoint);
       this.transition('recovered', m);
     }

@@ -24,6 +24,8 @@ export function problemText(m: MountStatus): string {
       return [m.errno, m.message].filter(Boolean).join(': ') || 'failed';
     case 'denied':
       return m.message ?? 'access denied';
+    case 'disconnected':
+      return 'is disconnected from its server: everything on it fails until it is mounted again';
     default:
       return STATE_PHRASE[m.state];
   }

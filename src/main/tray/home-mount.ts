@@ -40,5 +40,6 @@ export function homeFromEnv(env: NodeJS.ProcessEnv = process.env): string | unde
  * that moment, so the warning cannot wait for the timeout. Other mounts alarm only once dead.
  */
 export function homeInTrouble(state: MountState): boolean {
-  return isDead(state) || state === 'slow';
+  // Disconnected: every program that touches it gets an error until it is mounted again.
+  return isDead(state) || state === 'slow' || state === 'disconnected';
 }

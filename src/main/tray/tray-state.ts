@@ -53,10 +53,10 @@ export interface TrayStateInput {
 export const APP_NAME = 'Mount Status Monitor';
 
 /** Problem states, in the order the tooltip lists them. */
-const PROBLEM_ORDER: MountState[] = ['hung', 'slow', 'stuck', 'error', 'denied'];
+const PROBLEM_ORDER: MountState[] = ['hung', 'slow', 'stuck', 'error', 'disconnected', 'denied'];
 
 function countMounts(mounts: readonly MountStatus[]): TrayCounts {
-  const byState: Record<MountState, number> = { ok: 0, slow: 0, hung: 0, error: 0, denied: 0, stuck: 0, covered: 0, idle: 0, unknown: 0 };
+  const byState: Record<MountState, number> = { ok: 0, slow: 0, hung: 0, error: 0, denied: 0, stuck: 0, covered: 0, idle: 0, disconnected: 0, unknown: 0 };
   for (const m of mounts) byState[m.state]++;
   const dead = mounts.filter((m) => isDead(m.state)).length;
   const well = mounts.filter((m) => isWell(m.state)).length;
@@ -104,7 +104,7 @@ export function trayState(input: TrayStateInput): TrayState {
   let level: TrayLevel;
   if (!snap || (!snap.lastSweep && !checked)) level = 'unknown';
   else if (home && homeInTrouble(home.state)) level = 'dead';
-  else if (counts.dead > 0 || counts.byState.slow > 0 || counts.byState.denied > 0) level = 'degraded';
+  else if (counts.dead > 0 || counts.byState.slow > 0 || counts.byState.denied > 0 || counts.byState.disconnected > 0) level = 'degraded';
   else level = 'ok';
 
   const summary = !snap ? 'no status yet' : !checked ? 'first check running…' : summarise(counts);

@@ -28,6 +28,8 @@ export interface Settings {
   adminGroup?: string;
   /** `recover` rules ("fstype:fuse.sshfs after 5m force"), as written; none by default. */
   recover: string[];
+  /** A user may disconnect the NFS mount of their own home (`disconnect-own-home = yes`); default no. */
+  disconnectOwnHome?: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {

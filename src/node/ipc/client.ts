@@ -3,7 +3,7 @@
 // treated as broken and the connection is closed. No filesystem access besides connect(2) on the socket.
 import { connect as netConnect, type Socket } from 'node:net';
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot } from '../../common/monitor-api.js';
-import type { UnmountMode, UnmountResult } from '../../common/recovery.js';
+import type { NfsDisconnectResult, UnmountMode, UnmountResult } from '../../common/recovery.js';
 import {
   IpcError,
   MAX_REPLY_FRAME_BYTES,
@@ -45,7 +45,14 @@ export interface HelperConnection extends MonitorApi {
    * not-permitted, refused or not-a-mountpoint before anything is done; resolves once it has acted.
    */
   unmount(request: { mountpoint: string; mode: UnmountMode; evenIfHealthy?: boolean; dryRun?: boolean }, timeoutMs?: number): Promise<UnmountResult>;
+  /**
+   * Asks the helper to disconnect a dead NFS mount from its server (root and admin-group; a user their own
+   * home where the helper allows it). Rejects as unmount does; resolves once it has acted.
+   */
+  disconnect(request: DisconnectRequestBody, timeoutMs?: number): Promise<NfsDisconnectResult>;
 }
+
+export type DisconnectRequestBody = Omit<Extract<Request, { type: 'disconnect' }>, 'id' | 'type'>;
 
 type Pending = { resolve: (m: ServerMessage) => void; reject: (e: IpcError) => void; timer: NodeJS.Timeout };
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -96,6 +103,11 @@ class Connection implements HelperConnection {
   async unmount(request: { mountpoint: string; mode: UnmountMode; evenIfHealthy?: boolean; dryRun?: boolean }, timeoutMs?: number): Promise<UnmountResult> {
     const reply = await this.request({ type: 'unmount', ...request }, 'unmount', timeoutMs);
     return reply.result as UnmountResult;
+  }
+
+  async disconnect(request: DisconnectRequestBody, timeoutMs?: number): Promise<NfsDisconnectResult> {
+    const reply = await this.request({ type: 'disconnect', ...request }, 'disconnect', timeoutMs);
+    return reply.result as NfsDisconnectResult;
   }
 
   /** The first listener subscribes on the helper, the last one leaving unsubscribes. */

@@ -50,6 +50,8 @@ export interface MonitorLog {
   kernelSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', mounts: number): void;
   /** An automount daemon was found gone, or back. */
   automountDaemon(change: AutomountDaemonChange): void;
+  /** The server of a disconnected NFS mount answers again: the mount needs a remount (once per return). */
+  disconnectedServerBack(mountpoint: string, server: string): void;
   /** The probe fork server died or stopped answering; the probes it had in flight run again on a new one. */
   probeServerLost(event: ServerLost): void;
   /** A malformed line of the mount table `source`, skipped. */
@@ -73,6 +75,7 @@ export const silentMonitorLog: MonitorLog = {
   serverUp() {},
   kernelSignal() {},
   automountDaemon() {},
+  disconnectedServerBack() {},
   probeServerLost() {},
   tableProblem() {},
   tableUnreadable() {},

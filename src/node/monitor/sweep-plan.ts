@@ -14,9 +14,10 @@ export interface PlanItem {
   annotations: Pick<MountStatus, 'server' | 'serverAddress' | 'automount' | 'nfs' | 'suspect' | 'mountedBy'>;
   /**
    * Set when the mount is reported without a probe: covered, an idle automount or an autofs trigger,
-   * or an autofs trigger whose automount daemon is gone ('error').
+   * or an autofs trigger whose automount daemon is gone ('error'), or an NFS mount disconnected from its
+   * server (its client shut down: everything on it fails at once).
    */
-  skip?: { state: Extract<MountState, 'covered' | 'idle' | 'error'>; message: string };
+  skip?: { state: Extract<MountState, 'covered' | 'idle' | 'error' | 'disconnected'>; message: string };
 }
 
 export interface SweepPlan {

@@ -88,7 +88,8 @@ export class TransitionLog {
   servers(mounts: readonly MountStatus[]): void {
     const dead = new Map<string, number>();
     for (const m of mounts) {
-      if (m.server === undefined) continue;
+      // A disconnected mount fails at once whether its server is up or not: it says nothing about the server.
+      if (m.server === undefined || m.state === 'disconnected') continue;
       dead.set(m.server, (dead.get(m.server) ?? 0) + (isDead(m.state) ? 1 : 0));
     }
     for (const [server, count] of dead) {

@@ -15,6 +15,7 @@ import { optionValue } from '../../common/mount-table/options.js';
 import type { DisconnectResult, RecoveryAdvice } from '../../common/recovery.js';
 import { isFuseFstype, isNotResponding, neverUnmountReason, topMountAt } from '../../common/recovery-rules.js';
 import { readMountTable } from '../mount-table/read-mount-table.js';
+import { isNfsClientFstype } from '../passive/nfs-shutdown.js';
 
 /** The mount a status is about, in this process's mount table (by id, else the top mount on its path). */
 export function entryOf(status: Pick<MountStatus, 'mountId' | 'mountpoint'>, table: ParsedMountTable): MountEntry | undefined {
@@ -39,10 +40,13 @@ export function recoveryAdvice(status: MountStatus, entry: MountEntry | undefine
     if (never) return { kind: 'none', text: `${status.mountpoint} is not unmounted by Mount Status Monitor: ${never}` };
     if (isOwnFuseMount(entry, uid)) return { kind: 'disconnect', label: 'Disconnect', mountpoint: status.mountpoint };
   }
-  const command = `sudo mountstatus unmount --force ${shellQuote(status.mountpoint)}`;
+  // NFS: disconnecting it from its server frees every program waiting on it (the helper falls back to an
+  // unmount on a kernel without NFS shutdown).
+  const nfs = isNfsClientFstype(entry?.fstype ?? status.fstype);
+  const command = nfs ? `sudo mountstatus disconnect ${shellQuote(status.mountpoint)}` : `sudo mountstatus unmount --force ${shellQuote(status.mountpoint)}`;
   return {
     kind: 'admin',
-    text: `Only an administrator (root, or a member of the helper's admin-group) can unmount ${status.mountpoint}, which frees the programs stuck on it: ${command}`,
+    text: `Only an administrator (root, or a member of the helper's admin-group) can ${nfs ? 'disconnect' : 'unmount'} ${status.mountpoint}, which frees the programs stuck on it: ${command}`,
     command,
   };
 }

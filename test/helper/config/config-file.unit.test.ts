@@ -36,7 +36,7 @@ test('admin-group and recover rules (repeatable), validated where they are read'
   assert.deepEqual(s.recover, ['fstype:fuse.sshfs after 5m force', '/mnt/scratch/** after 90s lazy']);
   assert.equal(DEFAULT_SETTINGS.adminGroup, undefined, 'root only by default');
   assert.deepEqual(DEFAULT_SETTINGS.recover, [], 'no recovery by default');
-  assert.throws(() => parseConfig('\nrecover = /mnt/x after 5m gently\n', '/etc/m.conf', DEFAULT_SETTINGS), /^SettingsError: \/etc\/m\.conf:2: recover: "gently" must be force or lazy$/);
+  assert.throws(() => parseConfig('\nrecover = /mnt/x after 5m gently\n', '/etc/m.conf', DEFAULT_SETTINGS), /^SettingsError: \/etc\/m\.conf:2: recover: "gently" must be force, lazy or shutdown$/);
   assert.throws(() => parseConfig('admin-group = -rf\n', 'f', DEFAULT_SETTINGS), /f:1: admin-group needs a group name, got "-rf"/);
 });
 
@@ -70,4 +70,12 @@ test('a UTF-8 byte order mark before the first key or comment is ignored; "#" in
   assert.equal(parseConfig('\uFEFFtimeout = 3\n', 'f', DEFAULT_SETTINGS).timeoutSeconds, 3);
   assert.equal(parseConfig('\uFEFF# comment\ntimeout = 4\n', 'f', DEFAULT_SETTINGS).timeoutSeconds, 4);
   assert.deepEqual(parseConfig('include = /srv/#build/*\n', 'f', DEFAULT_SETTINGS).include, ['/srv/#build/*']);
+});
+
+test('disconnect-own-home is yes or no, absent (no) by default; a recover rule may shut an NFS mount down', () => {
+  assert.equal(DEFAULT_SETTINGS.disconnectOwnHome, undefined);
+  assert.equal(parseConfig('disconnect-own-home = yes\n', 'f', DEFAULT_SETTINGS).disconnectOwnHome, true);
+  assert.equal(parseConfig('disconnect-own-home = no\n', 'f', DEFAULT_SETTINGS).disconnectOwnHome, false);
+  assert.throws(() => parseConfig('disconnect-own-home = 1\n', 'f', DEFAULT_SETTINGS), /^SettingsError: f:1: disconnect-own-home is yes or no, got "1"$/);
+  assert.deepEqual(parseConfig('recover = fstype:nfs4 after 2m shutdown\n', 'f', DEFAULT_SETTINGS).recover, ['fstype:nfs4 after 2m shutdown']);
 });

@@ -26,7 +26,7 @@ function view(mounts: MountStatus[], over: Partial<MetricsView> = {}): MetricsVi
 
 const lines = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(name + '{') || l.startsWith(name + ' '));
 
-test('responsive: 1 for an answer, 0 for slow, hung, stuck and error, no sample without a probe', () => {
+test('responsive: 1 for an answer, 0 for slow, hung, stuck, error and disconnected, no sample without a probe', () => {
   const text = renderMetrics(view(MOUNT_STATES.map((state) => mount(`/m/${state}`, { state }))));
   assert.deepEqual(lines(text, 'mountstatus_mount_responsive'), [
     'mountstatus_mount_responsive{mountpoint="/m/ok",fstype="nfs4"} 1',
@@ -35,6 +35,7 @@ test('responsive: 1 for an answer, 0 for slow, hung, stuck and error, no sample 
     'mountstatus_mount_responsive{mountpoint="/m/error",fstype="nfs4"} 0',
     'mountstatus_mount_responsive{mountpoint="/m/denied",fstype="nfs4"} 1',
     'mountstatus_mount_responsive{mountpoint="/m/stuck",fstype="nfs4"} 0',
+    'mountstatus_mount_responsive{mountpoint="/m/disconnected",fstype="nfs4"} 0',
   ]);
   assert.deepEqual(
     lines(text, 'mountstatus_mount_state').filter((l) => l.includes('"/m/slow"')),

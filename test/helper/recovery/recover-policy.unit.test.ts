@@ -16,9 +16,10 @@ test('durations and rules parse, and bad ones say what is wrong', () => {
   assert.equal(parseDuration('-5m'), undefined);
   assert.deepEqual(parseRecoverRule('fstype:fuse.sshfs after 5m force'), { pattern: 'fstype:fuse.sshfs', afterSeconds: 300, mode: 'force' });
   assert.deepEqual(parseRecoverRule('  /mnt/scratch/** after 90s lazy '), { pattern: '/mnt/scratch/**', afterSeconds: 90, mode: 'lazy' });
-  assert.throws(() => parseRecoverRule('fstype:nfs4 after 5m'), /expected "GLOB\|fstype:PATTERN after DURATION force\|lazy"/);
+  assert.deepEqual(parseRecoverRule('fstype:nfs4 after 2m shutdown'), { pattern: 'fstype:nfs4', afterSeconds: 120, mode: 'shutdown' });
+  assert.throws(() => parseRecoverRule('fstype:nfs4 after 5m'), /expected "GLOB\|fstype:PATTERN after DURATION force\|lazy\|shutdown"/);
   assert.throws(() => parseRecoverRule('/mnt/x after soon force'), /"soon" is not a duration/);
-  assert.throws(() => parseRecoverRule('/mnt/x after 5m gently'), /"gently" must be force or lazy/);
+  assert.throws(() => parseRecoverRule('/mnt/x after 5m gently'), /"gently" must be force, lazy or shutdown/);
   assert.throws(() => parseRecoverRule('fstype: after 5m force'), /fstype: needs a PATTERN/);
 });
 
@@ -48,7 +49,7 @@ function world(rules: RecoverRule[], opts: { rateLimit?: number; initial?: Mount
   const policy = new RecoverPolicy({
     rules,
     monitor,
-    unmount: async (m, rule, seconds) => {
+    act: async (m, rule, seconds) => {
       tried.push({ mountpoint: m.mountpoint, mode: rule.mode, seconds });
       return { gone: true };
     },
@@ -81,6 +82,24 @@ test('a rule fires once its duration has passed since the mount stopped respondi
   w.advance(300_000);
   await w.policy.tick();
   assert.equal(w.tried.length, 2);
+  w.policy.stop();
+});
+
+test('a shutdown rule fires once after its duration; the mount then disconnected is no new outage', async () => {
+  const w = world([parseRecoverRule('fstype:nfs4 after 2m shutdown')]);
+  await w.policy.start();
+  w.monitor.emit({ type: 'mount', mount: mount('/home', 'hung', w.now(), 'nfs4', 9), previous: 'ok' });
+  w.advance(119_000);
+  await w.policy.tick();
+  assert.equal(w.tried.length, 0, 'not before 2 minutes');
+  w.advance(1_000);
+  await w.policy.tick();
+  assert.deepEqual(w.tried, [{ mountpoint: '/home', mode: 'shutdown', seconds: 120 }]);
+  // Disconnected, it fails at once from now on: neither an outage to act on nor a recovery.
+  w.monitor.emit({ type: 'mount', mount: mount('/home', 'disconnected', w.now(), 'nfs4', 9), previous: 'hung' });
+  w.advance(600_000);
+  await w.policy.tick();
+  assert.equal(w.tried.length, 1, 'once');
   w.policy.stop();
 });
 

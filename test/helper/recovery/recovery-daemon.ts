@@ -17,6 +17,8 @@ export async function startRecoveryDaemon(options: {
   args: string[];
   referencePid?: number | undefined;
   cleanups: (() => void | Promise<void>)[];
+  /** How long its first sweep may take to be logged (default 15 s; the lab's emulated guest needs more). */
+  startTimeoutMs?: number;
 }): Promise<RecoveryDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'msm-recovery-run-'));
   chmodSync(dir, 0o755);
@@ -29,6 +31,6 @@ export async function startRecoveryDaemon(options: {
   else delete process.env.MSM_HOST_NAMESPACE_PID;
   const daemon = new DaemonProcess(['--config', conf, ...options.args, '--socket', socket, '--no-syslog']);
   options.cleanups.push(() => daemon.stop());
-  await daemon.waitFor(/Checked \d+ mounts in/);
+  await daemon.waitFor(/Checked \d+ mounts in/, options.startTimeoutMs);
   return { socket, daemon };
 }

@@ -27,6 +27,7 @@ export function recordingLog(): MonitorLog & { calls: string[] } {
     serverUp: rec('serverUp'),
     kernelSignal: rec('kernelSignal'),
     automountDaemon: rec('automountDaemon'),
+    disconnectedServerBack: rec('disconnectedServerBack'),
     probeServerLost: rec('probeServerLost'),
     tableProblem: rec('tableProblem'),
     tableUnreadable: rec('tableUnreadable'),
