@@ -70,7 +70,7 @@ async function blockedNow(entries: readonly MountEntry[], ids: readonly number[]
   // Our own children (probes stuck in the mount) are not the user's programs.
   const found = await scanBlocked({ entries, targets: ids, excludePids: descendantsOf(process.pid) });
   const byPid = new Map<number, BlockedProcess>();
-  for (const list of found.values()) for (const p of list) byPid.set(p.pid, p);
+  for (const list of found.byMount.values()) for (const p of list) byPid.set(p.pid, p);
   return [...byPid.values()].sort((a, b) => a.pid - b.pid);
 }
 

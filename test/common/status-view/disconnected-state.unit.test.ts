@@ -60,7 +60,7 @@ test('metrics: the state series, and responsive 0', () => {
     timeouts: 0,
     errors: new Map(),
     unresponsiveSince: new Map(),
-    settings: { intervalSeconds: 60, timeoutSeconds: 10, exclude: [], maxMounts: 500 },
+    settings: { intervalSeconds: 60, timeoutSeconds: 10, exclude: [], maxMounts: 500, serverAliases: new Map() },
   });
   assert.match(text, /^mountstatus_mount_state\{mountpoint="\/home",state="disconnected"\} 1$/m);
   assert.match(text, /^mountstatus_mounts\{state="disconnected"\} 1$/m);

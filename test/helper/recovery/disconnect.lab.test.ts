@@ -154,7 +154,7 @@ test('a dead NFS home: disconnect frees a blocked reader, a shell with its cwd i
   // What the helper can see of them in /proc (scanBlocked: a D-state task with its cwd, a descriptor or a
   // mapping in the mount), named for the record.
   const table = await readMountTable();
-  const seenBlocked = [...(await scanBlocked({ entries: table.entries, targets: table.entries.filter((e) => e.mountpoint === home).map((e) => e.mountId) })).values()].flat();
+  const seenBlocked = [...(await scanBlocked({ entries: table.entries, targets: table.entries.filter((e) => e.mountpoint === home).map((e) => e.mountId) })).byMount.values()].flat();
   console.log(`# blocked on the home before: ${seenBlocked.map((p) => `${p.comm}[${p.pid}]`).join(', ')} (ours: ${all.map((w) => `${w.name}[${w.child.pid}]`).join(', ')})`);
   assert.ok(seenBlocked.length >= 2, 'the shell (cwd) and the writer (open file) at least');
 
