@@ -26,6 +26,8 @@ const LIB = 'usr/lib/mount-status-monitor';
 const DOC = `usr/share/doc/${PACKAGE}`;
 const UNIT = 'mount-status-monitor.service';
 const CONFIG = 'etc/mount-status-monitor.conf';
+/** The helper's native programs, run as children: the probe server, the unmount and the NFS shutdown. */
+const PROGRAMS = ['msm-prober', 'msm-unmount', 'msm-nfs-shutdown'];
 // The helper's bare imports: the Makefile's HELPER_DEPS, which test/build/make-install checks against
 // the compiled imports.
 const HELPER_DEPS = /^HELPER_DEPS := (.*)$/m.exec(readFileSync(join(ROOT, 'Makefile'), 'utf8'))[1].trim().split(/\s+/);
@@ -111,7 +113,7 @@ function main() {
   const version = values.version ?? meta.version;
   const out = values.out ?? join(ROOT, 'out');
   const arch = sh('dpkg', ['--print-architecture']).trim();
-  for (const f of ['dist/src/helper/cli/main.js', 'dist/native/msm-prober', 'dist/native/peercred.node']) {
+  for (const f of ['dist/src/helper/cli/main.js', ...PROGRAMS.map((p) => `dist/native/${p}`), 'dist/native/peercred.node']) {
     if (!existsSync(join(ROOT, f))) fail(`${f} is missing: run npm run build first`);
   }
   const runtime = fetchRuntime(arch, join(out, 'cache'));
@@ -142,7 +144,7 @@ function main() {
       install(join(ROOT, 'dist/src', layer, f), at(`${LIB}/dist/src/${layer}/${f}`), 0o644);
     }
   }
-  install(join(ROOT, 'dist/native/msm-prober'), at(`${LIB}/dist/native/msm-prober`), 0o755);
+  for (const p of PROGRAMS) install(join(ROOT, `dist/native/${p}`), at(`${LIB}/dist/native/${p}`), 0o755);
   install(join(ROOT, 'dist/native/peercred.node'), at(`${LIB}/dist/native/peercred.node`), 0o644);
   // Runtime files only: no TypeScript sources or declarations.
   for (const dep of HELPER_DEPS) {
@@ -151,7 +153,7 @@ function main() {
     }
   }
   // Debian policy 10.1: binaries stripped of symbols they do not need.
-  sh('strip', ['--strip-unneeded', '--remove-section=.comment', at(`${LIB}/dist/native/msm-prober`), at(`${LIB}/dist/native/peercred.node`)]);
+  sh('strip', ['--strip-unneeded', '--remove-section=.comment', ...PROGRAMS.map((p) => at(`${LIB}/dist/native/${p}`)), at(`${LIB}/dist/native/peercred.node`)]);
   sh('strip', ['--strip-unneeded', at(`${LIB}/node/bin/node`)]);
 
   // /usr/bin/mountstatus runs the CLI with the carried Node and the V8 flags of bin/mountstatus.js's
@@ -210,9 +212,9 @@ function main() {
       `License: MIT\n${indent(licenseOf('zod').replace(/^MIT License\n\nCopyright.*\n/, ''))}\n`,
   );
 
-  // Dependencies of the three ELF files, as Debian computes them (dpkg-shlibdeps against the installed
+  // Dependencies of the ELF files, as Debian computes them (dpkg-shlibdeps against the installed
   // libraries' symbols files): libc6, libstdc++6, libgcc-s1 with minimum versions.
-  const elves = [`${LIB}/node/bin/node`, `${LIB}/dist/native/msm-prober`, `${LIB}/dist/native/peercred.node`];
+  const elves = [`${LIB}/node/bin/node`, ...PROGRAMS.map((p) => `${LIB}/dist/native/${p}`), `${LIB}/dist/native/peercred.node`];
   mkdirSync(at('debian'), { recursive: true });
   writeFileSync(at('debian/control'), `Source: mount-status-monitor\n\nPackage: ${PACKAGE}\nArchitecture: any\n`);
   const shlibs = sh('dpkg-shlibdeps', ['-O', '--ignore-missing-info', ...elves], { cwd: stage, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,12 +6,14 @@
 // an idle automount still expires while it runs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { kernelLacks, privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { autofsUnavailable } from '../support/automount.js';
 import { bootContainer, HOST_DIR, nspawnUnavailable, systemdTestTree, type Container } from '../support/nspawn.js';
 import { have, removeTree, ROOT, run, tempDir } from './build-tools.js';
+import { UNMOUNT_PROGRAM } from '../../src/helper/recovery/unmount-child.js';
+import { NFS_SHUTDOWN_PROGRAM } from '../../src/helper/recovery/nfs-shutdown-child.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(
@@ -123,6 +125,18 @@ test('the package is lintian-clean: no errors, and only the overrides it explain
   assert.deepEqual(tags.filter((t) => t.startsWith('E: ')), [], r.stdout + r.stderr);
   // The one override: Node's own build links its zlib statically (build/deb/lintian-overrides).
   assert.deepEqual(tags.filter((t) => t.startsWith('O: ')).map((t) => t.replace(/^O: \S+ /, '')), ['embedded-library zlib [usr/lib/mount-status-monitor/node/bin/node]']);
+});
+
+test('the package carries every native program the helper runs: the prober, the unmount and the NFS shutdown', { skip }, () => {
+  const x = join(out, 'x-programs');
+  assert.equal(run('dpkg-deb', ['-x', join(out, debName(VERSION)), x]).code, 0);
+  for (const program of ['msm-prober', basename(UNMOUNT_PROGRAM), basename(NFS_SHUTDOWN_PROGRAM)]) {
+    const packaged = join(x, 'usr/lib/mount-status-monitor/dist/native', program);
+    assert.equal(statSync(packaged).mode & 0o777, 0o755, `${program} is executable`);
+    // Each answers as built: the prober with its banner, the others with their usage (exit 2).
+    const r = run(packaged, []);
+    assert.match(r.stdout + r.stderr, program === 'msm-prober' ? /^V \d+ \d+/ : /^usage: /, program);
+  }
 });
 
 test('the package carries Node 24, and the peercred addon built against its headers loads in it', { skip }, () => {
