@@ -83,6 +83,16 @@ const KEEP_RUNS = 20;
 /** A KVM guest reaches the script in seconds; one that has not within this never will. */
 const KVM_BOOT_MS = 60_000;
 const GUEST_PATH = '/lab/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/**
+ * The guest kernel's command line. Units masked (systemd-debug-generator) and modules kept out that cost
+ * seconds of an emulated boot and give a test nothing: the once-after-an-upgrade rebuilds (every boot
+ * of a -snapshot image is the first), gettys, pNFS block layout, floppy and PC speaker probing.
+ */
+const CMDLINE = [
+  'root=/dev/vda rw rootfstype=ext4 console=ttyS0,115200 quiet panic=-1 net.ifnames=0',
+  'modprobe.blacklist=floppy,pcspkr',
+  ...['ldconfig', 'systemd-journal-catalog-update', 'systemd-update-done', 'systemd-hwdb-update', 'getty-static', 'nfs-blkmap', 'systemd-binfmt'].map((u) => `systemd.mask=${u}.service`),
+].join(' ');
 
 /** Why a guest cannot be booted here, or undefined. */
 export function labUnavailable(): string | undefined {
@@ -182,7 +192,7 @@ function boot(image: string, dir: string, accel: 'kvm' | 'tcg', timeoutMs: numbe
     ...(accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi,tb-size=256', '-cpu', 'max']),
     '-m', '1024', '-smp', '2', '-snapshot', '-nodefaults', '-no-reboot', '-display', 'none', '-nic', 'none',
     '-kernel', join(image, 'vmlinuz'), '-initrd', join(image, 'initrd.img'),
-    '-append', 'root=/dev/vda rw rootfstype=ext4 console=ttyS0,115200 quiet panic=-1 net.ifnames=0',
+    '-append', CMDLINE,
     '-drive', `file=${join(image, 'rootfs.ext4')},format=raw,if=virtio,cache=unsafe`,
     '-virtfs', `local,path=${dir},mount_tag=lab,security_model=none,id=lab`,
     '-serial', `file:${join(dir, 'console')}`, '-serial', 'stdio',
