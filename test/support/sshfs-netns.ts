@@ -144,9 +144,10 @@ const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (c: ChildProcess) => (alive(c) ? new Promise<void>((r) => c.once('exit', () => r())) : Promise.resolve());
 
-function sshdConfig(dir: string): string {
+/** sshd's config for a fixture's temp dir `dir` (keys there), listening on `listen`; also the fleet's (fleet-lan.ts). */
+export function sshdConfig(dir: string, listen = `127.0.0.1:${PORT}`): string {
   return [
-    `ListenAddress 127.0.0.1:${PORT}`,
+    `ListenAddress ${listen}`,
     `HostKey ${dir}/host_key`,
     `AuthorizedKeysFile ${dir}/authorized_keys`,
     'PidFile none',
@@ -166,10 +167,11 @@ function sshdConfig(dir: string): string {
   ].join('\n');
 }
 
-function sshConfig(dir: string): string {
+/** The ssh client's config for the keys in `dir`: no keepalives (see the header); also the fleet's. */
+export function sshConfig(dir: string, port = PORT): string {
   return [
     'Host *',
-    `  Port ${PORT}`,
+    `  Port ${port}`,
     '  User root',
     `  IdentityFile ${dir}/client_key`,
     '  IdentitiesOnly yes',

@@ -56,10 +56,13 @@ export class DaemonProcess {
   /**
    * shippedFlags: run with the V8 flags of the installed command, for tests that measure memory.
    * user: run as that user (setpriv, no supplementary groups).
+   * enter: run under this command (e.g. nsenter into a fleet host's namespaces), which must exec it.
    */
-  constructor(args: string[], opts: { shippedFlags?: boolean; user?: User } = {}) {
-    const argv = [process.execPath, ...(opts.shippedFlags ? SHIPPED_NODE_FLAGS : []), BIN, 'daemon', ...args];
-    const [cmd, ...rest] = opts.user ? asUser(opts.user, argv) : argv;
+  constructor(args: string[], opts: { shippedFlags?: boolean; user?: User; enter?: (argv: string[]) => string[] } = {}) {
+    let argv = [process.execPath, ...(opts.shippedFlags ? SHIPPED_NODE_FLAGS : []), BIN, 'daemon', ...args];
+    if (opts.user) argv = asUser(opts.user, argv);
+    if (opts.enter) argv = opts.enter(argv);
+    const [cmd, ...rest] = argv;
     this.child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr += d;
