@@ -6,7 +6,8 @@
 # the status-window tests (playwright-core drives Debian's chromium; no browser download), sshd + sshfs +
 # nftables + iproute2 for a real network outage (test/support/sshfs-netns.ts), and for the helper .deb:
 # dpkg-dev, lintian and groff/man to build and check it, debootstrap and systemd-container to boot a
-# Debian 12 under a live systemd (test/build/systemd-live).
+# Debian 12 under a live systemd (test/build/systemd-live), and qemu (with e2fsprogs' mkfs.ext4 -d) to
+# boot the lab's Debian guest, whose kernel has NFS, autofs and CIFS (test/support/lab.ts).
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-test-prereqs: run as root (apt-get install)" >&2
@@ -41,7 +42,8 @@ apt-get install -y -qq --no-install-recommends \
   tmux systemd desktop-file-utils \
   dpkg-dev lintian groff-base man-db debootstrap systemd-container \
   haskell-status-notifier-item-utils python3-gi gir1.2-glib-2.0 \
-  openssh-server openssh-client sshfs nftables iproute2 >/dev/null
+  openssh-server openssh-client sshfs nftables iproute2 \
+  qemu-system-x86 e2fsprogs >/dev/null
 
 # Prometheus, promtool and node_exporter for the metrics tests (test/helper/metrics/), which run their own
 # instances on free loopback ports with temp dirs, ended by PID. The packages' postinsts would enable and
