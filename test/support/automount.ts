@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { MountEntry } from '../../src/common/mount.js';
 import { parseMountinfo } from '../../src/common/mount-table/mountinfo.js';
+import { scaled } from './slowdown.js';
 
 const run = promisify(execFile);
 
@@ -36,6 +37,8 @@ export interface AutomountOptions {
   entries?: Record<string, string>;
   /** Add the `strictexpire` master map option. */
   strictexpire?: boolean;
+  /** A direct map too (master map line `/- MAP`): absolute path -> "options location". */
+  direct?: Record<string, string>;
 }
 
 export interface Automount {
@@ -68,8 +71,9 @@ export function readMountTable(): MountEntry[] {
   return parseMountinfo(readFileSync('/proc/self/mountinfo')).entries;
 }
 
+/** Polls fn until it returns a value; timeoutMs scales with the machine's slowdown (slowdown.ts). */
 export async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000, stepMs = 50): Promise<T> {
-  const end = Date.now() + timeoutMs;
+  const end = Date.now() + scaled(timeoutMs);
   for (;;) {
     const v = fn();
     if (v !== undefined && v !== false) return v;
@@ -106,7 +110,14 @@ export async function startAutomount(options: AutomountOptions = {}): Promise<Au
   };
   writeFileSync(map, Object.entries(entries).map(([k, v]) => `${k} ${v}\n`).join(''));
   const timeout = options.timeout ?? 3;
-  writeFileSync(master, `${mnt} ${map} --timeout=${timeout}${options.strictexpire ? ' strictexpire' : ''}\n`);
+  const directMap = join(files, 'auto.direct');
+  const direct = options.direct ?? {};
+  writeFileSync(directMap, Object.entries(direct).map(([k, v]) => `${k.replace(/ /g, '\\ ')} ${v}\n`).join(''));
+  writeFileSync(
+    master,
+    `${mnt} ${map} --timeout=${timeout}${options.strictexpire ? ' strictexpire' : ''}\n` +
+      (Object.keys(direct).length > 0 ? `/- ${directMap} --timeout=${timeout}\n` : ''),
+  );
   const logFd = openSync(logPath, 'a');
   // Node's child is not a group leader, so setsid(1) does not fork: the pid we get is the daemon's, and
   // it leads its own new process group (the pgrp= the kernel records for the autofs mount).
@@ -147,7 +158,7 @@ export async function startAutomount(options: AutomountOptions = {}): Promise<Au
     children,
     mountOf,
     async trigger(key) {
-      await run('ls', [join(mnt, key)], { timeout: 10_000 });
+      await run('ls', [join(mnt, key)], { timeout: scaled(10_000) });
       return waitFor(`${key} to be mounted`, () => mountOf(key));
     },
     spawnInside(script, cwd) {
@@ -163,9 +174,11 @@ export async function startAutomount(options: AutomountOptions = {}): Promise<Au
           if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
         });
       }
-      // Whatever is still mounted under base (busy mounts, a catatonic autofs): detach, deepest first.
+      // Whatever is still mounted under base or on a direct map's paths (busy mounts, a catatonic
+      // autofs): detach, deepest first.
+      const points = [mnt, ...Object.keys(direct)];
       const left = table()
-        .filter((e) => e.mountpoint === mnt || e.mountpoint.startsWith(mnt + '/'))
+        .filter((e) => points.some((p) => e.mountpoint === p || e.mountpoint.startsWith(p + '/')))
         .sort((x, y) => y.mountpoint.length - x.mountpoint.length);
       for (const e of left) await run('umount', ['-l', e.mountpoint]).catch(() => undefined);
       rmSync(base, { recursive: true, force: true });
@@ -173,7 +186,7 @@ export async function startAutomount(options: AutomountOptions = {}): Promise<Au
     log,
   };
   try {
-    await waitFor('the autofs mount to appear', () => autofs(), 10_000);
+    await waitFor('the autofs mounts to appear', () => autofs() && Object.keys(direct).every((p) => table().some((e) => e.fstype === 'autofs' && e.mountpoint === p)), 10_000);
   } catch (e) {
     await h.stop();
     throw new Error(`${(e as Error).message}; automount log:\n${log()}`);

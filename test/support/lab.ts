@@ -9,11 +9,14 @@
 // - labUnavailable(): why no guest can be booted here (for skipOrFail), or undefined.
 // - runInGuest({ release, script, timeoutMs, env, onOutput }): release 'trixie' (Debian 13, kernel
 //   6.12, the default: what users run) or 'bookworm' (Debian 12, kernel 6.1). The script runs under bash
-//   with cwd /lab/repo (this checkout's package.json, bin/, dist/ without dist/fixtures, node_modules and
-//   test/fixtures, hard-linked), `node` on PATH (a copy of the Node running the test), HOME=/root, env as
-//   given (pass CI yourself: tests inside skip or fail by it). Anything it writes under /lab/results is
-//   in r.resultsDir on the host. Its stdout and stderr, interleaved, stream to onOutput as they come and
-//   end up in r.output. Resolves when the guest is off (or killed at timeoutMs: r.timedOut).
+//   with cwd /lab/repo (this checkout's dist/ without dist/fixtures, copied; package.json, bin/,
+//   node_modules, test/fixtures and build/service, hard-linked: don't write to them), `node` on PATH (the Node running
+//   the test), HOME=/root, MSM_TEST_SLOWDOWN (10 under TCG: test/support/slowdown.ts scales deadlines
+//   by it), env as given (pass CI yourself: tests inside skip or fail by it). What it
+//   writes under /lab/results is in r.resultsDir on the host. For many tests in one boot, name test files
+//   *.lab.test.ts: test/lab/lab-suite runs them all in one guest (see there). The script's stdout and
+//   stderr, interleaved, stream to onOutput as they come and end up in r.output. Resolves when the
+//   guest is off (or killed at timeoutMs: r.timedOut).
 // - assertGuestPassed(r): throws unless the script exited 0, with the output's tail, and where the
 //   artifacts are.
 // Every run leaves its artifacts in r.dir (kept for the last 20 runs under $TMPDIR/msm-lab/): output,
@@ -80,6 +83,11 @@ export interface GuestResult {
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const QEMU = 'qemu-system-x86_64';
 const KEEP_RUNS = 20;
+/**
+ * How much longer than on the host things take in a TCG guest, for the tests' deadlines (slowdown.ts):
+ * a CLI call 2-5 s instead of 0.2-0.4 s, a daemon's start 7-9 s instead of 0.5-1 s.
+ */
+const TCG_SLOWDOWN = 10;
 /** A KVM guest reaches the script in seconds; one that has not within this never will. */
 const KVM_BOOT_MS = 60_000;
 const GUEST_PATH = '/lab/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -120,10 +128,13 @@ function linkTree(from: string, to: string): void {
 
 function stageRepo(repo: string): void {
   mkdirSync(repo);
-  for (const part of ['package.json', 'bin', 'dist', 'node_modules', 'test/fixtures']) {
+  for (const part of ['package.json', 'bin', 'dist', 'node_modules', 'test/fixtures', 'build/service']) {
     if (!existsSync(join(ROOT, part))) continue;
     mkdirSync(join(repo, part, '..'), { recursive: true });
-    linkTree(join(ROOT, part), join(repo, part));
+    // The build is copied: tsc rewrites its files in place, and a rebuild during a run must not reach
+    // the guest halfway. The rest is only read.
+    if (part === 'dist') cpSync(join(ROOT, part), join(repo, part), { recursive: true });
+    else linkTree(join(ROOT, part), join(repo, part));
   }
   // The FUSE fixture is compiled where it runs: the guest's libfuse is not the host's.
   rmSync(join(repo, 'dist/fixtures'), { recursive: true, force: true });
@@ -241,7 +252,7 @@ export async function runInGuest(run: GuestRun): Promise<GuestResult> {
   mkdirSync(base, { recursive: true });
   prune(base);
   const dir = join(base, `${release}-${new Date().toISOString().replace(/[:.]/g, '')}-${process.pid}`);
-  const stage = () => {
+  const stage = (accel: 'kvm' | 'tcg') => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(dir, 'bin'), { recursive: true });
     try {
@@ -251,18 +262,18 @@ export async function runInGuest(run: GuestRun): Promise<GuestResult> {
     }
     stageRepo(join(dir, 'repo'));
     writeFileSync(join(dir, 'script'), run.script);
-    writeFileSync(join(dir, 'boot.sh'), bootScript(run.env ?? {}));
+    writeFileSync(join(dir, 'boot.sh'), bootScript({ MSM_TEST_SLOWDOWN: String(accel === 'tcg' ? TCG_SLOWDOWN : 1), ...run.env }));
   };
   const onOutput = run.onOutput ?? (() => undefined);
   let accel: 'kvm' | 'tcg' = kvmUsable(image) ? 'kvm' : 'tcg';
-  stage();
+  stage(accel);
   let b = await boot(image, dir, accel, timeoutMs, onOutput);
   if (accel === 'kvm' && b.bootMs === undefined && !b.timedOut) {
     // This KVM cannot run the guest's kernel: remember, and use software emulation from now on.
     writeFileSync(kvmVerdictFile(image), 'broken\n');
     console.log(`# lab: KVM did not boot the guest (artifacts lost to the retry); using TCG from now on: ${read(join(dir, 'qemu.stderr')).trim()}`);
     accel = 'tcg';
-    stage();
+    stage(accel);
     b = await boot(image, dir, accel, timeoutMs, onOutput);
   }
   // The staged build is only links and copies of this checkout: drop it, keep what the guest said.

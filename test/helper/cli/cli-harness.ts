@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { asUser, type User } from '../../support/test-user.js';
+import { scaled } from '../../support/slowdown.js';
 
 export const BIN = fileURLToPath(new URL('../../../../bin/mountstatus.js', import.meta.url));
 
@@ -37,8 +38,8 @@ export function runCli(args: string[], opts: { timeoutMs?: number; uid?: number;
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`mountstatus ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 30000} ms; stderr: ${stderr}`));
-    }, opts.timeoutMs ?? 30_000);
+      reject(new Error(`mountstatus ${args.join(' ')} did not finish in ${scaled(opts.timeoutMs ?? 30_000)} ms; stderr: ${stderr}`));
+    }, scaled(opts.timeoutMs ?? 30_000));
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: Date.now() - started });
@@ -78,7 +79,7 @@ export class DaemonProcess {
   waitFor(re: RegExp, timeoutMs = 15_000): Promise<void> {
     if (re.test(this.stderr)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${re} within ${timeoutMs} ms; stderr so far:\n${this.stderr}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`no ${re} within ${scaled(timeoutMs)} ms; stderr so far:\n${this.stderr}`)), scaled(timeoutMs));
       this.waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()) });
     });
   }

@@ -2,6 +2,7 @@
 // Each line it prints is kept with the time it arrived, so a test can ask "when did /home become slow?".
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN } from './cli-harness.js';
+import { scaled } from '../../support/slowdown.js';
 
 export interface FollowedLine {
   at: number;
@@ -39,12 +40,12 @@ export class Follower {
 
   /** The first line at or after index `from` that matches, waiting for it up to timeoutMs. */
   async waitFor(match: (m: FollowedLine['mount']) => boolean, timeoutMs = 10_000, from = 0): Promise<FollowedLine> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + scaled(timeoutMs);
     for (;;) {
       const hit = this.lines.slice(from).find((l) => match(l.mount));
       if (hit) return hit;
       if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`no matching line within ${timeoutMs} ms; got:\n${this.lines.map((l) => JSON.stringify(l.mount)).join('\n')}\nstderr: ${this.stderr}`);
+        throw new Error(`no matching line within ${scaled(timeoutMs)} ms; got:\n${this.lines.map((l) => JSON.stringify(l.mount)).join('\n')}\nstderr: ${this.stderr}`);
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));

@@ -5,7 +5,7 @@
 // reported; on a terminal the blocked programs are listed and the user is asked first.
 //
 // The daemon runs in this file's private mount namespace, so it is told (MSM_HOST_NAMESPACE_PID) that this
-// namespace is the host's; unmount-never.integration.test.ts shows the refusal without that.
+// namespace is the host's; unmount-never.lab.test.ts shows the refusal without that.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

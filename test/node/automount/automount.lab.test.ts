@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { kernelLacks, privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { autofsUnavailable, startAutomount, waitFor, type Automount } from '../../support/automount.js';
+import { scaled } from '../../support/slowdown.js';
 import { scanUsage } from '../../../src/node/automount/usage.js';
 import { classifyAutomounts, type AutomountDecision } from '../../../src/node/automount/policy.js';
 import { daemonStatuses, livePgrps } from '../../../src/node/automount/daemon-alive.js';
@@ -29,7 +30,7 @@ function kill(children: ChildProcess[]): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
 
-test('an idle automount expires while our usage scan and policy run every second', { skip, timeout: 60_000 }, async () => {
+test('an idle automount expires while our usage scan and policy run every second', { skip, timeout: scaled(60_000) }, async () => {
   const am = await startAutomount({ timeout: 3 });
   try {
     await am.trigger('a');
@@ -62,7 +63,7 @@ test('an idle automount expires while our usage scan and policy run every second
   }
 });
 
-test('control: a stat() through the key every second keeps it mounted (why idle ones are not probed)', { skip, timeout: 60_000 }, async () => {
+test('control: a stat() through the key every second keeps it mounted (why idle ones are not probed)', { skip, timeout: scaled(60_000) }, async () => {
   const am = await startAutomount({ timeout: 3 });
   try {
     await am.trigger('a');
@@ -77,7 +78,7 @@ test('control: a stat() through the key every second keeps it mounted (why idle 
   }
 });
 
-test('an automount with a cwd or an open file inside is busy and probed', { skip, timeout: 60_000 }, async () => {
+test('an automount with a cwd or an open file inside is busy and probed', { skip, timeout: scaled(60_000) }, async () => {
   const am = await startAutomount({ timeout: 3 });
   const children: ChildProcess[] = [];
   try {
@@ -114,7 +115,7 @@ test('an automount with a cwd or an open file inside is busy and probed', { skip
   }
 });
 
-test('a file mapped into memory (fd closed) keeps its automount busy: found through /proc/PID/maps', { skip, timeout: 60_000 }, async () => {
+test('a file mapped into memory (fd closed) keeps its automount busy: found through /proc/PID/maps', { skip, timeout: scaled(60_000) }, async () => {
   const am = await startAutomount({ timeout: 3 });
   const children: ChildProcess[] = [];
   try {
@@ -150,7 +151,7 @@ test('a file mapped into memory (fd closed) keeps its automount busy: found thro
   }
 });
 
-test('trigger points and unmounted keys are never touched: sweeps cause no mount', { skip, timeout: 60_000 }, async () => {
+test('trigger points and unmounted keys are never touched: sweeps cause no mount', { skip, timeout: scaled(60_000) }, async () => {
   const am = await startAutomount({ timeout: 3 });
   try {
     const before = am.entries().map((e) => e.mountId).sort();
@@ -171,7 +172,7 @@ test('trigger points and unmounted keys are never touched: sweeps cause no mount
   }
 });
 
-test('a killed automount daemon is reported dead (pgrp has no live process)', { skip, timeout: 60_000 }, async () => {
+test('a killed automount daemon is reported dead (pgrp has no live process)', { skip, timeout: scaled(60_000) }, async () => {
   const am = await startAutomount({ timeout: 3 });
   try {
     const autofsId = am.autofs()!.mountId;
@@ -197,7 +198,7 @@ test('a killed automount daemon is reported dead (pgrp has no live process)', { 
   }
 });
 
-test('under strictexpire an idle automount is probed, and even a stat() every second lets it expire', { skip, timeout: 60_000 }, async () => {
+test('under strictexpire an idle automount is probed, and even a stat() every second lets it expire', { skip, timeout: scaled(60_000) }, async () => {
   const am = await startAutomount({ timeout: 3, strictexpire: true });
   try {
     assert.ok(am.autofs()!.superOptions.includes('strictexpire'), `automount did not pass strictexpire: ${am.autofs()!.superOptions.join(',')}`);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { kernelLacks, privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { autofsUnavailable, readMountTable, waitFor } from '../../support/automount.js';
+import { scaled } from '../../support/slowdown.js';
 import { parseMountinfo } from '../../../src/common/mount-table/mountinfo.js';
 import { planSweep } from '../../../src/node/monitor/sweep-plan.js';
 import { refineAutomounts } from '../../../src/node/automount/refine-plan.js';
@@ -76,7 +77,7 @@ async function plan() {
   return (await refineAutomounts(planSweep({ entries: table, problems: [] }, { include: [], exclude: [] }))).plan;
 }
 
-test('direct map: the real mount sits ON the trigger; automounted, idle (not covered), busy when used, expires', { skip, timeout: 60_000 }, async () => {
+test('direct map: the real mount sits ON the trigger; automounted, idle (not covered), busy when used, expires', { skip, timeout: scaled(60_000) }, async () => {
   const am = await startDirect(3);
   const children: ChildProcess[] = [];
   try {
@@ -118,7 +119,7 @@ test('direct map: the real mount sits ON the trigger; automounted, idle (not cov
   }
 });
 
-test('a dead daemon whose pgrp number was reused by a new process group is still reported dead', { skip, timeout: 60_000 }, async () => {
+test('a dead daemon whose pgrp number was reused by a new process group is still reported dead', { skip, timeout: scaled(60_000) }, async () => {
   const am = await startDirect(3);
   let impostor: ChildProcess | undefined;
   try {

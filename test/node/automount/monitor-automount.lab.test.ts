@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { kernelLacks, privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { autofsUnavailable, startAutomount, waitFor } from '../../support/automount.js';
+import { scaled } from '../../support/slowdown.js';
 import { createMonitor } from '../../../src/node/create-monitor.js';
 import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
 import type { MountStatus } from '../../../src/common/mount.js';
@@ -17,7 +18,7 @@ const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason) || kernelLacks(autofsUnavailable());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('monitor + real automount: idle expires, busy is probed, triggers never fire, dead daemon reported', { skip, timeout: 90_000 }, async () => {
+test('monitor + real automount: idle expires, busy is probed, triggers never fire, dead daemon reported', { skip, timeout: scaled(90_000) }, async () => {
   const am = await startAutomount({ timeout: 3 });
   const daemonChanges: AutomountDaemonChange[] = [];
   const log: MonitorLog = { ...silentMonitorLog, automountDaemon: (c) => void daemonChanges.push(c) };

@@ -1,0 +1,61 @@
+// Runs every compiled *.lab.test.js (tests that need kernel parts this machine may lack: autofs, the NFS
+// client and server, CIFS) inside the lab's guest (test/support/lab.ts): one boot per release, all of that
+// release's files in it under `node --test` with CI=true, their spec output streamed here as it comes.
+// A file ending in .bookworm.lab.test.js runs on Debian 12's kernel, any other on Debian 13's. The run
+// fails when any test inside fails, is cancelled or skips: nothing the lab can run may skip.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { skipOrFail } from '../support/namespace.js';
+import { assertGuestPassed, labUnavailable, runInGuest, type LabRelease } from '../support/lab.js';
+
+const skip = skipOrFail(labUnavailable());
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const DIST_TEST = join(REPO, 'dist/test');
+
+function labFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) return labFiles(p);
+      return name.endsWith('.lab.test.js') ? [relative(REPO, p)] : [];
+    });
+}
+
+const byRelease = new Map<LabRelease, string[]>();
+for (const file of labFiles(DIST_TEST)) {
+  const release: LabRelease = file.endsWith('.bookworm.lab.test.js') ? 'bookworm' : 'trixie';
+  byRelease.set(release, [...(byRelease.get(release) ?? []), file]);
+}
+
+/** The TAP reporter's closing counts ("# pass 12"). */
+function counts(tap: string): Record<string, number> {
+  return Object.fromEntries([...tap.matchAll(/^# (tests|pass|fail|cancelled|skipped|todo) (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+for (const [release, files] of byRelease) {
+  test(`${release}: ${files.length} lab test files in one guest`, { skip, timeout: 30 * 60_000 }, async () => {
+    const r = await runInGuest({
+      release,
+      env: { CI: 'true' },
+      timeoutMs: 25 * 60_000,
+      script: [
+        'node --test --test-concurrency=1',
+        '--test-reporter=spec --test-reporter-destination=stdout',
+        '--test-reporter=tap --test-reporter-destination=/lab/results/tap',
+        ...files,
+      ].join(' '),
+      onOutput: (line) => console.log(`# ${release}: ${line}`),
+    });
+    console.log(`# ${release} guest (${r.accel}): tests started ${r.bootMs} ms after qemu, guest off after ${r.elapsedMs} ms`);
+    assertGuestPassed(r);
+    const tap = readFileSync(join(r.resultsDir, 'tap'), 'utf8');
+    const n = counts(tap);
+    const skipped = tap.split('\n').filter((l) => /# (SKIP|TODO)\b/.test(l));
+    assert.ok((n.tests ?? 0) > 0, `no test ran: ${r.dir}`);
+    assert.deepEqual({ fail: n.fail, cancelled: n.cancelled, skipped: n.skipped, todo: n.todo }, { fail: 0, cancelled: 0, skipped: 0, todo: 0 }, `in the guest:\n${skipped.join('\n')}\n(artifacts: ${r.dir})`);
+  });
+}
