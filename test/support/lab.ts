@@ -10,7 +10,7 @@
 // - runInGuest({ release, script, timeoutMs, env, onOutput }): release 'trixie' (Debian 13, kernel
 //   6.12, the default: what users run) or 'bookworm' (Debian 12, kernel 6.1). The script runs under bash
 //   with cwd /lab/repo (this checkout's dist/ without dist/fixtures, copied; package.json, bin/,
-//   node_modules, test/fixtures and build/service, hard-linked: don't write to them), `node` on PATH (the Node running
+//   node_modules and test/fixtures, hard-linked: don't write to them), `node` on PATH (the Node running
 //   the test), HOME=/root, MSM_TEST_SLOWDOWN (10 under TCG: test/support/slowdown.ts scales deadlines
 //   by it), env as given (pass CI yourself: tests inside skip or fail by it). What it
 //   writes under /lab/results is in r.resultsDir on the host. For many tests in one boot, name test files
@@ -128,7 +128,7 @@ function linkTree(from: string, to: string): void {
 
 function stageRepo(repo: string): void {
   mkdirSync(repo);
-  for (const part of ['package.json', 'bin', 'dist', 'node_modules', 'test/fixtures', 'build/service']) {
+  for (const part of ['package.json', 'bin', 'dist', 'node_modules', 'test/fixtures']) {
     if (!existsSync(join(ROOT, part))) continue;
     mkdirSync(join(repo, part, '..'), { recursive: true });
     // The build is copied: tsc rewrites its files in place, and a rebuild during a run must not reach
