@@ -1,7 +1,7 @@
 # Native parts: the probe fork server (src/node/native, run by the daemon and the app), the helper's
 # peer-credentials addon (src/helper/native, an N-API module: ABI-stable across Node versions) and the
 # helper's unmount program (src/helper/native/msm-*.c, plain executables).
-# `make install` installs the helper alone for headless servers, as the seed's Makefile did (see README).
+# `make install` installs the helper alone for headless servers, as the seed's Makefile did (see docs/admin-guide.md).
 CC ?= cc
 CFLAGS ?= -O2 -Wall -Wextra -Werror=implicit-function-declaration
 OUT := dist/native
@@ -75,6 +75,7 @@ install: native
 	for d in $(HELPER_DEPS); do rm -rf $(DESTDIR)$(LIBDIR)/node_modules/$$d && cp -R node_modules/$$d $(DESTDIR)$(LIBDIR)/node_modules/$$d || exit 1; done
 	ln -sfn ../lib/mount-status-monitor/bin/mountstatus.js $(DESTDIR)$(BINDIR)/mountstatus
 	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR)/docs docs/*.md
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|^ExecStart=.*|ExecStart=$(EXEC_START)|' \
 	    -e 's|file:///usr/share/doc/mount-status-monitor/|file://$(DOCDIR)/|' \

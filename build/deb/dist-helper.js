@@ -26,6 +26,8 @@ const LIB = 'usr/lib/mount-status-monitor';
 const DOC = `usr/share/doc/${PACKAGE}`;
 const UNIT = 'mount-status-monitor.service';
 const CONFIG = 'etc/mount-status-monitor.conf';
+/** docs/*.md, shipped beside README.md, whose links point into them. */
+const DOCS = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort();
 /** The helper's native programs, run as children: the probe server, the unmount and the NFS shutdown. */
 const PROGRAMS = ['msm-prober', 'msm-unmount', 'msm-nfs-shutdown'];
 // The helper's bare imports: the Makefile's HELPER_DEPS, which test/build/make-install checks against
@@ -157,7 +159,7 @@ function main() {
   sh('strip', ['--strip-unneeded', at(`${LIB}/node/bin/node`)]);
 
   // /usr/bin/mountstatus runs the CLI with the carried Node and the V8 flags of bin/mountstatus.js's
-  // shebang (they keep the daemon small; README, Performance), read from there so they cannot diverge.
+  // shebang (they keep the daemon small; docs/performance.md), read from there so they cannot diverge.
   const shebang = cli.split('\n')[0];
   const flags = /^#!\/usr\/bin\/env -S node((?: --[a-z0-9-]+(?:=[^ ]+)?)*)$/.exec(shebang);
   if (!flags) fail(`bin/mountstatus.js: unexpected first line ${JSON.stringify(shebang)}`);
@@ -173,7 +175,7 @@ function main() {
   write(at(`lib/systemd/system/${UNIT}`), unit);
   install(join(ROOT, 'build/service/mount-status-monitor.conf'), at(CONFIG), 0o644);
 
-  // The man page, from each command's --help (run with the carried Node: what ships) and the README.
+  // The man page, from each command's --help (run with the carried Node: what ships) and docs/.
   const help = {};
   const v8Flags = flags[1].trim().split(' ');
   for (const command of ['check', 'daemon', 'status']) {
@@ -189,11 +191,12 @@ function main() {
     [`/${LIB}/`, 'the helper and the Node runtime it runs on'],
     [`/${DOC}/examples/network.conf`, 'a drop-in that allows IPv4 and IPv6 sockets (for metrics on a TCP port)'],
   ];
-  writeGzip(at('usr/share/man/man8/mountstatus.8.gz'), manPage({ readme: readFileSync(join(ROOT, 'README.md'), 'utf8'), help, version, date, files }));
+  writeGzip(at('usr/share/man/man8/mountstatus.8.gz'), manPage({ guide: readFileSync(join(ROOT, 'docs/admin-guide.md'), 'utf8'), architecture: readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8'), help, version, date, files }));
 
   install(join(ROOT, 'build/deb/network.conf'), at(`${DOC}/examples/network.conf`), 0o644);
   install(join(ROOT, 'build/deb/lintian-overrides'), at(`usr/share/lintian/overrides/${PACKAGE}`), 0o644);
   writeGzip(at(`${DOC}/README.md.gz`), readFileSync(join(ROOT, 'README.md')));
+  for (const doc of DOCS) writeGzip(at(`${DOC}/docs/${doc}.gz`), readFileSync(join(ROOT, 'docs', doc)));
   const maintainer = `${meta.author.name} <${meta.author.email}>`;
   writeGzip(
     at(`${DOC}/changelog.gz`),

@@ -1,22 +1,22 @@
 // mountstatus(8), generated when the package is built from what stays true as the code grows: each
-// command's own --help text (run from the built CLI) and the README's sections on the command line, the
-// config file, the service and the log lines admins grep for (test/build/man-page.integration.test.ts
-// holds them together). The Markdown those sections use is a small subset, turned into man(7) here:
+// command's own --help text (run from the built CLI), the admin guide's sections on the command line, the
+// config file, the service and the log lines admins grep for, and docs/architecture.md's account of a
+// probe (test/build/man-page.integration.test.ts holds them together). The Markdown those sections use is a small subset, turned into man(7) here:
 // headings, paragraphs, "- " lists, fenced code, tables (as tagged paragraphs, which read better in a
 // terminal than tbl's wrapped columns), `code`, **bold**, *italics* and [links](...).
 
-/** README sections, by heading, in the order the page shows them. */
-export const README_SECTIONS = [
+/** docs/admin-guide.md's sections, by heading, in the order the page shows them. */
+export const GUIDE_SECTIONS = [
   { heading: '## Command line', title: 'COMMANDS' },
   { heading: '### The service', title: 'THE SERVICE' },
   { heading: '## Log lines: the contract with administrators', title: 'LOG LINES' },
 ];
 
 /** The Markdown of one section: from its heading to the next heading of the same or a higher level. */
-export function readmeSection(readme, heading) {
-  const lines = readme.split('\n');
+export function markdownSection(markdown, heading) {
+  const lines = markdown.split('\n');
   const start = lines.indexOf(heading);
-  if (start < 0) throw new Error(`README.md has no section "${heading}" (man page source)`);
+  if (start < 0) throw new Error(`no section "${heading}" (man page source)`);
   const level = heading.indexOf(' ');
   let end = start + 1;
   let fenced = false;
@@ -144,10 +144,10 @@ function verbatim(text) {
  * The page. `help` maps each command (check, daemon, status) to its --help output; `files` lists the
  * installed paths to describe, [path, what] pairs.
  */
-export function manPage({ readme, help, version, date, files }) {
+export function manPage({ guide, architecture, help, version, date, files }) {
   const usage = Object.values(help).map((text) => text.split('\n').filter((l) => /^usage: |^\s+\[/.test(l)).join('\n'));
-  const description = readme.split('\n\n').find((p) => p.startsWith('How it checks without hanging'));
-  if (description === undefined) throw new Error('README.md has no "How it checks without hanging" paragraph (man page source)');
+  const description = architecture.split('\n\n').find((p) => p.startsWith('How it checks without hanging'));
+  if (description === undefined) throw new Error('docs/architecture.md has no "How it checks without hanging" paragraph (man page source)');
   return [
     `.TH MOUNTSTATUS 8 "${date}" "mount-status-monitor ${version}" "System Administration"`,
     // No hyphenation and ragged right: log lines must read (and grep) exactly as written.
@@ -159,7 +159,7 @@ export function manPage({ readme, help, version, date, files }) {
     verbatim(usage.join('\n').replaceAll('usage: ', '')),
     '.SH DESCRIPTION',
     markdownToMan(description),
-    ...README_SECTIONS.flatMap(({ heading, title }) => [`.SH ${title}`, markdownToMan(readmeSection(readme, heading))]),
+    ...GUIDE_SECTIONS.flatMap(({ heading, title }) => [`.SH ${title}`, markdownToMan(markdownSection(guide, heading))]),
     '.SH OPTIONS',
     ...Object.entries(help).flatMap(([command, text]) => [`.SS mountstatus ${command}`, verbatim(text)]),
     '.SH FILES',

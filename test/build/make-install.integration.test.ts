@@ -35,6 +35,7 @@ test('make install DESTDIR=… PREFIX=/usr: the layout, and the installed mounts
     'usr/lib/mount-status-monitor/dist/src/common/mount.js',
     'usr/lib/mount-status-monitor/node_modules/zod/package.json',
     'usr/share/doc/mount-status-monitor/README.md',
+    'usr/share/doc/mount-status-monitor/docs/admin-guide.md',
     'etc/systemd/system/mount-status-monitor.service',
     'etc/mount-status-monitor.conf',
   ]) {

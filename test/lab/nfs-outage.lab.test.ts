@@ -118,7 +118,7 @@ async function outage(): Promise<void> {
   const again = started('stat', [join(hard, 'after-unmount')]);
   const where = await blockedOnRpc(again.pid!, scaled(2000));
   console.log(`# a new stat 3 s after the forced unmount: waiting in ${where}`);
-  assert.match(where, /rpc|nfs/, 'a new access after the forced unmount blocks again (README: only the requests in flight end)');
+  assert.match(where, /rpc|nfs/, 'a new access after the forced unmount blocks again (docs/admin-guide.md: only the requests in flight end)');
 
   const restoredAt = Date.now();
   nfs.restore();

@@ -101,11 +101,11 @@ export interface PrometheusOptions {
   ruleFiles?: string[];
   /** Scrape and rule evaluation interval (default 1 s). */
   intervalSeconds?: number;
-  /** Targets through file-based service discovery (a targets.json, as the README shows) instead of a static list. */
+  /** Targets through file-based service discovery (a targets.json, as docs/admin-guide.md shows) instead of a static list. */
   fileSd?: boolean;
   /**
    * Sends alerts to this Alertmanager (host:port), resending each active one every 10 s rather than every
-   * minute, as the README advises: a notification then carries the annotations as of its group_wait.
+   * minute, as docs/admin-guide.md advises: a notification then carries the annotations as of its group_wait.
    */
   alertmanager?: string;
 }

@@ -1,5 +1,5 @@
-// One or more example calls of every function in lines.ts, in the order of README's log table: the table
-// shows exactly these lines, rendered, each with its severity (test/helper/log/readme-log-table.unit.test.ts
+// One or more example calls of every function in lines.ts, in the order of docs/admin-guide.md's log table: the table
+// shows exactly these lines, rendered, each with its severity (test/helper/log/guide-log-table.unit.test.ts
 // checks both ways: no row without a function, no function without a row). The type makes a new function
 // without an example a compile error.
 import type * as lines from './lines.js';

@@ -1,7 +1,7 @@
 // Every line the helper logs, one function each, from structured fields: the contract with admins, who
-// grep for these. README's log table shows each function's examples (line-examples.ts), and
-// test/helper/log/readme-log-table.unit.test.ts holds the two together: change the words only with the
-// README. The first four are the original MountStatusMonitor's, byte for byte, plurals included (its
+// grep for these. The admin guide's log table (docs/admin-guide.md) shows each function's examples (line-examples.ts), and
+// test/helper/log/guide-log-table.unit.test.ts holds the two together: change the words only with the
+// guide. The first four are the original MountStatusMonitor's, byte for byte, plurals included (its
 // format strings were `Checked %u mounts in %i seconds` and `...: %u dead`, and admins' patterns match
 // them):
 //

@@ -5,8 +5,8 @@
 // opens its status window saying why and how to get one (issue 9).
 //
 // The bus is asked over its socket (session-bus.ts). A socket path under the home directory is not
-// connected to: connect(2) resolves the path in the kernel on the main thread (README: the app never
-// touches the home directory).
+// connected to: connect(2) resolves the path in the kernel on the main thread (docs/desktop-app.md: the
+// app never touches the home directory).
 import { callSessionBus, sessionBusAddress } from '../dbus/session-bus.js';
 import { isUnder } from '../../common/mount-table/path-to-mount.js';
 import { homeFromEnv } from './home-mount.js';

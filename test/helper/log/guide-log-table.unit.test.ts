@@ -1,5 +1,5 @@
-// README's log table is the contract admins read (and mountstatus(8) prints: build/deb/man-page.js takes
-// it from README). It must be exactly the lines lines.ts writes: every example of line-examples.ts,
+// The admin guide's log table is the contract admins read (and mountstatus(8) prints: build/deb/man-page.js
+// takes it from docs/admin-guide.md). It must be exactly the lines lines.ts writes: every example of line-examples.ts,
 // rendered, in order, with its severity; no row without a function, no function without a row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,12 +9,12 @@ import type { LogLine } from '../../../src/helper/log/lines.js';
 import { LINE_EXAMPLES } from '../../../src/helper/log/line-examples.js';
 
 const ROOT = new URL('../../../../', import.meta.url);
-const { readmeSection } = (await import(new URL('build/deb/man-page.js', ROOT).href)) as { readmeSection(readme: string, heading: string): string };
-const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
+const { markdownSection } = (await import(new URL('build/deb/man-page.js', ROOT).href)) as { markdownSection(markdown: string, heading: string): string };
+const guide = readFileSync(new URL('docs/admin-guide.md', ROOT), 'utf8');
 
 /** The table's rows as [line, severity]: the first cell must be one code span and nothing else. */
 function tableRows(): [string, string][] {
-  const section = readmeSection(readme, '## Log lines: the contract with administrators');
+  const section = markdownSection(guide, '## Log lines: the contract with administrators');
   const rows = section.split('\n').filter((l) => l.startsWith('|')).slice(2); // header, separator
   return rows.map((row) => {
     const m = /^\| `([^`]+)` \| ([a-z]+) \|/.exec(row);
@@ -41,12 +41,12 @@ test('every function of lines.ts has an example (and every example a function)',
   for (const [name, calls] of Object.entries(LINE_EXAMPLES)) assert.ok(calls.length > 0, `${name} has no example`);
 });
 
-test("README's log table is exactly the examples, rendered, in order, with their severities", () => {
+test("the admin guide's log table is exactly the examples, rendered, in order, with their severities", () => {
   const table = tableRows();
   const lines = rendered();
   const missing = lines.filter(([t]) => !table.some(([r]) => r === t)).map(([t]) => t);
   const extra = table.filter(([r]) => !lines.some(([t]) => t === r)).map(([r]) => r);
-  assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, 'rows for lines lines.ts does not write, or lines README lacks');
+  assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, 'rows for lines lines.ts does not write, or lines the guide lacks');
   assert.deepEqual(table, lines);
 });
 
