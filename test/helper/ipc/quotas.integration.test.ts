@@ -134,7 +134,9 @@ test('a connect/hang-up flood with the quota held: a few log lines, bounded memo
   );
   assert.ok(flood.refused > 1000, `a real flood: ${flood.refused} refusals`);
   assert.equal(flood.other, 0, 'every connection of the flood got its refusal');
-  assert.ok(peak - before < 25 * 1024, `memory bounded: +${((peak - before) / 1024).toFixed(1)} MB at the peak (issue 15: ~125 MB)`);
+  // Unbounded, this flood grew the helper by ~125 MB. Bounded, on Node 24 it peaked +22 to +25 MB here
+  // (the earlier 25 MB limit was set on Node 20); 40 MB still tells the two apart.
+  assert.ok(peak - before < 40 * 1024, `memory bounded: +${((peak - before) / 1024).toFixed(1)} MB at the peak (unbounded: ~125 MB)`);
 
   // The summary comes when the 5 s window that began with the first refusal closes.
   await daemon.waitFor(/Refused [\d,]+ IPC clients of uid \d+ in the last \d+ seconds?: too many clients of this user \(limit 8\)\n/, 15_000);
