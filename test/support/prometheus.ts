@@ -90,7 +90,10 @@ export async function startInstance(bin: string, args: string[], port: number, d
 export interface PrometheusServer extends Instance {
   /** An instant query; the result vector. */
   query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
-  /** Polls the query until it returns at least one sample; returns them. */
+  /**
+   * Polls the query until it returns at least one sample; returns them. On timeout the error says what
+   * the query, and the left side of a comparison such as `count(x) == 40`, last returned.
+   */
   waitFor(expr: string, timeoutMs?: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
   alerts(): Promise<{ labels: Record<string, string>; state: string }[]>;
   targets(): Promise<{ health: string; lastError: string; scrapeUrl: string }[]>;
@@ -159,13 +162,23 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
       for (;;) {
         const result = await query(expr);
         if (result.length > 0) return result;
-        if (Date.now() > deadline) throw new Error(`no result for ${expr} within ${timeoutMs} ms:\n${instance.output()}`);
+        if (Date.now() > deadline) {
+          const lhs = /^(.+?)\s*(?:==|!=|>=|<=|>|<)\s*[\d.]+$/.exec(expr)?.[1];
+          const last = lhs ? `; ${lhs} was ${formatResult(await query(lhs))}` : '';
+          throw new Error(`no result for ${expr} within ${timeoutMs} ms${last}\n${instance.output()}`);
+        }
         await sleep(250);
       }
     },
     alerts: async () => (await api<{ alerts: { labels: Record<string, string>; state: string }[] }>('/api/v1/alerts')).alerts,
     targets: async () => (await api<{ activeTargets: { health: string; lastError: string; scrapeUrl: string }[] }>('/api/v1/targets')).activeTargets,
   };
+}
+
+/** A result vector in a line: `{label="value", ...} 3` per sample, or "empty". */
+function formatResult(result: { metric: Record<string, string>; value: [number, string] }[]): string {
+  if (result.length === 0) return 'empty';
+  return result.map((s) => `{${Object.entries(s.metric).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}} ${s.value[1]}`).join('; ');
 }
 
 /** node_exporter with only the textfile collector, reading `directory`. */
