@@ -111,14 +111,14 @@ test("the user's own FUSE mount offers Disconnect; another mount says who can ac
   const proj = (await row('/proj'))!;
   assert.equal(proj.disconnect, null, 'not theirs: no Disconnect');
   assert.equal(proj.copy, true);
-  assert.equal(proj.advice, "Only an administrator (root, or a member of the helper's admin-group) can unmount /proj, which frees the programs stuck on it: sudo mountstatus unmount --force /proj");
-  assert.ok(proj.label.includes('sudo mountstatus unmount --force /proj'), 'the command is in the row name a screen reader says');
+  assert.equal(proj.advice, "Only an administrator (root, or a member of the helper's admin-group) can disconnect /proj, which frees the programs stuck on it: sudo mountstatus disconnect /proj");
+  assert.ok(proj.label.includes('sudo mountstatus disconnect /proj'), 'the command is in the row name a screen reader says');
   assert.equal((await row('/'))!.recovery, false, 'a mount that answers offers nothing');
 
   // Copy command: the exact command, on the clipboard.
   await page.click('li.mount[data-mountpoint="/proj"] button.copy-command');
   await until(page, () => /^Copied: /.test(document.getElementById('notice')!.textContent ?? ''), 'the copy confirmed');
-  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'sudo mountstatus unmount --force /proj');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'sudo mountstatus disconnect /proj');
 
   // Disconnect: the button says it is under way until the app answers, then the result.
   await page.click(`li.mount[data-mountpoint="${OWN}"] button.disconnect`);
