@@ -11,13 +11,10 @@
 import { parseArgs } from 'node:util';
 import { posix } from 'node:path';
 import { escapeForDisplay } from '../../common/mount-table/escapes.js';
-import { IpcError } from '../../common/protocol.js';
 import type { NfsDisconnectResult } from '../../common/recovery.js';
-import { connectHelper, type ConnectOptions, type HelperConnection } from '../../node/ipc/client.js';
 import { defaultSocketPath } from '../../node/ipc/paths.js';
 import type { CommandIo } from './io.js';
-import { NOT_RUNNING } from './status-command.js';
-import { askOnStdin } from './unmount-command.js';
+import { confirmed, requestOnce, type RecoveryCommandDeps } from './recovery-request.js';
 
 export const DISCONNECT_USAGE = `usage: mountstatus disconnect [--then-unmount] [--yes] [--socket PATH] MOUNTPOINT
   Asks the system helper to disconnect a dead NFS mount from its server: every program waiting on it gets
@@ -32,13 +29,6 @@ export const DISCONNECT_USAGE = `usage: mountstatus disconnect [--then-unmount] 
   Exit status: 0 disconnected, 1 refused, declined or failed (or only unmounted: no shutdown on this
   kernel), 2 usage error or no helper.
 `;
-
-export interface DisconnectCommandDeps {
-  connect?: (socketPath: string, options: ConnectOptions) => Promise<HelperConnection>;
-  interactive?: boolean;
-  ask?: (question: string) => Promise<string>;
-  cwd?: () => string;
-}
 
 /** How long the helper may take: the shutdown child, the release wait, an unmount after it. */
 const ACT_TIMEOUT_MS = 10 * 60_000;
@@ -59,7 +49,7 @@ function planText(r: NfsDisconnectResult): string {
   return out.join('\n') + '\n';
 }
 
-export async function runDisconnectCommand(argv: string[], io: CommandIo, deps: DisconnectCommandDeps = {}): Promise<number> {
+export async function runDisconnectCommand(argv: string[], io: CommandIo, deps: RecoveryCommandDeps = {}): Promise<number> {
   let values: { 'then-unmount'?: boolean; yes?: boolean; socket?: string; help?: boolean };
   let positionals: string[];
   try {
@@ -86,39 +76,14 @@ export async function runDisconnectCommand(argv: string[], io: CommandIo, deps: 
   const interactive = deps.interactive ?? (process.stdin.isTTY === true && !yes);
   const thenUnmount = values['then-unmount'] === true;
 
-  const ask = async (dryRun: boolean, timeoutMs?: number): Promise<NfsDisconnectResult | number> => {
-    let conn: HelperConnection;
-    try {
-      conn = await (deps.connect ?? connectHelper)(socketPath, { timeoutMs: 5000, clientName: 'mountstatus disconnect' });
-    } catch (err) {
-      const absent = err instanceof IpcError && err.code === 'helper-absent';
-      io.stderr(`mountstatus disconnect: ${absent ? `${NOT_RUNNING} (tried ${socketPath})` : (err as Error).message}\n`);
-      return 2;
-    }
-    try {
-      return await conn.disconnect({ mountpoint, thenUnmount, evenIfHealthy: yes, dryRun }, timeoutMs);
-    } catch (err) {
-      const e = err as IpcError;
-      if (e.code === 'unknown-type') {
-        io.stderr(`mountstatus disconnect: this helper (version ${conn.hello.identity.version}) cannot disconnect: upgrade it\n`);
-        return 2;
-      }
-      io.stderr(`mountstatus disconnect: ${escapeForDisplay(e.message)}\n`);
-      return e.code === 'not-permitted' || e.code === 'refused' || e.code === 'not-a-mountpoint' ? 1 : 2;
-    } finally {
-      conn.close();
-    }
-  };
+  const ask = (dryRun: boolean, timeoutMs?: number): Promise<NfsDisconnectResult | number> =>
+    requestOnce('disconnect', socketPath, io, deps, (conn) => conn.disconnect({ mountpoint, thenUnmount, evenIfHealthy: yes, dryRun }, timeoutMs));
 
   if (interactive) {
     const preview = await ask(true);
     if (typeof preview === 'number') return preview;
     io.stdout(planText(preview));
-    const answer = await (deps.ask ?? askOnStdin)(`Disconnect ${escapeForDisplay(mountpoint)}? [y/N] `);
-    if (!/^\s*y(es)?\s*$/i.test(answer)) {
-      io.stdout('Nothing done.\n');
-      return 1;
-    }
+    if (!(await confirmed(io, deps, `Disconnect ${escapeForDisplay(mountpoint)}? [y/N] `))) return 1;
   }
   const r = await ask(false, ACT_TIMEOUT_MS);
   if (typeof r === 'number') return r;

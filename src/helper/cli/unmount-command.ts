@@ -9,14 +9,11 @@
 // or no helper.
 import { parseArgs } from 'node:util';
 import { posix } from 'node:path';
-import { createInterface } from 'node:readline';
 import { escapeForDisplay } from '../../common/mount-table/escapes.js';
-import { IpcError } from '../../common/protocol.js';
 import type { UnmountMode, UnmountResult } from '../../common/recovery.js';
-import { connectHelper, type ConnectOptions, type HelperConnection } from '../../node/ipc/client.js';
 import { defaultSocketPath } from '../../node/ipc/paths.js';
 import type { CommandIo } from './io.js';
-import { NOT_RUNNING } from './status-command.js';
+import { confirmed, requestOnce, type RecoveryCommandDeps } from './recovery-request.js';
 
 export const UNMOUNT_USAGE = `usage: mountstatus unmount [--force | --lazy] [--yes] [--socket PATH] MOUNTPOINT
   Asks the system helper to unmount a mount that stopped answering, freeing the programs stuck on it.
@@ -31,28 +28,9 @@ export const UNMOUNT_USAGE = `usage: mountstatus unmount [--force | --lazy] [--y
   Exit status: 0 the mount is gone, 1 refused, declined or failed, 2 usage error or no helper.
 `;
 
-export interface UnmountCommandDeps {
-  connect?: (socketPath: string, options: ConnectOptions) => Promise<HelperConnection>;
-  /** Whether to ask before acting (default: stdin is a terminal). */
-  interactive?: boolean;
-  /** Asks one question, resolves with the answer (default: a line from stdin). */
-  ask?: (question: string) => Promise<string>;
-  cwd?: () => string;
-}
 
 /** How long the helper may take to act: each mount's child has the probe timeout, and there may be several. */
 const ACT_TIMEOUT_MS = 10 * 60_000;
-
-export function askOnStdin(question: string): Promise<string> {
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    rl.question(question, (answer) => {
-      resolve(answer); // before close(), whose 'close' event would otherwise answer '' first
-      rl.close();
-    });
-    rl.once('close', () => resolve('')); // end of input: no
-  });
-}
 
 /** "/mnt/x is hung; 2 programs are blocked on it: cat[12] (uid 1000), sh[13] (uid 0)" and what will be done. */
 function planText(result: UnmountResult): string {
@@ -74,7 +52,7 @@ function planText(result: UnmountResult): string {
   return out.join('\n') + '\n';
 }
 
-export async function runUnmountCommand(argv: string[], io: CommandIo, deps: UnmountCommandDeps = {}): Promise<number> {
+export async function runUnmountCommand(argv: string[], io: CommandIo, deps: RecoveryCommandDeps = {}): Promise<number> {
   let values: { force?: boolean; lazy?: boolean; yes?: boolean; socket?: string; help?: boolean };
   let positionals: string[];
   try {
@@ -99,43 +77,17 @@ export async function runUnmountCommand(argv: string[], io: CommandIo, deps: Unm
   // Lexically only: resolving symlinks would touch the (dead) mount. mountinfo's paths are canonical.
   const mountpoint = posix.resolve((deps.cwd ?? (() => process.cwd()))(), positionals[0]!);
   const socketPath = values.socket ?? defaultSocketPath({ privileged: true });
-  const connect = deps.connect ?? connectHelper;
   const yes = values.yes === true;
   const interactive = deps.interactive ?? (process.stdin.isTTY === true && !yes);
 
-  const ask = async (request: { dryRun: boolean }, timeoutMs?: number): Promise<UnmountResult | number> => {
-    let conn: HelperConnection;
-    try {
-      conn = await connect(socketPath, { timeoutMs: 5000, clientName: 'mountstatus unmount' });
-    } catch (err) {
-      const absent = err instanceof IpcError && err.code === 'helper-absent';
-      io.stderr(`mountstatus unmount: ${absent ? `${NOT_RUNNING} (tried ${socketPath})` : (err as Error).message}\n`);
-      return 2;
-    }
-    try {
-      return await conn.unmount({ mountpoint, mode, evenIfHealthy: yes, dryRun: request.dryRun }, timeoutMs);
-    } catch (err) {
-      const e = err as IpcError;
-      if (e.code === 'unknown-type') {
-        io.stderr(`mountstatus unmount: this helper (version ${conn.hello.identity.version}) cannot unmount: upgrade it\n`);
-        return 2;
-      }
-      io.stderr(`mountstatus unmount: ${escapeForDisplay(e.message)}\n`);
-      return e.code === 'not-permitted' || e.code === 'refused' || e.code === 'not-a-mountpoint' ? 1 : 2;
-    } finally {
-      conn.close();
-    }
-  };
+  const ask = (request: { dryRun: boolean }, timeoutMs?: number): Promise<UnmountResult | number> =>
+    requestOnce('unmount', socketPath, io, deps, (conn) => conn.unmount({ mountpoint, mode, evenIfHealthy: yes, dryRun: request.dryRun }, timeoutMs));
 
   if (interactive) {
     const preview = await ask({ dryRun: true });
     if (typeof preview === 'number') return preview;
     io.stdout(planText(preview));
-    const answer = await (deps.ask ?? askOnStdin)(`${mode === 'lazy' ? 'Unmount (or detach)' : 'Force-unmount'} ${escapeForDisplay(mountpoint)}? [y/N] `);
-    if (!/^\s*y(es)?\s*$/i.test(answer)) {
-      io.stdout('Nothing done.\n');
-      return 1;
-    }
+    if (!(await confirmed(io, deps, `${mode === 'lazy' ? 'Unmount (or detach)' : 'Force-unmount'} ${escapeForDisplay(mountpoint)}? [y/N] `))) return 1;
   }
   const result = await ask({ dryRun: false }, ACT_TIMEOUT_MS);
   if (typeof result === 'number') return result;
