@@ -1,6 +1,7 @@
 // Runs every compiled *.lab.test.js (tests that need kernel parts this machine may lack: autofs, the NFS
 // client and server, CIFS) inside the lab's guest (test/support/lab.ts): one boot per release, all of that
 // release's files in it under `node --test` with CI=true, their spec output streamed here as it comes.
+// MSM_LAB_ONLY=REGEX runs only the files whose path matches (for working on one scenario; never under CI).
 // A file ending in .bookworm.lab.test.js runs on Debian 12's kernel, any other on Debian 13's. The run
 // fails when any test inside fails, is cancelled or skips: nothing the lab can run may skip.
 import { test } from 'node:test';
@@ -25,8 +26,9 @@ function labFiles(dir: string): string[] {
     });
 }
 
+const only = process.env.CI === 'true' ? undefined : process.env.MSM_LAB_ONLY;
 const byRelease = new Map<LabRelease, string[]>();
-for (const file of labFiles(DIST_TEST)) {
+for (const file of labFiles(DIST_TEST).filter((f) => only === undefined || new RegExp(only).test(f))) {
   const release: LabRelease = file.endsWith('.bookworm.lab.test.js') ? 'bookworm' : 'trixie';
   byRelease.set(release, [...(byRelease.get(release) ?? []), file]);
 }
