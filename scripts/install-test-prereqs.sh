@@ -2,7 +2,7 @@
 # Installs what the tests need on Debian 12 (run as root): first what building the app needs
 # (install-prereqs.sh: a C compiler, make, npm), then FUSE and bindfs for real hung/failing mounts,
 # autofs for the automounter tests, rsyslog for the syslog tests, D-Bus + a notification server + Xvfb
-# for the notification tests, a tray watcher (status-notifier-watcher) and python3-gi for a tray host
+# for the notification tests (python3-gi's Gdk for their screenshot), a tray watcher (status-notifier-watcher) and python3-gi for a tray host
 # in the tray-host tests, Chromium for the status-window tests (playwright-core drives Debian's
 # chromium; no browser download), sshd + sshfs + nftables + iproute2 for a real network outage
 # (test/support/sshfs-netns.ts), and for the helper .deb: dpkg-dev, lintian and groff/man to build and
@@ -43,7 +43,7 @@ apt-get install -y -qq --no-install-recommends \
   chromium fonts-dejavu-core \
   tmux systemd desktop-file-utils \
   dpkg-dev lintian groff-base man-db debootstrap systemd-container \
-  haskell-status-notifier-item-utils python3-gi gir1.2-glib-2.0 \
+  haskell-status-notifier-item-utils python3-gi gir1.2-glib-2.0 gir1.2-gtk-3.0 \
   openssh-server openssh-client sshfs nftables iproute2 \
   qemu-system-x86 e2fsprogs >/dev/null
 

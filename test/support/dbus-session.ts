@@ -5,7 +5,9 @@
 //                              is auto-activated behind our back (at-spi etc.);
 //   notification-daemon        Debian's reference org.freedesktop.Notifications server;
 //   dbus-monitor               captures every Notify method call: app_name, summary, body, hints.urgency.
-// Debian packages: xvfb, dbus-daemon, dbus-bin (dbus-monitor, dbus-send), notification-daemon, libnotify-bin.
+// screenshot() takes what notification-daemon drew on the X screen (python3-gi's Gdk, cropped to it).
+// Debian packages: xvfb, dbus-daemon, dbus-bin (dbus-monitor, dbus-send), notification-daemon, libnotify-bin,
+// python3-gi, gir1.2-gtk-3.0.
 //
 // Also a bare session bus (startSessionBus) and a tray host on it (startTrayHost): the real
 // `status-notifier-watcher` (haskell-status-notifier-item-utils) owning org.kde.StatusNotifierWatcher,
@@ -35,6 +37,9 @@ export interface NotificationSession {
   captured: CapturedNotify[];
   /** Resolves when `count` Notify calls have been captured in total; rejects after timeoutMs. */
   waitForCount(count: number, timeoutMs?: number): Promise<CapturedNotify[]>;
+  /** Saves what is drawn on the screen (the popups: the rest is black) as a PNG cropped to it, the black
+   * around it transparent; resolves with its size, 0×0 when nothing is drawn. */
+  screenshot(path: string): Promise<{ width: number; height: number }>;
   stop(): Promise<void>;
 }
 
@@ -43,7 +48,8 @@ export function notificationStackMissing(): string | undefined {
   const need = ['Xvfb', 'dbus-daemon', 'dbus-monitor', 'dbus-send', 'notify-send'];
   const missing = need.filter((p) => spawnSync('sh', ['-c', `command -v ${p}`]).status !== 0);
   if (spawnSync('test', ['-x', NOTIFICATION_DAEMON]).status !== 0) missing.push(NOTIFICATION_DAEMON);
-  return missing.length ? `missing ${missing.join(', ')} (apt-get install xvfb dbus-daemon dbus-bin notification-daemon libnotify-bin)` : undefined;
+  if (spawnSync('/usr/bin/python3', ['-c', 'import gi; gi.require_version("Gdk", "3.0")']).status !== 0) missing.push("python3-gi's Gdk 3");
+  return missing.length ? `missing ${missing.join(', ')} (apt-get install xvfb dbus-daemon dbus-bin notification-daemon libnotify-bin python3-gi gir1.2-gtk-3.0)` : undefined;
 }
 
 function readFirstLine(child: ChildProcess, stream: NodeJS.ReadableStream, what: string, timeoutMs = 10_000): Promise<string> {
@@ -162,6 +168,31 @@ export function trayHostMissing(): string | undefined {
   if (gi.status !== 0) return 'python3-gi missing (apt-get install python3-gi gir1.2-glib-2.0)';
   return undefined;
 }
+
+// The X screen as Gdk sees it, cropped to what is not black (with a margin), black made transparent;
+// prints the picture's width and height.
+const SCREENSHOT_PY = `
+import sys, gi
+gi.require_version('Gdk', '3.0')
+from gi.repository import Gdk
+root = Gdk.get_default_root_window()
+w, h = root.get_width(), root.get_height()
+shot = Gdk.pixbuf_get_from_window(root, 0, 0, w, h)
+px, stride, n = shot.get_pixels(), shot.get_rowstride(), shot.get_n_channels()
+x0, y0, x1, y1 = w, h, -1, -1
+for y in range(h):
+    row = px[y * stride:y * stride + w * n]
+    lit = [x for x in range(w) if row[x * n] or row[x * n + 1] or row[x * n + 2]]
+    if lit:
+        x0, x1, y0, y1 = min(x0, lit[0]), max(x1, lit[-1]), min(y0, y), y
+if x1 < 0:
+    print(0, 0)
+    sys.exit(0)
+m = 6
+x0, y0, x1, y1 = max(0, x0 - m), max(0, y0 - m), min(w - 1, x1 + m), min(h - 1, y1 + m)
+shot.new_subpixbuf(x0, y0, x1 - x0 + 1, y1 - y0 + 1).add_alpha(True, 0, 0, 0).savev(sys.argv[1], 'png', [], [])
+print(x1 - x0 + 1, y1 - y0 + 1)
+`;
 
 // A StatusNotifierHost as a panel is one (StatusNotifierItem spec): owns its name, registers with the
 // watcher, says "ready" and stays until killed.
@@ -286,6 +317,12 @@ export async function startNotificationSession(): Promise<NotificationSession> {
           await Promise.race([new Promise<void>((r) => waiters.push(r)), sleep(200)]);
         }
         return captured.slice();
+      },
+      async screenshot(path) {
+        const r = spawnSync('/usr/bin/python3', ['-c', SCREENSHOT_PY, path], { env: childEnv, encoding: 'utf8', timeout: 30_000 });
+        if (r.status !== 0) throw new Error(`screenshot: ${r.error?.message ?? r.stderr}`);
+        const [width, height] = r.stdout.trim().split(' ').map(Number);
+        return { width: width!, height: height! };
       },
       stop: kill,
     };

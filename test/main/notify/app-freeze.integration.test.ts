@@ -2,9 +2,13 @@
 // a recording stand-in) runs as an unprivileged user whose home directory is a FUSE mount; the FUSE
 // daemon is frozen (SIGSTOP); within 5 s the user gets the critical home-directory notification through
 // real notify-send, a real D-Bus session and Debian's notification-daemon (issue 9, "done when"; the
-// 2 s home watch and the `slow` state that make 5 s possible are issue 8's).
+// 2 s home watch and the `slow` state that make 5 s possible are issue 8's). What notification-daemon
+// drew is kept as test-artifacts/home-notification.png (README shows it: `npm run docs:images`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { IpcChannel } from '../../../src/common/ipc-channels.js';
 import type { Snapshot } from '../../../src/common/monitor-api.js';
 import { notificationStackMissing, startTrayHost, trayHostMissing } from '../../support/dbus-session.js';
@@ -15,6 +19,7 @@ import { startAppWorld, type AppWorld } from '../electron/app-fixture.js';
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(!ns.canMount ? ns.reason : (fuseFixtureUnavailable() ?? notificationStackMissing() ?? trayHostMissing()));
 const LIMIT_MS = 5000;
+const ARTIFACTS = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url));
 
 let world: AppWorld;
 before(async () => {
@@ -53,6 +58,11 @@ test(`home on a FUSE mount freezes: critical notification over D-Bus within ${LI
     assert.equal(got.urgency, 2, 'critical');
     assert.equal(got.appName, 'Mount Status Monitor');
     assert.ok(got.body.startsWith(`${world.home} is on ${world.home} (`), got.body);
+    // On the screen too: notification-daemon drew a popup (a critical one stays until closed).
+    await sleep(1000);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = await world.session.screenshot(`${ARTIFACTS}home-notification.png`);
+    assert.ok(shot.width >= 200 && shot.height >= 60, `a popup on the screen: ${shot.width}×${shot.height}`);
     // The tray turned red while frozen, and the app never threw.
     await app.waitFor((c) => c.what === 'Tray.setImage' && String(c.args[0]).endsWith('tray-dead-22.png'), 'the red tray icon');
     assert.doesNotMatch(app.output(), /Uncaught|UnhandledPromiseRejection|TypeError/);
