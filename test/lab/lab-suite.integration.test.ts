@@ -3,14 +3,16 @@
 // release's files in it under `node --test` with CI=true, their spec output streamed here as it comes.
 // MSM_LAB_ONLY=REGEX runs only the files whose path matches (for working on one scenario; never under CI).
 // A file ending in .bookworm.lab.test.js runs on Debian 12's kernel, any other on Debian 13's. The run
-// fails when any test inside fails, is cancelled or skips: nothing the lab can run may skip.
+// fails when any test inside fails, is cancelled or skips: nothing the lab can run may skip. The helper's
+// .deb, built here (test/support/helper-deb.ts), is in every guest at GUEST_HELPER_DEB.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { skipOrFail } from '../support/namespace.js';
 import { assertGuestPassed, labUnavailable, runInGuest, type LabRelease } from '../support/lab.js';
+import { GUEST_HELPER_DEB, helperDeb } from '../support/helper-deb.js';
 
 const skip = skipOrFail(labUnavailable());
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -43,6 +45,7 @@ for (const [release, files] of byRelease) {
     const r = await runInGuest({
       release,
       env: { CI: 'true' },
+      files: { [basename(GUEST_HELPER_DEB)]: helperDeb() },
       timeoutMs: 25 * 60_000,
       script: [
         'node --test --test-concurrency=1',

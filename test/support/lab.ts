@@ -7,16 +7,16 @@
 //
 // API (keep it this small):
 // - labUnavailable(): why no guest can be booted here (for skipOrFail), or undefined.
-// - runInGuest({ release, script, timeoutMs, env, onOutput }): release 'trixie' (Debian 13, kernel
+// - runInGuest({ release, script, timeoutMs, env, files, onOutput }): release 'trixie' (Debian 13, kernel
 //   6.12, the default: what users run) or 'bookworm' (Debian 12, kernel 6.1). The script runs under bash
 //   with cwd /lab/repo (this checkout's dist/ without dist/fixtures, copied; package.json, bin/,
 //   node_modules and test/fixtures, hard-linked: don't write to them), `node` on PATH (the Node running
 //   the test), HOME=/root, MSM_TEST_SLOWDOWN (10 under TCG: test/support/slowdown.ts scales deadlines
-//   by it), env as given (pass CI yourself: tests inside skip or fail by it). What it
-//   writes under /lab/results is in r.resultsDir on the host. For many tests in one boot, name test files
-//   *.lab.test.ts: test/lab/lab-suite runs them all in one guest (see there). The script's stdout and
-//   stderr, interleaved, stream to onOutput as they come and end up in r.output. Resolves when the
-//   guest is off (or killed at timeoutMs: r.timedOut).
+//   by it), env as given (pass CI yourself: tests inside skip or fail by it), each of files (NAME: a
+//   host path) at /lab/files/NAME. What it writes under /lab/results is in r.resultsDir on the host.
+//   For many tests in one boot, name test files *.lab.test.ts: test/lab/lab-suite runs them all in one
+//   guest (see there). The script's stdout and stderr, interleaved, stream to onOutput as they come and
+//   end up in r.output. Resolves when the guest is off (or killed at timeoutMs: r.timedOut).
 // - assertGuestPassed(r): throws unless the script exited 0, with the output's tail, and where the
 //   artifacts are.
 // Every run leaves its artifacts in r.dir (kept for the last 20 runs under $TMPDIR/msm-lab/): output,
@@ -52,6 +52,8 @@ export interface GuestRun {
   timeoutMs?: number;
   /** Added to the script's environment. */
   env?: Record<string, string>;
+  /** Host files the guest sees as /lab/files/NAME (by NAME), read-only by agreement: built packages. */
+  files?: Record<string, string>;
   /** The script's output as it comes (whole lines). */
   onOutput?: (line: string) => void;
 }
@@ -119,6 +121,15 @@ function labImage(release: LabRelease): string {
   if (r.stderr.includes('built in')) console.log(`# ${r.stderr.trim().split('\n').pop()} (cold: no cached image)`);
   else if (Date.now() - started > 2000) console.log(`# cached ${release} image ready in ${Date.now() - started} ms`);
   return r.stdout.trim();
+}
+
+function linkOrCopy(from: string, to: string): void {
+  mkdirSync(join(to, '..'), { recursive: true });
+  try {
+    linkSync(from, to);
+  } catch {
+    cpSync(from, to);
+  }
 }
 
 /** Hard links where the file system allows, else a copy. */
@@ -255,12 +266,9 @@ export async function runInGuest(run: GuestRun): Promise<GuestResult> {
   const stage = (accel: 'kvm' | 'tcg') => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(dir, 'bin'), { recursive: true });
-    try {
-      linkSync(process.execPath, join(dir, 'bin/node'));
-    } catch {
-      cpSync(process.execPath, join(dir, 'bin/node'));
-    }
+    linkOrCopy(process.execPath, join(dir, 'bin/node'));
     stageRepo(join(dir, 'repo'));
+    for (const [name, from] of Object.entries(run.files ?? {})) linkOrCopy(from, join(dir, 'files', name));
     writeFileSync(join(dir, 'script'), run.script);
     writeFileSync(join(dir, 'boot.sh'), bootScript({ MSM_TEST_SLOWDOWN: String(accel === 'tcg' ? TCG_SLOWDOWN : 1), ...run.env }));
   };
@@ -279,6 +287,7 @@ export async function runInGuest(run: GuestRun): Promise<GuestResult> {
   // The staged build is only links and copies of this checkout: drop it, keep what the guest said.
   rmSync(join(dir, 'repo'), { recursive: true, force: true });
   rmSync(join(dir, 'bin'), { recursive: true, force: true });
+  rmSync(join(dir, 'files'), { recursive: true, force: true });
   const result: GuestResult = {
     release,
     ...b,
