@@ -109,7 +109,7 @@ async function startDaemon(args: string[]): Promise<DaemonProcess> {
   }
 }
 
-test('the home directory\'s NFS server dies: the app as that user gives the critical notification, and none of its threads is ever in D state', { skip, timeout: 420_000 }, async () => {
+test('the home directory\'s NFS server dies: the app as that user gives the critical notification, and none of its threads waits on the server (D state)', { skip, timeout: 420_000 }, async () => {
   const nfs = startNfsServer();
   cleanups.push(() => nfs.stop());
   const user = ensureTestUser();
