@@ -26,7 +26,8 @@ import { startRecovery } from '../recovery/start-recovery.js';
 function followKernelMessages(monitor: Monitor, log: Log): KmsgFollower | undefined {
   const reason = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
   const kmsg = new KmsgFollower({
-    onSignal: (signal) => void monitor.serverSignal(signal.server, signal.kind, signal.text),
+    // The CIFS client prints no line when its server answers again (fs/smb/client/connect.c).
+    onSignal: (signal) => void monitor.serverSignal(signal.server, signal.kind, signal.text, { okLine: signal.fs === 'nfs' }),
     onError: (error) => log.line(lines.kmsgStopped(reason(error))),
   });
   try {

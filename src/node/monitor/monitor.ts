@@ -114,6 +114,11 @@ export class Monitor implements MonitorApi {
   private readonly suspects = new Map<string, string>();
   /** What the kernel said last about each server it named: its lines are news only when this changes. */
   private readonly kernelSaid = new Map<string, 'down' | 'ok'>();
+  /**
+   * Servers the kernel said were down in a line it never follows with an "OK" (CIFS), and when it said
+   * so last: the first probe of one of their mounts started after that and answering well is the all-clear.
+   */
+  private readonly downUntilAnswered = new Map<string, number>();
   private tableReread: Promise<ParsedMountTable> | undefined;
 
   constructor(options: MonitorOptions) {
@@ -382,7 +387,7 @@ export class Monitor implements MonitorApi {
       (result) => {
         this.gate.leave();
         this.slow.done(entry.mountId);
-        return this.answered(entry, result, timeoutSeconds);
+        return this.answered(entry, result, timeoutSeconds, slot.startedAt);
       },
       (err: unknown) => {
         this.gate.leave();
@@ -393,9 +398,10 @@ export class Monitor implements MonitorApi {
   }
 
   /** Records a probe's answer. */
-  private answered(entry: MountEntry, result: ProbeResult, timeoutSeconds: number): MountStatus | Promise<MountStatus> {
+  private answered(entry: MountEntry, result: ProbeResult, timeoutSeconds: number, startedAt: number): MountStatus | Promise<MountStatus> {
     // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure.
     if (this.stopped) return this.unrecorded(entry);
+    if (result.state === 'ok' && this.downUntilAnswered.size > 0) this.serverAnswered(entry, startedAt);
     // The path did not lead to this mount: unless the table still has it there (a swapped parent, issue
     // 15 item 1), it was unmounted, moved or covered meanwhile, which says nothing about the mount.
     if (result.state === 'error' && result.stage === 'mount') {
@@ -539,11 +545,14 @@ export class Monitor implements MonitorApi {
    * completed): dozens in a minute of outage. Only the first of an episode is logged and probes every
    * mount of the server; the rest probe only those of its mounts that still look well, and only when no
    * probe of theirs is running.
+   * okLine false: the kernel prints no "OK" after this kind of line (CIFS); the first probe of the
+   * server's mounts that answers after it clears it instead.
    */
-  serverSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', text: string): string[] {
+  serverSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', text: string, { okLine = true } = {}): string[] {
     const said = kind === 'ok' ? 'ok' : 'down';
     const news = this.kernelSaid.get(server) !== said;
     this.kernelSaid.set(server, said);
+    if (said === 'down' && !okLine) this.downUntilAnswered.set(server, this.now());
     const suspect = this.suspects.get(server);
     if (said === 'ok') this.suspects.delete(server);
     else this.suspects.set(server, `kernel: ${text}`);
@@ -555,6 +564,25 @@ export class Monitor implements MonitorApi {
     for (const item of probed) void this.check(item);
     if (news && items.length > 0) this.log.kernelSignal(server, kind, items.length);
     return probed.map((i) => i.entry.mountpoint);
+  }
+
+  /**
+   * A probe of `entry` started at `startedAt` answered well: a server the kernel said was down before that
+   * (in a line with no "OK" to follow) answers again, so its mounts are no longer suspect, and its next
+   * line is news.
+   */
+  private serverAnswered(entry: MountEntry, startedAt: number): void {
+    const item = this.planById.get(entry.mountId);
+    for (const server of serverNames(entry, item?.annotations.server)) {
+      const downAt = this.downUntilAnswered.get(server);
+      if (downAt === undefined || startedAt < downAt) continue;
+      this.downUntilAnswered.delete(server);
+      this.kernelSaid.delete(server);
+      this.suspects.delete(server);
+      for (const other of this.planById.values()) {
+        if (other.entry.mountId !== entry.mountId && serverNames(other.entry, other.annotations.server).includes(server)) this.refresh(other.entry);
+      }
+    }
   }
 
   /** Whether a mount's last answer was well and no probe of it is running (a new one would tell something). */

@@ -26,6 +26,14 @@ test('CIFS client lines, current and older kernels', () => {
   assert.deepEqual(parseServerSignal('CIFS: VFS: \\\\winsrv\\share reconnect tcon failed rc = -11'), { server: 'winsrv', kind: 'not-responding', fs: 'cifs' });
 });
 
+test('the CIFS line Debian 13 (6.12) really printed for a server cut off, as /dev/kmsg gave it', () => {
+  // Captured in the lab guest: a cifs mount of //127.0.0.5/share (echo_interval=1), TCP 445 dropped. It is
+  // the only line of the outage: the reconnect attempts and the recovery print nothing at this level.
+  // /dev/kmsg writes the backslashes as \x5c.
+  const rec = parseKmsgRecord('3,482,122298621,-;CIFS: VFS: \\x5c\\x5c127.0.0.5 has not responded in 3 seconds. Reconnecting...\n');
+  assert.deepEqual(rec && kernelSignal(rec, 5), { server: '127.0.0.5', kind: 'not-responding', fs: 'cifs', at: 5, seq: 482, usec: 122298621, text: 'CIFS: VFS: \\\\127.0.0.5 has not responded in 3 seconds. Reconnecting...' });
+});
+
 test('other lines are not signals', () => {
   for (const s of [
     'nfs: server nfs1 not responding',

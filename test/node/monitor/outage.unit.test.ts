@@ -113,3 +113,40 @@ test('kernel lines: one log line per episode, and repeated lines probe only moun
   assert.deepEqual(monitor.serverSignal('nfs1', 'not-responding', line), ['/a', '/b'], 'a new episode');
   assert.deepEqual(log.calls.filter((c) => c.startsWith('kernelSignal')), ['kernelSignal nfs1 not-responding 2', 'kernelSignal nfs1 ok 2', 'kernelSignal nfs1 not-responding 2']);
 });
+
+test('a CIFS kernel line (no "OK" ever follows) is cleared by the first answer of a probe started after it', async () => {
+  let clock = 1000;
+  const cifs = (id: number, path: string): MountEntry => ({ ...entry(id, path, 'cifs', '//127.0.0.5/share'), superOptions: ['rw', 'addr=127.0.0.5'] });
+  const { prober, monitor, log } = setup([cifs(10, '/a'), cifs(11, '/b')], { now: () => clock });
+  let sweep = monitor.sweep();
+  await tick();
+  for (const p of prober.probes) p.answer({ state: 'ok' }), p.exit();
+  await sweep;
+  // Captured in the lab guest (Debian 13, 6.12), 3 s into an nftables cut of 127.0.0.5:445.
+  const line = 'CIFS: VFS: \\\\127.0.0.5 has not responded in 3 seconds. Reconnecting...';
+  // A probe already running when the line came says nothing about the server since.
+  sweep = monitor.sweep();
+  await tick();
+  clock += 1000;
+  assert.deepEqual(monitor.serverSignal('127.0.0.5', 'not-responding', line, { okLine: false }), ['/a', '/b']);
+  assert.equal(prober.probes.length, 4, 'the probes running are joined');
+  prober.probes[2]!.answer({ state: 'ok' }), prober.probes[2]!.exit();
+  await tick();
+  const suspect = async (m: string) => (await monitor.snapshot()).mounts.find((s) => s.mountpoint === m)?.suspect;
+  assert.equal(await suspect('/a'), `kernel: ${line}`, 'an answer to a probe from before the line');
+  prober.probes[3]!.answer({ state: 'ok' }), prober.probes[3]!.exit();
+  await sweep;
+  // The server answers again: the first probe after the line that answers clears both of its mounts.
+  clock += 1000;
+  sweep = monitor.sweep();
+  await tick();
+  prober.probes[4]!.answer({ state: 'ok' }), prober.probes[4]!.exit();
+  await tick();
+  assert.equal(await suspect('/a'), undefined);
+  assert.equal(await suspect('/b'), undefined, 'the other mount of the server too, before its own answer');
+  prober.probes[5]!.answer({ state: 'ok' }), prober.probes[5]!.exit();
+  await sweep;
+  // And the server's next line is a new episode, logged again.
+  assert.deepEqual(monitor.serverSignal('127.0.0.5', 'not-responding', line, { okLine: false }), ['/a', '/b']);
+  assert.deepEqual(log.calls.filter((c) => c.startsWith('kernelSignal')), ['kernelSignal 127.0.0.5 not-responding 2', 'kernelSignal 127.0.0.5 not-responding 2']);
+});
