@@ -19,8 +19,15 @@ export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'],
     ...monitorSettings(settings),
     mode,
     ...(log ? { log } : {}),
-    // The fork server died or stopped answering (its probes run again on a new one): the log says so.
-    createProber: () => (prober = createProber({ native: { onServerLost: (e) => monitorLog.probeServerLost(e) } })),
+    // What happens to the prober (lost, refused for its version) and what it says: the log says so.
+    createProber: () =>
+      (prober = createProber({
+        native: {
+          onServerLost: (e) => monitorLog.probeServerLost(e),
+          onServerSaid: (e) => monitorLog.proberSaid(e),
+          onMismatch: (e) => monitorLog.proberMismatch(e),
+        },
+      })),
     readMountTable: createMountTableReader(),
     scanBlocked: (entries, targets) => scanBlocked({ entries, targets, excludePids: probePids(prober) }),
     version: VERSION,

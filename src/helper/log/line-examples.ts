@@ -40,6 +40,8 @@ export const LINE_EXAMPLES: LineExamples = {
   ],
   automountDaemonBack: [['/home', 812]],
   probeServerLost: [[4242, 'was killed by SIGKILL', 812]],
+  proberSaid: [[4242, 'workers die as they start: a child per probe from now on']],
+  proberMismatch: [['/usr/lib/mount-status-monitor/native/msm-prober', 5, 6, true]],
   mountTableLine: [['/proc/self/mountinfo', 12, 'no " - " separator after the optional fields', '36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 shared:2 ext3 /dev/root rw']],
   mountTableUnreadable: [
     ['/proc/self/mountinfo', 'ENOENT', "ENOENT: no such file or directory, open '/proc/self/mountinfo'"],

@@ -184,6 +184,23 @@ export function probeServerLost(pid: number, why: string, inFlight: number): Log
   return { severity: 'warning', text: `Probe fork server ${pid} ${logText(why)}: ${then}` };
 }
 
+/**
+ * A line the prober wrote on its own: a warning about itself ("workers die as they start: a child per
+ * probe from now on", probing slower for good) or a complaint about a request it could not read.
+ */
+export function proberSaid(pid: number, text: string): LogLine {
+  return { severity: 'warning', text: `Prober ${pid}: ${logText(text)}` };
+}
+
+/** The prober binary is from another release (its banner names another protocol): it is not used. */
+export function proberMismatch(binary: string, version: number, expected: number, fallback: boolean): LogLine {
+  const then = fallback ? 'probing with a Node child per probe instead (slower)' : 'no mount can be probed';
+  return {
+    severity: 'err',
+    text: `Prober ${logText(binary)} speaks protocol version ${version}, not ${expected} (a binary of another release): not used, ${then}; reinstall mount-status-monitor`,
+  };
+}
+
 // ---- the mount table ------------------------------------------------------------------------------
 
 /** A mount-table line that does not parse is skipped; the rest of the sweep goes on. */

@@ -23,6 +23,8 @@ export function monitorLogFor(log: Log): MonitorLog {
     automountDaemon: (c) => log.line(c.alive ? lines.automountDaemonBack(c.mountpoint, c.pgrp) : lines.automountDaemonGone(c.mountpoint, c.pgrp, c.catatonic)),
     disconnectedServerBack: (mountpoint, server) => log.line(lines.disconnectedServerBack(mountpoint, server)),
     probeServerLost: (e) => log.line(lines.probeServerLost(e.pid, e.why, e.inFlight)),
+    proberSaid: (e) => log.line(lines.proberSaid(e.pid, e.text)),
+    proberMismatch: (e) => log.line(lines.proberMismatch(e.binary, e.version, e.expected, e.fallback)),
     tableProblem: (source, p) => log.line(lines.mountTableLine(source, p.line, p.reason, p.text)),
     tableUnreadable: (f) => log.line(lines.mountTableUnreadable(f.source, f.errno, f.reason)),
   };

@@ -3,7 +3,7 @@
 // listen to the same events.
 import type { BlockedProcesses, MountTableProblem } from '../../common/mount.js';
 import type { ProbeStage } from '../probe/prober.js';
-import type { ServerLost } from '../probe/native-prober.js';
+import type { ProtocolMismatch, ServerLost, ServerSaid } from '../probe/native-prober.js';
 
 /** Why a probe could not list a mount it reached: the owner's mode bits, or an errno on the way. */
 export type Denial = { mode: number } | { errno: string; stage: ProbeStage };
@@ -54,6 +54,10 @@ export interface MonitorLog {
   disconnectedServerBack(mountpoint: string, server: string): void;
   /** The probe fork server died or stopped answering; the probes it had in flight run again on a new one. */
   probeServerLost(event: ServerLost): void;
+  /** The prober said something on its own (a warning such as falling back to a child per probe). */
+  proberSaid(event: ServerSaid): void;
+  /** The prober binary speaks another protocol version: refused, its probes go to the Node prober. */
+  proberMismatch(event: ProtocolMismatch): void;
   /** A malformed line of the mount table `source`, skipped. */
   tableProblem(source: string, problem: MountTableProblem): void;
   /** The mount table could not be read: the sweep failed. */
@@ -77,6 +81,8 @@ export const silentMonitorLog: MonitorLog = {
   automountDaemon() {},
   disconnectedServerBack() {},
   probeServerLost() {},
+  proberSaid() {},
+  proberMismatch() {},
   tableProblem() {},
   tableUnreadable() {},
 };

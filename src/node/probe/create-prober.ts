@@ -28,5 +28,6 @@ export function nativeProberAvailable(binary = nativeProberPath()): boolean {
 export function createProber(options: CreateProberOptions = {}, env: NodeJS.ProcessEnv = process.env): Prober {
   const kind = options.kind ?? (nativeProberAvailable(options.native?.binary) ? 'native' : 'node');
   const native = env.MSM_PROBE_ENGINE === 'fork' ? { ...options.native, forkPerProbe: true } : options.native;
-  return kind === 'native' ? new NativeProber(native) : new NodeProber(options.node);
+  // A binary of another release is refused by its banner; the Node prober takes over its probes.
+  return kind === 'native' ? new NativeProber({ fallback: () => new NodeProber(options.node), ...native }) : new NodeProber(options.node);
 }

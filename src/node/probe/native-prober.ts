@@ -11,7 +11,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { errorResult, pathHex, toResult } from './answer.js';
-import { encodeProbe, parseServerLine, PING_REQUEST, USAGE_REQUEST, type ServerUsage } from './native-protocol.js';
+import { encodeProbe, parseServerLine, PING_REQUEST, PROTOCOL_VERSION, USAGE_REQUEST, type ServerUsage } from './native-protocol.js';
 import { ProbeHandle } from './probe-handle.js';
 import { whenGone } from './process-gone.js';
 import type { Prober, ProbeRequest, ProbeRun } from './prober.js';
@@ -28,6 +28,21 @@ export interface ServerLost {
   why: string;
   /** Probes it had not answered: each probed again once its old child is gone. */
   inFlight: number;
+}
+
+/** A line the server wrote on its own: a warning, or its complaint about a request. */
+export interface ServerSaid {
+  pid: number;
+  text: string;
+}
+
+/** The server binary speaks another protocol version than this client. */
+export interface ProtocolMismatch {
+  binary: string;
+  version: number;
+  expected: number;
+  /** True when probes go to the fallback prober from now on. */
+  fallback: boolean;
 }
 
 export interface NativeProberOptions {
@@ -50,8 +65,19 @@ export interface NativeProberOptions {
   forkPerProbe?: boolean;
   /** Told once per lost server (the daemon logs it). */
   onServerLost?: (event: ServerLost) => void;
+  /** Told what the server says on its own (a `?` line: "workers die as they start: ..."); the daemon logs it. */
+  onServerSaid?: (event: ServerSaid) => void;
+  /**
+   * Told when the binary's banner names another protocol version (a binary of another release): it is
+   * killed and not started again, and every probe goes to `fallback` from then on (or fails, without one).
+   */
+  onMismatch?: (event: ProtocolMismatch) => void;
+  /** The prober to use instead of a mismatched binary. */
+  fallback?: () => Prober;
   spawn?: typeof spawn;
 }
+
+const NO_USAGE: ServerUsage = { userUs: 0, systemUs: 0, maxRssKb: 0, childUserUs: 0, childSystemUs: 0, childMaxRssKb: 0 };
 
 interface Pending {
   handle: ProbeHandle;
@@ -86,6 +112,12 @@ export class NativeProber implements Prober {
   private readonly spawnFn: typeof spawn;
   private readonly args: string[];
   private readonly onServerLost: ((event: ServerLost) => void) | undefined;
+  private readonly onServerSaid: ((event: ServerSaid) => void) | undefined;
+  private readonly onMismatch: ((event: ProtocolMismatch) => void) | undefined;
+  private readonly makeFallback: (() => Prober) | undefined;
+  /** Set once the binary turned out to speak another protocol: why it is not started again. */
+  private mismatch: string | undefined;
+  private fallback: Prober | undefined;
   private readonly tableListeners: (() => void)[] = [];
 
   constructor(options: NativeProberOptions = {}) {
@@ -95,6 +127,9 @@ export class NativeProber implements Prober {
     this.spawnFn = options.spawn ?? spawn;
     this.args = ['--reap-ms', String(this.reapMs), ...(options.componentWalk ? ['--no-openat2'] : []), ...(options.forkPerProbe ? ['--fork-per-probe'] : [])];
     this.onServerLost = options.onServerLost;
+    this.onServerSaid = options.onServerSaid;
+    this.onMismatch = options.onMismatch;
+    this.makeFallback = options.fallback;
   }
 
   probe(request: ProbeRequest): ProbeRun {
@@ -105,6 +140,7 @@ export class NativeProber implements Prober {
   }
 
   private dispatch(p: Pending): void {
+    if (this.mismatch !== undefined) return this.notHere(p);
     const server = this.ensureServer();
     const id = this.nextId++;
     p.handle.pid = 0; // not forked yet on this server
@@ -155,12 +191,18 @@ export class NativeProber implements Prober {
 
   /** CPU and memory of the fork server and the children it reaped (for the benchmark). */
   usage(): Promise<ServerUsage> {
+    if (this.mismatch !== undefined) return Promise.resolve(NO_USAGE);
     const server = this.ensureServer();
     return new Promise((resolve) => {
       server.usageWaiters.push(resolve);
       this.becameBusy(server);
       this.send(server, USAGE_REQUEST);
     });
+  }
+
+  /** The fallback prober's children, once a mismatched binary was refused (the server's are its descendants). */
+  probePids(): number[] {
+    return this.fallback?.probePids?.() ?? [];
   }
 
   /** PID of the running fork server, if any. */
@@ -170,6 +212,7 @@ export class NativeProber implements Prober {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.fallback?.close();
     const server = this.server;
     if (!server) return;
     for (const { handle: h } of server.pending.values())
@@ -242,7 +285,7 @@ export class NativeProber implements Prober {
     if (server.watchdog) clearTimeout(server.watchdog);
     const lost = [...server.pending.values()];
     server.pending.clear();
-    for (const waiter of server.usageWaiters.splice(0)) waiter({ userUs: 0, systemUs: 0, maxRssKb: 0, childUserUs: 0, childSystemUs: 0, childMaxRssKb: 0 });
+    for (const waiter of server.usageWaiters.splice(0)) waiter(NO_USAGE);
     onExit();
     let inFlight = 0;
     for (const p of lost) {
@@ -260,8 +303,8 @@ export class NativeProber implements Prober {
       p.retried = true;
       void this.reprobeWhenGone(p);
     }
-    // Closed by us (close()): an ordinary end, nothing lost.
-    if (pid !== undefined && !this.closed && this.onServerLost) this.onServerLost({ pid, why, inFlight });
+    // Closed by us (close()) or refused for its version (said already): nothing lost to report.
+    if (pid !== undefined && !this.closed && this.mismatch === undefined && this.onServerLost) this.onServerLost({ pid, why, inFlight });
   }
 
   private async reprobeWhenGone(p: Pending): Promise<void> {
@@ -298,6 +341,8 @@ export class NativeProber implements Prober {
   }
 
   private onLine(server: Server, line: string): void {
+    // After a refused banner nothing the binary says can be read right.
+    if (this.mismatch !== undefined) return;
     const ev = parseServerLine(line);
     if (!ev) return;
     switch (ev.type) {
@@ -309,6 +354,7 @@ export class NativeProber implements Prober {
         server.pinged = false;
         return;
       case 'version':
+        if (ev.version !== PROTOCOL_VERSION) return this.refuse(server, ev.version);
         // A new server watches the table from now on: what changed before it started went unseen.
         this.tableChanged();
         return;
@@ -316,6 +362,7 @@ export class NativeProber implements Prober {
         this.tableChanged();
         return;
       case 'complaint':
+        this.onServerSaid?.({ pid: server.child.pid ?? 0, text: ev.text });
         return;
       case 'started':
         for (const { id, pid } of ev.forks) {
@@ -339,6 +386,34 @@ export class NativeProber implements Prober {
         this.reaped(server, ev.id, h);
         break;
     }
+  }
+
+  /**
+   * The binary speaks another protocol version: its answers cannot be read right, so it is killed (its
+   * children die with it) and never started again. Its probes are probed again once their children are
+   * gone, by the fallback prober (the lost-server path).
+   */
+  private refuse(server: Server, version: number): void {
+    if (this.mismatch !== undefined) return;
+    this.mismatch = `${this.binary} speaks probe protocol ${version}, not ${PROTOCOL_VERSION}`;
+    this.onMismatch?.({ binary: this.binary, version, expected: PROTOCOL_VERSION, fallback: this.makeFallback !== undefined });
+    server.child.kill('SIGKILL');
+  }
+
+  /** A probe asked after the binary was refused: the fallback prober's, or an error as data. */
+  private notHere(p: Pending): void {
+    const h = p.handle;
+    if (!this.makeFallback) {
+      h.settleResult(errorResult(0, h.elapsedMs(), 'ENOEXEC', 'fork', `probe not started: ${this.mismatch}`));
+      h.settleExited();
+      return;
+    }
+    const run = (this.fallback ??= this.makeFallback()).probe(p.request);
+    void run.result.then((r) => {
+      h.pid = r.pid;
+      h.settleResult(r);
+    });
+    void run.exited.then(() => h.settleExited());
   }
 
   private reaped(server: Server, id: number, h: ProbeHandle): void {

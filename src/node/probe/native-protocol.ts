@@ -1,8 +1,7 @@
 // The line protocol of the C fork server (src/node/native/msm-prober.c has the full description).
 // Requests: `P <id> <timeout-ms> <as-owner> <as-user uid:gid|-> <mount-id> <major:minor> <hex-path>` and
-// `R`. Answers are parsed here into events.
-// Version 2: one `S` line lists the children forked for a batch of requests (not a line each), and an answer line carries its reap as two trailing fields when the
-// child had already been reaped (then no `X` line follows).
+// `R`. Answers are parsed here into events. The server's first line, `V <version> <pid>`, must name
+// PROTOCOL_VERSION: a binary of another release is refused rather than misread.
 import type { ProbeRequest, ProbeStage } from './prober.js';
 import { isProbeStage, type RawAnswer } from './answer.js';
 
@@ -44,6 +43,9 @@ export function encodeProbe(id: number, request: Pick<ProbeRequest, 'timeoutMs' 
   const user = asUser ? `${asUser.uid}:${asUser.gid}` : '-';
   return `P ${id} ${Math.max(0, Math.round(request.timeoutMs))} ${request.asOwner ? 1 : 0} ${user} ${mount?.id ?? -1} ${device} ${hexPath}\n`;
 }
+
+/** The protocol this client speaks: the server's `V` banner must name it (msm-prober.c's PROTOCOL_VERSION). */
+export const PROTOCOL_VERSION = 6;
 
 export const USAGE_REQUEST = 'R\n';
 /** The watchdog's "are you there?": answered `Y` at once by a server that is not wedged. */

@@ -29,6 +29,8 @@ export function recordingLog(): MonitorLog & { calls: string[] } {
     automountDaemon: rec('automountDaemon'),
     disconnectedServerBack: rec('disconnectedServerBack'),
     probeServerLost: rec('probeServerLost'),
+    proberSaid: rec('proberSaid'),
+    proberMismatch: rec('proberMismatch'),
     tableProblem: rec('tableProblem'),
     tableUnreadable: rec('tableUnreadable'),
   };
