@@ -298,14 +298,14 @@ const serverMessageSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('event'), event: monitorEventSchema }),
 ]);
 
-export type ServerMessage = z.infer<typeof serverMessageSchema>;
-export type ServerMessageType = ServerMessage['type'];
-const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
+export type HelperMessage = z.infer<typeof serverMessageSchema>;
+export type HelperMessageType = HelperMessage['type'];
+const SERVER_MESSAGE_TYPES: readonly HelperMessageType[] = [
   'hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount', 'disconnect', 'error', 'event',
 ];
 
 /** The shapes the helper sends, typed from the shared types rather than the schema's loose output. */
-export type OutgoingServerMessage =
+export type OutgoingHelperMessage =
   | { type: 'hello'; id: number; protocol: number; server: string; identity: MonitorIdentity }
   | { type: 'snapshot'; id: number; snapshot: Snapshot }
   | { type: 'subscribe'; id: number }
@@ -372,7 +372,7 @@ export function parseRequest(text: string): ParseResult<Request> {
 }
 
 /** The app's side: one helper frame → a reply or event. */
-export function parseServerMessage(text: string): ParseResult<ServerMessage> {
+export function parseHelperMessage(text: string): ParseResult<HelperMessage> {
   return parseTagged(text, serverMessageSchema, SERVER_MESSAGE_TYPES, 'server message');
 }
 

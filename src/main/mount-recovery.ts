@@ -1,6 +1,6 @@
 // What the app offers for a mount that stopped answering (issue 13, "Desktop"), for the tray menu and the
 // status window alike: "Disconnect" for the user's own FUSE mount, done as the user with no helper
-// (src/node/recovery/disconnect.ts); "Disconnect" for the NFS mount of the user's home where the system
+// (src/main/disconnect.ts); "Disconnect" for the NFS mount of the user's home where the system
 // helper allows it (disconnect-own-home: it shuts the mount's NFS client down, every program waiting on it
 // gets an error at once); for any other mount, who can act and the exact command.
 //
@@ -15,7 +15,7 @@ import { defaultSocketPath } from '../node/ipc/paths.js';
 import { isNfsClientFstype } from '../node/passive/nfs-shutdown.js';
 import { bytesInWords } from '../common/status-view/durations.js';
 import { readMountTable } from '../node/mount-table/read-mount-table.js';
-import { disconnectOwnMount, entryOf, recoveryAdvice } from '../node/recovery/disconnect.js';
+import { disconnectOwnMount, entryOf, recoveryAdvice } from './disconnect.js';
 import { isFailing } from '../common/state-classes.js';
 
 export interface MountRecoveryOptions {

@@ -4,7 +4,7 @@
 // (STYLE.md item 6). Requests from any sender other than the window main created are refused
 // (electron/fiddle's rule).
 //
-// Set up before the monitor source exists (main.ts hands in a pending source), so a window opened at
+// Set up before the monitor feed exists (main.ts hands in a pending source), so a window opened at
 // start, or a request that arrives early, waits for the source instead of finding no handler (issue 9).
 import { IpcChannel } from '../common/ipc-channels.js';
 import type { MonitorApi } from '../common/monitor-api.js';

@@ -23,8 +23,8 @@ export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'],
     createProber: () =>
       (prober = createProber({
         native: {
-          onServerLost: (e) => monitorLog.probeServerLost(e),
-          onServerSaid: (e) => monitorLog.proberSaid(e),
+          onProberLost: (e) => monitorLog.proberLost(e),
+          onProberSaid: (e) => monitorLog.proberSaid(e),
           onMismatch: (e) => monitorLog.proberMismatch(e),
         },
       })),
@@ -40,10 +40,10 @@ export function monitorSettings(settings: Settings): Pick<MonitorOptions, 'inter
   return { intervalSeconds, timeoutSeconds, watchIntervalSeconds, slowAfterSeconds, watch, include, exclude };
 }
 
-/** Our probe children: the native fork server's descendants, or the node prober's own children. */
+/** Our probe children: the native prober's descendants, or the node prober's own children. */
 function probePids(prober: Prober | undefined): number[] {
   if (!prober) return [];
-  const server = (prober as { serverPid?: number }).serverPid;
+  const server = (prober as { proberPid?: number }).proberPid;
   if (server !== undefined) return descendantsOf(server);
   return prober.probePids?.() ?? [];
 }

@@ -176,12 +176,12 @@ export function automountDaemonBack(mountpoint: string, pgrp: number): LogLine {
 }
 
 /**
- * The probe fork server (the helper's own child) died or stopped answering mid-work: the mounts' probes
+ * The prober (the helper's own child) died or stopped answering mid-work: the mounts' probes
  * it had in flight run again on a new one, so this is the one line about it, not one per mount.
  */
-export function probeServerLost(pid: number, why: string, inFlight: number): LogLine {
+export function proberLost(pid: number, why: string, inFlight: number): LogLine {
   const then = inFlight === 0 ? 'a new one starts with the next probe' : `probing the ${count(inFlight, 'mount')} it had in flight again on a new one`;
-  return { severity: 'warning', text: `Probe fork server ${pid} ${logText(why)}: ${then}` };
+  return { severity: 'warning', text: `Prober ${pid} ${logText(why)}: ${then}` };
 }
 
 /**
@@ -337,8 +337,8 @@ export function refusedClients(total: number, who: RefusedWho, seconds: number, 
 }
 
 /** The listening socket reported an error (the server goes on with the clients it has). */
-export function ipcServerError(reason: string): LogLine {
-  return { severity: 'warning', text: `IPC server error: ${logText(reason)}` };
+export function helperSocketError(reason: string): LogLine {
+  return { severity: 'warning', text: `Helper socket error: ${logText(reason)}` };
 }
 
 /** A monitor event could not be encoded for clients (they miss it; their next snapshot has it). */

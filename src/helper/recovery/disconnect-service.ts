@@ -82,7 +82,7 @@ interface Decision {
   sharing: MountEntry[];
   status: MountStatus | undefined;
   /** A user acting on their own home (not root or the admin-group). */
-  asOwner: boolean;
+  ownHome: boolean;
 }
 
 export class DisconnectService {
@@ -126,13 +126,13 @@ export class DisconnectService {
 
   private async decide(request: DisconnectRequest, by: UnmountRequester): Promise<Decision> {
     const { mountpoint } = request;
-    let asOwner = false;
+    let ownHome = false;
     if ('peer' in by) {
       const permission = await this.options.whoMay.check(by.peer);
       if (!permission.ok) {
         if (!this.options.ownHomeAllowed()) throw this.refuse('not-permitted', mountpoint, permission.reason.replace(/unmount/g, 'disconnect'), by, request.dryRun);
         if (request.thenUnmount) throw this.refuse('not-permitted', mountpoint, '--then-unmount is for root and the admin-group', by, request.dryRun);
-        asOwner = true;
+        ownHome = true;
       }
     }
     const foreign = await this.options.namespaceProblem();
@@ -151,7 +151,7 @@ export class DisconnectService {
       if (!isFailing(status.state)) throw this.refuse('refused', mountpoint, `it is ${status.state} (add --yes to disconnect it anyway)`, by, request.dryRun);
     }
     const sharing = [target, ...table.entries.filter((e) => e.device === target.device && e !== target)];
-    if (asOwner && 'peer' in by) {
+    if (ownHome && 'peer' in by) {
       const home = await this.options.homeOf(by.peer.uid);
       if (home === undefined) throw this.refuse('not-permitted', mountpoint, `uid ${by.peer.uid} is not in the user database (or it did not answer)`, by, request.dryRun);
       const foreignMount = sharing.find((e) => !isUnder(e.mountpoint, home));
@@ -160,12 +160,12 @@ export class DisconnectService {
         throw this.refuse('not-permitted', mountpoint, `${why}: only root and the admin-group may disconnect it`, by, request.dryRun);
       }
     }
-    return { target, sharing, status, asOwner };
+    return { target, sharing, status, ownHome };
   }
 
   private async act(request: DisconnectRequest, by: UnmountRequester, result: NfsDisconnectResult): Promise<NfsDisconnectResult> {
     // Decided again inside the queue: the one before may have changed the table.
-    const { target, sharing, status, asOwner } = await this.decide(request, by);
+    const { target, sharing, status, ownHome } = await this.decide(request, by);
     result.sharing = sharing.map((e) => e.mountpoint);
     const cause: UnmountCause = 'peer' in by ? { uid: by.peer.uid } : { notRespondingSeconds: by.policy.notRespondingSeconds };
     const entries = (await this.readTable()).entries;
@@ -176,7 +176,7 @@ export class DisconnectService {
 
     const answer = await this.run({ mountId: target.mountId, device: target.device }, this.options.timeoutMs());
     result.steps.push(...answer.steps);
-    if (answer.kind === 'failed' && answer.errno === 'ENOSYS') return this.fallback(request, by, result, target, entries, ids, asOwner);
+    if (answer.kind === 'failed' && answer.errno === 'ENOSYS') return this.fallback(request, by, result, target, entries, ids, ownHome);
     if (answer.kind === 'failed') return this.failed(result, target, `${answer.message} (${answer.errno})`);
     result.disconnected = true;
     if (answer.what === 'already') result.steps.push(`${target.mountpoint} was disconnected already`);
@@ -221,10 +221,10 @@ export class DisconnectService {
     target: MountEntry,
     entries: readonly MountEntry[],
     ids: readonly number[],
-    asOwner: boolean,
+    ownHome: boolean,
   ): Promise<NfsDisconnectResult> {
     const kernel = `this kernel (${this.options.kernelRelease ?? release()}) has no NFS shutdown (no ${shutdownKnob(target.device)}: Linux 6.6 added it)`;
-    if (asOwner) {
+    if (ownHome) {
       return this.failed(result, target, `${kernel}; an administrator can force-unmount it instead: sudo mountstatus unmount --force ${target.mountpoint}`);
     }
     result.method = request.thenUnmount ? 'lazy' : 'force';

@@ -14,7 +14,7 @@ import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import type { MountStatus } from '../../common/mount.js';
 import { isDead, isUnusable } from '../../common/state-classes.js';
 import { serverOfStatus } from '../../common/status-view/server-of-status.js';
-import { findHomeMount, normaliseHome } from '../tray/home-mount.js';
+import { findHomeMount, normaliseHome } from '../app/home-mount.js';
 import * as text from './messages.js';
 import type { MountNotification } from './messages.js';
 

@@ -9,8 +9,8 @@ import type { MountStatus } from '../../common/mount.js';
 import { isDead, isProblem, isWell } from '../../common/state-classes.js';
 import { durationInWords } from '../../common/status-view/durations.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
-import { problemText } from '../tray/describe.js';
-import { findHomeMount } from '../tray/home-mount.js';
+import { problemText } from '../app/describe.js';
+import { findHomeMount } from '../app/home-mount.js';
 import { trayState, type Connection } from '../tray/tray-state.js';
 import { displayText } from '../../common/status-view/display-text.js';
 

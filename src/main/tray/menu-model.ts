@@ -13,7 +13,7 @@ import { pathShortenedInWords } from '../../common/status-view/cut-words.js';
 import { durationInWords } from '../../common/status-view/durations.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
 import { serverOfStatus } from '../../common/status-view/server-of-status.js';
-import { problemText } from './describe.js';
+import { problemText } from '../app/describe.js';
 import { trayState, type Connection } from './tray-state.js';
 
 export type MenuAction =

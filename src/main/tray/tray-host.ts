@@ -9,7 +9,7 @@
 // app never touches the home directory).
 import { callSessionBus, sessionBusAddress } from '../dbus/session-bus.js';
 import { isUnder } from '../../common/mount-table/path-to-mount.js';
-import { homeFromEnv } from './home-mount.js';
+import { homeFromEnv } from '../app/home-mount.js';
 
 const WATCHER = 'org.kde.StatusNotifierWatcher';
 

@@ -13,7 +13,7 @@ import type { Connection } from '../../common/status-api.js';
 import { blockedInWords } from '../../common/status-view/blocked-words.js';
 import { omittedInWords, pathShortenedInWords } from '../../common/status-view/cut-words.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
-import { findHomeMount } from './home-mount.js';
+import { findHomeMount } from '../app/home-mount.js';
 
 export type { Connection } from '../../common/status-api.js';
 

@@ -8,7 +8,7 @@
 // It never touches a mountpoint itself: it reads /proc (mountinfo, and /proc/PID for blocked processes)
 // and asks the Prober, whose children are the only processes that stat or list a mount. Its parts:
 // status-store.ts (statuses and outages), transition-log.ts (what admins are told, and how often),
-// probe-slots.ts (one probe per mount), slow-watch.ts, watch-set.ts.
+// probe-slots.ts (one probe per mount), deadline-timer.ts, watch-set.ts.
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
 import type { BlockedProcesses, MountEntry, MountState, MountStatus, ParsedMountTable, SweepReport } from '../../common/mount.js';
 import { isDead, isUnanswered } from '../../common/state-classes.js';
@@ -18,7 +18,7 @@ import { DEFAULT_SETTINGS } from '../config/settings.js';
 import type { Prober, ProbeResult } from '../probe/prober.js';
 import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
 import { ProbeSlots, type SlotState } from './probe-slots.js';
-import { SlowWatch } from './slow-watch.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { sameMount, StatusStore, type UpdateKind } from './status-store.js';
 import { statusFromProbe, type ProbeStatus } from './status-from-probe.js';
 import type { ScopeOptions } from '../../common/mount-table/scope.js';
@@ -88,7 +88,7 @@ export class Monitor implements MonitorApi {
   private readonly store = new StatusStore();
   private readonly transitions: TransitionLog;
   private readonly watches = new WatchSet();
-  private readonly slow: SlowWatch;
+  private readonly slow: DeadlineTimer;
   private readonly listeners = new Set<(event: MonitorEvent) => void>();
   /** The latest plan, the table it was made from, and its items by mount id. */
   private plan: SweepPlan | undefined;
@@ -98,7 +98,7 @@ export class Monitor implements MonitorApi {
   private basePlan: { table: ParsedMountTable; scope: ScopeOptions; plan: SweepPlan } | undefined;
   private scope: ScopeOptions;
   /** Probes switch to each mountpoint's owner when we are root (a process's uid does not change). */
-  private readonly asOwner = process.getuid?.() === 0;
+  private readonly privileged = process.getuid?.() === 0;
   private lastSweep: SweepSummary | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
@@ -125,7 +125,7 @@ export class Monitor implements MonitorApi {
     this.proberInstance = options.prober;
     if (options.prober) this.listenForTableChanges(options.prober);
     this.transitions = new TransitionLog(() => this.log, this.now);
-    this.slow = new SlowWatch(this.now);
+    this.slow = new DeadlineTimer(this.now);
     this.gate = new ConcurrencyGate(() => this.opts.maxConcurrentProbes ?? 512);
     this.watches.setPatterns(options.watch ?? []);
     this.slots = new ProbeSlots(() => this.prober(), this.now, (e) => this.transitions.released(e.mountpoint, e.pid, e.stuckMs));
@@ -134,7 +134,7 @@ export class Monitor implements MonitorApi {
   get identity(): MonitorIdentity {
     return {
       mode: this.opts.mode,
-      privileged: this.asOwner,
+      privileged: this.privileged,
       pid: process.pid,
       version: this.opts.version ?? '0.0.0',
     };
@@ -156,12 +156,12 @@ export class Monitor implements MonitorApi {
   }
 
   /**
-   * The directories whose mounts one source wants watched (the daemon: the homes of connected clients
-   * and of logged-in users; the app: its user's home). Replaces that source's list; [] removes it.
+   * The directories whose mounts one requester wants watched (the daemon: the homes of connected clients
+   * and of logged-in users; the app: its user's home). Replaces that requester's list; [] removes it.
    */
-  watchDirectories(source: string, dirs: readonly string[]): void {
+  watchDirectories(requester: string, dirs: readonly string[]): void {
     const before = this.plan ? this.watches.of(this.plan) : new Map();
-    this.watches.setDirectories(source, dirs);
+    this.watches.setDirectories(requester, dirs);
     if (this.plan) {
       // Statuses say whether their mount is watched: refresh those whose answer changed.
       const after = this.watches.of(this.plan);
@@ -204,7 +204,7 @@ export class Monitor implements MonitorApi {
     }
   }
 
-  /** Stops sweeping, kills the probes still running and stops the fork server. */
+  /** Stops sweeping, kills the probes still running and stops the prober. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of [this.sweepTimer, this.watchTimer]) if (t) clearInterval(t);
@@ -259,7 +259,7 @@ export class Monitor implements MonitorApi {
       if (logFailure) {
         this.log.tableUnreadable(
           error instanceof MountTableUnreadableError
-            ? { source: error.source, errno: error.code, reason: error.reason }
+            ? { table: error.table, errno: error.code, reason: error.reason }
             : { errno: (error as NodeJS.ErrnoException).code, reason: error.message },
         );
       }
@@ -294,7 +294,7 @@ export class Monitor implements MonitorApi {
     const plan = await this.readPlan();
     for (const problem of plan.problems) this.log.tableProblem(this.planTable?.from ?? 'the mount table', problem);
 
-    const results = await Promise.all(plan.items.map((item) => this.check(item)));
+    const results = await Promise.all(plan.items.map((item) => this.decideStatus(item)));
     const finishedAt = this.now();
     const dead = results.filter((s) => isDead(s.state)).length;
     const seconds = Math.round(finishedAt - startedAt) / 1000;
@@ -326,7 +326,7 @@ export class Monitor implements MonitorApi {
       const watched = this.watches.of(plan);
       for (const id of watched.keys()) {
         const item = this.planById.get(id);
-        if (item && !this.stopped) void this.check(item);
+        if (item && !this.stopped) void this.decideStatus(item);
       }
     } catch {
       // an unreadable table is logged by readTable; the next tick tries again
@@ -340,7 +340,7 @@ export class Monitor implements MonitorApi {
    * chains rather than async functions on this path: a sweep calls it once per mount, and each await
    * would allocate a promise and a resumption (a third of a sweep's cost was garbage collection).
    */
-  private check(item: PlanItem): Promise<MountStatus> {
+  private decideStatus(item: PlanItem): Promise<MountStatus> {
     const { entry } = item;
     if (item.skip) return Promise.resolve(this.update(entry, { state: item.skip.state, message: item.skip.message }, 'facts'));
     const held = this.slots.get(entry.mountpoint);
@@ -356,12 +356,12 @@ export class Monitor implements MonitorApi {
     const slowAfterSeconds = this.opts.slowAfterSeconds ?? DEFAULT_SETTINGS.slowAfterSeconds;
     let acquired: ReturnType<ProbeSlots['acquire']>;
     try {
-      // stop() closed the prober: a new probe would only start a fork server nobody stops.
+      // stop() closed the prober: a new probe would only start a prober nobody stops.
       if (this.stopped) {
         this.gate.leave();
         return Promise.resolve(this.unrecorded(entry));
       }
-      acquired = this.slots.acquire(entry, timeoutSeconds * 1000, this.asOwner);
+      acquired = this.slots.acquire(entry, timeoutSeconds * 1000, this.privileged);
     } catch (err) {
       this.gate.leave();
       return Promise.reject(err);
@@ -553,7 +553,7 @@ export class Monitor implements MonitorApi {
     const items = [...this.planById.values()].filter((i) => !i.skip && serverNames(i.entry, i.annotations.server).includes(server));
     if (marked) for (const item of items) this.refresh(item.entry);
     const probed = news ? items : said === 'down' ? items.filter((i) => this.looksWell(i.entry)) : [];
-    for (const item of probed) void this.check(item);
+    for (const item of probed) void this.decideStatus(item);
     if (news && items.length > 0) this.log.kernelSignal(server, kind, items.length);
     return probed.map((i) => i.entry.mountpoint);
   }
@@ -618,7 +618,7 @@ export class Monitor implements MonitorApi {
       if (item.skip) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: item.skip.message });
       else if (held?.killed) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: `probe ${held.killed.pid} was killed and has not exited yet` });
       else result.started.push(item.entry.mountpoint);
-      void this.check(item);
+      void this.decideStatus(item);
     }
     return result;
   }

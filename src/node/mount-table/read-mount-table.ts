@@ -20,13 +20,13 @@ const malformed = (n: number) => `${n} malformed line${n === 1 ? '' : 's'}`;
 
 /**
  * The mount table could not be read at all: the sweep fails with this message. The log says it from the
- * parts: where from (`source`), the errno (`code`), and otherwise what went wrong (`reason`).
+ * parts: which table (`table`), the errno (`code`), and otherwise what went wrong (`reason`).
  */
 export class MountTableUnreadableError extends Error {
   override name = 'MountTableUnreadableError';
   constructor(
     message: string,
-    readonly source: string | undefined,
+    readonly table: string | undefined,
     readonly code: string | undefined,
     readonly reason: string,
   ) {

@@ -1,5 +1,5 @@
 /*
- * msm-prober: the probe server of Mount Status Monitor.
+ * msm-prober: the prober of Mount Status Monitor.
  *
  * The Node helper spawns this once and writes requests on its stdin. Each probe opens the mountpoint (as
  * root, following no symlink), checks that it opened the mount the table names, switches to the owner,

@@ -1,4 +1,4 @@
-// What a probe child says, before it becomes a ProbeResult. The C fork server and the Node probe child
+// What a probe child says, before it becomes a ProbeResult. The C prober and the Node probe child
 // answer with the same fields, so both probers build their results here and give the same answers.
 import { encodeUtf8Lossless, hasEscapedBytes } from '../../common/mount-table/utf8.js';
 import { constants } from 'node:os';

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MOUNT_STATES, type MountStatus } from '../../../src/common/mount.js';
-import { parseServerMessage } from '../../../src/common/protocol.js';
+import { parseHelperMessage } from '../../../src/common/protocol.js';
 import { isDead, isFailing, isProblem, isWell } from '../../../src/common/state-classes.js';
 import { problemInWords, STATE_LABEL, STATE_PHRASE } from '../../../src/common/status-view/problem-words.js';
 import { formatTable, mountJson } from '../../../src/helper/cli/report-format.js';
@@ -33,7 +33,7 @@ test('the CLI: DISCONNECTED in the table and counted in the summary; "disconnect
   assert.match(table, /^DISCONNECTED +\/home +nfs4 /m);
   assert.match(table, /Checked 1 mount in 0\.01 seconds: 0 dead, 1 disconnected$/m);
   assert.equal(mountJson(m).state, 'disconnected');
-  const wire = parseServerMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount: m, previous: 'hung' } }));
+  const wire = parseHelperMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount: m, previous: 'hung' } }));
   assert.ok(wire.ok, JSON.stringify(wire));
 });
 

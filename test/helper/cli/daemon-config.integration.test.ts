@@ -36,7 +36,7 @@ function pointAt(path: string, target: string): void {
   renameSync(`${path}.new`, path);
 }
 
-/** Waits until the daemon has a child that is not its fork server: the config reader, mid-read. */
+/** Waits until the daemon has a child that is not its prober: the config reader, mid-read. */
 async function readerRunning(daemon: DaemonProcess, before: number[]): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const fresh = childPids(daemon.pid).filter((p) => !before.includes(p));

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { proberMismatch, proberSaid } from '../../../src/helper/log/lines.js';
 import { createProber } from '../../../src/node/probe/create-prober.js';
-import { NativeProber, type ProtocolMismatch, type ServerSaid } from '../../../src/node/probe/native-prober.js';
+import { NativeProber, type ProtocolMismatch, type ProberSaid } from '../../../src/node/probe/native-prober.js';
 import { PROTOCOL_VERSION } from '../../../src/node/probe/native-protocol.js';
 import { isAlive } from './prober-suite.js';
 
@@ -34,7 +34,7 @@ describe('the prober banner and what the prober says', () => {
       const results = await Promise.all([1, 2, 3].map(() => prober.probe({ path: dir, timeoutMs: 5000, asOwner: false }).result));
       for (const r of results) assert.equal(r.state, 'ok', JSON.stringify(r));
       assert.deepEqual(said, [{ binary: oldBinary, version: PROTOCOL_VERSION - 1, expected: PROTOCOL_VERSION, fallback: true }]);
-      assert.equal((prober as NativeProber).serverPid, undefined, 'the refused binary is not running');
+      assert.equal((prober as NativeProber).proberPid, undefined, 'the refused binary is not running');
       // Later probes do not start it again: still one refusal, still answered.
       assert.equal((await prober.probe({ path: dir, timeoutMs: 5000, asOwner: false }).result).state, 'ok');
       assert.equal(said.length, 1);
@@ -56,13 +56,13 @@ describe('the prober banner and what the prober says', () => {
   });
 
   test("the prober's own ? lines reach the client: a request it cannot read is complained about and still answered", async () => {
-    const said: ServerSaid[] = [];
-    const prober = new NativeProber({ onServerSaid: (e) => said.push(e) });
+    const said: ProberSaid[] = [];
+    const prober = new NativeProber({ onProberSaid: (e) => said.push(e) });
     try {
       // 40,000 bytes of path are 80,000 hex digits: more than the server's request buffer holds.
       const r = await prober.probe({ path: `/${'x'.repeat(40_000)}`, timeoutMs: 5000, asOwner: false }).result;
       assert.ok(r.state === 'error' && r.errno === 'ENAMETOOLONG', JSON.stringify(r));
-      const pid = prober.serverPid!;
+      const pid = prober.proberPid!;
       assert.ok(isAlive(pid), 'the server lives on');
       assert.equal(said.length, 1, JSON.stringify(said));
       assert.match(said[0]!.text, /^request too long for \d+$/);

@@ -10,13 +10,13 @@
 // deadline.
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import type { MountEntry, MountStatus, ParsedMountTable } from '../../common/mount.js';
-import { optionValue } from '../../common/mount-table/options.js';
-import type { DisconnectResult, RecoveryAdvice } from '../../common/recovery.js';
-import { isFuseFstype, neverUnmountReason, topMountAt } from '../../common/recovery-rules.js';
-import { readMountTable } from '../mount-table/read-mount-table.js';
-import { isNfsClientFstype } from '../passive/nfs-shutdown.js';
-import { isFailing } from '../../common/state-classes.js';
+import type { MountEntry, MountStatus, ParsedMountTable } from '../common/mount.js';
+import { optionValue } from '../common/mount-table/options.js';
+import type { DisconnectResult, RecoveryAdvice } from '../common/recovery.js';
+import { isFuseFstype, neverUnmountReason, topMountAt } from '../common/recovery-rules.js';
+import { readMountTable } from '../node/mount-table/read-mount-table.js';
+import { isNfsClientFstype } from '../node/passive/nfs-shutdown.js';
+import { isFailing } from '../common/state-classes.js';
 
 /** The mount a status is about, in this process's mount table (by id, else the top mount on its path). */
 export function entryOf(status: Pick<MountStatus, 'mountId' | 'mountpoint'>, table: ParsedMountTable): MountEntry | undefined {

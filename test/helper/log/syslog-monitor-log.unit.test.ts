@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogLine } from '../../../src/helper/log/lines.js';
-import { monitorLogFor } from '../../../src/helper/monitor/syslog-monitor-log.js';
+import { monitorLogFor } from '../../../src/helper/log/syslog-monitor-log.js';
 import { createMountTableReader } from '../../../src/node/mount-table/read-mount-table.js';
 import { tick } from '../../node/monitor/fake-prober.js';
 import { entry, setup } from '../../node/monitor/monitor-fixtures.js';
