@@ -1,5 +1,5 @@
 // Types shared by every layer: the mount table, the outcome of a probe, and a sweep's report.
-// No Node, DOM or Electron imports here (see STYLE.md): the renderer and the helper both use these.
+// No Node, DOM or Electron imports here: the renderer and the helper both use these.
 
 /** One line of the mount table (Linux /proc/self/mountinfo, or a BSD/macOS `mount` listing). */
 export interface MountEntry {
@@ -103,7 +103,7 @@ export interface MountStatus {
   watched?: 'home' | 'pattern';
   /**
    * A FUSE filesystem a user mounted (fusermount3: user_id= in the mount table), by that user's uid. Its
-   * name and type are the user's choice, so no server is read from its source (issue 15 item 2).
+   * name and type are the user's choice, so no server is read from its source.
    */
   mountedBy?: number;
   /** For slow, hung and stuck mounts: the processes waiting on it (found in /proc, the mount untouched). */

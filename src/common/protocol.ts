@@ -30,7 +30,7 @@ export const MAX_PATH_LENGTH = 4096;
 /**
  * Most a text field of a mount (mountpoint, source, fstype, message, …) may cost on the wire: bytes of its
  * JSON, where a control character costs 6. Mount paths have no length limit (a user can move their FUSE
- * mount under 3,000 nested 255-byte names: a 768 KB mountpoint, 4.6 MB of JSON, issue 15 item 5), so a
+ * mount under 3,000 nested 255-byte names: a 768 KB mountpoint, 4.6 MB of JSON), so a
  * longer text is sent as its head and tail around a marker, `…[768123 bytes, sha256 3f2a9c0e1b7d]…`
  * (its full length in UTF-8 bytes and a hash of it), the same in every message for the same text, and
  * the mount's `truncated` names each field cut with its full length. A recheck may name the cut form.
@@ -61,7 +61,7 @@ export type ErrorCode =
   | 'connection-closed' // the connection ended before the reply
   | 'protocol-error'; // the helper sent something that is not this protocol
 
-/** An error as it crosses the socket (STYLE.md: `{name, message, code}`). */
+/** An error as it crosses the socket (`{name, message, code}`). */
 export interface WireError {
   name: string;
   message: string;

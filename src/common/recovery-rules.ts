@@ -1,4 +1,4 @@
-// What the helper will and will not unmount, and in which order (issue 13). Pure: decided from the mount
+// What the helper will and will not unmount, and in which order. Pure: decided from the mount
 // table and the monitor's status alone. The helper enforces it; the app uses it to say what can be done.
 //
 // Never: `/`; local disk filesystems (they hang on no server, and unmounting one under running programs

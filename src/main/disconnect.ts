@@ -1,4 +1,4 @@
-// "Disconnect" for the desktop (issue 13): a user's own FUSE mount (sshfs, rclone: the kernel records the
+// "Disconnect" for the desktop: a user's own FUSE mount (sshfs, rclone: the kernel records the
 // mounting user as the superblock's `user_id=`) can be taken down by that user without the helper, the
 // way macOS's "server connection interrupted" dialog offers: abort the FUSE connection (the fusectl abort
 // file is owned by the connection's user, fs/fuse/control.c), which frees every program blocked on it,

@@ -1,4 +1,4 @@
-// What the app offers for a mount that stopped answering (issue 13, "Desktop"), for the tray menu and the
+// What the app offers for a mount that stopped answering ("Desktop"), for the tray menu and the
 // status window alike: "Disconnect" for the user's own FUSE mount, done as the user with no helper
 // (src/main/disconnect.ts); "Disconnect" for the NFS mount of the user's home where the system
 // helper allows it (disconnect-own-home: it shuts the mount's NFS client down, every program waiting on it

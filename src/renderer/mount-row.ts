@@ -1,7 +1,7 @@
 // One mount in the list: state badge, path and source (and what the helper's socket shortened), how long
 // in that state, the problem in words, last latency with its sparkline, capacity, and a Recheck button;
 // for a mount that does not answer, what can be done: Disconnect (the user's own FUSE mount), or who can
-// act with the exact command to copy (issue 13). Built once per mount and updated in place, so focus and
+// act with the exact command to copy. Built once per mount and updated in place, so focus and
 // screen-reader position survive live updates.
 import type { RecoveryAdvice } from '../common/recovery.js';
 import type { MountRow } from '../common/status-view/ordering.js';

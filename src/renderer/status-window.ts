@@ -1,9 +1,8 @@
 // The status window: the place a user looks when the tray turns red. Wires window.mountStatus (exposed by
 // the preload) to the store, the list, the filter box, the Recheck buttons, the Disconnect and Copy command
-// buttons of mounts that do not answer (issue 13) and the live region.
+// buttons of mounts that do not answer and the live region.
 //
-// The snapshot is asked for until it comes (the monitor may still be starting, or the helper restarting:
-// issue 9), and asked for again whenever the app's connection to its monitor comes back, so the window
+// The snapshot is asked for until it comes (the monitor may still be starting, or the helper restarting), and asked for again whenever the app's connection to its monitor comes back, so the window
 // never stays on "Cannot reach the monitor" while the tray has long recovered.
 import type { Connection, MountStatusApi } from '../common/status-api.js';
 import type { MonitorIdentity, RecheckResult } from '../common/monitor-api.js';

@@ -1,4 +1,4 @@
-// The helper .deb under a live systemd (issue 12): `npm run dist:helper`'s package, checked by lintian,
+// The helper .deb under a live systemd: `npm run dist:helper`'s package, checked by lintian,
 // installed with apt into a booted Debian 12 (systemd-nspawn; test/support/nspawn.ts), then: the service
 // runs in PID 1's mount namespace, answers `mountstatus status`, logs each sweep once in the journal,
 // reloads (and refuses a bad config), is restarted after SIGKILL, stops with nothing left in its cgroup,

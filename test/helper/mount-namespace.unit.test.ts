@@ -1,4 +1,4 @@
-// The daemon warns at start when its mount namespace is not PID 1's (issue 12). The real daemon under
+// The daemon warns at start when its mount namespace is not PID 1's. The real daemon under
 // systemd, with and without a namespacing drop-in, is in test/build/systemd-live.integration.test.ts
 // (on this build machine PID 1's namespace links cannot be read even by root, so the host cannot show it).
 import { test } from 'node:test';

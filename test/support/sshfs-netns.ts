@@ -1,7 +1,7 @@
 // A real network outage for probe tests: an sshfs mount of a directory served by sshd, where sshd and
 // the ssh client run in a network namespace of the fixture's own and talk over its loopback only; cut()
 // adds an nftables drop rule in that namespace (packets stop, as when a server dies or a cable is
-// pulled: no RST, no ICMP, no signal to any process) and restore() deletes it again (issue 8).
+// pulled: no RST, no ICMP, no signal to any process) and restore() deletes it again.
 //
 //   const ns = privateMountNamespace(import.meta.url);   // the mount lands in this file's namespace
 //   const fx = await startSshfsNetns(root.join('remote'));

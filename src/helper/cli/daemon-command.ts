@@ -88,7 +88,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   }
   // Signals first: a SIGHUP (default action: terminate) or SIGTERM that comes while we start must not
   // kill us half-way. SIGTERM aborts what is under way, the config read at start-up or in a reload
-  // included (config-reader.ts kills its child), so it always ends the process (issue 15 item 7).
+  // included (config-reader.ts kills its child), so it always ends the process.
   let hupWaiting = false;
   let onHup = () => void (hupWaiting = true);
   let stopRequested: (() => void) | undefined;

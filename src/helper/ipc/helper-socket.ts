@@ -71,7 +71,7 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
 
   // A refused connection gets one small frame and a half-close, and is forgotten as soon as its peer
   // hangs up (or after a second): no session, and at most MAX_LINGERING of them wait at once, so a
-  // connect/hang-up flood cannot grow the helper (issue 15 item 4). What the peer sends meanwhile (its
+  // connect/hang-up flood cannot grow the helper. What the peer sends meanwhile (its
   // hello) is read and dropped: closing on unread data would reset the connection (unix(7): the peer
   // gets ECONNRESET, or EPIPE on its write) before it has read why it was refused.
   const lingering = new Set<Socket>();

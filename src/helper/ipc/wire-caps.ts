@@ -1,4 +1,4 @@
-// What a message may cost on the wire (issue 15 item 5). A user controls the paths of their own mounts,
+// What a message may cost on the wire. A user controls the paths of their own mounts,
 // and a path has no length limit once its parents are renamed: one FUSE mount moved under 3,000 nested
 // 255-byte names made every snapshot bigger than the frame, so every `status` and tray got "too large"
 // and that mount's events were dropped. So every text of a mount is cut to MAX_WIRE_TEXT_BYTES of JSON

@@ -414,7 +414,7 @@ export function metricsTextfileRecovered(path: string): LogLine {
 export type UnmountCause = { uid: number } | { notRespondingSeconds: number };
 
 /**
- * A dead mount unmounted to free the programs stuck on it (issue 13): `Force-unmounted /mnt/x (server
+ * A dead mount unmounted to free the programs stuck on it: `Force-unmounted /mnt/x (server
  * nfs1) after 5 minutes not responding: 3 blocked processes released`. "Lazily unmounted" when it was
  * still busy and only detached (MNT_DETACH).
  */

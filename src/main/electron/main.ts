@@ -8,7 +8,7 @@
 //      opens its profile while starting);
 //   2. the single-instance lock;
 //   3. the status window's IPC handlers and the monitor feed (opened at once, not after 'ready'), so a
-//      window that asks early finds its handlers and waits for the source (issue 9);
+//      window that asks early finds its handlers and waits for the source;
 //   4. on 'ready': is there a tray host? the tray; the status window when there is none; notifications.
 // A failure anywhere in start-up is logged, notified and ends the process with status 1, so no tray-less
 // process keeps the single-instance lock.

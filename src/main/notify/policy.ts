@@ -4,7 +4,7 @@
 // - One notification per transition (well -> dead: "not responding"; dead -> answering: "recovered"),
 //   never one per sweep: a mount that stays hung across sweeps, or goes hung -> stuck, says nothing new.
 // - The mount holding the home directory gets its own notification, at once, critical, as soon as it is
-//   `slow` (issue 8): the programs waiting on it are named.
+//   `slow`: the programs waiting on it are named.
 // - Other mounts are grouped per server for groupWindowMs (2 s): three exports of one NFS server that
 //   fail together make one notification. A mount that fails and recovers inside that window never
 //   reaches the user.

@@ -2,7 +2,7 @@
 // everything about order and wording is decided here and tested in Node.
 //
 // Order: the home directory's mount first of all (when it has a problem), then the other problem mounts,
-// each followed by "Disconnect PATH" when it is the user's own FUSE mount (issue 13), a status line, the
+// each followed by "Disconnect PATH" when it is the user's own FUSE mount, a status line, the
 // helper/mode lines, then "Recheck now", "Open status window", "Quit".
 import type { MountStatus } from '../../common/mount.js';
 import { isProblem } from '../../common/state-classes.js';

@@ -8,7 +8,9 @@
 // It never touches a mountpoint itself: it reads /proc (mountinfo, and /proc/PID for blocked processes)
 // and asks the Prober, whose children are the only processes that stat or list a mount. Its parts:
 // status-store.ts (statuses and outages), transition-log.ts (what admins are told, and how often),
-// probe-slots.ts (one probe per mount), deadline-timer.ts, watch-set.ts.
+// probe-slots.ts (one probe per mount), deadline-timer.ts (slow-after), watch-set.ts (the watch tier),
+// sweep-plan.ts and plan-refiners.ts (what a sweep probes, and what it skips), status-from-probe.ts
+// (an answer as status fields).
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
 import type { BlockedProcesses, MountEntry, MountState, MountStatus, ParsedMountTable, SweepReport } from '../../common/mount.js';
 import { isDead, isUnanswered } from '../../common/state-classes.js';

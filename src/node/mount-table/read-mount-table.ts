@@ -1,5 +1,5 @@
-// Reads the mount table of this process's mount namespace. The only failure that fails a sweep (STYLE.md
-// rule 4): every other problem is per mount or per line.
+// Reads the mount table of this process's mount namespace. The only failure that fails a sweep
+// (failures are data everywhere else): every other problem is per mount or per line.
 //
 // Linux: /proc/self/mountinfo, read as bytes (a procfs read touches no mountpoint) and parsed by
 // common/mount-table/mountinfo.ts; bytes that are not UTF-8 survive losslessly (utf8.ts).

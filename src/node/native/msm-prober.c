@@ -8,7 +8,7 @@
  * on a child: it poll()s stdin, a SIGCHLD self-pipe and one shared answer pipe, with the nearest
  * deadline as timeout.
  *
- * Who probes (issue 14). On Linux, workers: long-lived children, each probing one mount after another and
+ * Who probes. On Linux, workers: long-lived children, each probing one mount after another and
  * switching only its filesystem identity to each owner (setfsuid), a few µs a probe where a fork costs a
  * few hundred. One probe at a time per worker, from one queue; a probe unanswered after LAG_NS (100 ms)
  * keeps its worker to itself, which from then on is that probe's own child, and the queue goes on with
@@ -326,7 +326,7 @@ void close_server_fds(int keep) {
  * before the client can know its pid: a probe child waits for one byte on the batch's go pipe, and a
  * worker gets its request, only once the S line is out. A server that dies first closes the go pipe,
  * and its children exit untouched (read returns 0): a probe whose pid the client never heard of never
- * started (issue 15 item 6). */
+ * started. */
 static struct {
   unsigned long long id;
   pid_t pid;
@@ -862,7 +862,7 @@ static void reap(void) {
   report_usage_when_ready();
 }
 
-/* SIGKILL and "hung" for every running probe past its deadline; returns the next deadline. */
+/* SIGKILL and "hung" for every running probe past its deadline; sets next_deadline_ns to the next one. */
 static void check_deadlines(long long now) {
   if (next_deadline_ns < 0 || next_deadline_ns > now) return;
   next_deadline_ns = -1;

@@ -7,7 +7,7 @@
 // mounts': each probe it had in flight is probed again on a new prober once its old child is gone (the
 // prober's children die with it, PR_SET_PDEATHSIG), so a mount never has two probes in flight; a child
 // still there at its probe's deadline is stuck in the kernel, and its probe is answered hung, like any
-// other (issue 15 item 6). One event says what happened to the prober.
+// other. One event says what happened to the prober.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { errorResult, pathHex, toResult } from './answer.js';

@@ -3,7 +3,7 @@
 // one process per probe, used when the C prober is not built. It does what the C child does
 // (msm-prober.c), in the same order, and prints one JSON line with the same fields (a RawAnswer), then
 // exits: the path is opened once without following symlinks, what was opened must be the mount the table
-// names, and everything after goes through that file (issue 15 item 1).
+// names, and everything after goes through that file.
 //
 // Node has no openat(2): on Linux `/proc/self/fd/N/name` stands for openat(N, name) (the walk through
 // the fd's magic link is the kernel's, and only `name` is looked up, with O_NOFOLLOW), and

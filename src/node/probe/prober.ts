@@ -15,12 +15,12 @@ export interface ProbeRequest {
   /**
    * The mount the path must lead to, from the mount table (mountinfo's mount id and "major:minor"). The
    * child opens the path once without following symlinks and checks that it opened this mount before
-   * anything else; a mismatch is answered as an error at stage 'mount' (issue 15 item 1).
+   * anything else; a mismatch is answered as an error at stage 'mount'.
    */
   mount?: { id: number; device?: string };
   /**
    * Become this user (supplementary groups, gid, uid) before touching the path: a user's own FUSE mount
-   * (user_id=), which the kernel lets no one else in, root included, unless allow_other (issue 15 item 2).
+   * (user_id=), which the kernel lets no one else in, root included, unless allow_other.
    * Needs root; `asOwner` then changes nothing.
    */
   asUser?: { uid: number; gid: number };

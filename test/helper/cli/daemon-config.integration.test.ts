@@ -1,4 +1,4 @@
-// Issue 15 items 7 and 9 against the real `mountstatus daemon`: a config path that blocks (a FIFO, a file
+// A hostile or broken config against the real `mountstatus daemon`: a config path that blocks (a FIFO, a file
 // on a frozen or held FUSE mount) no longer wedges reloads or SIGTERM, and absurd timings are refused,
 // from the command line, at start and on SIGHUP.
 import { test, after } from 'node:test';

@@ -1,4 +1,4 @@
-// Issue 15 items 3 and 4, as an attacker does them: an unprivileged user (setpriv) holds every socket
+// Socket quotas, as an attacker meets them: an unprivileged user (setpriv) holds every socket
 // slot the real `mountstatus daemon` grants, then connects and hangs up as fast as it can. Root's and
 // another user's `mountstatus status` still work, the flood costs a few log lines and little memory.
 import { test, after } from 'node:test';

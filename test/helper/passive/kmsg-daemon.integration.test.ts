@@ -1,6 +1,6 @@
 // A line that looks like the kernel's `nfs: server X not responding, still trying`, written to /dev/kmsg
 // by a process (root here; anyone the device lets write), must not make the running daemon probe that
-// server's mounts or mark them suspect: only the kernel's own records count (issue 15 item 8).
+// server's mounts or mark them suspect: only the kernel's own records count.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';

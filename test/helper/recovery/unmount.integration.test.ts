@@ -1,4 +1,4 @@
-// `mountstatus unmount` against a real daemon over real FUSE mounts (issue 13), watched the way users see
+// `mountstatus unmount` against a real daemon over real FUSE mounts, watched the way users see
 // it (`mountstatus status --follow --json`): a reader stuck on a held request is freed and the mount goes;
 // --force leaves a busy mount in place and --lazy detaches it; a user outside the admin-group is refused
 // and the mount keeps working; a member of it may; an unmount child that hangs in the kernel is killed and

@@ -2,7 +2,7 @@
 // the FUSE daemon is frozen with SIGSTOP, so every access to the mount blocks in the kernel. The app
 // logic (embedded Monitor + notification policy + node-notifier) must raise the critical home-directory
 // notification over a real D-Bus session, and its event loop must keep answering meanwhile:
-// monitorEventLoopDelay p99 under 50 ms while frozen (issue 3).
+// monitorEventLoopDelay p99 under 50 ms while frozen.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

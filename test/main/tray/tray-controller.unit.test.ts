@@ -1,4 +1,4 @@
-// The Electron glue with Electron-shaped fakes (STYLE.md: inject app/Tray objects, never stub globals).
+// The Electron glue with Electron-shaped fakes (inject app/Tray objects, never stub globals).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Menu, MenuItemConstructorOptions, NativeImage } from 'electron';

@@ -1,4 +1,4 @@
-// Issue 10 (the prober): a group source that hangs (LDAP, sssd) must not stall the loop that
+// A group source that hangs (LDAP, sssd) must not stall the loop that
 // enforces every probe's deadline. The prober never asks NSS itself: a resolver child does, and the
 // probe children use what it found (cached, refreshed). Made real here by a /etc/group that is a FIFO
 // nobody writes (glibc's files backend blocks in open), in this test's private mount namespace.

@@ -1,4 +1,4 @@
-// Issue 15 item 6: the prober (the helper's own child) killed or stopped mid-sweep. That is our
+// The prober (the helper's own child) killed or stopped mid-sweep. That is our
 // failure, not the mounts': what it had in flight is probed again on a new server, no mount is reported
 // failed or "responding again", and one event (one log line in the daemon) says what happened.
 import assert from 'node:assert/strict';
