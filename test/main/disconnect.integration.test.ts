@@ -6,7 +6,7 @@
 //
 // /dev/fuse is 0600 on this machine and /etc/fuse.conf lacks user_allow_other: both are replaced inside
 // this file's private mount namespace only (a 0666 node bound over /dev/fuse, a fuse.conf bound over).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,14 +20,12 @@ import { ensureTestUser, type TestUser } from '../support/test-user.js';
 import { readMountTable } from '../../src/node/mount-table/read-mount-table.js';
 import { entryOf, recoveryAdvice } from '../../src/main/disconnect.js';
 import type { MountStatus } from '../../src/common/mount.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const noFusermount = spawnSync('fusermount3', ['-V']).error ? 'fusermount3 is missing: apt-get install fuse3' : undefined;
 const skip = skipOrFail(ns.canMount ? (fuseFixtureUnavailable() ?? noFusermount) : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 const disconnectModule = fileURLToPath(new URL('../../src/main/disconnect.js', import.meta.url));
 

@@ -70,6 +70,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mountTmpfs, mountsAt } from './mounts.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface SshfsNetnsOptions {
   /** Show every file, the mount's root included, as owned by this user (a home); see the header. */
@@ -141,7 +142,6 @@ function kill(pid: number): void {
 }
 
 const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (c: ChildProcess) => (alive(c) ? new Promise<void>((r) => c.once('exit', () => r())) : Promise.resolve());
 
 /** sshd's config for a fixture's temp dir `dir` (keys there), listening on `listen`; also the fleet's (fleet-lan.ts). */

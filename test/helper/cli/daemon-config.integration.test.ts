@@ -1,7 +1,7 @@
 // A hostile or broken config against the real `mountstatus daemon`: a config path that blocks (a FIFO, a file
 // on a frozen or held FUSE mount) no longer wedges reloads or SIGTERM, and absurd timings are refused,
 // from the command line, at start and on SIGHUP.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,16 +11,14 @@ import { fuseFixtureUnavailable, startFuseFixture } from '../../support/fuse-fix
 import { ensureTestUser } from '../../support/test-user.js';
 import { DaemonProcess, runCli } from './cli-harness.js';
 import { childPids, mountTmpfs, tempRoot } from './fs-fixtures.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
 const fuseSkip = skip || skipOrFail(fuseFixtureUnavailable());
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A temp root holding one tmpfs to check, readable by every user (the daemon may run as one). */
 function setup(prefix: string) {

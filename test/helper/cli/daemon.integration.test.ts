@@ -1,7 +1,7 @@
 // `mountstatus daemon` as a real process: the seed's syslog lines through a real rsyslogd at /dev/log
 // (private to this test's mount namespace), SIGTERM, SIGHUP with good and bad configs, and no pile-up of
 // probes on a frozen mount across many sweeps.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -11,13 +11,11 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { rsyslogUnavailable, startRsyslog } from '../../support/rsyslog.js';
 import { DaemonProcess } from './cli-harness.js';
 import { childPids, mountTmpfs, startBindfs, tempRoot } from './fs-fixtures.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? rsyslogUnavailable() : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 async function frozenMount(root: string): Promise<string> {
   const mountpoint = join(root, 'frozen');

@@ -3,7 +3,7 @@
 // bytes. Its mountinfo line is ~768 KB and its path 4.6 MB of JSON, more than a whole reply frame: every
 // `status` got "too large" and the mount's events were dropped. Now the path is cut on the wire and
 // everything else goes on: status as root and as another user, the table, events, a recheck of it.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync } from 'node:fs';
@@ -18,13 +18,11 @@ import { openDevFuse } from '../../support/fuse-fixture.js';
 import { startUserFuse } from '../../support/user-fuse.js';
 import { DaemonProcess, runCli, type RunResult } from '../cli/cli-harness.js';
 import { waitFor } from './raw-client.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? (fuseFixtureUnavailable() ?? (spawnSync('fusermount3', ['-V']).status === 0 ? undefined : 'fusermount3 missing: apt-get install fuse3')) : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 const DEPTH = 3000;
 const NAME = '\x01'.repeat(255);

@@ -19,12 +19,12 @@ import { NotificationPolicy } from '../../../src/main/notify/policy.js';
 import { createNotifier } from '../../../src/main/notify/notifier.js';
 import { startNotifications, type NotificationService } from '../../../src/main/notify/notify-service.js';
 import { trayState } from '../../../src/main/tray/tray-state.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const hasBindfs = spawnSync('sh', ['-c', 'command -v bindfs']).status === 0;
 const skip = skipOrFail(!ns.canMount ? ns.reason : !hasBindfs ? 'bindfs not installed (apt-get install bindfs)' : notificationStackMissing());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let base: string;
 let mnt: string;
 let fuse: ChildProcess | undefined;
