@@ -11,7 +11,7 @@ import { formatTable, mountJson } from '../../../src/helper/cli/report-format.js
 import { renderMetrics } from '../../../src/helper/metrics/render-metrics.js';
 import { trayState } from '../../../src/main/tray/tray-state.js';
 import { NotificationPolicy } from '../../../src/main/notify/policy.js';
-import { nfs, snapshot } from '../../main/tray/fixtures.js';
+import { nfs, snapshot } from '../../main/fixtures.js';
 
 const NOW = 1_700_000_000_000;
 const home = (state: MountStatus['state']): MountStatus => nfs('/home', 'nfs1', state, { since: NOW - 120_000 });

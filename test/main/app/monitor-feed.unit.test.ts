@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
 import { openMonitorFeed, type EmbeddedMonitor } from '../../../src/main/app/monitor-feed.js';
-import { EMBEDDED, mount, snapshot } from '../tray/fixtures.js';
+import { EMBEDDED, mount, snapshot } from '../fixtures.js';
 
 test('no helper answers: the embedded monitor runs, the connection says how to start the helper', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'msm-source-'));
