@@ -30,6 +30,7 @@ import { errnoText } from '../../node/errno-text.js';
 import { deadDaemonMessage } from '../../node/automount/policy.js';
 import type { ProbeStage } from '../../node/probe/prober.js';
 import type { SeverityName } from './severity.js';
+import type { ServerSignalKind } from '../../node/monitor/server-suspects.js';
 
 export interface LogLine {
   severity: SeverityName;
@@ -159,7 +160,7 @@ export function serverUp(server: string): LogLine {
 }
 
 /** The kernel logged `nfs: server nfs1 not responding` (or `... OK`): its mounts are probed at once. */
-export function kernelSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', mounts: number): LogLine {
+export function kernelSignal(server: string, kind: ServerSignalKind, mounts: number): LogLine {
   return {
     severity: kind === 'ok' ? 'notice' : 'warning',
     text: `Kernel reports server ${logText(server)} ${kind === 'ok' ? 'OK' : 'not responding'}: probing its ${count(mounts, 'mount')} now`,

@@ -28,8 +28,8 @@
 // Only the kernel's own records count: anything with write access to /dev/kmsg could
 // otherwise make the helper probe a server's mounts, or mark them suspect, by writing the same words.
 import { closeSync, constants, openSync, readSync } from 'node:fs';
+import type { ServerSignalKind } from '../../node/monitor/server-suspects.js';
 
-export type ServerSignalKind = 'not-responding' | 'timed-out' | 'ok';
 
 export interface ServerSignal {
   /** Server name as the kernel printed it ("nfs1", "10.0.0.5", "fileserver"). */

@@ -4,6 +4,7 @@
 import type { BlockedProcesses, MountTableProblem } from '../../common/mount.js';
 import type { ProbeStage } from '../probe/prober.js';
 import type { ProtocolMismatch, ProberLost, ProberSaid } from '../probe/native-prober.js';
+import type { ServerSignalKind } from './server-suspects.js';
 
 /** Why a probe could not list a mount it reached: the owner's mode bits, or an errno on the way. */
 export type Denial = { mode: number } | { errno: string; stage: ProbeStage };
@@ -48,7 +49,7 @@ export interface MonitorLog {
   /** None of the server's mounts is dead any more. */
   serverUp(server: string): void;
   /** The kernel reported a server not responding (or OK again): its `mounts` mounts are probed now. */
-  kernelSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', mounts: number): void;
+  kernelSignal(server: string, kind: ServerSignalKind, mounts: number): void;
   /** An automount daemon was found gone, or back. */
   automountDaemon(change: AutomountDaemonChange): void;
   /** The server of a disconnected NFS mount answers again: the mount needs a remount (once per return). */

@@ -10,17 +10,17 @@
 // status-store.ts (statuses and outages), transition-log.ts (what admins are told, and how often),
 // probe-slots.ts (one probe per mount), deadline-timer.ts (slow-after), watch-set.ts (the watch tier),
 // sweep-plan.ts and plan-refiners.ts (what a sweep probes, and what it skips), status-from-probe.ts
-// (an answer as status fields).
+// (an answer as status fields), server-suspects.ts (what the kernel said about servers).
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
 import type { BlockedProcesses, MountEntry, MountState, MountStatus, ParsedMountTable, SweepReport } from '../../common/mount.js';
 import { isDead, isUnanswered } from '../../common/state-classes.js';
-import { optionValue } from '../../common/mount-table/options.js';
 import { ConcurrencyGate } from '../concurrency-gate.js';
 import { DEFAULT_SETTINGS } from '../config/settings.js';
 import type { Prober, ProbeResult } from '../probe/prober.js';
 import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
 import { ProbeSlots, type SlotState } from './probe-slots.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { serverNames, ServerSuspects, type ServerSignalKind } from './server-suspects.js';
 import { sameMount, StatusStore, type UpdateKind } from './status-store.js';
 import { statusFromProbe, type ProbeStatus } from './status-from-probe.js';
 import type { ScopeOptions } from '../../common/mount-table/scope.js';
@@ -113,10 +113,7 @@ export class Monitor implements MonitorApi {
   private planTableReadAt = 0;
   private stopped = false;
   private proberInstance: Prober | undefined;
-  /** Servers the kernel reported not responding, with its words, until it reports them OK. */
-  private readonly suspects = new Map<string, string>();
-  /** What the kernel said last about each server it named: its lines are news only when this changes. */
-  private readonly kernelSaid = new Map<string, 'down' | 'ok'>();
+  private readonly suspects = new ServerSuspects();
   private tableReread: Promise<ParsedMountTable> | undefined;
 
   constructor(options: MonitorOptions) {
@@ -489,8 +486,7 @@ export class Monitor implements MonitorApi {
   /** Facts the plan knows about a mount (server, automount role, NFS counters, watched), kept on every status. */
   private facts(entry: MountEntry): Partial<MountStatus> {
     const annotations = this.planById.get(entry.mountId)?.annotations ?? {};
-    let suspect: string | undefined;
-    if (this.suspects.size > 0) for (const name of serverNames(entry, annotations.server)) suspect ??= this.suspects.get(name);
+    const suspect = this.suspects.of(entry, annotations.server);
     const watched = this.plan ? this.watches.of(this.plan).get(entry.mountId) : undefined;
     // The plan's own object when nothing is added (most mounts, every sweep): the status copies it anyway.
     if (suspect === undefined && watched === undefined) return annotations;
@@ -543,18 +539,12 @@ export class Monitor implements MonitorApi {
    * mount of the server; the rest probe only those of its mounts that still look well, and only when no
    * probe of theirs is running.
    */
-  serverSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', text: string): string[] {
-    const said = kind === 'ok' ? 'ok' : 'down';
-    const news = this.kernelSaid.get(server) !== said;
-    this.kernelSaid.set(server, said);
-    const suspect = this.suspects.get(server);
-    if (said === 'ok') this.suspects.delete(server);
-    else this.suspects.set(server, `kernel: ${text}`);
-    const marked = this.suspects.get(server) !== suspect;
+  serverSignal(server: string, kind: ServerSignalKind, text: string): string[] {
+    const { down, news, marked } = this.suspects.note(server, kind, text);
     // The kernel names the server as the mount did, or by address (addr=, e.g. a pNFS data server).
     const items = [...this.planById.values()].filter((i) => !i.skip && serverNames(i.entry, i.annotations.server).includes(server));
     if (marked) for (const item of items) this.refresh(item.entry);
-    const probed = news ? items : said === 'down' ? items.filter((i) => this.looksWell(i.entry)) : [];
+    const probed = news ? items : down ? items.filter((i) => this.looksWell(i.entry)) : [];
     for (const item of probed) void this.decideStatus(item);
     if (news && items.length > 0) this.log.kernelSignal(server, kind, items.length);
     return probed.map((i) => i.entry.mountpoint);
@@ -624,12 +614,6 @@ export class Monitor implements MonitorApi {
     }
     return result;
   }
-}
-
-/** The names a kernel line may use for a mount's server: the one in its source, and its addr= option. */
-function serverNames(entry: MountEntry, server: string | undefined): string[] {
-  const addr = optionValue(entry.superOptions, 'addr');
-  return [server, addr].filter((n): n is string => n !== undefined);
 }
 
 function withoutDenial(input: ProbeStatus): Partial<MountStatus> & { state: MountState } {
