@@ -13,7 +13,8 @@ import type { MountState } from './mount.js';
  * - dead: counted in the summary line `Checked N mounts in S seconds: D dead` (a syslog contract).
  * - down: failing or denied; "down since" runs from the first such state until the mount is ok again.
  * - unusable: programs using it wait or get errors (failing or disconnected): the home mount warns from here.
- * - unprobed: no probe stands behind the state, so there is no latency to show.
+ * - unprobed: covered, idle or not checked yet: no probe stands behind the state, so the latency
+ *   history leaves it out (a disconnected mount is not probed either, but its point marks the shutdown).
  */
 type StateClass = 'well' | 'problem' | 'unanswered' | 'killed' | 'failing' | 'dead' | 'down' | 'unusable' | 'unprobed';
 
