@@ -1,7 +1,7 @@
 // The seed's mechanism in C, as the yardstick: fork a child per mount that stats the mountpoint, drops
 // to its owner, lists it and reads statvfs (the same work as our probe child), then wait for all.
 // Written out and compiled at run time (never committed as a binary). With --preload-nss it looks up root
-// once before forking, so its children inherit the loaded NSS modules as our fork server's do: the
+// once before forking, so its children inherit the loaded NSS modules as our prober's do: the
 // remaining gap is then the rest of our design (a long-lived server, batched I/O), not that one step.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // The daemon's CPU when nothing is wrong, with its default settings (interval 60 s, timeout 10 s, the
 // watch tier every 1 s): a real `mountstatus daemon` (syslog off) over every mount of this namespace, its
-// CPU and that of its descendants (the probe server, its workers and children) read from /proc over
+// CPU and that of its descendants (the prober, its workers and children) read from /proc over
 // `seconds`, after its first sweep. A scenario adds options (`--watch`) or a client connected meanwhile
 // (`status --follow`: its user's home goes into the watch tier).
 import { spawn, type ChildProcess } from 'node:child_process';

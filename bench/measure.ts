@@ -10,7 +10,7 @@ export interface Figures {
   cpuMs: number;
   /** Peak RSS of the main process (the helper, or the C parent), in KB. */
   peakRssKb: number;
-  /** Peak RSS of the largest child / side process (fork server, probe child), in KB. */
+  /** Peak RSS of the largest child / side process (prober, probe child), in KB. */
   childPeakRssKb?: number;
   note?: string;
 }

@@ -61,7 +61,7 @@ async function probeAll(prober: Prober, paths: string[]): Promise<ProbeResult[]>
 
 async function benchNative(paths: string[]): Promise<Figures> {
   const prober = new NativeProber();
-  await probeAll(prober, paths.slice(0, 1)); // start the fork server outside the measurement
+  await probeAll(prober, paths.slice(0, 1)); // start the prober outside the measurement
   const server0 = await prober.usage();
   const cpu0 = cpuSnapshot();
   const t0 = performance.now();

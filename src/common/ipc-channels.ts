@@ -1,5 +1,5 @@
 // The IPC channel names between the status window's preload and the Electron main process: one list,
-// used by both sides (electron/fiddle's pattern, STYLE.md). The version suffix changes when a payload's
+// used by both sides (electron/fiddle's pattern). The version suffix changes when a payload's
 // shape does, so an old preload and a new main fail loudly instead of misreading each other.
 //
 // A plain `as const` object rather than a TS enum: the sandboxed preload cannot require() this file at run

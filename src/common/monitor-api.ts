@@ -1,5 +1,5 @@
 // The one surface every consumer of mount health uses: the helper's socket client, the app's embedded
-// monitor and the status window all speak this. Methods return promises; events are onX (STYLE.md).
+// monitor and the status window all speak this. Methods return promises; events are onX.
 import type { MountState, MountStatus } from './mount.js';
 
 /** Who is doing the probing, as the app must say it in its tooltip and menu. */

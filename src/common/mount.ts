@@ -1,5 +1,5 @@
 // Types shared by every layer: the mount table, the outcome of a probe, and a sweep's report.
-// No Node, DOM or Electron imports here (see STYLE.md): the renderer and the helper both use these.
+// No Node, DOM or Electron imports here: the renderer and the helper both use these.
 
 /** One line of the mount table (Linux /proc/self/mountinfo, or a BSD/macOS `mount` listing). */
 export interface MountEntry {
@@ -64,18 +64,6 @@ export interface Capacity {
 export const MOUNT_STATES = ['ok', 'slow', 'hung', 'error', 'denied', 'stuck', 'covered', 'idle', 'disconnected', 'unknown'] as const;
 export type MountState = (typeof MOUNT_STATES)[number];
 
-/** States that count as "dead" in the summary line `Checked N mounts in S seconds: D dead`. */
-const DEAD_STATES: readonly MountState[] = ['hung', 'error', 'stuck'];
-
-export function isDead(state: MountState): boolean {
-  return DEAD_STATES.includes(state);
-}
-
-/** States for which nothing is wrong (exit code 0 of `mountstatus check`). */
-export function isWell(state: MountState): boolean {
-  return state === 'ok' || state === 'covered' || state === 'idle';
-}
-
 /** One mount's status: a failure is data, never an exception. */
 export interface MountStatus {
   mountpoint: string;
@@ -115,7 +103,7 @@ export interface MountStatus {
   watched?: 'home' | 'pattern';
   /**
    * A FUSE filesystem a user mounted (fusermount3: user_id= in the mount table), by that user's uid. Its
-   * name and type are the user's choice, so no server is read from its source (issue 15 item 2).
+   * name and type are the user's choice, so no server is read from its source.
    */
   mountedBy?: number;
   /** For slow, hung and stuck mounts: the processes waiting on it (found in /proc, the mount untouched). */

@@ -30,7 +30,7 @@ export const MAX_PATH_LENGTH = 4096;
 /**
  * Most a text field of a mount (mountpoint, source, fstype, message, …) may cost on the wire: bytes of its
  * JSON, where a control character costs 6. Mount paths have no length limit (a user can move their FUSE
- * mount under 3,000 nested 255-byte names: a 768 KB mountpoint, 4.6 MB of JSON, issue 15 item 5), so a
+ * mount under 3,000 nested 255-byte names: a 768 KB mountpoint, 4.6 MB of JSON), so a
  * longer text is sent as its head and tail around a marker, `…[768123 bytes, sha256 3f2a9c0e1b7d]…`
  * (its full length in UTF-8 bytes and a hash of it), the same in every message for the same text, and
  * the mount's `truncated` names each field cut with its full length. A recheck may name the cut form.
@@ -61,7 +61,7 @@ export type ErrorCode =
   | 'connection-closed' // the connection ended before the reply
   | 'protocol-error'; // the helper sent something that is not this protocol
 
-/** An error as it crosses the socket (STYLE.md: `{name, message, code}`). */
+/** An error as it crosses the socket (`{name, message, code}`). */
 export interface WireError {
   name: string;
   message: string;
@@ -298,14 +298,14 @@ const serverMessageSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('event'), event: monitorEventSchema }),
 ]);
 
-export type ServerMessage = z.infer<typeof serverMessageSchema>;
-export type ServerMessageType = ServerMessage['type'];
-const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
+export type HelperMessage = z.infer<typeof serverMessageSchema>;
+export type HelperMessageType = HelperMessage['type'];
+const SERVER_MESSAGE_TYPES: readonly HelperMessageType[] = [
   'hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount', 'disconnect', 'error', 'event',
 ];
 
 /** The shapes the helper sends, typed from the shared types rather than the schema's loose output. */
-export type OutgoingServerMessage =
+export type OutgoingHelperMessage =
   | { type: 'hello'; id: number; protocol: number; server: string; identity: MonitorIdentity }
   | { type: 'snapshot'; id: number; snapshot: Snapshot }
   | { type: 'subscribe'; id: number }
@@ -372,7 +372,7 @@ export function parseRequest(text: string): ParseResult<Request> {
 }
 
 /** The app's side: one helper frame → a reply or event. */
-export function parseServerMessage(text: string): ParseResult<ServerMessage> {
+export function parseHelperMessage(text: string): ParseResult<HelperMessage> {
   return parseTagged(text, serverMessageSchema, SERVER_MESSAGE_TYPES, 'server message');
 }
 

@@ -77,7 +77,7 @@ export interface NfsDisconnectResult {
   reason?: string;
 }
 
-/** What the tray menu and the status window offer for a mount that is not answering (src/node/recovery/disconnect.ts). */
+/** What the tray menu and the status window offer for a mount that is not answering (src/main/disconnect.ts). */
 export type RecoveryAdvice =
   /** The user's own FUSE mount: offer "Disconnect" (disconnectOwnMount). */
   | { kind: 'disconnect'; label: string; mountpoint: string }

@@ -1,7 +1,7 @@
 // The one object the preload exposes to the status window as `window.mountStatus` (the name is written
 // out in src/preload/preload.cts, which may not import this file at run time): the monitor's own
 // surface (MonitorApi) plus what only the window needs. One function per operation, never a raw
-// ipcRenderer (STYLE.md). Methods return promises; events are onX.
+// ipcRenderer. Methods return promises; events are onX.
 import type { MonitorApi } from './monitor-api.js';
 import type { DisconnectResult, MountAdvice } from './recovery.js';
 

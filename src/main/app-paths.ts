@@ -9,7 +9,7 @@
 import { lstatSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { isUnder } from '../common/mount-table/path-to-mount.js';
-import { normaliseHome } from './tray/home-mount.js';
+import { normaliseHome } from './app/home-mount.js';
 
 export interface AppDirs {
   root: string;

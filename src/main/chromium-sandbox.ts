@@ -4,7 +4,7 @@
 // namespaces are off on Debian kernels with kernel.unprivileged_userns_clone=0, with user.max_user_namespaces=0,
 // and restricted by AppArmor on Ubuntu 24.04 (kernel.apparmor_restrict_unprivileged_userns=1), and a
 // checkout's node_modules/electron/dist/chrome-sandbox is never setuid root. bin/start.js asks here
-// first and says what to do instead of letting Electron die (issue 9).
+// first and says what to do instead of letting Electron die.
 //
 // The test is what electron-builder's AppImage launcher does (`unshare -Ur true`), run as the user who
 // starts the app: only that user's answer counts (as root it always works: electron-builder#8951).

@@ -18,7 +18,7 @@
 // applies it to its own process before 'ready' for launches that did not go through bin/start.js.
 import { join } from 'node:path';
 import { pathWithoutHome, prepareAppDirs, type AppDirs } from './app-paths.js';
-import { normaliseHome } from './tray/home-mount.js';
+import { normaliseHome } from './app/home-mount.js';
 
 /** Set in the environment once it has been made home-free, so applying it twice changes nothing. */
 export const ELECTRON_ENV_MARK = 'MSM_ELECTRON_ENV';

@@ -1,11 +1,11 @@
 // The main-process side of the status window's IPC (src/common/ipc-channels.ts): answers the preload's
 // requests and pushes every monitor change and every connection change to the window. Plain module, no
 // Electron import: main.ts passes in ipcMain-shaped and webContents-shaped objects, tests pass fakes
-// (STYLE.md item 6). Requests from any sender other than the window main created are refused
+//. Requests from any sender other than the window main created are refused
 // (electron/fiddle's rule).
 //
-// Set up before the monitor source exists (main.ts hands in a pending source), so a window opened at
-// start, or a request that arrives early, waits for the source instead of finding no handler (issue 9).
+// Set up before the monitor feed exists (main.ts hands in a pending source), so a window opened at
+// start, or a request that arrives early, waits for the source instead of finding no handler.
 import { IpcChannel } from '../common/ipc-channels.js';
 import type { MonitorApi } from '../common/monitor-api.js';
 import { MAX_PATH_LENGTH } from '../common/protocol.js';

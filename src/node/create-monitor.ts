@@ -19,8 +19,15 @@ export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'],
     ...monitorSettings(settings),
     mode,
     ...(log ? { log } : {}),
-    // The fork server died or stopped answering (its probes run again on a new one): the log says so.
-    createProber: () => (prober = createProber({ native: { onServerLost: (e) => monitorLog.probeServerLost(e) } })),
+    // What happens to the prober (lost, refused for its version) and what it says: the log says so.
+    createProber: () =>
+      (prober = createProber({
+        native: {
+          onProberLost: (e) => monitorLog.proberLost(e),
+          onProberSaid: (e) => monitorLog.proberSaid(e),
+          onMismatch: (e) => monitorLog.proberMismatch(e),
+        },
+      })),
     readMountTable: createMountTableReader(),
     scanBlocked: (entries, targets) => scanBlocked({ entries, targets, excludePids: probePids(prober) }),
     version: VERSION,
@@ -33,10 +40,10 @@ export function monitorSettings(settings: Settings): Pick<MonitorOptions, 'inter
   return { intervalSeconds, timeoutSeconds, watchIntervalSeconds, slowAfterSeconds, watch, include, exclude };
 }
 
-/** Our probe children: the native fork server's descendants, or the node prober's own children. */
+/** Our probe children: the native prober's descendants, or the node prober's own children. */
 function probePids(prober: Prober | undefined): number[] {
   if (!prober) return [];
-  const server = (prober as { serverPid?: number }).serverPid;
+  const server = (prober as { proberPid?: number }).proberPid;
   if (server !== undefined) return descendantsOf(server);
   return prober.probePids?.() ?? [];
 }

@@ -15,6 +15,7 @@ import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { bootContainer, HOST_DIR, nspawnUnavailable, systemdTestTree, type Container } from '../support/nspawn.js';
 import { readmeCommand } from '../support/readme-commands.js';
 import { have, removeTree, ROOT, run, tempDir } from './build-tools.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? (nspawnUnavailable() ?? (have('tmux') ? undefined : 'needs tmux (apt package tmux)')) : ns.reason);
@@ -22,7 +23,6 @@ const skip = skipOrFail(ns.canMount ? (nspawnUnavailable() ?? (have('tmux') ? un
 const USER = 'dev';
 const PROJECT = `/home/${USER}/mount-status-monitor`;
 const NODE_PACKAGE = `node-linux-${process.arch}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
 

@@ -1,4 +1,4 @@
-// The helper .deb under a live systemd (issue 12): `npm run dist:helper`'s package, checked by lintian,
+// The helper .deb under a live systemd: `npm run dist:helper`'s package, checked by lintian,
 // installed with apt into a booted Debian 12 (systemd-nspawn; test/support/nspawn.ts), then: the service
 // runs in PID 1's mount namespace, answers `mountstatus status`, logs each sweep once in the journal,
 // reloads (and refuses a bad config), is restarted after SIGKILL, stops with nothing left in its cgroup,
@@ -165,7 +165,7 @@ test('the package carries Node 24, and the peercred addon built against its head
   removeTree(x);
 });
 
-test('apt installs it; the service is enabled and active, in PID 1\'s mount namespace with its fork server', { skip }, async () => {
+test('apt installs it; the service is enabled and active, in PID 1\'s mount namespace with its prober', { skip }, async () => {
   const started = Date.now();
   await ok(`cd ${HOST_DIR} && DEBIAN_FRONTEND=noninteractive apt install -y ./${debName(VERSION)}`, 300_000);
   console.log(`# apt install took ${Date.now() - started} ms`);
@@ -179,7 +179,7 @@ test('apt installs it; the service is enabled and active, in PID 1\'s mount name
   const procs = await serviceProcesses();
   const main = Number(await show('MainPID'));
   assert.ok(procs.some((p) => p.pid === main), JSON.stringify(procs));
-  assert.ok(procs.some((p) => p.comm === 'msm-prober'), `the fork server runs: ${JSON.stringify(procs)}`);
+  assert.ok(procs.some((p) => p.comm === 'msm-prober'), `the prober runs: ${JSON.stringify(procs)}`);
   for (const p of procs) assert.equal(p.mnt, init, `${p.comm} (${p.pid}) is in PID 1's mount namespace`);
   // No logger(1) child: under the journal the daemon writes one path only (stderr).
   assert.ok(!procs.some((p) => p.comm === 'logger'), JSON.stringify(procs));
@@ -296,7 +296,7 @@ test('an upgrade restarts a running service onto the new build, keeps the edited
 });
 
 test('`systemctl stop` leaves no process in the service\'s cgroup; remove keeps the config, purge removes it', { skip }, async () => {
-  await waitFor('the fork server', async () => (await serviceProcesses()).some((p) => p.comm === 'msm-prober'));
+  await waitFor('the prober', async () => (await serviceProcesses()).some((p) => p.comm === 'msm-prober'));
   const cgroup = await show('ControlGroup');
   await ok(`systemctl stop ${UNIT}`);
   assert.deepEqual(await serviceProcesses(), []);

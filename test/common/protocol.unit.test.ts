@@ -6,7 +6,7 @@ import {
   fromWireError,
   isCompatibleProtocol,
   parseRequest,
-  parseServerMessage,
+  parseHelperMessage,
   toWireError,
 } from '../../src/common/protocol.js';
 
@@ -57,22 +57,22 @@ test('bad requests: each failure has its code, and the id when readable', () => 
 
 test('server messages are validated too: a bad state or a missing field is refused', () => {
   const mount = { mountpoint: '/home', source: 'nfs1:/home', fstype: 'nfs4', mountId: 5, state: 'hung', since: 1 };
-  assert.ok(parseServerMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount, previous: null } })).ok);
+  assert.ok(parseHelperMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount, previous: null } })).ok);
   // A newer helper may add fields: they pass through.
-  const newer = parseServerMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount: { ...mount, newField: 1 }, previous: 'ok' } }));
+  const newer = parseHelperMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount: { ...mount, newField: 1 }, previous: 'ok' } }));
   assert.ok(newer.ok && newer.message.type === 'event' && (newer.message.event as any).mount.newField === 1);
-  assert.equal(parseServerMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount: { ...mount, state: 'melted' }, previous: null } })).ok, false);
-  assert.equal(parseServerMessage(JSON.stringify({ type: 'snapshot', id: 1, snapshot: { mounts: [] } })).ok, false);
-  const err = parseServerMessage(JSON.stringify({ type: 'error', id: null, error: { name: 'IpcError', message: 'm', code: 'rate-limited', retryAfterMs: 10 } }));
+  assert.equal(parseHelperMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount: { ...mount, state: 'melted' }, previous: null } })).ok, false);
+  assert.equal(parseHelperMessage(JSON.stringify({ type: 'snapshot', id: 1, snapshot: { mounts: [] } })).ok, false);
+  const err = parseHelperMessage(JSON.stringify({ type: 'error', id: null, error: { name: 'IpcError', message: 'm', code: 'rate-limited', retryAfterMs: 10 } }));
   assert.ok(err.ok);
 });
 
 test('an unmount reply is validated; a newer helper\'s extra fields pass', () => {
   const result = { mountpoint: '/mnt/x', mode: 'force', dryRun: false, state: 'hung', plan: [{ mountpoint: '/mnt/x', mountId: 5, fstype: 'nfs4', source: 'n:/x', server: 'n' }], steps: ['/mnt/x: unmounted'], gone: true, outcome: 'unmounted', later: 1 };
-  const ok = parseServerMessage(JSON.stringify({ type: 'unmount', id: 3, result }));
+  const ok = parseHelperMessage(JSON.stringify({ type: 'unmount', id: 3, result }));
   assert.ok(ok.ok && ok.message.type === 'unmount' && (ok.message.result as any).later === 1);
-  assert.equal(parseServerMessage(JSON.stringify({ type: 'unmount', id: 3, result: { ...result, outcome: 'vanished' } })).ok, false);
-  assert.equal(parseServerMessage(JSON.stringify({ type: 'unmount', id: 3, result: { ...result, gone: 'yes' } })).ok, false);
+  assert.equal(parseHelperMessage(JSON.stringify({ type: 'unmount', id: 3, result: { ...result, outcome: 'vanished' } })).ok, false);
+  assert.equal(parseHelperMessage(JSON.stringify({ type: 'unmount', id: 3, result: { ...result, gone: 'yes' } })).ok, false);
 });
 
 test('errors cross as {name, message, code} and come back as IpcError', () => {

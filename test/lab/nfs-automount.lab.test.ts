@@ -9,7 +9,7 @@
 // and no NFS would be involved (autofs(5), "nobind"). timeo=10,retrans=2: the kernel says "not
 // responding" 3 s into an outage instead of minutes; the helper's verdict does not depend on it.
 // Times under the lab's software emulation: a CLI call 2-5 s, the daemon 7-9 s to start.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { scaled } from '../support/slowdown.js';
 import { nfsServerUnavailable, startNfsServer, type NfsServer } from '../support/lab-nfs.js';
 import { DaemonProcess } from '../helper/cli/cli-harness.js';
 import { Follower } from '../helper/cli/follow-client.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? nfsServerUnavailable() : ns.reason) || kernelLacks(autofsUnavailable());
@@ -33,10 +34,7 @@ const OPTIONS = 'nobind,vers=4.2,hard,timeo=10,retrans=2';
  */
 const EXPIRE_S = 15;
 
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 interface World {
   nfs: NfsServer;

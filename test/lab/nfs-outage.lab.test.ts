@@ -9,7 +9,7 @@
 //   at the end of it, while still cut; then the cut lifted.
 // timeo=10,retrans=2: the kernel says "not responding" 3 s after each request it gives up on (not after
 // minutes), so its lines come by the dozen. Deadlines are the host's, scaled for the guest's emulation.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,16 +21,14 @@ import { nfsServerUnavailable, startNfsServer } from '../support/lab-nfs.js';
 import { DaemonProcess, runCli } from '../helper/cli/cli-harness.js';
 import { Follower } from '../helper/cli/follow-client.js';
 import { scaled } from '../support/slowdown.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? nfsServerUnavailable() : ns.reason);
 const OPTIONS = 'vers=4.2,timeo=10,retrans=2';
 const OUTAGE_MS = 120_000;
 
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

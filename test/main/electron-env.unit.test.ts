@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { appDirs, appRuntimeDir } from '../../src/main/app-paths.js';
 import { ELECTRON_CWD, ELECTRON_ENV_MARK, electronEnvironment, prepareElectronEnvironment } from '../../src/main/electron-env.js';
 import { isUnder } from '../../src/common/mount-table/path-to-mount.js';
-import { homeFromEnv } from '../../src/main/tray/home-mount.js';
+import { homeFromEnv } from '../../src/main/app/home-mount.js';
 
 const desktop: NodeJS.ProcessEnv = {
   HOME: '/home/alice/',

@@ -7,7 +7,7 @@ import { parseMountinfo } from '../../src/common/mount-table/mountinfo.js';
 import type { MountStatus } from '../../src/common/mount.js';
 import type { DisconnectResult } from '../../src/common/recovery.js';
 import { setupMountRecovery } from '../../src/main/mount-recovery.js';
-import { mount, snapshot } from './tray/fixtures.js';
+import { mount, snapshot } from './fixtures.js';
 
 const UID = 1000;
 const table = parseMountinfo(

@@ -1,19 +1,17 @@
 // The embedded monitor (the app's, when no helper runs) gives its own user's home the same watch: run
 // as that user (not root), with the shipped defaults, over a real FUSE mount that then freezes.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fuseFixtureUnavailable, startFuseFixture } from '../support/fuse-fixture.js';
 import { mountTmpfs } from '../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { ensureTestUser } from '../support/test-user.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 const createMonitorModule = new URL('../../src/node/create-monitor.js', import.meta.url).href;
 const settingsModule = new URL('../../src/node/config/settings.js', import.meta.url).href;

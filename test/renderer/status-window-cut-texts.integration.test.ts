@@ -1,4 +1,4 @@
-// The status window in Debian's Chromium with a snapshot the helper's socket had to cut (issue 15 item 5):
+// The status window in Debian's Chromium with a snapshot the helper's socket had to cut:
 // a mount whose path is 750 KiB (a user's FUSE mount moved under thousands of nested names) arrives as its
 // head and tail around the marker, and a snapshot too big for one reply arrives with mounts left out. The
 // snapshot is made by the helper's own functions (src/helper/ipc/wire-caps.ts), so the window sees what

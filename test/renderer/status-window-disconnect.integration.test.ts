@@ -1,4 +1,4 @@
-// The status window in Debian's Chromium, for mounts that do not answer (issue 13, "Desktop"): the user's
+// The status window in Debian's Chromium, for mounts that do not answer ("Desktop"): the user's
 // own FUSE mount gets a Disconnect button, any other mount the words of who can act and its exact command
 // to copy (screenshot: test-artifacts/status-window-disconnect.png). The advice is the app's own (src/main/mount-recovery.ts over a mount table given as mountinfo
 // text, as main computes it); only the disconnect itself is the test's.

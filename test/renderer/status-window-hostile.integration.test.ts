@@ -1,4 +1,4 @@
-// The status window against hostile and awkward data, in Debian's Chromium (review of issue 4): mount
+// The status window against hostile and awkward data, in Debian's Chromium: mount
 // table text that looks like markup, quotes, newlines and bidi overrides; latency that is NaN or a single
 // probe; capacity of 0 bytes; groups that come and go (unique ids for aria-labelledby); 2,000 mounts
 // (timings printed, not asserted).

@@ -1,6 +1,6 @@
-// The status window in Debian's Chromium when its monitor is not there yet or comes back (issue 9): the
+// The status window in Debian's Chromium when its monitor is not there yet or comes back: the
 // snapshot is asked for again until it comes, and again when the connection returns; the no-tray notice
-// with its Quit button; a `slow` home mount and the programs waiting on it (issue 8).
+// with its Quit button; a `slow` home mount and the programs waiting on it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MountStatus } from '../../src/common/mount.js';

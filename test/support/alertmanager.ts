@@ -11,7 +11,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, sleep, startInstance, type Instance } from './prometheus.js';
+import { freePort, startInstance, type Instance } from './prometheus.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Why the Alertmanager tests can't run here (for skipOrFail), or undefined. */
 export function alertmanagerUnavailable(): string | undefined {

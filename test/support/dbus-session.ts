@@ -207,6 +207,7 @@ bus.call_sync('org.kde.StatusNotifierWatcher', '/StatusNotifierWatcher', 'org.kd
 print('ready', flush=True)
 GLib.MainLoop().run()
 `;
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The watcher's name has an owner on the bus at `address` (asked with dbus-send, not our client). */
 function watcherOwned(address: string): boolean {
@@ -248,9 +249,6 @@ export async function startTrayHost(address: string, options: { host?: boolean }
   }
 }
 
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 export async function startNotificationSession(): Promise<NotificationSession> {
   const dir = mkdtempSync(join(tmpdir(), 'msm-dbus-'));

@@ -23,6 +23,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sshConfig, sshdConfig } from './sshfs-netns.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const START_TIMEOUT_MS = 20_000;
 const NFT_TABLE = 'msm_fleet';
@@ -48,7 +49,6 @@ function killAll(netns: string): void {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A free 10.A.B.0/24: no address or route of the machine's in it. */
 function pickSubnet(): string {

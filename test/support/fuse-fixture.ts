@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mountsAt, umount } from './mounts.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type FuseMode = 'ok' | 'eio' | 'estale' | 'hang' | `slow:${number}` | `slow-eio:${number}`;
 
@@ -105,7 +106,6 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const RULES_FILE = fileURLToPath(new URL('../../../build/prometheus/mount-status-monitor.rules.yml', import.meta.url));
 export const RULES_TEST_FILE = fileURLToPath(new URL('../../../test/helper/metrics/mount-status-monitor.rules.test.yml', import.meta.url));
@@ -36,7 +37,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Instances still running when the test process exits (a failed assertion): killed, so none outlives it.
 const live = new Set<ChildProcess>();

@@ -12,6 +12,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Rsyslog {
   socketPath: string;
@@ -56,9 +57,6 @@ template(name="exact" type="string"
 `;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 export async function startRsyslog(options: RsyslogOptions = {}): Promise<Rsyslog> {
   const dir = mkdtempSync(join(tmpdir(), 'msm-rsyslog-'));

@@ -1,7 +1,7 @@
 // A real network outage for probe tests: an sshfs mount of a directory served by sshd, where sshd and
 // the ssh client run in a network namespace of the fixture's own and talk over its loopback only; cut()
 // adds an nftables drop rule in that namespace (packets stop, as when a server dies or a cable is
-// pulled: no RST, no ICMP, no signal to any process) and restore() deletes it again (issue 8).
+// pulled: no RST, no ICMP, no signal to any process) and restore() deletes it again.
 //
 //   const ns = privateMountNamespace(import.meta.url);   // the mount lands in this file's namespace
 //   const fx = await startSshfsNetns(root.join('remote'));
@@ -70,6 +70,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mountTmpfs, mountsAt } from './mounts.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface SshfsNetnsOptions {
   /** Show every file, the mount's root included, as owned by this user (a home); see the header. */
@@ -141,7 +142,6 @@ function kill(pid: number): void {
 }
 
 const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exited = (c: ChildProcess) => (alive(c) ? new Promise<void>((r) => c.once('exit', () => r())) : Promise.resolve());
 
 /** sshd's config for a fixture's temp dir `dir` (keys there), listening on `listen`; also the fleet's (fleet-lan.ts). */

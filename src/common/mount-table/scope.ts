@@ -2,7 +2,7 @@
 //
 // Default scope: every mount except kernel pseudo-filesystems (PSEUDO_FSTYPES) and autofs trigger entries
 // (fstype "autofs"). The real filesystems an automounter mounts on top of autofs (nfs, ...) are in scope
-// like any other; the monitor decides when probing them would defeat idle expiry (issue 5).
+// like any other; the monitor decides when probing them would defeat idle expiry.
 //
 // Patterns, as given to --include / --exclude:
 //   /srv/**            a mountpoint glob (glob.ts), matched against the full decoded mountpoint

@@ -1,4 +1,4 @@
-// Who is waiting on a mount, in words, from MountStatus.blocked (issue 8): "firefox and 2 other programs
+// Who is waiting on a mount, in words, from MountStatus.blocked: "firefox and 2 other programs
 // are waiting on it". Programs are told apart by their name (/proc/PID/comm), so firefox's many
 // processes count once; processes the monitor only counted (another user's, for a non-root client) are
 // each one more program, since nothing says they are not.

@@ -1,4 +1,4 @@
-// What the helper's socket left out, in words (issue 15 item 5, src/helper/ipc/wire-caps.ts): a text of a
+// What the helper's socket left out, in words (src/helper/ipc/wire-caps.ts): a text of a
 // mount longer than the wire takes arrives as its head and tail around `…[N bytes, sha256 …]…`, named in
 // `MountStatus.truncated` with its full length; a snapshot too big for one reply arrives with
 // `Snapshot.omitted` mounts left out. The window, the tray and the notifications say so plainly.

@@ -10,7 +10,7 @@ export function serverFromSource(source: string, fstype: string): string | undef
 
 /**
  * The server of a status: the monitor's own answer when it has one, else parsed from the source; never
- * for a mount a user made (its source says what the user chose: issue 15 item 2).
+ * for a mount a user made (its source says whatever the user chose, not a server).
  */
 export function serverOfStatus(status: { server?: string; source: string; fstype: string; mountedBy?: number }): string | undefined {
   if (status.mountedBy !== undefined) return undefined;

@@ -1,11 +1,11 @@
 // `mountstatus check`: one sweep, a table or JSON, exit 0 when every mount is well, 1 when any is not,
 // 2 on usage or internal errors.
-import { isWell } from '../../common/mount.js';
+import { isWell } from '../../common/state-classes.js';
 import { createMonitor } from '../../node/create-monitor.js';
 import { parseCommand, resolveSettings, type OptionName } from './options.js';
 import { formatTable, reportJson } from './report-format.js';
 import type { CommandIo } from './io.js';
-import { monitorLogFor } from '../monitor/syslog-monitor-log.js';
+import { monitorLogFor } from '../log/syslog-monitor-log.js';
 import { nonRoot } from '../log/lines.js';
 import { openLog } from '../log/open-log.js';
 
@@ -45,7 +45,7 @@ export async function runCheckCommand(argv: string[], io: CommandIo): Promise<nu
     return report.mounts.every((m) => isWell(m.state)) ? 0 : 1;
   } finally {
     // A probe stuck in D state cannot be reaped until its server answers; a one-shot command does not
-    // wait for that. The fork server kills and reaps what it can, and whatever is left is re-parented
+    // wait for that. The prober kills and reaps what it can, and whatever is left is re-parented
     // to init when we exit (the server dies with us: PR_SET_PDEATHSIG).
     await Promise.race([monitor.stop(), new Promise((r) => setTimeout(r, 250).unref())]);
     await syslog?.close();

@@ -4,17 +4,17 @@
 import { createMonitor, monitorSettings } from '../../node/create-monitor.js';
 import { applyCommandLine, parseCommand, resolveSettings, type OptionName } from './options.js';
 import type { CommandIo } from './io.js';
-import { monitorLogFor } from '../monitor/syslog-monitor-log.js';
+import { monitorLogFor } from '../log/syslog-monitor-log.js';
 import * as lines from '../log/lines.js';
 import { openLog } from '../log/open-log.js';
 import type { Log } from '../log/log.js';
 import { loadConfigFile } from '../config/config-file.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../node/config/settings.js';
-import { startIpcServer } from '../ipc/socket-server.js';
+import { openHelperSocket } from '../ipc/helper-socket.js';
 import { defaultSocketPath } from '../../node/ipc/paths.js';
 import { KmsgFollower } from '../passive/kmsg.js';
 import { startMetrics } from '../metrics/start-metrics.js';
-import { mountNamespaceWarning } from './mount-namespace.js';
+import { mountNamespaceWarning } from '../mount-namespace.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
 import { HomeWatch } from '../homes/home-watch.js';
 import { startRecovery } from '../recovery/start-recovery.js';
@@ -89,7 +89,7 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   }
   // Signals first: a SIGHUP (default action: terminate) or SIGTERM that comes while we start must not
   // kill us half-way. SIGTERM aborts what is under way, the config read at start-up or in a reload
-  // included (config-reader.ts kills its child), so it always ends the process (issue 15 item 7).
+  // included (config-reader.ts kills its child), so it always ends the process.
   let hupWaiting = false;
   let onHup = () => void (hupWaiting = true);
   let stopRequested: (() => void) | undefined;
@@ -128,11 +128,11 @@ export async function runDaemonCommand(argv: string[], io: CommandIo): Promise<n
   const homes = new HomeWatch({ watch: (dirs) => monitor.watchDirectories('homes', dirs) });
   const recovery = privileged ? startRecovery(monitor, () => settings, log) : undefined;
   const socketPath = settings.socketPath ?? defaultSocketPath({ privileged });
-  let ipc: Awaited<ReturnType<typeof startIpcServer>> | undefined;
+  let ipc: Awaited<ReturnType<typeof openHelperSocket>> | undefined;
   if (socketPath !== '') {
     try {
       // Dropped or misbehaving clients are worth a warning; routine connections are not logged.
-      ipc = await startIpcServer({
+      ipc = await openHelperSocket({
         socketPath,
         monitor,
         log,

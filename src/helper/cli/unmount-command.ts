@@ -1,5 +1,5 @@
 // `mountstatus unmount [--force | --lazy] [--yes] [--socket PATH] MOUNTPOINT`: asks the running system
-// helper to unmount a dead mount and so free the programs stuck on it (issue 13). The helper decides who
+// helper to unmount a dead mount and so free the programs stuck on it. The helper decides who
 // may (root, the admin-group) from the connection's kernel credentials, and what may be unmounted; this
 // command only asks, shows and reports. It never touches the mountpoint itself.
 //

@@ -1,4 +1,4 @@
-// Reads the config file in a child process with a deadline (issue 15 item 7). A readFile() here on a FIFO
+// Reads the config file in a child process with a deadline. A readFile() here on a FIFO
 // waits for a writer forever, and one on a hung NFS mount forever too: either way in a libuv thread
 // that never comes back, no reload ever ran again, and the process could no longer exit (libuv joins
 // its threads at exit). The child (read-config-child.ts) makes every filesystem call on the path; past the

@@ -1,6 +1,6 @@
 // The config reader's child process (config-reader.ts): `node read-config-child.js PATH MAX_BYTES`. It
 // makes the only filesystem calls on the config path, so a FIFO or a file on a hung mount can block
-// this process, never the daemon (issue 15 item 7). Prints one JSON line: {"text": …} for a regular file
+// this process, never the daemon. Prints one JSON line: {"text": …} for a regular file
 // of at most MAX_BYTES, {"absent": true} when there is none, or {"error": "…"}.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 

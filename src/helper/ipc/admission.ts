@@ -1,7 +1,7 @@
 // Who may connect: the quotas of limits.ts, by the uid the kernel reports for each connection (peer.ts).
 // One user can hold at most maxClientsPerUser connections, users other than root together at most
 // maxClients - reservedForRoot, so neither one user nor all of them can lock root out, and one user cannot
-// lock the others out (issue 15 item 3).
+// lock the others out.
 import type { IpcLimits } from './limits.js';
 
 export type AdmissionLimits = Pick<IpcLimits, 'maxClients' | 'maxClientsPerUser' | 'reservedForRoot'>;

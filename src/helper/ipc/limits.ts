@@ -9,7 +9,7 @@ export interface IpcLimits {
   /**
    * Connections one user (uid, from the kernel: peer.ts) other than root may hold at once: a tray app per
    * graphical session and a few `mountstatus status` runs. A subscribed client is never dropped for
-   * idleness (a tray is quiet for hours), so without this one user could hold every slot (issue 15 item 3).
+   * idleness (a tray is quiet for hours), so without this one user could hold every slot.
    */
   maxClientsPerUser: number;
   /** Slots only root may take: however many users hold their quota, an admin's `mountstatus status` works. */

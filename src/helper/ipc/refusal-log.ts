@@ -1,6 +1,6 @@
 // Refused connections, summarised. A client that connects and hangs up in a loop while its quota is full
-// is refused thousands of times a second, and a line for each flooded syslog (~9,500 lines a second,
-// issue 15 item 4). So the first refusal of a (uid, reason) after a quiet spell is logged at once, the
+// is refused thousands of times a second, and a line for each flooded syslog (~9,500 lines a second
+// were measured). So the first refusal of a (uid, reason) after a quiet spell is logged at once, the
 // ones after it are counted and logged as one line when its window closes, and while the flood goes on
 // each window is twice as long as the last (up to maxWindowMs): a flood of any length is a handful of
 // lines. Memory is one counter per (uid, reason), at most maxKeys of them; past that, refusals are

@@ -10,7 +10,7 @@ import {
   parseRequest,
   toWireError,
   type ErrorCode,
-  type OutgoingServerMessage,
+  type OutgoingHelperMessage,
   type Request,
   type WireError,
 } from '../../common/protocol.js';
@@ -46,7 +46,7 @@ export interface IpcClientInfo {
   peer: PeerCredentials;
 }
 
-function errorReply(id: number | null, code: ErrorCode, message: string, retryAfterMs?: number): OutgoingServerMessage {
+function errorReply(id: number | null, code: ErrorCode, message: string, retryAfterMs?: number): OutgoingHelperMessage {
   const error: WireError = { name: 'IpcError', code, message, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   return { type: 'error', id, error };
 }
@@ -127,7 +127,7 @@ export class ClientSession {
   }
 
   /** Sends a reply with its texts cut to the wire's bounds; a snapshot too big for a frame is sent in part. */
-  send(message: OutgoingServerMessage): void {
+  send(message: OutgoingHelperMessage): void {
     if (this.closed) return;
     const max = this.limits.maxReplyFrameBytes;
     const wire = wireMessage(message);
@@ -145,7 +145,7 @@ export class ClientSession {
   }
 
   /** Sends a final message and closes once it is flushed (or after a second, for a peer that never reads). */
-  sendAndClose(message: OutgoingServerMessage): void {
+  sendAndClose(message: OutgoingHelperMessage): void {
     if (this.closed) return;
     this.socket.end(encodeMessage(message, this.limits.maxReplyFrameBytes));
     const t = setTimeout(() => this.socket.destroy(), 1000);

@@ -1,13 +1,14 @@
-// What a message may cost on the wire (issue 15 item 5). A user controls the paths of their own mounts,
+// What a message may cost on the wire. A user controls the paths of their own mounts,
 // and a path has no length limit once its parents are renamed: one FUSE mount moved under 3,000 nested
 // 255-byte names made every snapshot bigger than the frame, so every `status` and tray got "too large"
 // and that mount's events were dropped. So every text of a mount is cut to MAX_WIRE_TEXT_BYTES of JSON
 // (src/common/protocol.ts says how), and a snapshot still too big for one frame keeps the mounts with a
-// problem first and says how many it left out. The cut itself is src/node/cut-text.ts, shared with the log.
-import { isWell, type MountStatus } from '../../common/mount.js';
-import { MAX_WIRE_TEXT_BYTES, type OutgoingServerMessage } from '../../common/protocol.js';
+// problem first and says how many it left out. The cut itself is src/helper/cut-text.ts, shared with the log.
+import type { MountStatus } from '../../common/mount.js';
+import { isWell } from '../../common/state-classes.js';
+import { MAX_WIRE_TEXT_BYTES, type OutgoingHelperMessage } from '../../common/protocol.js';
 import type { Snapshot } from '../../common/monitor-api.js';
-import { textCutter } from '../../node/cut-text.js';
+import { textCutter } from '../cut-text.js';
 
 /** What JSON.stringify writes for the code unit at `i`, in UTF-8 bytes, and how many units it took. */
 function jsonUnitCost(s: string, i: number): [bytes: number, units: number] {
@@ -62,7 +63,7 @@ export function wireMount(m: MountStatus): MountStatus {
 }
 
 /** Every text in `message` cut to the wire's bound (snapshots, events, recheck results). */
-export function wireMessage(message: OutgoingServerMessage): OutgoingServerMessage {
+export function wireMessage(message: OutgoingHelperMessage): OutgoingHelperMessage {
   switch (message.type) {
     case 'snapshot':
       return { ...message, snapshot: { ...message.snapshot, mounts: message.snapshot.mounts.map(wireMount) } };

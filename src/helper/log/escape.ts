@@ -6,12 +6,12 @@
 // log line is read by people, and the seed prints paths raw. The one implementation is escapeForDisplay
 // (src/common/mount-table/escapes.ts), shared with the CLI table and the status window.
 //
-// A path has no length limit once its parents are renamed (issue 15 item 5): a 4.6 MB mountpoint made a
+// A path has no length limit once its parents are renamed: a 4.6 MB mountpoint made a
 // 3 MB "Couldn't check mountpoint" line that syslog cut to 4 KB, losing the errno. So each text is cut to
 // MAX_LOG_TEXT_BYTES once escaped, head and tail around a marker, as the socket cuts it
-// (src/node/cut-text.ts); the few texts of a line then fit the writer's 4096 bytes with room to spare.
+// (src/helper/cut-text.ts); the few texts of a line then fit the writer's 4096 bytes with room to spare.
 import { escapeForDisplay, needsEscape } from '../../common/mount-table/escapes.js';
-import { textCutter } from '../../node/cut-text.js';
+import { textCutter } from '../cut-text.js';
 
 /** The most one path or reason may take in a line, escaped. */
 export const MAX_LOG_TEXT_BYTES = 1024;

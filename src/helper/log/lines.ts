@@ -30,6 +30,7 @@ import { errnoText } from '../../node/errno-text.js';
 import { deadDaemonMessage } from '../../node/automount/policy.js';
 import type { ProbeStage } from '../../node/probe/prober.js';
 import type { SeverityName } from './severity.js';
+import type { ServerSignalKind } from '../../node/monitor/server-suspects.js';
 
 export interface LogLine {
   severity: SeverityName;
@@ -159,7 +160,7 @@ export function serverUp(server: string): LogLine {
 }
 
 /** The kernel logged `nfs: server nfs1 not responding` (or `... OK`): its mounts are probed at once. */
-export function kernelSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', mounts: number): LogLine {
+export function kernelSignal(server: string, kind: ServerSignalKind, mounts: number): LogLine {
   return {
     severity: kind === 'ok' ? 'notice' : 'warning',
     text: `Kernel reports server ${logText(server)} ${kind === 'ok' ? 'OK' : 'not responding'}: probing its ${count(mounts, 'mount')} now`,
@@ -176,12 +177,29 @@ export function automountDaemonBack(mountpoint: string, pgrp: number): LogLine {
 }
 
 /**
- * The probe fork server (the helper's own child) died or stopped answering mid-work: the mounts' probes
+ * The prober (the helper's own child) died or stopped answering mid-work: the mounts' probes
  * it had in flight run again on a new one, so this is the one line about it, not one per mount.
  */
-export function probeServerLost(pid: number, why: string, inFlight: number): LogLine {
+export function proberLost(pid: number, why: string, inFlight: number): LogLine {
   const then = inFlight === 0 ? 'a new one starts with the next probe' : `probing the ${count(inFlight, 'mount')} it had in flight again on a new one`;
-  return { severity: 'warning', text: `Probe fork server ${pid} ${logText(why)}: ${then}` };
+  return { severity: 'warning', text: `Prober ${pid} ${logText(why)}: ${then}` };
+}
+
+/**
+ * A line the prober wrote on its own: a warning about itself ("workers die as they start: a child per
+ * probe from now on", probing slower for good) or a complaint about a request it could not read.
+ */
+export function proberSaid(pid: number, text: string): LogLine {
+  return { severity: 'warning', text: `Prober ${pid}: ${logText(text)}` };
+}
+
+/** The prober binary is from another release (its banner names another protocol): it is not used. */
+export function proberMismatch(binary: string, version: number, expected: number, fallback: boolean): LogLine {
+  const then = fallback ? 'probing with a Node child per probe instead (slower)' : 'no mount can be probed';
+  return {
+    severity: 'err',
+    text: `Prober ${logText(binary)} speaks protocol version ${version}, not ${expected} (a binary of another release): not used, ${then}; reinstall mount-status-monitor`,
+  };
 }
 
 // ---- the mount table ------------------------------------------------------------------------------
@@ -320,8 +338,8 @@ export function refusedClients(total: number, who: RefusedWho, seconds: number, 
 }
 
 /** The listening socket reported an error (the server goes on with the clients it has). */
-export function ipcServerError(reason: string): LogLine {
-  return { severity: 'warning', text: `IPC server error: ${logText(reason)}` };
+export function helperSocketError(reason: string): LogLine {
+  return { severity: 'warning', text: `Helper socket error: ${logText(reason)}` };
 }
 
 /** A monitor event could not be encoded for clients (they miss it; their next snapshot has it). */
@@ -397,7 +415,7 @@ export function metricsTextfileRecovered(path: string): LogLine {
 export type UnmountCause = { uid: number } | { notRespondingSeconds: number };
 
 /**
- * A dead mount unmounted to free the programs stuck on it (issue 13): `Force-unmounted /mnt/x (server
+ * A dead mount unmounted to free the programs stuck on it: `Force-unmounted /mnt/x (server
  * nfs1) after 5 minutes not responding: 3 blocked processes released`. "Lazily unmounted" when it was
  * still busy and only detached (MNT_DETACH).
  */

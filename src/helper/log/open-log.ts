@@ -3,7 +3,7 @@
 //
 // - echo (the daemon): every line goes to stderr as well, for a supervisor that keeps it; plain
 //   (`MountStatusMonitor[PID]: warning: text`) at a terminal.
-// - Under systemd each line is written once (issue 10): when stderr is the journal (JOURNAL_STREAM) the
+// - Under systemd each line is written once: when stderr is the journal (JOURNAL_STREAM) the
 //   echo has sd-daemon `<N>` priority prefixes (sd-daemon(3)), and when the syslog socket is journald's
 //   own (/dev/log on a systemd host) syslog is not written at all: journald records the unit and PID
 //   from the stream, and with the unit's SyslogIdentifier=MountStatusMonitor and SyslogFacility=daemon

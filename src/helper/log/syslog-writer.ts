@@ -28,11 +28,11 @@
 // socketpairs (libuv uv_spawn), so they read "socket:[ino]" from the moment logger exists; and a socket
 // counts once /proc/<pid>/net/unix shows it connected (St 03, SS_CONNECTED), not just created.
 import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, readlink } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { escapeControlChars } from './escape.js';
 import { syslogDropped, syslogReachable, syslogUnavailable, syslogUnreachable, syslogWriterRestarting, type LogLine } from './lines.js';
 import { IDENT, pri } from './severity.js';
+import { CAP_SYS_ADMIN, hasCapability, procHasSocket } from './logger-connection.js';
+import { LineQueue } from './line-queue.js';
 
 export type SyslogState = 'starting' | 'up' | 'restarting' | 'unavailable' | 'closed';
 
@@ -83,45 +83,6 @@ export interface SyslogWriterOptions {
   claimPid?: boolean;
 }
 
-/**
- * True once logger holds a connected socket besides its stdio (/proc/<pid>/fd links read "socket:[ino]";
- * /proc/<pid>/net/unix lists each Unix socket's inode with its state, proc(5)).
- */
-const CAP_SYS_ADMIN = 21;
-
-/** Whether this process has the capability in its effective set (/proc/self/status CapEff, proc(5)). */
-function hasCapability(bit: number): boolean {
-  try {
-    const hex = /^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(bit)) & 1n) === 1n;
-  } catch {
-    return false; // no /proc (macOS): logger there has no --id credentials to refuse
-  }
-}
-
-async function procHasSocket(pid: number): Promise<boolean | undefined> {
-  const fdDir = `/proc/${pid}/fd`;
-  let inodes: string[];
-  try {
-    const fds = (await readdir(fdDir)).filter((fd) => Number(fd) > 2);
-    const links = await Promise.all(fds.map((fd) => readlink(`${fdDir}/${fd}`).catch(() => '')));
-    inodes = links.filter((l) => l.startsWith('socket:[')).map((l) => l.slice('socket:['.length, -1));
-  } catch {
-    return undefined; // no /proc, or logger already gone (its 'exit' handles that)
-  }
-  if (inodes.length === 0) return false;
-  try {
-    // "Num RefCount Protocol Flags Type St Inode [Path]"
-    for (const line of (await readFile(`/proc/${pid}/net/unix`, 'latin1')).split('\n')) {
-      const f = line.trim().split(/\s+/);
-      if (f[5] === '03' && f[6] !== undefined && inodes.includes(f[6])) return true;
-    }
-    return false;
-  } catch {
-    return true; // no net/unix to ask: a socket of its own is the best sign there is
-  }
-}
-
 const TRUNCATED = '...';
 
 function truncate(text: string, maxBytes: number): string {
@@ -139,7 +100,6 @@ export class SyslogWriter {
   private readonly claimPid: boolean;
   private readonly ident: string;
   private readonly loggerPath: string;
-  private readonly maxQueued: number;
   private readonly maxLineBytes: number;
   private readonly restartInitialMs: number;
   private readonly restartMaxMs: number;
@@ -156,8 +116,7 @@ export class SyslogWriter {
   private childStderr = '';
   private restartDelay: number;
   private restartTimer: NodeJS.Timeout | undefined;
-  private queue: string[] = [];
-  private head = 0;
+  private readonly queue: LineQueue;
   private pendingDropped = 0;
   private pendingUnavailable = 0;
   private unavailableReason = '';
@@ -173,7 +132,7 @@ export class SyslogWriter {
     this.claimPid = options.claimPid ?? hasCapability(CAP_SYS_ADMIN);
     this.ident = options.ident ?? IDENT;
     this.loggerPath = options.loggerPath ?? 'logger';
-    this.maxQueued = options.maxQueued ?? 1000;
+    this.queue = new LineQueue(options.maxQueued ?? 1000);
     this.maxLineBytes = options.maxLineBytes ?? 4096;
     this.restartInitialMs = options.restartInitialMs ?? 100;
     this.restartMaxMs = options.restartMaxMs ?? 30_000;
@@ -197,13 +156,10 @@ export class SyslogWriter {
       }
       return;
     }
-    this.queue.push(this.encode(line));
-    if (this.queue.length - this.head > this.maxQueued) {
-      this.head++;
+    if (this.queue.push(this.encode(line))) {
       this.pendingDropped++;
       this.counters.dropped++;
     }
-    this.compact();
     this.pump();
   }
 
@@ -212,7 +168,7 @@ export class SyslogWriter {
       state: this.state,
       socket: this.socket,
       loggerPid: this.child?.pid,
-      queued: this.queue.length - this.head,
+      queued: this.queue.length,
       lastError: this.lastError,
       ...this.counters,
     };
@@ -235,17 +191,8 @@ export class SyslogWriter {
     const wasUp = this.state === 'up';
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
     const child = this.child;
-    if (wasUp && child?.stdin) {
-      this.pump(true);
-    } else {
-      for (let i = this.head; i < this.queue.length; i++) {
-        this.fallback(this.decode(this.queue[i]!));
-        this.pendingUnavailable++;
-        this.counters.unavailable++;
-      }
-    }
-    this.queue = [];
-    this.head = 0;
+    if (wasUp && child?.stdin) this.pump(true);
+    else this.spillToFallback();
     this.state = 'closed';
     if (this.pendingUnavailable > 0) {
       const reason = this.unavailableReason || this.lastError || `logger did not connect to ${this.socket} in time`;
@@ -273,10 +220,12 @@ export class SyslogWriter {
     return { severity: severities[Number(m?.[1] ?? 6) % 8]!, text: m?.[2] ?? encoded };
   }
 
-  private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+  /** What is queued goes to the fallback (syslog cannot take it), counted for the unavailable line. */
+  private spillToFallback(): void {
+    for (const encoded of this.queue.takeAll()) {
+      this.fallback(this.decode(encoded));
+      this.pendingUnavailable++;
+      this.counters.unavailable++;
     }
   }
 
@@ -295,18 +244,13 @@ export class SyslogWriter {
       send(this.encode(syslogUnavailable(this.pendingUnavailable, this.unavailableReason)));
       this.pendingUnavailable = 0;
     }
-    while (this.head < this.queue.length && (force || !stdin.writableNeedDrain)) {
+    while (this.queue.length > 0 && (force || !stdin.writableNeedDrain)) {
       if (this.pendingDropped > 0) {
         // Dropping is from the head, so the gap is right here, before the oldest surviving line.
         send(this.encode(syslogDropped(this.pendingDropped)));
         this.pendingDropped = 0;
       }
-      send(this.queue[this.head]!);
-      this.queue[this.head++] = '';
-    }
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
+      send(this.queue.shift()!);
     }
   }
 
@@ -401,13 +345,7 @@ export class SyslogWriter {
       }
       this.state = 'unavailable';
       this.unavailableReason = reason;
-      for (let i = this.head; i < this.queue.length; i++) {
-        this.fallback(this.decode(this.queue[i]!));
-        this.pendingUnavailable++;
-        this.counters.unavailable++;
-      }
-      this.queue = [];
-      this.head = 0;
+      this.spillToFallback();
     }
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;

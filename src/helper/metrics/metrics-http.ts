@@ -31,14 +31,14 @@ export const LIMITS = {
 /** The content type of the text format, version 0.0.4. */
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-export interface MetricsHttpServer {
+export interface MetricsEndpoint {
   /** The address actually bound (port 0 becomes the port the kernel picked). */
   readonly address: ListenAddress;
   close(): Promise<void>;
 }
 
 /** Binds and serves `text()`; rejects with the listen error (EADDRINUSE, EADDRNOTAVAIL, EACCES). */
-export function serveMetrics(at: ListenAddress, text: () => Promise<Buffer>): Promise<MetricsHttpServer> {
+export function serveMetrics(at: ListenAddress, text: () => Promise<Buffer>): Promise<MetricsEndpoint> {
   const pool = new ConnectionPool(LIMITS.connections);
   const server = createServer(
     {

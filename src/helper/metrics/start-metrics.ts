@@ -12,7 +12,7 @@ import * as lines from '../log/lines.js';
 import type { Log } from '../log/log.js';
 import { MetricsCollector } from './metrics-collector.js';
 import { DEFAULT_METRICS_EXCLUDE, DEFAULT_METRICS_MAX_MOUNTS } from './metrics-exclusion.js';
-import { serveMetrics, type MetricsHttpServer } from './metrics-http.js';
+import { serveMetrics, type MetricsEndpoint } from './metrics-http.js';
 import { formatListenAddress, parseListenAddress, type ListenAddress } from './listen-address.js';
 import type { MetricsSettings } from './render-metrics.js';
 import { parseServerAliases } from './server-aliases.js';
@@ -85,7 +85,7 @@ export function startMetrics(monitor: Pick<MonitorApi, 'snapshot' | 'onChange'>,
 
 /** The HTTP endpoint on one address, bound again every LISTEN_RETRY_SECONDS until it works. */
 class RetryingEndpoint {
-  private server: MetricsHttpServer | undefined;
+  private server: MetricsEndpoint | undefined;
   private attempt: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;

@@ -25,11 +25,11 @@
 //                                      "CIFS: VFS: \\srv\share reconnect tcon failed rc = -11"
 // CIFS prints no "server OK" line at the default log level; recovery there is seen by the next probe.
 //
-// Only the kernel's own records count (issue 15 item 8): anything with write access to /dev/kmsg could
+// Only the kernel's own records count: anything with write access to /dev/kmsg could
 // otherwise make the helper probe a server's mounts, or mark them suspect, by writing the same words.
 import { closeSync, constants, openSync, readSync } from 'node:fs';
+import type { ServerSignalKind } from '../../node/monitor/server-suspects.js';
 
-export type ServerSignalKind = 'not-responding' | 'timed-out' | 'ok';
 
 export interface ServerSignal {
   /** Server name as the kernel printed it ("nfs1", "10.0.0.5", "fileserver"). */

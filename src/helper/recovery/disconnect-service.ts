@@ -16,7 +16,7 @@ import type { Snapshot } from '../../common/monitor-api.js';
 import type { BlockedProcess, MountEntry, MountStatus, ParsedMountTable } from '../../common/mount.js';
 import { IpcError } from '../../common/protocol.js';
 import type { NfsDisconnectResult } from '../../common/recovery.js';
-import { isNotResponding, neverUnmountReason, topMountAt } from '../../common/recovery-rules.js';
+import { neverUnmountReason, topMountAt } from '../../common/recovery-rules.js';
 import { isUnder } from '../../common/mount-table/path-to-mount.js';
 import { serverOf } from '../../common/mount-table/server.js';
 import { readMountTable } from '../../node/mount-table/read-mount-table.js';
@@ -30,6 +30,7 @@ import type { PeerCredentials } from '../ipc/peer.js';
 import type { Permission } from './who-may-unmount.js';
 import { runNfsShutdownChild, type NfsShutdownRunner } from './nfs-shutdown-child.js';
 import type { UnmountRequester, UnmountService } from './unmount-service.js';
+import { isFailing } from '../../common/state-classes.js';
 
 export interface DisconnectRequest {
   mountpoint: string;
@@ -81,7 +82,7 @@ interface Decision {
   sharing: MountEntry[];
   status: MountStatus | undefined;
   /** A user acting on their own home (not root or the admin-group). */
-  asOwner: boolean;
+  ownHome: boolean;
 }
 
 export class DisconnectService {
@@ -125,13 +126,13 @@ export class DisconnectService {
 
   private async decide(request: DisconnectRequest, by: UnmountRequester): Promise<Decision> {
     const { mountpoint } = request;
-    let asOwner = false;
+    let ownHome = false;
     if ('peer' in by) {
       const permission = await this.options.whoMay.check(by.peer);
       if (!permission.ok) {
         if (!this.options.ownHomeAllowed()) throw this.refuse('not-permitted', mountpoint, permission.reason.replace(/unmount/g, 'disconnect'), by, request.dryRun);
         if (request.thenUnmount) throw this.refuse('not-permitted', mountpoint, '--then-unmount is for root and the admin-group', by, request.dryRun);
-        asOwner = true;
+        ownHome = true;
       }
     }
     const foreign = await this.options.namespaceProblem();
@@ -147,10 +148,10 @@ export class DisconnectService {
     const status = snapshot.mounts.find((m) => m.mountId === target.mountId && m.mountpoint === target.mountpoint);
     if (!request.evenIfHealthy && status?.state !== 'disconnected') {
       if (!status) throw this.refuse('refused', mountpoint, 'the monitor does not check it, so it is not known to be dead (add --yes to disconnect it anyway)', by, request.dryRun);
-      if (!isNotResponding(status.state)) throw this.refuse('refused', mountpoint, `it is ${status.state} (add --yes to disconnect it anyway)`, by, request.dryRun);
+      if (!isFailing(status.state)) throw this.refuse('refused', mountpoint, `it is ${status.state} (add --yes to disconnect it anyway)`, by, request.dryRun);
     }
     const sharing = [target, ...table.entries.filter((e) => e.device === target.device && e !== target)];
-    if (asOwner && 'peer' in by) {
+    if (ownHome && 'peer' in by) {
       const home = await this.options.homeOf(by.peer.uid);
       if (home === undefined) throw this.refuse('not-permitted', mountpoint, `uid ${by.peer.uid} is not in the user database (or it did not answer)`, by, request.dryRun);
       const foreignMount = sharing.find((e) => !isUnder(e.mountpoint, home));
@@ -159,12 +160,12 @@ export class DisconnectService {
         throw this.refuse('not-permitted', mountpoint, `${why}: only root and the admin-group may disconnect it`, by, request.dryRun);
       }
     }
-    return { target, sharing, status, asOwner };
+    return { target, sharing, status, ownHome };
   }
 
   private async act(request: DisconnectRequest, by: UnmountRequester, result: NfsDisconnectResult): Promise<NfsDisconnectResult> {
     // Decided again inside the queue: the one before may have changed the table.
-    const { target, sharing, status, asOwner } = await this.decide(request, by);
+    const { target, sharing, status, ownHome } = await this.decide(request, by);
     result.sharing = sharing.map((e) => e.mountpoint);
     const cause: UnmountCause = 'peer' in by ? { uid: by.peer.uid } : { notRespondingSeconds: by.policy.notRespondingSeconds };
     const entries = (await this.readTable()).entries;
@@ -175,7 +176,7 @@ export class DisconnectService {
 
     const answer = await this.run({ mountId: target.mountId, device: target.device }, this.options.timeoutMs());
     result.steps.push(...answer.steps);
-    if (answer.kind === 'failed' && answer.errno === 'ENOSYS') return this.fallback(request, by, result, target, entries, ids, asOwner);
+    if (answer.kind === 'failed' && answer.errno === 'ENOSYS') return this.fallback(request, by, result, target, entries, ids, ownHome);
     if (answer.kind === 'failed') return this.failed(result, target, `${answer.message} (${answer.errno})`);
     result.disconnected = true;
     if (answer.what === 'already') result.steps.push(`${target.mountpoint} was disconnected already`);
@@ -220,10 +221,10 @@ export class DisconnectService {
     target: MountEntry,
     entries: readonly MountEntry[],
     ids: readonly number[],
-    asOwner: boolean,
+    ownHome: boolean,
   ): Promise<NfsDisconnectResult> {
     const kernel = `this kernel (${this.options.kernelRelease ?? release()}) has no NFS shutdown (no ${shutdownKnob(target.device)}: Linux 6.6 added it)`;
-    if (asOwner) {
+    if (ownHome) {
       return this.failed(result, target, `${kernel}; an administrator can force-unmount it instead: sudo mountstatus unmount --force ${target.mountpoint}`);
     }
     result.method = request.thenUnmount ? 'lazy' : 'force';

@@ -7,7 +7,7 @@ import type { Settings } from '../../node/config/settings.js';
 import type { Monitor } from '../../node/monitor/monitor.js';
 import type { Log } from '../log/log.js';
 import type { PeerCredentials } from '../ipc/peer.js';
-import { foreignNamespaceReason } from './mount-namespace.js';
+import { foreignNamespaceReason } from '../mount-namespace.js';
 import { parseRecoverRule, RecoverPolicy } from './recover-policy.js';
 import { UnmountService } from './unmount-service.js';
 import { DisconnectService } from './disconnect-service.js';
@@ -37,7 +37,7 @@ export function startRecovery(monitor: Monitor, settings: () => Settings, log: L
   const service = new UnmountService({
     monitor,
     whoMay: { check: (peer) => whoMay.check(peer) },
-    namespaceProblem: () => foreignNamespaceReason(referencePid()),
+    namespaceProblem: async () => foreignNamespaceReason(referencePid()),
     timeoutMs: () => settings().timeoutSeconds * 1000,
     log,
   });
@@ -47,7 +47,7 @@ export function startRecovery(monitor: Monitor, settings: () => Settings, log: L
     whoMay: { check: (peer) => whoMay.check(peer) },
     ownHomeAllowed: () => settings().disconnectOwnHome === true,
     homeOf: async (uid) => (await users.lookup(uid))?.home,
-    namespaceProblem: () => foreignNamespaceReason(referencePid()),
+    namespaceProblem: async () => foreignNamespaceReason(referencePid()),
     timeoutMs: () => settings().timeoutSeconds * 1000,
     unmount: service,
     log,

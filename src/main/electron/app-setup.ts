@@ -1,5 +1,5 @@
 // App-level setup that must run before 'ready': where Electron writes, and the single-instance lock.
-// Takes an `app`-shaped object (STYLE.md: inject Electron objects) so it is tested in Node.
+// Takes an `app`-shaped object (inject Electron objects) so it is tested in Node.
 import type { App } from 'electron';
 import type { AppDirs } from '../app-paths.js';
 

@@ -7,8 +7,8 @@
 //   1. the environment and Electron's directories off the real home, before anything else (Chromium
 //      opens its profile while starting);
 //   2. the single-instance lock;
-//   3. the status window's IPC handlers and the monitor source (opened at once, not after 'ready'), so a
-//      window that asks early finds its handlers and waits for the source (issue 9);
+//   3. the status window's IPC handlers and the monitor feed (opened at once, not after 'ready'), so a
+//      window that asks early finds its handlers and waits for the source;
 //   4. on 'ready': is there a tray host? the tray; the status window when there is none; notifications.
 // A failure anywhere in start-up is logged, notified and ends the process with status 1, so no tray-less
 // process keeps the single-instance lock.
@@ -21,11 +21,11 @@ import { disconnected } from '../notify/messages.js';
 import { createNotifier } from '../notify/notifier.js';
 import { startNotifications } from '../notify/notify-service.js';
 import { NotificationPolicy } from '../notify/policy.js';
-import { pendingSource, type SourceView } from '../pending-source.js';
+import { pendingFeed, type FeedView } from '../app/pending-feed.js';
 import { setupStatusBridge } from '../status-bridge.js';
-import { homeFromEnv } from '../tray/home-mount.js';
+import { homeFromEnv } from '../app/home-mount.js';
 import type { MenuAction } from '../tray/menu-model.js';
-import { openMonitorSource, type MonitorSource } from '../tray/monitor-source.js';
+import { openMonitorFeed, type MonitorFeed } from '../app/monitor-feed.js';
 import { noTrayNotice, trayHost, type TrayHost } from '../tray/tray-host.js';
 import { APP_NAME, type TrayLevel } from '../tray/tray-state.js';
 import { setupAppPaths, setupSingleInstance } from './app-setup.js';
@@ -37,7 +37,7 @@ const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const ICON_DIR = here('../../../../build/icons/');
 const PRELOAD = here('../../preload/preload.cjs');
 const INDEX = here('../../renderer/index.html');
-/** How long quitting waits for the monitor source to stop its probes. */
+/** How long quitting waits for the monitor feed to stop its probes. */
 const CLOSE_MS = 2000;
 
 /** Linux panels draw 22 px tray icons (AppIndicator); 16 px elsewhere. */
@@ -86,9 +86,9 @@ export function setupBeforeReady(): void {
   // A tray app keeps running with no window open.
   app.on('window-all-closed', () => {});
 
-  const opening = openMonitorSource({ log: (m) => console.log(m), ...(home ? { home } : {}) });
+  const opening = openMonitorFeed({ log: (m) => console.log(m), ...(home ? { home } : {}) });
   opening.catch((e: unknown) => startFailed('opening the monitor', e));
-  const view = pendingSource(opening);
+  const view = pendingFeed(opening);
   const recovery = setupMountRecovery({ api: view.api, uid: process.getuid?.() ?? -1, ...(home ? { home } : {}), helperDisconnect: askHelperToDisconnect });
   let notice: string | undefined;
   // os.homedir() is $HOME or the passwd entry: a string, no file access.
@@ -120,9 +120,9 @@ export function setupBeforeReady(): void {
 interface ReadyContext {
   home: string | undefined;
   status: StatusWindow;
-  view: SourceView;
+  view: FeedView;
   recovery: MountRecovery;
-  opening: Promise<MonitorSource>;
+  opening: Promise<MonitorFeed>;
   bridge: { dispose(): void };
   setNotice(notice: string): void;
 }
@@ -182,7 +182,7 @@ async function setupOnReady({ home, status, view, recovery, opening, bridge, set
   let closing = false;
   app.on('before-quit', (event) => {
     if (closing) return;
-    // Once: stop the probes (the fork server and its children are ours to reap), then quit for real.
+    // Once: stop the probes (the prober and its children are ours to reap), then quit for real.
     closing = true;
     event.preventDefault();
     notifications.stop();

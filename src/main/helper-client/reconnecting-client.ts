@@ -1,7 +1,7 @@
 // The tray's MonitorApi: a helper connection that comes back by itself. Reconnects with exponential
 // backoff and jitter after the helper goes away (restart, upgrade, crash), subscribes again for the
 // listeners it holds, and says in its state what the user should do while the helper is missing.
-// Plain module (no electron import): tested in Node against a real socket server.
+// Plain module (no electron import): tested in Node against a real helper socket.
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot } from '../../common/monitor-api.js';
 import { IpcError } from '../../common/protocol.js';
 import { connectHelper, type ConnectOptions, type HelperConnection } from '../../node/ipc/client.js';

@@ -7,7 +7,7 @@ import { blockedInWords } from '../../common/status-view/blocked-words.js';
 import { pathShortenedInWords } from '../../common/status-view/cut-words.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
 import { serverOfStatus } from '../../common/status-view/server-of-status.js';
-import { problemText } from '../tray/describe.js';
+import { problemText } from '../app/describe.js';
 
 export type Urgency = 'critical' | 'normal';
 

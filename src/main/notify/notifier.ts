@@ -1,4 +1,4 @@
-// Sends notifications with node-notifier, with the notifier of the platform (issue 9): on Linux
+// Sends notifications with node-notifier, with the notifier of the platform: on Linux
 // NotifySend, which runs `notify-send` (libnotify-bin, a dependency of the deb and rpm) and so calls
 // org.freedesktop.Notifications.Notify on the session bus (Desktop Notifications Specification); on macOS
 // NotificationCenter, which runs the terminal-notifier app node-notifier ships (NotifySend refuses to run

@@ -4,16 +4,17 @@
 // - One notification per transition (well -> dead: "not responding"; dead -> answering: "recovered"),
 //   never one per sweep: a mount that stays hung across sweeps, or goes hung -> stuck, says nothing new.
 // - The mount holding the home directory gets its own notification, at once, critical, as soon as it is
-//   `slow` (issue 8): the programs waiting on it are named.
+//   `slow`: the programs waiting on it are named.
 // - Other mounts are grouped per server for groupWindowMs (2 s): three exports of one NFS server that
 //   fail together make one notification. A mount that fails and recovers inside that window never
 //   reaches the user.
 // - Rate limits: at most maxPerMount notifications per mount and maxOverall in total per rateWindowMs;
 //   what they hold back becomes one "and K more" summary once the window has passed.
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
-import { isDead, type MountStatus } from '../../common/mount.js';
+import type { MountStatus } from '../../common/mount.js';
+import { isDead, isUnusable } from '../../common/state-classes.js';
 import { serverOfStatus } from '../../common/status-view/server-of-status.js';
-import { findHomeMount, homeInTrouble, normaliseHome } from '../tray/home-mount.js';
+import { findHomeMount, normaliseHome } from '../app/home-mount.js';
 import * as text from './messages.js';
 import type { MountNotification } from './messages.js';
 
@@ -88,15 +89,15 @@ export class NotificationPolicy {
     if (m.state === 'covered') return this.flush();
     this.known.set(m.mountpoint, m);
     const wasDown = this.down.has(m.mountpoint);
-    // The home mount is down from `slow` on (homeInTrouble); slow -> hung is the same episode.
+    // The home mount is down once unusable (from `slow` on); slow -> hung is the same episode.
     const isHome = this.home !== undefined && m.mountpoint === this.homeMountpoint();
-    const down = isHome ? homeInTrouble(m.state) : isDead(m.state);
+    const down = isHome ? isUnusable(m.state) : isDead(m.state);
     if (!wasDown && down) {
       this.down.add(m.mountpoint);
       this.transition('down', m);
-    } else if (wasDown && !down && m.state !== 'unknown' && m.state !== 'slow' && m.state !== 'disconnected') {
-      // (A dead mount whose next probe is slow has not recovered: only an answer ends the episode. One
-      // disconnected from its server fails at once instead of hanging: not a recovery either.)
+    } else if (wasDown && !isUnusable(m.state) && m.state !== 'unknown') {
+      // Only a usable answer ends the episode: a dead mount whose next probe is slow has not recovered,
+      // nor has one disconnected from its server (it fails at once instead of hanging).
       this.down.delete(m.mountpoint);
       this.transition('recovered', m);
     }

@@ -2,14 +2,14 @@
 // drawn only by a host that runs the watcher `org.kde.StatusNotifierWatcher` on the session bus (KDE,
 // Cinnamon, XFCE's panel plugin, GNOME's AppIndicator extension). Stock GNOME has none (electron#10427),
 // so a tray-only app would be invisible there: the app asks once at start and, when there is no host,
-// opens its status window saying why and how to get one (issue 9).
+// opens its status window saying why and how to get one.
 //
 // The bus is asked over its socket (session-bus.ts). A socket path under the home directory is not
 // connected to: connect(2) resolves the path in the kernel on the main thread (docs/desktop-app.md: the
 // app never touches the home directory).
 import { callSessionBus, sessionBusAddress } from '../dbus/session-bus.js';
 import { isUnder } from '../../common/mount-table/path-to-mount.js';
-import { homeFromEnv } from './home-mount.js';
+import { homeFromEnv } from '../app/home-mount.js';
 
 const WATCHER = 'org.kde.StatusNotifierWatcher';
 

@@ -51,7 +51,7 @@ export const DEFAULT_CONFIG_FILE = '/etc/mount-status-monitor.conf';
 /**
  * Every timing the helper takes, by its option name (config key and `--name`), with its bounds: the one
  * place a new timing setting is declared. Below half a second a healthy network mount under load looks
- * hung, and sweeps and their log lines multiply (issue 15: `interval = 0.001` with `timeout = 0.0001`
+ * hung, and sweeps and their log lines multiply (`interval = 0.001` with `timeout = 0.0001`
  * made 2,566 sweeps and 13,303 "not responding" lines in 6 s); above a day is a typo.
  */
 export const SECONDS_SETTINGS = {

@@ -11,9 +11,9 @@ import {
   PROTOCOL_VERSION,
   fromWireError,
   isCompatibleProtocol,
-  parseServerMessage,
+  parseHelperMessage,
   type Request,
-  type ServerMessage,
+  type HelperMessage,
 } from '../../common/protocol.js';
 import { FrameDecoder, encodeMessage } from './framing.js';
 
@@ -54,7 +54,7 @@ export interface HelperConnection extends MonitorApi {
 
 export type DisconnectRequestBody = Omit<Extract<Request, { type: 'disconnect' }>, 'id' | 'type'>;
 
-type Pending = { resolve: (m: ServerMessage) => void; reject: (e: IpcError) => void; timer: NodeJS.Timeout };
+type Pending = { resolve: (m: HelperMessage) => void; reject: (e: IpcError) => void; timer: NodeJS.Timeout };
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 function connectError(err: NodeJS.ErrnoException, socketPath: string): IpcError {
@@ -142,7 +142,7 @@ class Connection implements HelperConnection {
     this.hello = { protocol: reply.protocol, server: reply.server, identity: reply.identity as MonitorIdentity };
   }
 
-  private request<T extends ServerMessage['type']>(body: RequestBody, expect: T, timeoutMs = this.timeoutMs): Promise<Extract<ServerMessage, { type: T }>> {
+  private request<T extends HelperMessage['type']>(body: RequestBody, expect: T, timeoutMs = this.timeoutMs): Promise<Extract<HelperMessage, { type: T }>> {
     if (this.closed) return Promise.reject(new IpcError('connection-closed', 'the connection to the helper is closed'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -152,7 +152,7 @@ class Connection implements HelperConnection {
       }, timeoutMs);
       this.pending.set(id, {
         resolve: (m) => {
-          if (m.type === expect) resolve(m as Extract<ServerMessage, { type: T }>);
+          if (m.type === expect) resolve(m as Extract<HelperMessage, { type: T }>);
           else reject(new IpcError('protocol-error', `the helper answered ${body.type} with ${m.type}`));
         },
         reject,
@@ -172,7 +172,7 @@ class Connection implements HelperConnection {
     }
     for (const frame of frames) {
       if (this.closed) return;
-      const parsed = parseServerMessage(frame.toString('utf8'));
+      const parsed = parseHelperMessage(frame.toString('utf8'));
       if (!parsed.ok) {
         this.shutdown(new IpcError('protocol-error', `the helper sent an invalid message: ${parsed.error.message}`));
         return;
@@ -181,7 +181,7 @@ class Connection implements HelperConnection {
     }
   }
 
-  private dispatch(m: ServerMessage): void {
+  private dispatch(m: HelperMessage): void {
     if (m.type === 'event') {
       for (const l of [...this.listeners]) {
         try {

@@ -1,16 +1,18 @@
 // What the monitor tells administrators, as structured events: no words here. The helper's adapter
-// (src/helper/monitor/syslog-monitor-log.ts) turns each into its line of src/helper/log/lines.ts; tests
+// (src/helper/log/syslog-monitor-log.ts) turns each into its line of src/helper/log/lines.ts; tests
 // listen to the same events.
 import type { BlockedProcesses, MountTableProblem } from '../../common/mount.js';
 import type { ProbeStage } from '../probe/prober.js';
-import type { ServerLost } from '../probe/native-prober.js';
+import type { ProtocolMismatch, ProberLost, ProberSaid } from '../probe/native-prober.js';
+import type { ServerSignalKind } from './server-suspects.js';
 
 /** Why a probe could not list a mount it reached: the owner's mode bits, or an errno on the way. */
 export type Denial = { mode: number } | { errno: string; stage: ProbeStage };
 
 /** The mount table could not be read: where from, the errno when there is one, and what went wrong. */
 export interface TableFailure {
-  source?: string;
+  /** Which table (/proc/self/mountinfo), when known. */
+  table?: string;
   errno?: string;
   reason: string;
 }
@@ -47,15 +49,19 @@ export interface MonitorLog {
   /** None of the server's mounts is dead any more. */
   serverUp(server: string): void;
   /** The kernel reported a server not responding (or OK again): its `mounts` mounts are probed now. */
-  kernelSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', mounts: number): void;
+  kernelSignal(server: string, kind: ServerSignalKind, mounts: number): void;
   /** An automount daemon was found gone, or back. */
   automountDaemon(change: AutomountDaemonChange): void;
   /** The server of a disconnected NFS mount answers again: the mount needs a remount (once per return). */
   disconnectedServerBack(mountpoint: string, server: string): void;
-  /** The probe fork server died or stopped answering; the probes it had in flight run again on a new one. */
-  probeServerLost(event: ServerLost): void;
-  /** A malformed line of the mount table `source`, skipped. */
-  tableProblem(source: string, problem: MountTableProblem): void;
+  /** The prober died or stopped answering; the probes it had in flight run again on a new one. */
+  proberLost(event: ProberLost): void;
+  /** The prober said something on its own (a warning such as falling back to a child per probe). */
+  proberSaid(event: ProberSaid): void;
+  /** The prober binary speaks another protocol version: refused, its probes go to the Node prober. */
+  proberMismatch(event: ProtocolMismatch): void;
+  /** A malformed line of the mount table `table`, skipped. */
+  tableProblem(table: string, problem: MountTableProblem): void;
   /** The mount table could not be read: the sweep failed. */
   tableUnreadable(failure: TableFailure): void;
 }
@@ -76,7 +82,9 @@ export const silentMonitorLog: MonitorLog = {
   kernelSignal() {},
   automountDaemon() {},
   disconnectedServerBack() {},
-  probeServerLost() {},
+  proberLost() {},
+  proberSaid() {},
+  proberMismatch() {},
   tableProblem() {},
   tableUnreadable() {},
 };

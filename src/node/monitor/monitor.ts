@@ -8,16 +8,19 @@
 // It never touches a mountpoint itself: it reads /proc (mountinfo, and /proc/PID for blocked processes)
 // and asks the Prober, whose children are the only processes that stat or list a mount. Its parts:
 // status-store.ts (statuses and outages), transition-log.ts (what admins are told, and how often),
-// probe-slots.ts (one probe per mount), slow-watch.ts, watch-set.ts.
+// probe-slots.ts (one probe per mount), deadline-timer.ts (slow-after), watch-set.ts (the watch tier),
+// sweep-plan.ts and plan-refiners.ts (what a sweep probes, and what it skips), status-from-probe.ts
+// (an answer as status fields), server-suspects.ts (what the kernel said about servers).
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
-import { isDead, type BlockedProcesses, type MountEntry, type MountState, type MountStatus, type ParsedMountTable, type SweepReport } from '../../common/mount.js';
-import { optionValue } from '../../common/mount-table/options.js';
+import type { BlockedProcesses, MountEntry, MountState, MountStatus, ParsedMountTable, SweepReport } from '../../common/mount.js';
+import { isDead, isUnanswered } from '../../common/state-classes.js';
 import { ConcurrencyGate } from '../concurrency-gate.js';
 import { DEFAULT_SETTINGS } from '../config/settings.js';
 import type { Prober, ProbeResult } from '../probe/prober.js';
 import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
 import { ProbeSlots, type SlotState } from './probe-slots.js';
-import { SlowWatch } from './slow-watch.js';
+import { DeadlineTimer } from './deadline-timer.js';
+import { serverNames, ServerSuspects, type ServerSignalKind } from './server-suspects.js';
 import { sameMount, StatusStore, type UpdateKind } from './status-store.js';
 import { statusFromProbe, type ProbeStatus } from './status-from-probe.js';
 import type { ScopeOptions } from '../../common/mount-table/scope.js';
@@ -87,7 +90,7 @@ export class Monitor implements MonitorApi {
   private readonly store = new StatusStore();
   private readonly transitions: TransitionLog;
   private readonly watches = new WatchSet();
-  private readonly slow: SlowWatch;
+  private readonly slow: DeadlineTimer;
   private readonly listeners = new Set<(event: MonitorEvent) => void>();
   /** The latest plan, the table it was made from, and its items by mount id. */
   private plan: SweepPlan | undefined;
@@ -97,7 +100,7 @@ export class Monitor implements MonitorApi {
   private basePlan: { table: ParsedMountTable; scope: ScopeOptions; plan: SweepPlan } | undefined;
   private scope: ScopeOptions;
   /** Probes switch to each mountpoint's owner when we are root (a process's uid does not change). */
-  private readonly asOwner = process.getuid?.() === 0;
+  private readonly privileged = process.getuid?.() === 0;
   private lastSweep: SweepSummary | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
@@ -110,15 +113,7 @@ export class Monitor implements MonitorApi {
   private planTableReadAt = 0;
   private stopped = false;
   private proberInstance: Prober | undefined;
-  /** Servers the kernel reported not responding, with its words, until it reports them OK. */
-  private readonly suspects = new Map<string, string>();
-  /** What the kernel said last about each server it named: its lines are news only when this changes. */
-  private readonly kernelSaid = new Map<string, 'down' | 'ok'>();
-  /**
-   * Servers the kernel said were down in a line it never follows with an "OK" (CIFS), and when it said
-   * so last: the first probe of one of their mounts started after that and answering well is the all-clear.
-   */
-  private readonly downUntilAnswered = new Map<string, number>();
+  private readonly suspects = new ServerSuspects();
   private tableReread: Promise<ParsedMountTable> | undefined;
 
   constructor(options: MonitorOptions) {
@@ -129,7 +124,7 @@ export class Monitor implements MonitorApi {
     this.proberInstance = options.prober;
     if (options.prober) this.listenForTableChanges(options.prober);
     this.transitions = new TransitionLog(() => this.log, this.now);
-    this.slow = new SlowWatch(this.now);
+    this.slow = new DeadlineTimer(this.now);
     this.gate = new ConcurrencyGate(() => this.opts.maxConcurrentProbes ?? 512);
     this.watches.setPatterns(options.watch ?? []);
     this.slots = new ProbeSlots(() => this.prober(), this.now, (e) => this.transitions.released(e.mountpoint, e.pid, e.stuckMs));
@@ -138,7 +133,7 @@ export class Monitor implements MonitorApi {
   get identity(): MonitorIdentity {
     return {
       mode: this.opts.mode,
-      privileged: this.asOwner,
+      privileged: this.privileged,
       pid: process.pid,
       version: this.opts.version ?? '0.0.0',
     };
@@ -160,12 +155,12 @@ export class Monitor implements MonitorApi {
   }
 
   /**
-   * The directories whose mounts one source wants watched (the daemon: the homes of connected clients
-   * and of logged-in users; the app: its user's home). Replaces that source's list; [] removes it.
+   * The directories whose mounts one requester wants watched (the daemon: the homes of connected clients
+   * and of logged-in users; the app: its user's home). Replaces that requester's list; [] removes it.
    */
-  watchDirectories(source: string, dirs: readonly string[]): void {
+  watchDirectories(requester: string, dirs: readonly string[]): void {
     const before = this.plan ? this.watches.of(this.plan) : new Map();
-    this.watches.setDirectories(source, dirs);
+    this.watches.setDirectories(requester, dirs);
     if (this.plan) {
       // Statuses say whether their mount is watched: refresh those whose answer changed.
       const after = this.watches.of(this.plan);
@@ -208,7 +203,7 @@ export class Monitor implements MonitorApi {
     }
   }
 
-  /** Stops sweeping, kills the probes still running and stops the fork server. */
+  /** Stops sweeping, kills the probes still running and stops the prober. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of [this.sweepTimer, this.watchTimer]) if (t) clearInterval(t);
@@ -263,7 +258,7 @@ export class Monitor implements MonitorApi {
       if (logFailure) {
         this.log.tableUnreadable(
           error instanceof MountTableUnreadableError
-            ? { source: error.source, errno: error.code, reason: error.reason }
+            ? { table: error.table, errno: error.code, reason: error.reason }
             : { errno: (error as NodeJS.ErrnoException).code, reason: error.message },
         );
       }
@@ -298,7 +293,7 @@ export class Monitor implements MonitorApi {
     const plan = await this.readPlan();
     for (const problem of plan.problems) this.log.tableProblem(this.planTable?.from ?? 'the mount table', problem);
 
-    const results = await Promise.all(plan.items.map((item) => this.check(item)));
+    const results = await Promise.all(plan.items.map((item) => this.decideStatus(item)));
     const finishedAt = this.now();
     const dead = results.filter((s) => isDead(s.state)).length;
     const seconds = Math.round(finishedAt - startedAt) / 1000;
@@ -330,7 +325,7 @@ export class Monitor implements MonitorApi {
       const watched = this.watches.of(plan);
       for (const id of watched.keys()) {
         const item = this.planById.get(id);
-        if (item && !this.stopped) void this.check(item);
+        if (item && !this.stopped) void this.decideStatus(item);
       }
     } catch {
       // an unreadable table is logged by readTable; the next tick tries again
@@ -344,7 +339,7 @@ export class Monitor implements MonitorApi {
    * chains rather than async functions on this path: a sweep calls it once per mount, and each await
    * would allocate a promise and a resumption (a third of a sweep's cost was garbage collection).
    */
-  private check(item: PlanItem): Promise<MountStatus> {
+  private decideStatus(item: PlanItem): Promise<MountStatus> {
     const { entry } = item;
     if (item.skip) return Promise.resolve(this.update(entry, { state: item.skip.state, message: item.skip.message }, 'facts'));
     const held = this.slots.get(entry.mountpoint);
@@ -360,12 +355,12 @@ export class Monitor implements MonitorApi {
     const slowAfterSeconds = this.opts.slowAfterSeconds ?? DEFAULT_SETTINGS.slowAfterSeconds;
     let acquired: ReturnType<ProbeSlots['acquire']>;
     try {
-      // stop() closed the prober: a new probe would only start a fork server nobody stops.
+      // stop() closed the prober: a new probe would only start a prober nobody stops.
       if (this.stopped) {
         this.gate.leave();
         return Promise.resolve(this.unrecorded(entry));
       }
-      acquired = this.slots.acquire(entry, timeoutSeconds * 1000, this.asOwner);
+      acquired = this.slots.acquire(entry, timeoutSeconds * 1000, this.privileged);
     } catch (err) {
       this.gate.leave();
       return Promise.reject(err);
@@ -401,7 +396,7 @@ export class Monitor implements MonitorApi {
   private answered(entry: MountEntry, result: ProbeResult, timeoutSeconds: number, startedAt: number): MountStatus | Promise<MountStatus> {
     // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure.
     if (this.stopped) return this.unrecorded(entry);
-    if (result.state === 'ok' && this.downUntilAnswered.size > 0) this.serverAnswered(entry, startedAt);
+    if (result.state === 'ok' && this.suspects.awaitingAnswers) this.serverAnswered(entry, startedAt);
     // The path did not lead to this mount: unless the table still has it there (a swapped parent, issue
     // 15 item 1), it was unmounted, moved or covered meanwhile, which says nothing about the mount.
     if (result.state === 'error' && result.stage === 'mount') {
@@ -484,7 +479,7 @@ export class Monitor implements MonitorApi {
     if (!recorded.changed) return recorded.status;
     const { status, previous } = recorded;
     if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, unansweredSeconds * 1000, denial);
-    if (status.state === 'slow' || status.state === 'hung' || status.state === 'stuck') this.lookForBlocked(BLOCKED_FIRST_SCAN_MS);
+    if (isUnanswered(status.state)) this.lookForBlocked(BLOCKED_FIRST_SCAN_MS);
     this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });
     return status;
   }
@@ -492,8 +487,7 @@ export class Monitor implements MonitorApi {
   /** Facts the plan knows about a mount (server, automount role, NFS counters, watched), kept on every status. */
   private facts(entry: MountEntry): Partial<MountStatus> {
     const annotations = this.planById.get(entry.mountId)?.annotations ?? {};
-    let suspect: string | undefined;
-    if (this.suspects.size > 0) for (const name of serverNames(entry, annotations.server)) suspect ??= this.suspects.get(name);
+    const suspect = this.suspects.of(entry, annotations.server);
     const watched = this.plan ? this.watches.of(this.plan).get(entry.mountId) : undefined;
     // The plan's own object when nothing is added (most mounts, every sweep): the status copies it anyway.
     if (suspect === undefined && watched === undefined) return annotations;
@@ -515,7 +509,7 @@ export class Monitor implements MonitorApi {
     const scan = this.opts.scanBlocked;
     const table = this.plan?.table;
     if (!scan || !table || this.stopped) return (this.blockedTimer = undefined), undefined;
-    const targets = this.store.all().filter((s) => s.state === 'slow' || s.state === 'hung' || s.state === 'stuck');
+    const targets = this.store.all().filter((s) => isUnanswered(s.state));
     if (targets.length === 0) return (this.blockedTimer = undefined), undefined;
     let found: BlockedScan;
     try {
@@ -527,7 +521,7 @@ export class Monitor implements MonitorApi {
     for (const target of targets) {
       const item = this.planById.get(target.mountId);
       const current = item && this.store.get(item.entry);
-      if (!item || !current || !(current.state === 'slow' || current.state === 'hung' || current.state === 'stuck')) continue;
+      if (!item || !current || !isUnanswered(current.state)) continue;
       const processes = found.byMount.get(target.mountId) ?? [];
       const blocked: BlockedProcesses = { count: processes.length, processes, ...(found.unexamined > 0 ? { unexamined: found.unexamined } : {}) };
       const updated = this.refresh(item.entry, { blocked });
@@ -548,20 +542,13 @@ export class Monitor implements MonitorApi {
    * okLine false: the kernel prints no "OK" after this kind of line (CIFS); the first probe of the
    * server's mounts that answers after it clears it instead.
    */
-  serverSignal(server: string, kind: 'not-responding' | 'timed-out' | 'ok', text: string, { okLine = true } = {}): string[] {
-    const said = kind === 'ok' ? 'ok' : 'down';
-    const news = this.kernelSaid.get(server) !== said;
-    this.kernelSaid.set(server, said);
-    if (said === 'down' && !okLine) this.downUntilAnswered.set(server, this.now());
-    const suspect = this.suspects.get(server);
-    if (said === 'ok') this.suspects.delete(server);
-    else this.suspects.set(server, `kernel: ${text}`);
-    const marked = this.suspects.get(server) !== suspect;
+  serverSignal(server: string, kind: ServerSignalKind, text: string, { okLine = true } = {}): string[] {
+    const { down, news, marked } = this.suspects.note(server, kind, text, this.now(), okLine);
     // The kernel names the server as the mount did, or by address (addr=, e.g. a pNFS data server).
     const items = [...this.planById.values()].filter((i) => !i.skip && serverNames(i.entry, i.annotations.server).includes(server));
     if (marked) for (const item of items) this.refresh(item.entry);
-    const probed = news ? items : said === 'down' ? items.filter((i) => this.looksWell(i.entry)) : [];
-    for (const item of probed) void this.check(item);
+    const probed = news ? items : down ? items.filter((i) => this.looksWell(i.entry)) : [];
+    for (const item of probed) void this.decideStatus(item);
     if (news && items.length > 0) this.log.kernelSignal(server, kind, items.length);
     return probed.map((i) => i.entry.mountpoint);
   }
@@ -574,16 +561,13 @@ export class Monitor implements MonitorApi {
   private serverAnswered(entry: MountEntry, startedAt: number): void {
     const item = this.planById.get(entry.mountId);
     for (const server of serverNames(entry, item?.annotations.server)) {
-      const downAt = this.downUntilAnswered.get(server);
-      if (downAt === undefined || startedAt < downAt) continue;
-      this.downUntilAnswered.delete(server);
-      this.kernelSaid.delete(server);
-      this.suspects.delete(server);
+      if (!this.suspects.answered(server, startedAt)) continue;
       for (const other of this.planById.values()) {
         if (other.entry.mountId !== entry.mountId && serverNames(other.entry, other.annotations.server).includes(server)) this.refresh(other.entry);
       }
     }
   }
+
 
   /** Whether a mount's last answer was well and no probe of it is running (a new one would tell something). */
   private looksWell(entry: MountEntry): boolean {
@@ -645,16 +629,10 @@ export class Monitor implements MonitorApi {
       if (item.skip) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: item.skip.message });
       else if (held?.killed) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: `probe ${held.killed.pid} was killed and has not exited yet` });
       else result.started.push(item.entry.mountpoint);
-      void this.check(item);
+      void this.decideStatus(item);
     }
     return result;
   }
-}
-
-/** The names a kernel line may use for a mount's server: the one in its source, and its addr= option. */
-function serverNames(entry: MountEntry, server: string | undefined): string[] {
-  const addr = optionValue(entry.superOptions, 'addr');
-  return [server, addr].filter((n): n is string => n !== undefined);
 }
 
 function withoutDenial(input: ProbeStatus): Partial<MountStatus> & { state: MountState } {

@@ -101,7 +101,7 @@ async function withNfsCounters(plan: SweepPlan, readStats: () => Promise<ParsedM
 
 /**
  * Every descendant of a process, from /proc/PID/task/PID/children (procfs, never a mount). The main
- * thread's list is enough: Node spawns children from its event-loop thread, and the fork server is
+ * thread's list is enough: Node spawns children from its event-loop thread, and the prober is
  * single-threaded.
  */
 export function descendantsOf(pid: number): number[] {

@@ -1,5 +1,5 @@
-// At most one probe in flight per mountpoint, across sweeps and rechecks (STYLE.md item 5, after
-// node_exporter's stuck-mount set). A probe that answered 'hung' was sent SIGKILL; until its child has
+// At most one probe in flight per mountpoint, across sweeps and rechecks (after node_exporter's
+// stuck-mount set: a second probe of a hung mount would only hang beside the first). A probe that answered 'hung' was sent SIGKILL; until its child has
 // exited and been reaped it keeps the slot, so the mount is reported 'stuck' and never probed again:
 // a child blocked on a FUSE/NFS request its server already read sits in D state and survives SIGKILL,
 // and a second probe would only pile up behind it.

@@ -1,4 +1,4 @@
-// A probe's answer as a mount's status fields: a failure is data (STYLE.md item 4).
+// A probe's answer as a mount's status fields: a failure is data.
 import type { MountState, MountStatus } from '../../common/mount.js';
 import type { ProbeResult } from '../probe/prober.js';
 import { errnoText } from '../errno-text.js';

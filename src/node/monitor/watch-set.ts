@@ -16,10 +16,10 @@ export class WatchSet {
   private cachedFor: SweepPlan | undefined;
   private cached = new Map<number, WatchReason>();
 
-  /** Replaces the directories one source watches ([] to stop). */
-  setDirectories(source: string, dirs: readonly string[]): void {
-    if (dirs.length === 0) this.dirs.delete(source);
-    else this.dirs.set(source, [...dirs]);
+  /** Replaces the directories one requester watches ([] to stop). */
+  setDirectories(requester: string, dirs: readonly string[]): void {
+    if (dirs.length === 0) this.dirs.delete(requester);
+    else this.dirs.set(requester, [...dirs]);
     this.cachedFor = undefined;
   }
 

@@ -1,5 +1,5 @@
-// Reads the mount table of this process's mount namespace. The only failure that fails a sweep (STYLE.md
-// rule 4): every other problem is per mount or per line.
+// Reads the mount table of this process's mount namespace. The only failure that fails a sweep
+// (failures are data everywhere else): every other problem is per mount or per line.
 //
 // Linux: /proc/self/mountinfo, read as bytes (a procfs read touches no mountpoint) and parsed by
 // common/mount-table/mountinfo.ts; bytes that are not UTF-8 survive losslessly (utf8.ts).
@@ -20,13 +20,13 @@ const malformed = (n: number) => `${n} malformed line${n === 1 ? '' : 's'}`;
 
 /**
  * The mount table could not be read at all: the sweep fails with this message. The log says it from the
- * parts: where from (`source`), the errno (`code`), and otherwise what went wrong (`reason`).
+ * parts: which table (`table`), the errno (`code`), and otherwise what went wrong (`reason`).
  */
 export class MountTableUnreadableError extends Error {
   override name = 'MountTableUnreadableError';
   constructor(
     message: string,
-    readonly source: string | undefined,
+    readonly table: string | undefined,
     readonly code: string | undefined,
     readonly reason: string,
   ) {

@@ -1,5 +1,5 @@
 /*
- * msm-prober: the probe server of Mount Status Monitor.
+ * msm-prober: the prober of Mount Status Monitor.
  *
  * The Node helper spawns this once and writes requests on its stdin. Each probe opens the mountpoint (as
  * root, following no symlink), checks that it opened the mount the table names, switches to the owner,
@@ -8,7 +8,7 @@
  * on a child: it poll()s stdin, a SIGCHLD self-pipe and one shared answer pipe, with the nearest
  * deadline as timeout.
  *
- * Who probes (issue 14). On Linux, workers: long-lived children, each probing one mount after another and
+ * Who probes. On Linux, workers: long-lived children, each probing one mount after another and
  * switching only its filesystem identity to each owner (setfsuid), a few µs a probe where a fork costs a
  * few hundred. One probe at a time per worker, from one queue; a probe unanswered after LAG_NS (100 ms)
  * keeps its worker to itself, which from then on is that probe's own child, and the queue goes on with
@@ -31,7 +31,8 @@
  *                                                        idle workers are retired first, so their CPU
  *                                                        is counted (for the benchmark)
  *        Y                                               answered Y at once: the client's watchdog
- *   out: V 5 <server-pid>                                version banner, once at start
+ *   out: V <version> <server-pid>                        banner, once at start: PROTOCOL_VERSION below;
+ *                                                        the client refuses a binary of another version
  *        S <id> <pid> [<id> <pid>]...                    the process (child or worker) each probe of a
  *                                                        batch went to, one line per batch; no probe
  *                                                        starts before its S line is written
@@ -52,7 +53,9 @@
  *        M                                               the mount table changed (a mount or unmount in
  *                                                        our mount namespace: /proc/self/mountinfo polled
  *                                                        for POLLPRI, proc(5)); the client reads it again
- *        ? <text>                                        malformed request
+ *        ? <text>                                        a malformed request, or a warning the client
+ *                                                        logs (workers die as they start: a child per
+ *                                                        probe from now on)
  * Exactly one answer (O, D, E or H) and exactly one reap per P, the reap never before the answer. When the
  * child was already reaped as its answer is read (the usual case), the reap rides on the answer line as
  * its two trailing fields and no X line follows: half the lines to write and parse. A probe a worker
@@ -70,6 +73,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +95,30 @@
 #define SPAWN_AFTER_NS (2LL * 1000000)        /* probes waiting and every worker this long on its probe: one more */
 #define WORKER_LIFE_NS (60LL * 1000000000LL)  /* an idle worker older than this is retired (fresh identities) */
 #define MAX_WORKERS 64
+#ifndef PROTOCOL_VERSION
+#define PROTOCOL_VERSION 6 /* the V banner; native-protocol.ts has the same number (a test builds another) */
+#endif
+
+/* ---- the one emitter: every protocol line goes out here ---- */
+
+/* To stdout, fully buffered: the loop flushes once per iteration, so a sweep's lines are one write(2). */
+__attribute__((format(printf, 1, 2))) static void emit(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+}
+
+/* The one answer of a probe no process ran for (fork failed, or a bad request): pid 0, reap "-1 0". */
+static void emit_no_child(unsigned long long id, int err) {
+  emit("E %llu 0 0 %d fork -1 0\n", id, err);
+}
+
+/* A request that cannot be probed: a ? line for the client's log, then its one answer. */
+static void emit_refused(unsigned long long id, const char *why, int err) {
+  emit("? %s for %llu\n", why, id);
+  emit_no_child(id, err);
+}
 
 /* ---- the tables ---- */
 
@@ -298,7 +326,7 @@ void close_server_fds(int keep) {
  * before the client can know its pid: a probe child waits for one byte on the batch's go pipe, and a
  * worker gets its request, only once the S line is out. A server that dies first closes the go pipe,
  * and its children exit untouched (read returns 0): a probe whose pid the client never heard of never
- * started (issue 15 item 6). */
+ * started. */
 static struct {
   unsigned long long id;
   pid_t pid;
@@ -312,9 +340,9 @@ static void drain_answers(void);
 static void report_batch(void) {
   static const char go[sizeof batch / sizeof *batch] = { 0 };
   if (nbatch == 0) return;
-  putchar('S');
-  for (size_t i = 0; i < nbatch; i++) printf(" %llu %ld", batch[i].id, (long)batch[i].pid);
-  putchar('\n');
+  emit("S");
+  for (size_t i = 0; i < nbatch; i++) emit(" %llu %ld", batch[i].id, (long)batch[i].pid);
+  emit("\n");
   int out = fflush(stdout) == 0;
   if (go_pipe[0] >= 0) {
     if (out) (void)!write(go_pipe[1], go, nforked_in_batch); /* < PIPE_BUF: all at once */
@@ -341,7 +369,7 @@ static void start_child(int i) {
   if (nbatch == sizeof batch / sizeof *batch) report_batch(); /* before the next child joins a go pipe */
   set_deadline(p);
   if ((go_pipe[0] < 0 && pipe(go_pipe)) || (pid = fork()) < 0) {
-    printf("E %llu 0 0 %d fork -1 0\n", p->id, errno);
+    emit_no_child(p->id, errno);
     probe_free(i);
     return;
   }
@@ -435,7 +463,7 @@ static void send_to_worker(int w) {
   workers[w].probe = -1;
   retire(w);
   if (queue_push(i)) {
-    printf("E %llu 0 0 %d fork -1 0\n", p->id, ENOMEM);
+    emit_no_child(p->id, ENOMEM);
     probe_free(i);
   }
 }
@@ -507,18 +535,18 @@ static void start_probe(unsigned long long id, long long timeout_ms, const struc
   int i;
 
   if (n == 0 || n % 2 || n / 2 > PATH_MAX) {
-    printf("? bad path for %llu\nE %llu 0 0 %d fork -1 0\n", id, id, ENAMETOOLONG);
+    emit_refused((unsigned long long)id, "bad path", ENAMETOOLONG);
     return;
   }
   if ((path = malloc(n / 2 + 1)) == NULL || (i = probe_new()) < 0) {
     free(path);
-    printf("E %llu 0 0 %d fork -1 0\n", id, ENOMEM);
+    emit_no_child(id, ENOMEM);
     return;
   }
   for (size_t k = 0; k < n / 2; k++) {
     int hi = hexval(hex[2 * k]), lo = hexval(hex[2 * k + 1]);
     if (hi < 0 || lo < 0 || (hi | lo) == 0) {
-      printf("? bad path for %llu\nE %llu 0 0 %d fork -1 0\n", id, id, EINVAL);
+      emit_refused((unsigned long long)id, "bad path", EINVAL);
       free(path);
       probe_free(i);
       return;
@@ -540,7 +568,7 @@ static void start_probe(unsigned long long id, long long timeout_ms, const struc
   }
   p->queued = 1;
   if (queue_push(i)) {
-    printf("E %llu 0 0 %d fork -1 0\n", id, ENOMEM);
+    emit_no_child(id, ENOMEM);
     probe_free(i);
   }
 }
@@ -591,7 +619,7 @@ static void report_usage_when_ready(void) {
 #endif
   getrusage(RUSAGE_SELF, &self);
   getrusage(RUSAGE_CHILDREN, &kids);
-  printf("U %lld %lld %ld %lld %lld %ld\n", tv_us(self.ru_utime), tv_us(self.ru_stime), self.ru_maxrss / div,
+  emit("U %lld %lld %ld %lld %lld %ld\n", tv_us(self.ru_utime), tv_us(self.ru_stime), self.ru_maxrss / div,
          tv_us(kids.ru_utime), tv_us(kids.ru_stime), kids.ru_maxrss / div);
   usage_wanted--;
 }
@@ -612,11 +640,11 @@ static void handle_line(char *line) {
     return;
   }
   if (strcmp(line, "Y") == 0) { /* the client's watchdog: are you there? */
-    printf("Y\n");
+    emit("Y\n");
     return;
   }
   if (strncmp(line, "P ", 2) || field_num(&s, 0, LLONG_MAX, &id)) {
-    printf("? unknown request (%.40s)\n", line);
+    emit("? unknown request (%.40s)\n", line);
     return;
   }
   int bad = field_num(&s, 0, MAX_TIMEOUT_MS, &timeout_ms) || field_num(&s, 0, 1, &as_owner) ||
@@ -626,7 +654,7 @@ static void handle_line(char *line) {
   rq.user_uid = a;
   rq.user_gid = b;
   if (bad || field_num(&s, -1, LLONG_MAX, &mnt_id) || field_pair(&s, &a, &b, &present)) {
-    printf("? bad request for %lld\nE %lld 0 0 %d fork -1 0\n", id, id, EINVAL);
+    emit_refused((unsigned long long)id, "bad request", EINVAL);
     return;
   }
   rq.mnt_id = mnt_id;
@@ -644,9 +672,9 @@ static void too_long(const char *start, size_t len) {
   memcpy(head, start, n);
   head[n] = 0;
   if (sscanf(head, "P %llu ", &id) == 1)
-    printf("? request too long for %llu\nE %llu 0 0 %d fork -1 0\n", id, id, ENAMETOOLONG);
+    emit_refused((unsigned long long)id, "request too long", ENAMETOOLONG);
   else
-    printf("? request too long\n");
+    emit("? request too long\n");
 }
 
 /* Reads what stdin has (a sweep's requests arrive in one write: a big buffer takes them in few reads);
@@ -686,13 +714,13 @@ static int read_requests(void) {
  * worker answered is over as it answers: "0 0", as for a child that exited 0. */
 static void print_reap_fields(const struct probe *p) {
   if (p->worker >= 0)
-    printf(" 0 0");
+    emit(" 0 0");
   else if (!p->reaped)
     return;
   else if (WIFSIGNALED(p->status))
-    printf(" -1 %d", WTERMSIG(p->status));
+    emit(" -1 %d", WTERMSIG(p->status));
   else
-    printf(" %d 0", WEXITSTATUS(p->status));
+    emit(" %d 0", WEXITSTATUS(p->status));
 }
 
 /* Reads every answer in the pipe and prints it. A probe whose process was reaped (p->reaped, set by
@@ -714,16 +742,16 @@ static void drain_answers(void) {
       if (p->answered) continue; /* already reported hung: a late answer is not a success */
       p->answered = 1;
       if (a.kind == 'O')
-        printf("O %llu %ld %lld %llu %o %llu %llu %llu %llu %llu %llu %llu %llu", p->id, (long)a.pid,
+        emit("O %llu %ld %lld %llu %o %llu %llu %llu %llu %llu %llu %llu %llu", p->id, (long)a.pid,
                latency_us(p), a.entries, a.mode, a.uid, a.gid, a.frsize, a.blocks, a.bfree, a.bavail,
                a.files, a.ffree);
       else if (a.kind == 'D')
-        printf("D %llu %ld %lld %o %llu", p->id, (long)a.pid, latency_us(p), a.mode, a.uid);
+        emit("D %llu %ld %lld %o %llu", p->id, (long)a.pid, latency_us(p), a.mode, a.uid);
       else
-        printf("E %llu %ld %lld %d %s", p->id, (long)a.pid, latency_us(p), a.err,
+        emit("E %llu %ld %lld %d %s", p->id, (long)a.pid, latency_us(p), a.err,
                stage_names[a.stage >= 0 && a.stage <= ST_MOUNT ? a.stage : 0]);
       print_reap_fields(p);
-      putchar('\n');
+      emit("\n");
       if (a.uid != 0) ident_ask((uid_t)a.uid); /* the next probe of a mount of theirs needs no lookup */
       if (p->worker >= 0) {
         int w = p->worker;
@@ -773,10 +801,10 @@ static void reap(void) {
         if ((i = pid_find(pid)) < 0) continue;
         probes[i].reaped = 1;
         probes[i].status = status;
-        if (!probes[i].answered) printf("E %llu %ld %lld %d fork\n", probes[i].id, (long)pid, latency_us(&probes[i]), ECHILD);
-        printf("X %llu %ld", probes[i].id, (long)pid);
+        if (!probes[i].answered) emit("E %llu %ld %lld %d fork\n", probes[i].id, (long)pid, latency_us(&probes[i]), ECHILD);
+        emit("X %llu %ld", probes[i].id, (long)pid);
         print_reap_fields(&probes[i]);
-        putchar('\n');
+        emit("\n");
         probe_free(i);
         continue;
       }
@@ -799,16 +827,16 @@ static void reap(void) {
       p->worker = -1;
       p->reaped = 1;
       p->status = dead_status[k];
-      printf("E %llu %ld %lld %d fork", p->id, (long)p->pid, latency_us(p), ECHILD);
+      emit("E %llu %ld %lld %d fork", p->id, (long)p->pid, latency_us(p), ECHILD);
       print_reap_fields(p);
-      putchar('\n');
+      emit("\n");
       probe_free(i);
     }
     /* Workers that die before they probe anything (a system that refuses them: no setgroups, say)
      * would be forked again and again: after a few, every probe gets a child of its own. */
     if (!workers[w].probed && workers[w].state != W_RETIRING && ++stillborn_workers >= 3 && use_workers) {
       use_workers = 0;
-      printf("? workers die as they start: a child per probe from now on\n");
+      emit("? workers die as they start: a child per probe from now on\n");
       while (queue_len > 0) {
         int i = queue_pop();
         probes[i].queued = 0;
@@ -824,17 +852,17 @@ static void reap(void) {
     struct probe *p = &probes[i];
     if (!p->in_use || !p->reaped) continue; /* reported with its answer */
     if (!p->answered) /* died without answering (killed from outside, or crashed) */
-      printf("E %llu %ld %lld %d fork", p->id, (long)p->pid, latency_us(p), ECHILD);
+      emit("E %llu %ld %lld %d fork", p->id, (long)p->pid, latency_us(p), ECHILD);
     else
-      printf("X %llu %ld", p->id, (long)p->pid);
+      emit("X %llu %ld", p->id, (long)p->pid);
     print_reap_fields(p);
-    putchar('\n');
+    emit("\n");
     probe_free(i);
   }
   report_usage_when_ready();
 }
 
-/* SIGKILL and "hung" for every running probe past its deadline; returns the next deadline. */
+/* SIGKILL and "hung" for every running probe past its deadline; sets next_deadline_ns to the next one. */
 static void check_deadlines(long long now) {
   if (next_deadline_ns < 0 || next_deadline_ns > now) return;
   next_deadline_ns = -1;
@@ -846,7 +874,7 @@ static void check_deadlines(long long now) {
       if (p->worker >= 0) leave_to_probe(p->worker); /* a timeout shorter than the lag */
       kill(p->pid, SIGKILL);
       p->answered = 1;
-      printf("H %llu %ld %lld\n", p->id, (long)p->pid, latency_us(p));
+      emit("H %llu %ld %lld\n", p->id, (long)p->pid, latency_us(p));
     } else if (next_deadline_ns < 0 || p->deadline_ns < next_deadline_ns) {
       next_deadline_ns = p->deadline_ns;
     }
@@ -927,7 +955,7 @@ int main(int argc, char **argv) {
   table_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 #endif
 
-  printf("V 6 %ld\n", (long)getpid());
+  emit("V %d %ld\n", PROTOCOL_VERSION, (long)getpid());
   fflush(stdout);
   for (;;) {
     long long now = now_ns(), next = -1;
@@ -968,7 +996,7 @@ int main(int argc, char **argv) {
     }
     reap(); /* drains the answer pipe too */
     resolver_poll(now_ns());
-    if (table_at >= 0 && (fds[table_at].revents & (POLLPRI | POLLERR))) fputs("M\n", stdout);
+    if (table_at >= 0 && (fds[table_at].revents & (POLLPRI | POLLERR))) emit("M\n");
     if (stdin_at >= 0 && fds[stdin_at].revents && !read_requests()) stdin_open = 0;
     report_usage_when_ready();
     if (!stdin_open && shutdown_ns < 0) {

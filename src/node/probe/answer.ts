@@ -1,4 +1,4 @@
-// What a probe child says, before it becomes a ProbeResult. The C fork server and the Node probe child
+// What a probe child says, before it becomes a ProbeResult. The C prober and the Node probe child
 // answer with the same fields, so both probers build their results here and give the same answers.
 import { encodeUtf8Lossless, hasEscapedBytes } from '../../common/mount-table/utf8.js';
 import { constants } from 'node:os';
@@ -47,7 +47,7 @@ export function deniedMessage(mode: number): string {
   return `mode ${(mode & 0o7777).toString(8).padStart(3, '0')} does not allow access`;
 }
 
-/** Stage 'mount': the path no longer leads to the mount the table named (issue 15 item 1). */
+/** Stage 'mount': the path no longer leads to the mount the table named. */
 function notTheMountMessage(errno: string): string {
   const what = errno === 'ELOOP' ? 'a symbolic link is on the path' : 'another file is there';
   return `the path does not lead to the mount in the mount table (${what}): moved, unmounted or swapped since the table was read`;

@@ -1,17 +1,17 @@
-// The fast prober: one long-lived C server (dist/native/msm-prober) gives each probe to a worker (a
+// The fast prober: one long-lived C prober (dist/native/msm-prober) gives each probe to a worker (a
 // long-lived child probing mount after mount as each owner, a few µs a probe) or forks a child for it
 // (~0.3 ms), kills the probe's process at the deadline and reaps it (msm-prober.c has the whole story).
 // This process only writes requests and reads answers; it never touches a mountpoint.
 //
-// If the server dies (or stops answering and is killed: the watchdog), that is our failure, not the
-// mounts': each probe it had in flight is probed again on a new server once its old child is gone (the
-// server's children die with it, PR_SET_PDEATHSIG), so a mount never has two probes in flight; a child
+// If the prober dies (or stops answering and is killed: the watchdog), that is our failure, not the
+// mounts': each probe it had in flight is probed again on a new prober once its old child is gone (the
+// prober's children die with it, PR_SET_PDEATHSIG), so a mount never has two probes in flight; a child
 // still there at its probe's deadline is stuck in the kernel, and its probe is answered hung, like any
-// other (issue 15 item 6). One event says what happened to the server.
+// other. One event says what happened to the prober.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { errorResult, pathHex, toResult } from './answer.js';
-import { encodeProbe, parseServerLine, PING_REQUEST, USAGE_REQUEST, type ServerUsage } from './native-protocol.js';
+import { encodeProbe, parseProberLine, PING_REQUEST, PROTOCOL_VERSION, USAGE_REQUEST, type ProberUsage } from './native-protocol.js';
 import { ProbeHandle } from './probe-handle.js';
 import { whenGone } from './process-gone.js';
 import type { Prober, ProbeRequest, ProbeRun } from './prober.js';
@@ -21,8 +21,8 @@ export function nativeProberPath(): string {
   return fileURLToPath(new URL('../../../native/msm-prober', import.meta.url));
 }
 
-/** The fork server died or stopped answering; what it had in flight is probed again on a new one. */
-export interface ServerLost {
+/** The prober died or stopped answering; what it had in flight is probed again on a new one. */
+export interface ProberLost {
   pid: number;
   /** "was killed by SIGKILL", "exited with code 1", "stopped answering (no reply within 2 seconds)". */
   why: string;
@@ -30,13 +30,28 @@ export interface ServerLost {
   inFlight: number;
 }
 
+/** A line the prober wrote on its own: a warning, or its complaint about a request. */
+export interface ProberSaid {
+  pid: number;
+  text: string;
+}
+
+/** The prober binary speaks another protocol version than this client. */
+export interface ProtocolMismatch {
+  binary: string;
+  version: number;
+  expected: number;
+  /** True when probes go to the fallback prober from now on. */
+  fallback: boolean;
+}
+
 export interface NativeProberOptions {
-  /** The fork server binary; default nativeProberPath(). */
+  /** The prober binary; default nativeProberPath(). */
   binary?: string;
-  /** How long the server reaps its killed children after close() before it exits (default 2000 ms). */
+  /** How long the prober reaps its killed children after close() before it exits (default 2000 ms). */
   reapMs?: number;
   /**
-   * While probes are in flight the server is asked every this many ms whether it is there (it answers
+   * While probes are in flight the prober is asked every this many ms whether it is there (it answers
    * at once, whatever its probes do); one that has not answered by the next ask is taken as wedged
    * (SIGSTOPped, say) and killed. Default 2000 ms.
    */
@@ -48,22 +63,33 @@ export interface NativeProberOptions {
    * benchmark.
    */
   forkPerProbe?: boolean;
-  /** Told once per lost server (the daemon logs it). */
-  onServerLost?: (event: ServerLost) => void;
+  /** Told once per lost prober (the daemon logs it). */
+  onProberLost?: (event: ProberLost) => void;
+  /** Told what the prober says on its own (a `?` line: "workers die as they start: ..."); the daemon logs it. */
+  onProberSaid?: (event: ProberSaid) => void;
+  /**
+   * Told when the binary's banner names another protocol version (a binary of another release): it is
+   * killed and not started again, and every probe goes to `fallback` from then on (or fails, without one).
+   */
+  onMismatch?: (event: ProtocolMismatch) => void;
+  /** The prober to use instead of a mismatched binary. */
+  fallback?: () => Prober;
   spawn?: typeof spawn;
 }
+
+const NO_USAGE: ProberUsage = { userUs: 0, systemUs: 0, maxRssKb: 0, childUserUs: 0, childSystemUs: 0, childMaxRssKb: 0 };
 
 interface Pending {
   handle: ProbeHandle;
   request: ProbeRequest;
-  /** Already probed again after a lost server: a second loss fails it (a server that keeps dying). */
+  /** Already probed again after a lost prober: a second loss fails it (a prober that keeps dying). */
   retried: boolean;
 }
 
-interface Server {
+interface ProberProcess {
   child: ChildProcessWithoutNullStreams;
   pending: Map<number, Pending>;
-  usageWaiters: ((u: ServerUsage) => void)[];
+  usageWaiters: ((u: ProberUsage) => void)[];
   exit: Promise<void>;
   dead: boolean;
   /** Requests made in this tick, written in one write() on the next tick (a sweep asks for all at once). */
@@ -77,7 +103,7 @@ interface Server {
 
 export class NativeProber implements Prober {
   readonly kind = 'native';
-  private server: Server | undefined;
+  private proc: ProberProcess | undefined;
   private nextId = 1;
   private closed = false;
   private readonly binary: string;
@@ -85,7 +111,13 @@ export class NativeProber implements Prober {
   private readonly graceMs: number;
   private readonly spawnFn: typeof spawn;
   private readonly args: string[];
-  private readonly onServerLost: ((event: ServerLost) => void) | undefined;
+  private readonly onProberLost: ((event: ProberLost) => void) | undefined;
+  private readonly onProberSaid: ((event: ProberSaid) => void) | undefined;
+  private readonly onMismatch: ((event: ProtocolMismatch) => void) | undefined;
+  private readonly makeFallback: (() => Prober) | undefined;
+  /** Set once the binary turned out to speak another protocol: why it is not started again. */
+  private mismatch: string | undefined;
+  private fallback: Prober | undefined;
   private readonly tableListeners: (() => void)[] = [];
 
   constructor(options: NativeProberOptions = {}) {
@@ -94,7 +126,10 @@ export class NativeProber implements Prober {
     this.graceMs = options.watchdogGraceMs ?? 2000;
     this.spawnFn = options.spawn ?? spawn;
     this.args = ['--reap-ms', String(this.reapMs), ...(options.componentWalk ? ['--no-openat2'] : []), ...(options.forkPerProbe ? ['--fork-per-probe'] : [])];
-    this.onServerLost = options.onServerLost;
+    this.onProberLost = options.onProberLost;
+    this.onProberSaid = options.onProberSaid;
+    this.onMismatch = options.onMismatch;
+    this.makeFallback = options.fallback;
   }
 
   probe(request: ProbeRequest): ProbeRun {
@@ -105,89 +140,97 @@ export class NativeProber implements Prober {
   }
 
   private dispatch(p: Pending): void {
-    const server = this.ensureServer();
+    if (this.mismatch !== undefined) return this.notHere(p);
+    const proc = this.ensureProcess();
     const id = this.nextId++;
-    p.handle.pid = 0; // not forked yet on this server
-    server.pending.set(id, p);
-    if (server.pending.size === 1) this.becameBusy(server);
-    this.send(server, encodeProbe(id, p.request, pathHex(p.request.path, p.request.pathBytes)));
+    p.handle.pid = 0; // not forked yet on this prober
+    proc.pending.set(id, p);
+    if (proc.pending.size === 1) this.becameBusy(proc);
+    this.send(proc, encodeProbe(id, p.request, pathHex(p.request.path, p.request.pathBytes)));
   }
 
-  private send(server: Server, request: string): void {
-    if (server.outbox === '') process.nextTick(() => this.flush(server));
-    server.outbox += request;
+  private send(proc: ProberProcess, request: string): void {
+    if (proc.outbox === '') process.nextTick(() => this.flush(proc));
+    proc.outbox += request;
   }
 
-  private flush(server: Server): void {
-    const out = server.outbox;
-    server.outbox = '';
-    if (out !== '' && !server.dead && !server.child.stdin.writableEnded) server.child.stdin.write(out);
+  private flush(proc: ProberProcess): void {
+    const out = proc.outbox;
+    proc.outbox = '';
+    if (out !== '' && !proc.dead && !proc.child.stdin.writableEnded) proc.child.stdin.write(out);
   }
 
   /**
-   * The server keeps every deadline; this only catches a server that stopped answering altogether. One
+   * The prober keeps every deadline; this only catches a prober that stopped answering altogether. One
    * timer while anything is in flight: each tick sends a ping, and a ping still unanswered at the next
-   * tick means the server is wedged.
+   * tick means the prober is wedged.
    */
-  private becameBusy(server: Server): void {
-    this.refWhileBusy(server);
-    if (server.watchdog) return;
+  private becameBusy(proc: ProberProcess): void {
+    this.refWhileBusy(proc);
+    if (proc.watchdog) return;
     const tick = (): void => {
-      server.watchdog = undefined;
-      if (server.dead || !this.busy(server)) return;
-      if (server.pinged) {
-        server.wedged = true;
-        server.child.kill('SIGKILL');
+      proc.watchdog = undefined;
+      if (proc.dead || !this.busy(proc)) return;
+      if (proc.pinged) {
+        proc.wedged = true;
+        proc.child.kill('SIGKILL');
         return;
       }
-      server.pinged = true;
-      this.send(server, PING_REQUEST);
-      server.watchdog = setTimeout(tick, this.graceMs);
-      server.watchdog.unref();
+      proc.pinged = true;
+      this.send(proc, PING_REQUEST);
+      proc.watchdog = setTimeout(tick, this.graceMs);
+      proc.watchdog.unref();
     };
-    server.watchdog = setTimeout(tick, this.graceMs);
-    server.watchdog.unref();
+    proc.watchdog = setTimeout(tick, this.graceMs);
+    proc.watchdog.unref();
   }
 
-  private busy(server: Server): boolean {
-    return server.pending.size > 0 || server.usageWaiters.length > 0;
+  private busy(proc: ProberProcess): boolean {
+    return proc.pending.size > 0 || proc.usageWaiters.length > 0;
   }
 
-  /** CPU and memory of the fork server and the children it reaped (for the benchmark). */
-  usage(): Promise<ServerUsage> {
-    const server = this.ensureServer();
+  /** CPU and memory of the prober and the children it reaped (for the benchmark). */
+  usage(): Promise<ProberUsage> {
+    if (this.mismatch !== undefined) return Promise.resolve(NO_USAGE);
+    const proc = this.ensureProcess();
     return new Promise((resolve) => {
-      server.usageWaiters.push(resolve);
-      this.becameBusy(server);
-      this.send(server, USAGE_REQUEST);
+      proc.usageWaiters.push(resolve);
+      this.becameBusy(proc);
+      this.send(proc, USAGE_REQUEST);
     });
   }
 
-  /** PID of the running fork server, if any. */
-  get serverPid(): number | undefined {
-    return this.server && !this.server.dead ? this.server.child.pid : undefined;
+  /** The fallback prober's children, once a mismatched binary was refused (the prober's are its descendants). */
+  probePids(): number[] {
+    return this.fallback?.probePids?.() ?? [];
+  }
+
+  /** PID of the running prober, if any. */
+  get proberPid(): number | undefined {
+    return this.proc && !this.proc.dead ? this.proc.child.pid : undefined;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const server = this.server;
-    if (!server) return;
-    for (const { handle: h } of server.pending.values())
+    await this.fallback?.close();
+    const proc = this.proc;
+    if (!proc) return;
+    for (const { handle: h } of proc.pending.values())
       h.settleResult(errorResult(h.pid, h.elapsedMs(), 'ECANCELED', 'fork', 'probe cancelled: prober closed'));
-    // EOF tells the server to SIGKILL every child, reap them for at most reapMs, and exit.
-    this.refWhileBusy(server, true);
-    this.flush(server);
-    server.child.stdin.end();
-    await server.exit;
+    // EOF tells the prober to SIGKILL every child, reap them for at most reapMs, and exit.
+    this.refWhileBusy(proc, true);
+    this.flush(proc);
+    proc.child.stdin.end();
+    await proc.exit;
   }
 
-  private ensureServer(): Server {
-    if (this.server && !this.server.dead) return this.server;
+  private ensureProcess(): ProberProcess {
+    if (this.proc && !this.proc.dead) return this.proc;
     const child = this.spawnFn(this.binary, this.args, {
       stdio: ['pipe', 'pipe', 'inherit'],
     }) as unknown as ChildProcessWithoutNullStreams;
     let onExit!: () => void;
-    const server: Server = {
+    const proc: ProberProcess = {
       child,
       pending: new Map(),
       usageWaiters: [],
@@ -198,9 +241,9 @@ export class NativeProber implements Prober {
       pinged: false,
       wedged: false,
     };
-    this.server = server;
+    this.proc = proc;
 
-    // The server writes a whole loop iteration's lines at once: walk the chunk, keep only the tail.
+    // The prober writes a whole loop iteration's lines at once: walk the chunk, keep only the tail.
     let rest = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -208,41 +251,41 @@ export class NativeProber implements Prober {
       let start = 0;
       let nl: number;
       while ((nl = text.indexOf('\n', start)) >= 0) {
-        this.onLine(server, text.slice(start, nl));
+        this.onLine(proc, text.slice(start, nl));
         start = nl + 1;
       }
       rest = text.slice(start);
     });
-    // A write to a server that just died fails with EPIPE: the exit handler below deals with it.
+    // A write to a prober that just died fails with EPIPE: the exit handler below deals with it.
     child.stdin.on('error', () => {});
-    child.on('error', (e: NodeJS.ErrnoException) => this.lost(server, onExit, undefined, `could not run ${this.binary}: ${e.message}`, e.code ?? 'EIO'));
-    // 'close' rather than 'exit': every answer line the server wrote has been read by then. Its children
+    child.on('error', (e: NodeJS.ErrnoException) => this.lost(proc, onExit, undefined, `could not run ${this.binary}: ${e.message}`, e.code ?? 'EIO'));
+    // 'close' rather than 'exit': every answer line the prober wrote has been read by then. Its children
     // close their copy of stdout first thing, so a stuck child does not delay this.
     child.on('close', (code, signal) => {
-      const why = server.wedged
+      const why = proc.wedged
         ? `stopped answering (no reply within ${Math.round(this.graceMs / 100) / 10} seconds) and was killed`
         : signal
           ? `was killed by ${signal}`
           : `exited with code ${code}`;
-      this.lost(server, onExit, child.pid, why, 'EPIPE');
+      this.lost(proc, onExit, child.pid, why, 'EPIPE');
     });
-    return server;
+    return proc;
   }
 
   /**
-   * The server is gone. Probes it answered wait for their children to be gone (they were re-parented;
-   * init reaps them). Each unanswered one is probed again on a new server once its old child is gone, or
+   * The prober is gone. Probes it answered wait for their children to be gone (they were re-parented;
+   * init reaps them). Each unanswered one is probed again on a new prober once its old child is gone, or
    * answered hung if that child is still there at the probe's deadline: then it is stuck in the kernel
-   * (its SIGKILL came with the server's death) and must not get a second probe beside it. A server that
+   * (its SIGKILL came with the prober's death) and must not get a second probe beside it. A prober that
    * never ran (no binary) fails its probes as data.
    */
-  private lost(server: Server, onExit: () => void, pid: number | undefined, why: string, errno: string): void {
-    if (server.dead) return;
-    server.dead = true;
-    if (server.watchdog) clearTimeout(server.watchdog);
-    const lost = [...server.pending.values()];
-    server.pending.clear();
-    for (const waiter of server.usageWaiters.splice(0)) waiter({ userUs: 0, systemUs: 0, maxRssKb: 0, childUserUs: 0, childSystemUs: 0, childMaxRssKb: 0 });
+  private lost(proc: ProberProcess, onExit: () => void, pid: number | undefined, why: string, errno: string): void {
+    if (proc.dead) return;
+    proc.dead = true;
+    if (proc.watchdog) clearTimeout(proc.watchdog);
+    const lost = [...proc.pending.values()];
+    proc.pending.clear();
+    for (const waiter of proc.usageWaiters.splice(0)) waiter(NO_USAGE);
     onExit();
     let inFlight = 0;
     for (const p of lost) {
@@ -253,15 +296,15 @@ export class NativeProber implements Prober {
       }
       inFlight++;
       if (pid === undefined || p.retried || this.closed) {
-        h.settleResult(errorResult(h.pid, h.elapsedMs(), errno, 'fork', `probe fork server ${why}`));
+        h.settleResult(errorResult(h.pid, h.elapsedMs(), errno, 'fork', `prober ${why}`));
         void whenGone(h.pid).then(() => h.settleExited());
         continue;
       }
       p.retried = true;
       void this.reprobeWhenGone(p);
     }
-    // Closed by us (close()): an ordinary end, nothing lost.
-    if (pid !== undefined && !this.closed && this.onServerLost) this.onServerLost({ pid, why, inFlight });
+    // Closed by us (close()) or refused for its version (said already): nothing lost to report.
+    if (pid !== undefined && !this.closed && this.mismatch === undefined && this.onProberLost) this.onProberLost({ pid, why, inFlight });
   }
 
   private async reprobeWhenGone(p: Pending): Promise<void> {
@@ -297,60 +340,92 @@ export class NativeProber implements Prober {
     for (const l of this.tableListeners) l();
   }
 
-  private onLine(server: Server, line: string): void {
-    const ev = parseServerLine(line);
+  private onLine(proc: ProberProcess, line: string): void {
+    // After a refused banner nothing the binary says can be read right.
+    if (this.mismatch !== undefined) return;
+    const ev = parseProberLine(line);
     if (!ev) return;
     switch (ev.type) {
       case 'usage':
-        server.usageWaiters.shift()?.(ev.usage);
-        this.refWhileBusy(server);
+        proc.usageWaiters.shift()?.(ev.usage);
+        this.refWhileBusy(proc);
         return;
       case 'alive':
-        server.pinged = false;
+        proc.pinged = false;
         return;
       case 'version':
-        // A new server watches the table from now on: what changed before it started went unseen.
+        if (ev.version !== PROTOCOL_VERSION) return this.refuse(proc, ev.version);
+        // A new prober watches the table from now on: what changed before it started went unseen.
         this.tableChanged();
         return;
       case 'table-changed':
         this.tableChanged();
         return;
       case 'complaint':
+        this.onProberSaid?.({ pid: proc.child.pid ?? 0, text: ev.text });
         return;
       case 'started':
         for (const { id, pid } of ev.forks) {
-          const p = server.pending.get(id);
+          const p = proc.pending.get(id);
           if (p) p.handle.pid = pid;
         }
         return;
     }
-    const h = server.pending.get(ev.id)?.handle;
+    const h = proc.pending.get(ev.id)?.handle;
     if (!h) return;
     h.pid = ev.pid;
     switch (ev.type) {
       case 'answer':
         h.settleResult(toResult(ev.answer, ev.pid, ev.latencyUs / 1000));
-        if (ev.reaped) this.reaped(server, ev.id, h);
+        if (ev.reaped) this.reaped(proc, ev.id, h);
         break;
       case 'hung':
         h.settleResult({ state: 'hung', pid: ev.pid, latencyMs: ev.latencyUs / 1000 });
         break;
       case 'reaped':
-        this.reaped(server, ev.id, h);
+        this.reaped(proc, ev.id, h);
         break;
     }
   }
 
-  private reaped(server: Server, id: number, h: ProbeHandle): void {
-    server.pending.delete(id);
+  /**
+   * The binary speaks another protocol version: its answers cannot be read right, so it is killed (its
+   * children die with it) and never started again. Its probes are probed again once their children are
+   * gone, by the fallback prober (the lost-prober path).
+   */
+  private refuse(proc: ProberProcess, version: number): void {
+    if (this.mismatch !== undefined) return;
+    this.mismatch = `${this.binary} speaks probe protocol ${version}, not ${PROTOCOL_VERSION}`;
+    this.onMismatch?.({ binary: this.binary, version, expected: PROTOCOL_VERSION, fallback: this.makeFallback !== undefined });
+    proc.child.kill('SIGKILL');
+  }
+
+  /** A probe asked after the binary was refused: the fallback prober's, or an error as data. */
+  private notHere(p: Pending): void {
+    const h = p.handle;
+    if (!this.makeFallback) {
+      h.settleResult(errorResult(0, h.elapsedMs(), 'ENOEXEC', 'fork', `probe not started: ${this.mismatch}`));
+      h.settleExited();
+      return;
+    }
+    const run = (this.fallback ??= this.makeFallback()).probe(p.request);
+    void run.result.then((r) => {
+      h.pid = r.pid;
+      h.settleResult(r);
+    });
+    void run.exited.then(() => h.settleExited());
+  }
+
+  private reaped(proc: ProberProcess, id: number, h: ProbeHandle): void {
+    proc.pending.delete(id);
     h.settleExited();
-    if (server.pending.size === 0) this.refWhileBusy(server);
+    if (proc.pending.size === 0) this.refWhileBusy(proc);
   }
 
   /** Keeps Node running while probes are in flight, and lets it exit when the prober is idle. */
-  private refWhileBusy(server: Server, force = false): void {
-    const busy = force || this.closed || this.busy(server);
-    for (const s of [server.child, server.child.stdin, server.child.stdout] as { ref(): void; unref(): void }[]) {
+  private refWhileBusy(proc: ProberProcess, force = false): void {
+    const busy = force || this.closed || this.busy(proc);
+    for (const s of [proc.child, proc.child.stdin, proc.child.stdout] as { ref(): void; unref(): void }[]) {
       if (busy) s.ref();
       else s.unref();
     }

@@ -1,13 +1,12 @@
-// The line protocol of the C fork server (src/node/native/msm-prober.c has the full description).
+// The line protocol of the C prober (src/node/native/msm-prober.c has the full description).
 // Requests: `P <id> <timeout-ms> <as-owner> <as-user uid:gid|-> <mount-id> <major:minor> <hex-path>` and
-// `R`. Answers are parsed here into events.
-// Version 2: one `S` line lists the children forked for a batch of requests (not a line each), and an answer line carries its reap as two trailing fields when the
-// child had already been reaped (then no `X` line follows).
+// `R`. Answers are parsed here into events. The server's first line, `V <version> <pid>`, must name
+// PROTOCOL_VERSION: a binary of another release is refused rather than misread.
 import type { ProbeRequest, ProbeStage } from './prober.js';
 import { isProbeStage, type RawAnswer } from './answer.js';
 
-export interface ServerUsage {
-  /** CPU of the fork server itself, in microseconds. */
+export interface ProberUsage {
+  /** CPU of the prober itself, in microseconds. */
   userUs: number;
   systemUs: number;
   maxRssKb: number;
@@ -23,7 +22,7 @@ export interface Reap {
   signal: number;
 }
 
-export type ServerEvent =
+export type ProberEvent =
   | { type: 'version'; version: number; pid: number }
   /** Children forked for one batch of requests. */
   | { type: 'started'; forks: { id: number; pid: number }[] }
@@ -31,7 +30,7 @@ export type ServerEvent =
   | { type: 'answer'; id: number; pid: number; latencyUs: number; answer: RawAnswer; reaped?: Reap }
   | { type: 'hung'; id: number; pid: number; latencyUs: number }
   | { type: 'reaped'; id: number; pid: number; code: number; signal: number }
-  | { type: 'usage'; usage: ServerUsage }
+  | { type: 'usage'; usage: ProberUsage }
   /** The answer to a ping (PING_REQUEST). */
   | { type: 'alive' }
   /** The mount table changed (the server polls /proc/self/mountinfo for it). */
@@ -45,6 +44,9 @@ export function encodeProbe(id: number, request: Pick<ProbeRequest, 'timeoutMs' 
   return `P ${id} ${Math.max(0, Math.round(request.timeoutMs))} ${request.asOwner ? 1 : 0} ${user} ${mount?.id ?? -1} ${device} ${hexPath}\n`;
 }
 
+/** The protocol this client speaks: the server's `V` banner must name it (msm-prober.c's PROTOCOL_VERSION). */
+export const PROTOCOL_VERSION = 6;
+
 export const USAGE_REQUEST = 'R\n';
 /** The watchdog's "are you there?": answered `Y` at once by a server that is not wedged. */
 export const PING_REQUEST = 'Y\n';
@@ -53,7 +55,7 @@ export const PING_REQUEST = 'Y\n';
  * One line from the server, or undefined when it is not one we know (ignored: fields may be added).
  * A sweep brings a thousand answer lines or more: one split, no closures or spreads per line.
  */
-export function parseServerLine(line: string): ServerEvent | undefined {
+export function parseProberLine(line: string): ProberEvent | undefined {
   const f = line.split(' ');
   switch (f[0]) {
     case 'V':
@@ -109,7 +111,7 @@ export function parseServerLine(line: string): ServerEvent | undefined {
 }
 
 /** The reap's two fields, when present after an answer's `count` fields (tag included). */
-function withReap(ev: Extract<ServerEvent, { type: 'answer' }>, f: string[], count: number): ServerEvent {
+function withReap(ev: Extract<ProberEvent, { type: 'answer' }>, f: string[], count: number): ProberEvent {
   if (f.length >= count + 2) ev.reaped = { code: Number(f[count]), signal: Number(f[count + 1]) };
   return ev;
 }

@@ -1,4 +1,4 @@
-// The fallback prober, for when the C fork server is not built: a Node child per probe (probe-child.js).
+// The fallback prober, for when the C prober is not built: a Node child per probe (probe-child.js).
 // Same answers as the native prober, but a Node child costs ~100 ms of CPU and ~40 MB, so at most
 // `concurrency` run at once; a hung child gives its place up at its timeout, so stuck mounts never
 // hold up the others.

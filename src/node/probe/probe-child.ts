@@ -1,14 +1,14 @@
 // The fallback probe child: `node probe-child.js <hex-path> <as-owner 0|1> <mount-id|-1> <major:minor|->
 // <as-user uid:gid|->`,
-// one process per probe, used when the C fork server is not built. It does what the C child does
+// one process per probe, used when the C prober is not built. It does what the C child does
 // (msm-prober.c), in the same order, and prints one JSON line with the same fields (a RawAnswer), then
 // exits: the path is opened once without following symlinks, what was opened must be the mount the table
-// names, and everything after goes through that file (issue 15 item 1).
+// names, and everything after goes through that file.
 //
 // Node has no openat(2): on Linux `/proc/self/fd/N/name` stands for openat(N, name) (the walk through
 // the fd's magic link is the kernel's, and only `name` is looked up, with O_NOFOLLOW), and
 // `/proc/self/fd/N` reopens the file N holds. Elsewhere each prefix is lstat()ed first, which a racing
-// rename can still beat: there the C fork server is the probe that holds.
+// rename can still beat: there the C prober is the probe that holds.
 import { closeSync, constants as fs, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statfsSync, statSync, writeSync, type Stats } from 'node:fs';
 import { constants, userInfo } from 'node:os';
 import type { ProbeStage } from './prober.js';

@@ -1,5 +1,5 @@
 // One probe's two promises (its answer, and its reap) with idempotent settling: the answer may come
-// from the child, the timeout, a dead fork server or close(), whichever is first; later ones are ignored.
+// from the child, the timeout, a dead prober or close(), whichever is first; later ones are ignored.
 import { errorResult } from './answer.js';
 import type { ProbeResult, ProbeRun } from './prober.js';
 

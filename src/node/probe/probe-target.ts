@@ -4,10 +4,10 @@ import { fuseMounter } from '../../common/mount-table/user-mount.js';
 import type { ProbeRequest } from './prober.js';
 
 /**
- * A user's own FUSE mount is probed as that user from the first call (issue 15 item 2): the kernel lets
+ * A user's own FUSE mount is probed as that user from the first call: the kernel lets
  * no one else in, root included (user-mount.ts), so root's probe only ever met EACCES.
  *
- * The mount the path must lead to (issue 15 item 1): mountinfo's id, and its device for kernels whose
+ * The mount the path must lead to: mountinfo's id, and its device for kernels whose
  * statx(2) has no mount id. Only from a Linux mountinfo entry (BSD tables have no ids: `device` is "").
  * Not btrfs's device: a subvolume's files report an anonymous device, not the one mountinfo shows.
  */

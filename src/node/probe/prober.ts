@@ -1,5 +1,5 @@
 // How the monitor asks for one probe of one mountpoint. The implementation runs it in a process of its own
-// (a worker of the probe server, or a child per probe), which opens the mountpoint without following
+// (a worker of the prober, or a child per probe), which opens the mountpoint without following
 // symlinks, checks it is the mount named, switches to its owner, lists it and reads statfs; that process
 // is SIGKILLed at the timeout and always reaped. The calling process never touches the path itself.
 import type { Capacity } from '../../common/mount.js';
@@ -15,12 +15,12 @@ export interface ProbeRequest {
   /**
    * The mount the path must lead to, from the mount table (mountinfo's mount id and "major:minor"). The
    * child opens the path once without following symlinks and checks that it opened this mount before
-   * anything else; a mismatch is answered as an error at stage 'mount' (issue 15 item 1).
+   * anything else; a mismatch is answered as an error at stage 'mount'.
    */
   mount?: { id: number; device?: string };
   /**
    * Become this user (supplementary groups, gid, uid) before touching the path: a user's own FUSE mount
-   * (user_id=), which the kernel lets no one else in, root included, unless allow_other (issue 15 item 2).
+   * (user_id=), which the kernel lets no one else in, root included, unless allow_other.
    * Needs root; `asOwner` then changes nothing.
    */
   asUser?: { uid: number; gid: number };
@@ -46,7 +46,7 @@ export interface ProbeRun {
 }
 
 export interface Prober {
-  /** "native": the C fork server (fast); "node": a Node child per probe (fallback). */
+  /** "native": the C prober (fast); "node": a Node child per probe (fallback). */
   readonly kind: 'native' | 'node';
   probe(request: ProbeRequest): ProbeRun;
   /**
@@ -59,6 +59,6 @@ export interface Prober {
    * so the monitor need not read the table every second to find out. Absent: no such notices.
    */
   onTableChange?(listener: () => void): void;
-  /** Kills every probe still running, reaps them (bounded wait) and stops the fork server. */
+  /** Kills every probe still running, reaps them (bounded wait) and stops the prober. */
   close(): Promise<void>;
 }

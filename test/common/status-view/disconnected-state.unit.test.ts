@@ -3,16 +3,15 @@
 // notifications and the metrics. Not dead (it fails at once, it does not hang) and not well.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isDead, isWell, MOUNT_STATES, type MountStatus } from '../../../src/common/mount.js';
-import { parseServerMessage } from '../../../src/common/protocol.js';
-import { isNotResponding } from '../../../src/common/recovery-rules.js';
-import { isProblem } from '../../../src/common/status-view/ordering.js';
+import { MOUNT_STATES, type MountStatus } from '../../../src/common/mount.js';
+import { parseHelperMessage } from '../../../src/common/protocol.js';
+import { isDead, isFailing, isProblem, isWell } from '../../../src/common/state-classes.js';
 import { problemInWords, STATE_LABEL, STATE_PHRASE } from '../../../src/common/status-view/problem-words.js';
 import { formatTable, mountJson } from '../../../src/helper/cli/report-format.js';
 import { renderMetrics } from '../../../src/helper/metrics/render-metrics.js';
 import { trayState } from '../../../src/main/tray/tray-state.js';
 import { NotificationPolicy } from '../../../src/main/notify/policy.js';
-import { nfs, snapshot } from '../../main/tray/fixtures.js';
+import { nfs, snapshot } from '../../main/fixtures.js';
 
 const NOW = 1_700_000_000_000;
 const home = (state: MountStatus['state']): MountStatus => nfs('/home', 'nfs1', state, { since: NOW - 120_000 });
@@ -21,7 +20,7 @@ test('a state of its own: a problem, neither dead nor well nor "not responding"'
   assert.ok(MOUNT_STATES.includes('disconnected'));
   assert.equal(isDead('disconnected'), false, 'the sweep line does not count it dead every minute');
   assert.equal(isWell('disconnected'), false, '`check` exits 1');
-  assert.equal(isNotResponding('disconnected'), false, 'the recover policy does not act on it again');
+  assert.equal(isFailing('disconnected'), false, 'the recover policy does not act on it again');
   assert.equal(isProblem('disconnected'), true);
   assert.equal(STATE_LABEL.disconnected, 'Disconnected');
   assert.equal(STATE_PHRASE.disconnected, 'disconnected');
@@ -34,7 +33,7 @@ test('the CLI: DISCONNECTED in the table and counted in the summary; "disconnect
   assert.match(table, /^DISCONNECTED +\/home +nfs4 /m);
   assert.match(table, /Checked 1 mount in 0\.01 seconds: 0 dead, 1 disconnected$/m);
   assert.equal(mountJson(m).state, 'disconnected');
-  const wire = parseServerMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount: m, previous: 'hung' } }));
+  const wire = parseHelperMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount: m, previous: 'hung' } }));
   assert.ok(wire.ok, JSON.stringify(wire));
 });
 

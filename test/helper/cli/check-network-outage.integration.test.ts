@@ -1,5 +1,5 @@
 // `mountstatus check` over a real network outage: an sshfs mount whose sshd is reached through a network
-// namespace's loopback, the link cut with an nftables drop rule (test/support/sshfs-netns.ts, issue 8).
+// namespace's loopback, the link cut with an nftables drop rule (test/support/sshfs-netns.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';

@@ -1,7 +1,7 @@
-// Issue 15 items 7 and 9 against the real `mountstatus daemon`: a config path that blocks (a FIFO, a file
+// A hostile or broken config against the real `mountstatus daemon`: a config path that blocks (a FIFO, a file
 // on a frozen or held FUSE mount) no longer wedges reloads or SIGTERM, and absurd timings are refused,
 // from the command line, at start and on SIGHUP.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,16 +11,14 @@ import { fuseFixtureUnavailable, startFuseFixture } from '../../support/fuse-fix
 import { ensureTestUser } from '../../support/test-user.js';
 import { DaemonProcess, runCli } from './cli-harness.js';
 import { childPids, mountTmpfs, tempRoot } from './fs-fixtures.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
 const fuseSkip = skip || skipOrFail(fuseFixtureUnavailable());
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A temp root holding one tmpfs to check, readable by every user (the daemon may run as one). */
 function setup(prefix: string) {
@@ -36,7 +34,7 @@ function pointAt(path: string, target: string): void {
   renameSync(`${path}.new`, path);
 }
 
-/** Waits until the daemon has a child that is not its fork server: the config reader, mid-read. */
+/** Waits until the daemon has a child that is not its prober: the config reader, mid-read. */
 async function readerRunning(daemon: DaemonProcess, before: number[]): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const fresh = childPids(daemon.pid).filter((p) => !before.includes(p));

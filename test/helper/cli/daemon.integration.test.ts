@@ -1,7 +1,7 @@
 // `mountstatus daemon` as a real process: the seed's syslog lines through a real rsyslogd at /dev/log
 // (private to this test's mount namespace), SIGTERM, SIGHUP with good and bad configs, and no pile-up of
 // probes on a frozen mount across many sweeps.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -11,13 +11,11 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { rsyslogUnavailable, startRsyslog } from '../../support/rsyslog.js';
 import { DaemonProcess } from './cli-harness.js';
 import { childPids, mountTmpfs, startBindfs, tempRoot } from './fs-fixtures.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? rsyslogUnavailable() : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 async function frozenMount(root: string): Promise<string> {
   const mountpoint = join(root, 'frozen');
@@ -98,7 +96,7 @@ test('many sweeps of a frozen mount: one probe at a time, others unaffected; SIG
   const frozenProbes = new Set<number>();
   const started = Date.now();
   while (Date.now() - started < 7000) {
-    // The daemon's children: the fork server; its children: the probes.
+    // The daemon's children: the prober; its children: the probes.
     const probes = childPids(daemon.pid).flatMap((p) => childPids(p));
     maxProbes = Math.max(maxProbes, probes.length);
     for (const pid of probes) if (holds(pid, frozen)) frozenProbes.add(pid);
@@ -115,7 +113,7 @@ test('many sweeps of a frozen mount: one probe at a time, others unaffected; SIG
   const forkServers = childPids(daemon.pid);
   daemon.child.kill('SIGTERM');
   assert.deepEqual(await daemon.exited(), { code: 0, signal: null });
-  for (const pid of forkServers) assert.ok(!isAlive(pid), `fork server ${pid} gone after SIGTERM`);
+  for (const pid of forkServers) assert.ok(!isAlive(pid), `prober ${pid} gone after SIGTERM`);
 });
 
 test('a probe stuck in D state after SIGKILL: reported stuck, never probed again until it exits, then recovery', { skip, timeout: 60_000 }, async () => {
@@ -174,7 +172,7 @@ test('SIGTERM during the first sweep (a probe waiting on a frozen mount): exits 
   const daemon = new DaemonProcess(['--interval', '60', '--timeout', '30', '--include', `${root}/**`, '--socket', '', '--no-syslog']);
   cleanups.push(() => daemon.stop());
   await daemon.waitFor(/Starting/);
-  // Wait until the probe of the frozen mount is in flight: a child of the fork server.
+  // Wait until the probe of the frozen mount is in flight: a child of the prober.
   const deadline = Date.now() + 10_000;
   while (childPids(daemon.pid).flatMap((p) => childPids(p)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 300));

@@ -20,7 +20,7 @@ test('an empty --include or --exclude is a usage error, not a silent "check noth
 });
 
 test('--timeout and --interval: decimal seconds within their bounds, with an error that says which', () => {
-  // 0x10 (16 to Number()), exponents, signs, padding and absurdly small timings (issue 15 item 9).
+  // 0x10 (16 to Number()), exponents, signs, padding and absurdly small timings.
   for (const bad of ['0', '', '-1', 'ten', 'Infinity', '1e9', '0x10', '1e1', '+5', ' 5', '5 ', '0.001', '0.0001', '0.4', '86401', '.', '1.2.3']) {
     assert.throws(() => settingsOf([`--timeout=${bad}`]), UsageError, `--timeout=${bad}`);
     assert.throws(() => settingsOf([`--interval=${bad}`]), UsageError, `--interval=${bad}`);

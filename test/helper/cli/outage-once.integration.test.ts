@@ -2,7 +2,7 @@
 // probe killed at every timeout that takes a moment to die, a hard mount timing out probe after probe, a
 // soft mount failing each probe with EIO after a while. The daemon runs as a real process watching the
 // mount every half second; `status --follow --json` records what clients see, its log what admins see.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,13 +11,11 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { DaemonProcess } from './cli-harness.js';
 import { Follower } from './follow-client.js';
 import { tempRoot } from './fs-fixtures.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

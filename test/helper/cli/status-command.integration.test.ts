@@ -1,10 +1,10 @@
-// `mountstatus status` against a real socket server with a fake monitor: table, JSON, exit codes, and
+// `mountstatus status` against a real helper socket with a fake monitor: table, JSON, exit codes, and
 // the message when no helper runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { runStatusCommand } from '../../../src/helper/cli/status-command.js';
-import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
+import { openHelperSocket } from '../../../src/helper/ipc/helper-socket.js';
 import { FakeMonitor, mountStatus } from '../ipc/fake-monitor.js';
 import { tempSocketPath } from '../ipc/raw-client.js';
 import { Follower } from './follow-client.js';
@@ -21,7 +21,7 @@ test('status prints the helper\'s view: JSON like check --json, exit 1 when a mo
     mountStatus('/', 'ok', { latencyMs: 1.5 }),
     mountStatus('/mnt/nfs', 'error', { errno: 'ENOTCONN', message: 'Transport endpoint is not connected', fstype: 'nfs4', source: 'nfs1:/x' }),
   ]);
-  const server = await startIpcServer({ socketPath, monitor });
+  const server = await openHelperSocket({ socketPath, monitor });
   try {
     const j = io();
     assert.equal(await runStatusCommand(['--json', '--socket', socketPath], j), 1);
@@ -74,7 +74,7 @@ test('no helper: exit 2 and how to start one; usage errors exit 2', async () => 
 test('status --follow --json: the snapshot, then each change as one line; exit 2 when the helper goes away', async () => {
   const { socketPath, cleanup } = await tempSocketPath();
   const monitor = new FakeMonitor([mountStatus('/'), mountStatus('/home', 'ok', { watched: 'home' })]);
-  const server = await startIpcServer({ socketPath, monitor });
+  const server = await openHelperSocket({ socketPath, monitor });
   const follow = new Follower(socketPath);
   try {
     await follow.waitFor((m) => m.mountpoint === '/home' && m.watched === 'home');
@@ -101,7 +101,7 @@ test('status --follow --json: the snapshot, then each change as one line; exit 2
 test('status --follow | head -n 1: once head has gone, the next change ends it quietly with exit 0 (no EPIPE crash)', async () => {
   const { socketPath, cleanup } = await tempSocketPath();
   const monitor = new FakeMonitor([mountStatus('/'), mountStatus('/home')]);
-  const server = await startIpcServer({ socketPath, monitor });
+  const server = await openHelperSocket({ socketPath, monitor });
   // A real pipe to a real head: bash reports the follower's own exit status after the pipeline.
   const script = '"$0" "$1" status --follow --json --socket "$2" | head -n 1; echo "follow exited ${PIPESTATUS[0]}" >&2';
   const shell = spawn('bash', ['-c', script, process.execPath, BIN, socketPath], { stdio: ['ignore', 'pipe', 'pipe'] });

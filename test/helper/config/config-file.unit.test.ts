@@ -45,7 +45,7 @@ test('errors name the file and line, and say what was expected', () => {
   assert.throws(() => parseConfig('intervall = 60\n', 'c', DEFAULT_SETTINGS), /c:1: unknown setting "intervall" \(known: interval/);
   assert.throws(() => parseConfig('just words\n', 'c', DEFAULT_SETTINGS), /c:1: expected "key = value"/);
   assert.throws(() => parseConfig('timeout = -1\n', 'c', DEFAULT_SETTINGS), /c:1/);
-  // Absurd timings and non-decimal numbers are refused with the line and the bounds (issue 15 item 9).
+  // Absurd timings and non-decimal numbers are refused with the line and the bounds.
   assert.throws(
     () => parseConfig('interval = 0.001\ntimeout = 0.0001\n', '/etc/m.conf', DEFAULT_SETTINGS),
     /^SettingsError: \/etc\/m\.conf:1: interval: expected a number of seconds from 0\.5 to 86400 \(decimal\), got "0\.001"$/,

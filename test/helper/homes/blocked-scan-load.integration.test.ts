@@ -5,7 +5,7 @@
 // - a client asking for the status over and over is answered within 100 ms each time;
 // - another user's home that freezes is reported slow within 3 s, naming the program waiting on it;
 // - the helper's CPU stays low, and the scan says how many processes it did not examine.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -18,13 +18,11 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { asUser, ensureOtherTestUser, ensureTestUser } from '../../support/test-user.js';
 import { DaemonProcess } from '../cli/cli-harness.js';
 import { Follower } from '../cli/follow-client.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 const PROCESSES = 25;
 const FILES_EACH = 19_980;

@@ -3,7 +3,7 @@
 // in (a logind users directory private to this namespace) and runs no client: a real `mountstatus
 // daemon` with the shipped defaults reports the home slow within 3 s of the cut, with the program already
 // waiting on it, and ok again after the link is back.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,13 +15,11 @@ import { prepareHomeMountpoint, sshfsNetnsUnavailable, startSshfsNetns } from '.
 import { ensureTestUser } from '../../support/test-user.js';
 import { DaemonProcess } from '../cli/cli-harness.js';
 import { Follower } from '../cli/follow-client.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? sshfsNetnsUnavailable() : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 test('a logged-in user\'s sshfs home whose network dies: slow within 3 s, the waiting program named, ok after', { skip, timeout: 120_000 }, async () => {
   const user = ensureTestUser();

@@ -4,7 +4,7 @@
 //   from the logged-in users (systemd-logind's /run/systemd/users, private to this test's namespace);
 // - a watched home that freezes is reported slow within 3 s, with the programs already waiting on it
 //   (a non-root client sees only its own), and the daemon logs each once.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,13 +16,11 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser, type TestUser } from '../../support/test-user.js';
 import { DaemonProcess, runCli } from '../cli/cli-harness.js';
 import { Follower } from '../cli/follow-client.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 interface World {
   user: TestUser;

@@ -1,9 +1,9 @@
-// Issue 15 item 5, as the attacker did it: an unprivileged user mounts a FUSE filesystem of their own
+// A deep mount, made as an attacker would: an unprivileged user mounts a FUSE filesystem of their own
 // (fusermount3, no allow_other), then moves its parent under 3,000 nested 255-byte names of control
 // bytes. Its mountinfo line is ~768 KB and its path 4.6 MB of JSON, more than a whole reply frame: every
 // `status` got "too large" and the mount's events were dropped. Now the path is cut on the wire and
 // everything else goes on: status as root and as another user, the table, events, a recheck of it.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync } from 'node:fs';
@@ -18,13 +18,11 @@ import { openDevFuse } from '../../support/fuse-fixture.js';
 import { startUserFuse } from '../../support/user-fuse.js';
 import { DaemonProcess, runCli, type RunResult } from '../cli/cli-harness.js';
 import { waitFor } from './raw-client.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? (fuseFixtureUnavailable() ?? (spawnSync('fusermount3', ['-V']).status === 0 ? undefined : 'fusermount3 missing: apt-get install fuse3')) : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 const DEPTH = 3000;
 const NAME = '\x01'.repeat(255);
@@ -110,7 +108,7 @@ test("a user's FUSE mount moved under 3,000 nested 255-byte names: status, event
   const result = await watcher.recheck(monster.mountpoint);
   assert.deepEqual(result.started, [monster.mountpoint]);
   assert.doesNotMatch(daemon.stderr, /Could not send a monitor event|too-large|over the helper's frame limit/);
-  // The log cuts the path the same way (issue 10): syslog's 4 KiB line keeps the errno after it.
+  // The log cuts the path the same way: syslog's 4 KiB line keeps the errno after it.
   const logLines = daemon.stderr.split('\n');
   const longest = Math.max(...logLines.map((l) => Buffer.byteLength(l)));
   console.log(`# the daemon's longest log line: ${longest} bytes`);

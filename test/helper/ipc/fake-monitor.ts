@@ -1,4 +1,4 @@
-// A MonitorApi with a fixed table, for driving the socket server in tests: records every recheck,
+// A MonitorApi with a fixed table, for driving the helper socket in tests: records every recheck,
 // emits whatever events the test pushes, and refuses unknown paths as the real Monitor does.
 import type { MonitorApi, MonitorEvent, RecheckResult, Snapshot } from '../../../src/common/monitor-api.js';
 import type { MountState, MountStatus } from '../../../src/common/mount.js';

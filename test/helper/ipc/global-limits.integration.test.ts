@@ -3,7 +3,7 @@
 // every client of the helper.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
+import { openHelperSocket } from '../../../src/helper/ipc/helper-socket.js';
 import { connectHelper } from '../../../src/node/ipc/client.js';
 import type { IpcError } from '../../../src/common/protocol.js';
 import { FakeMonitor } from './fake-monitor.js';
@@ -14,7 +14,7 @@ const never = 0.0001; // tokens per second: none come back during the test
 test('reconnecting does not bypass the recheck limit: a global budget bounds rechecks over all clients', async () => {
   const { socketPath, cleanup } = await tempSocketPath();
   const monitor = new FakeMonitor();
-  const server = await startIpcServer({
+  const server = await openHelperSocket({
     socketPath,
     monitor,
     limits: {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
+import { openHelperSocket } from '../../../src/helper/ipc/helper-socket.js';
 import { connectHelper } from '../../../src/node/ipc/client.js';
 import type { IpcError } from '../../../src/common/protocol.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
@@ -12,7 +12,7 @@ import { RawClient, tempSocketPath, waitFor } from './raw-client.js';
 
 test('100 clients at once (root): 64 are served, the rest told too-many-clients; later ones get in again', async () => {
   const { socketPath, cleanup } = await tempSocketPath();
-  const server = await startIpcServer({ socketPath, monitor: new FakeMonitor() });
+  const server = await openHelperSocket({ socketPath, monitor: new FakeMonitor() });
   try {
     const results = await Promise.allSettled(Array.from({ length: 100 }, () => connectHelper(socketPath, { timeoutMs: 5000 })));
     const ok = results.filter((r) => r.status === 'fulfilled');
@@ -35,7 +35,7 @@ test('a subscriber that never reads is dropped; the emitting loop and a reading 
   const { socketPath, cleanup } = await tempSocketPath();
   const monitor = new FakeMonitor();
   const maxBacklogBytes = 256 * 1024;
-  const server = await startIpcServer({ socketPath, monitor, limits: { maxBacklogBytes } });
+  const server = await openHelperSocket({ socketPath, monitor, limits: { maxBacklogBytes } });
   try {
     const stalled = await RawClient.connect(socketPath);
     await stalled.hello();
@@ -89,7 +89,7 @@ test('a subscriber that never reads is dropped; the emitting loop and a reading 
 
 test('a client that neither subscribes nor sends is dropped after the idle time; a subscriber is kept', async () => {
   const { socketPath, cleanup } = await tempSocketPath();
-  const server = await startIpcServer({ socketPath, monitor: new FakeMonitor(), limits: { idleMs: 1000 } });
+  const server = await openHelperSocket({ socketPath, monitor: new FakeMonitor(), limits: { idleMs: 1000 } });
   try {
     const idle = await RawClient.connect(socketPath);
     const helloOnly = await connectHelper(socketPath, { timeoutMs: 2000, clientName: 'hello-only' });
@@ -112,7 +112,7 @@ test('a client that neither subscribes nor sends is dropped after the idle time;
 test('a snapshot over the reply frame limit is sent in part, problems first, saying how many it left out', async () => {
   const { socketPath, cleanup } = await tempSocketPath();
   const monitor = new FakeMonitor(Array.from({ length: 50 }, (_, i) => mountStatus(`/mnt/${i}`, i === 40 ? 'hung' : 'ok')));
-  const server = await startIpcServer({ socketPath, monitor, limits: { maxReplyFrameBytes: 2000 } });
+  const server = await openHelperSocket({ socketPath, monitor, limits: { maxReplyFrameBytes: 2000 } });
   try {
     const c = await connectHelper(socketPath, { timeoutMs: 2000 });
     const part = await c.snapshot();

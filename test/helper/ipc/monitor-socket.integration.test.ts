@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Monitor } from '../../../src/node/monitor/monitor.js';
 import { createProber } from '../../../src/node/probe/create-prober.js';
 import { readMountTable } from '../../../src/node/mount-table/read-mount-table.js';
-import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
+import { openHelperSocket } from '../../../src/helper/ipc/helper-socket.js';
 import { connectHelper } from '../../../src/node/ipc/client.js';
 import type { IpcError } from '../../../src/common/protocol.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
@@ -37,7 +37,7 @@ test('the real Monitor over the socket: snapshot, pushed events, recheck one and
     readMountTable: () => readMountTable(),
     version: 'test',
   });
-  const server = await startIpcServer({ socketPath, monitor });
+  const server = await openHelperSocket({ socketPath, monitor });
   const conn = await connectHelper(socketPath, { timeoutMs: 10_000 });
   try {
     assert.equal(conn.hello.identity.mode, 'system');

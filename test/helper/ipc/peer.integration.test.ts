@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
+import { openHelperSocket } from '../../../src/helper/ipc/helper-socket.js';
 import { skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser } from '../../support/test-user.js';
 import { FakeMonitor } from './fake-monitor.js';
@@ -25,7 +25,7 @@ test('the helper sees each client as the kernel does: uid and pid from the socke
   dirs.push(dir);
   await chmod(dir, 0o755);
   const socketPath = join(dir, 'run', 'helper.sock');
-  const server = await startIpcServer({ socketPath, monitor: new FakeMonitor(), access: 'shared' });
+  const server = await openHelperSocket({ socketPath, monitor: new FakeMonitor(), access: 'shared' });
   try {
     // A client as msm-test that says it is root, and holds its connection open until told to go.
     const script = `

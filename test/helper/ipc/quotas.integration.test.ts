@@ -1,7 +1,7 @@
-// Issue 15 items 3 and 4, as an attacker does them: an unprivileged user (setpriv) holds every socket
+// Socket quotas, as an attacker meets them: an unprivileged user (setpriv) holds every socket
 // slot the real `mountstatus daemon` grants, then connects and hangs up as fast as it can. Root's and
 // another user's `mountstatus status` still work, the flood costs a few log lines and little memory.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
@@ -11,14 +11,12 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { asUser, ensureOtherTestUser, ensureTestUser, type User } from '../../support/test-user.js';
 import { DaemonProcess, runCli, type RunResult } from '../cli/cli-harness.js';
 import { mountTmpfs, tempRoot } from '../cli/fs-fixtures.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
 const hogClient = new URL('./hog-client.js', import.meta.url).pathname;
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 /** `mountstatus status --json` as root (user undefined) or as `user`. */
 const status = (socket: string, user?: User): Promise<RunResult> => runCli(['status', '--json', '--socket', socket], user ? { user } : {});

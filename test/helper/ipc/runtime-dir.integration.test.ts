@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmod, chown, lstat, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
+import { openHelperSocket } from '../../../src/helper/ipc/helper-socket.js';
 import { connectHelper } from '../../../src/node/ipc/client.js';
 import { defaultSocketPath, candidateSocketPaths } from '../../../src/node/ipc/paths.js';
 import { FakeMonitor } from './fake-monitor.js';
@@ -28,7 +28,7 @@ test('default socket paths carry the protocol version and live in runtime dirs',
 test('shared access: dir 0755, socket 0666; private access: dir 0700, socket 0600', async () => {
   for (const [access, dirMode, sockMode] of [['shared', 0o755, 0o666], ['private', 0o700, 0o600]] as const) {
     const { socketPath, cleanup } = await tempSocketPath();
-    const s = await startIpcServer({ socketPath, monitor: new FakeMonitor(), access });
+    const s = await openHelperSocket({ socketPath, monitor: new FakeMonitor(), access });
     try {
       const d = await lstat(join(socketPath, '..'));
       assert.equal(d.mode & 0o7777, dirMode, access);
@@ -49,18 +49,18 @@ test('a runtime dir with loose permissions, another owner, or a symlink is refus
   try {
     await mkdir(runDir);
     await chmod(runDir, 0o777);
-    await assert.rejects(startIpcServer({ socketPath, monitor: new FakeMonitor(), access: 'shared' }), /mode 0777; it must be 0755.*chmod 0755/);
+    await assert.rejects(openHelperSocket({ socketPath, monitor: new FakeMonitor(), access: 'shared' }), /mode 0777; it must be 0755.*chmod 0755/);
     await chmod(runDir, 0o750);
-    await assert.rejects(startIpcServer({ socketPath, monitor: new FakeMonitor(), access: 'private' }), /mode 0750; it must be 0700/);
+    await assert.rejects(openHelperSocket({ socketPath, monitor: new FakeMonitor(), access: 'private' }), /mode 0750; it must be 0700/);
     if (isRoot) {
       await chmod(runDir, 0o755);
       await chown(runDir, 65534, 65534);
-      await assert.rejects(startIpcServer({ socketPath, monitor: new FakeMonitor(), access: 'shared' }), /belongs to uid 65534, not to this helper/);
+      await assert.rejects(openHelperSocket({ socketPath, monitor: new FakeMonitor(), access: 'shared' }), /belongs to uid 65534, not to this helper/);
     }
     const linked = join(dir, 'linked');
     await mkdir(join(dir, 'real'), { mode: 0o755 });
     await symlink(join(dir, 'real'), linked);
-    await assert.rejects(startIpcServer({ socketPath: join(linked, 'helper-v1.sock'), monitor: new FakeMonitor() }), /not a directory \(a symlink\)/);
+    await assert.rejects(openHelperSocket({ socketPath: join(linked, 'helper-v1.sock'), monitor: new FakeMonitor() }), /not a directory \(a symlink\)/);
   } finally {
     await cleanup();
   }
@@ -78,7 +78,7 @@ test('a stale socket left by a killed helper is removed before listening', async
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     assert.ok((await lstat(socketPath)).isSocket(), 'the killed process left no socket');
-    const s = await startIpcServer({ socketPath, monitor: new FakeMonitor(), access: 'private' });
+    const s = await openHelperSocket({ socketPath, monitor: new FakeMonitor(), access: 'private' });
     const c = await connectHelper(socketPath, { timeoutMs: 2000 });
     assert.equal(c.hello.identity.pid, 4242);
     c.close();
@@ -92,10 +92,10 @@ test('a stale socket left by a killed helper is removed before listening', async
 
 test('a live helper on the socket is never replaced: the second server refuses to start', async () => {
   const { socketPath, cleanup } = await tempSocketPath();
-  const first = await startIpcServer({ socketPath, monitor: new FakeMonitor() });
+  const first = await openHelperSocket({ socketPath, monitor: new FakeMonitor() });
   try {
     const before = await stat(socketPath);
-    await assert.rejects(startIpcServer({ socketPath, monitor: new FakeMonitor(undefined, 9) }), /a helper is already serving .*helper-v1\.sock: stop it first/);
+    await assert.rejects(openHelperSocket({ socketPath, monitor: new FakeMonitor(undefined, 9) }), /a helper is already serving .*helper-v1\.sock: stop it first/);
     const after = await stat(socketPath);
     assert.equal(after.ino, before.ino);
     const c = await connectHelper(socketPath, { timeoutMs: 2000 });
@@ -113,7 +113,7 @@ test('a path that is not a socket is left alone', async () => {
   try {
     await mkdir(join(socketPath, '..'), { mode: 0o755 });
     await writeFile(socketPath, 'precious');
-    await assert.rejects(startIpcServer({ socketPath, monitor: new FakeMonitor() }), /exists and is not a socket/);
+    await assert.rejects(openHelperSocket({ socketPath, monitor: new FakeMonitor() }), /exists and is not a socket/);
     assert.ok((await lstat(socketPath)).isFile());
   } finally {
     await cleanup();
@@ -145,7 +145,7 @@ test('an unprivileged user may read and recheck on the shared socket, and cannot
     const { socketPath, dir, cleanup } = await tempSocketPath();
     await chmod(dir, 0o755); // mkdtemp makes 0700; the runtime dir's own mode is what is under test
     const monitor = new FakeMonitor();
-    const s = await startIpcServer({ socketPath, monitor, access });
+    const s = await openHelperSocket({ socketPath, monitor, access });
     try {
       const r = await asNobody(socketPath);
       assert.equal(r.code, 0);

@@ -1,4 +1,4 @@
-// Under a journal stream the daemon writes each line once (issue 10): to stderr with sd-daemon <N>
+// Under a journal stream the daemon writes each line once: to stderr with sd-daemon <N>
 // prefixes, and not to a syslog socket that is journald's own. A real daemon with its stderr on a file
 // whose device and inode JOURNAL_STREAM names, as systemd does (systemd.exec(5)); journald's socket
 // directory is a tmpfs over /run in this file's private mount namespace. The live journal itself is

@@ -189,7 +189,7 @@ test('the monitor\'s other lines: kernel reports, automount daemons, one mount o
 });
 
 test('a 4.6 MB mountpoint: its line keeps head, tail, the marker and the errno, within the writer\'s 4096 bytes', () => {
-  // The deep mount of issue 15 item 5: 3,000 nested 255-byte names of control bytes, each \001 once escaped.
+  // A deep mount: 3,000 nested 255-byte names of control bytes, each \001 once escaped.
   const path = `/tmp/u/deep/${Array(3000).fill('\x01'.repeat(255)).join('/')}/a/mnt`;
   const full = Buffer.byteLength(path);
   const { severity, text } = lines.errnoFailure(path, 'ENAMETOOLONG');

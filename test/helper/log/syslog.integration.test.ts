@@ -13,14 +13,12 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { startRsyslog, rsyslogUnavailable } from '../../support/rsyslog.js';
 import { openLog, type OpenLog } from '../../../src/helper/log/open-log.js';
 import * as lines from '../../../src/helper/log/lines.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const noRsyslog = skipOrFail(rsyslogUnavailable());
 const pid = process.pid;
 const tag = `MountStatusMonitor[${pid}]:`;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;

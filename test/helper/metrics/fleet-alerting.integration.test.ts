@@ -13,15 +13,17 @@
 // each rule's `for` is shortened by SCALED_FOR and Alertmanager's group_interval from 5m to 10s (the
 // resolved message comes at the next group interval). group_wait stays as shipped (30 s). Everything
 // else is the shipped files as they are.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipOrFail } from '../../support/namespace.js';
-import { ALERTMANAGER_FILE, prometheusUnavailable, RULES_FILE, sleep, startPrometheus } from '../../support/prometheus.js';
+import { ALERTMANAGER_FILE, prometheusUnavailable, RULES_FILE, startPrometheus } from '../../support/prometheus.js';
 import { alertmanagerUnavailable, startAlertmanager, startWebhookReceiver, type Notification } from '../../support/alertmanager.js';
 import { fleetLanUnavailable, startFleetLan } from '../../support/fleet-lan.js';
 import { DaemonProcess } from '../cli/cli-harness.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const HOSTS = 20;
 const SWEEP = { interval: 10, timeout: 5 };
@@ -32,10 +34,7 @@ const SCALED_FOR_SECONDS = 30;
 const GROUP_WAIT_SECONDS = 30;
 
 const skip = skipOrFail(fleetLanUnavailable() ?? prometheusUnavailable() ?? alertmanagerUnavailable());
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 /** The shipped rules with each `for` shortened; every `for` in the file must have its short value. */
 function scaledRules(): string {

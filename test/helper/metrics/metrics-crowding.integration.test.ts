@@ -3,7 +3,7 @@
 // one is closed (by the header timeout, or to make room). Fleet monitoring must still get its scrapes:
 // with Node's own connection limit, 0 of 20 were answered. Scrapes here are plain HTTP clients, each on a
 // new connection, as a Prometheus whose keep-alive connection timed out makes them.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
@@ -12,13 +12,11 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { asUser, ensureOtherTestUser } from '../../support/test-user.js';
 import { DaemonProcess } from '../cli/cli-harness.js';
 import { LIMITS } from '../../../src/helper/metrics/metrics-http.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 const SCRAPES = 20;
 /** Prometheus's default scrape_timeout. */

@@ -3,7 +3,7 @@
 // within its limit, the daemon keeps sweeping throughout, its memory stays bounded, and afterwards
 // scrapes work as before. Plus the ordinary answers: GET and HEAD /metrics, 404 for the rest, and a port
 // in use (a warning, monitoring goes on, the port bound once it is free).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,15 +14,13 @@ import { DaemonProcess } from '../cli/cli-harness.js';
 import { freePort } from '../../support/prometheus.js';
 import { LIMITS } from '../../../src/helper/metrics/metrics-http.js';
 import { LISTEN_RETRY_SECONDS } from '../../../src/helper/metrics/start-metrics.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the server sent on one raw connection, and how long until it closed it (ms after connect). */
 interface Exchange {

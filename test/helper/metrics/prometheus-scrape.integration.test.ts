@@ -4,7 +4,7 @@
 // values the log uses; MountNotResponding is pending for the frozen mount, and HomeMountSlow fires for
 // it (the home of a logged-in user, so in the watch tier); `promtool check metrics` finds nothing to say
 // about the served text.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,13 +16,11 @@ import { prometheusUnavailable, promtoolCheckMetrics, RULES_FILE, startPrometheu
 import { DaemonProcess } from '../cli/cli-harness.js';
 import { escapeForDisplay } from '../../../src/common/mount-table/escapes.js';
 import { decodeUtf8Lossless } from '../../../src/common/mount-table/utf8.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? (prometheusUnavailable() ?? fuseFixtureUnavailable()) : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 /** Mounts a tmpfs on a path given as bytes (which may not be UTF-8): through sh, since argv strings are UTF-8. */
 function mountTmpfsAtBytes(parent: string, name: Buffer): string {

@@ -3,7 +3,7 @@
 // metrics and makes it 0644. The daemon must refuse a directory another account owns (or may write),
 // say why in its log, and go on monitoring; in a directory only root may write, a link left at the old
 // predictable name is never followed either.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, lchownSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,14 +12,12 @@ import { skipOrFail } from '../../support/namespace.js';
 import { ensureOtherTestUser } from '../../support/test-user.js';
 import { DaemonProcess } from '../cli/cli-harness.js';
 import { TextfileWriter } from '../../../src/helper/metrics/textfile-writer.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const skip = skipOrFail(process.getuid?.() === 0 ? undefined : 'needs root (files owned by another account)');
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SECRET = 'root-only: not for the prometheus account\n';
 
 /** A root-only 0600 file in a root-only directory: what the planted link points at. */

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkTextfilePath, TextfileWriter } from '../../../src/helper/metrics/textfile-writer.js';
 import { SettingsError } from '../../../src/node/config/settings.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function setup(t: { after: (f: () => void) => void }) {
   const dir = mkdtempSync(join(tmpdir(), 'metrics-textfile-unit-'));

@@ -4,7 +4,7 @@
 // not one per mount event); the cap keeps 500 mounts, the frozen one among them, and counts the rest;
 // the default exclusion drops a pod's secret tmpfs but keeps its CSI volume; node_exporter serves it all
 // without a parse error, and `promtool check metrics` is silent about the file.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, watch } from 'node:fs';
@@ -16,16 +16,14 @@ import { fuseFixtureUnavailable, startFuseFixture } from '../../support/fuse-fix
 import { prometheusUnavailable, promtoolCheckMetrics, startNodeExporter } from '../../support/prometheus.js';
 import { DaemonProcess } from '../cli/cli-harness.js';
 import { MOUNT_STATES } from '../../../src/common/mount.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? (prometheusUnavailable() ?? fuseFixtureUnavailable()) : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 const MOUNTS = 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `name{...mountpoint="path"...} value` lines of one metric, from an exposition text. */
 function samplesFor(text: string, name: string, mountpoint?: string): string[] {

@@ -1,7 +1,7 @@
 // A line that looks like the kernel's `nfs: server X not responding, still trying`, written to /dev/kmsg
 // by a process (root here; anyone the device lets write), must not make the running daemon probe that
-// server's mounts or mark them suspect: only the kernel's own records count (issue 15 item 8).
-import { test, after } from 'node:test';
+// server's mounts or mark them suspect: only the kernel's own records count.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,13 +9,11 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { DaemonProcess, runCli } from '../cli/cli-harness.js';
 import { tempRoot } from '../cli/fs-fixtures.js';
 import { startFuseFixture } from '../../support/fuse-fixture.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 test('a "server not responding" line written by user space to /dev/kmsg triggers nothing', { skip, timeout: 60_000 }, async () => {
   const root = tempRoot('msm-kmsg-');

@@ -3,7 +3,7 @@
 // the NFS lab. Fed here as /dev/kmsg records (kernel facility, one record per read) through a FIFO to
 // the real follower, wired to a real monitor whose real probes meet a frozen FUSE mount from that server:
 // one log line and one round of probes per episode, however many lines come.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
@@ -18,14 +18,12 @@ import { fuseFixtureUnavailable, startFuseFixture } from '../../support/fuse-fix
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { recordingLog } from '../../node/monitor/monitor-fixtures.js';
 import { tempRoot } from '../cli/fs-fixtures.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const notBuilt = nativeProberAvailable() ? undefined : 'dist/native/msm-prober is not built: run `make native`';
 const skip = skipOrFail(ns.canMount ? (fuseFixtureUnavailable() ?? notBuilt) : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 test('dozens of kernel lines for one outage: one warning and one round of probes per episode', { skip, timeout: 60_000 }, async () => {
   const root = tempRoot('msm-kmsg-episodes-');

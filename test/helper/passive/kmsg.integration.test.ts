@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { KmsgFollower, parseKmsgRecord, type KmsgSignal } from '../../../src/helper/passive/kmsg.js';
 import { skipOrFail } from '../../support/namespace.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const skip = skipOrFail(process.getuid?.() === 0 ? undefined : 'needs root (reads and writes /dev/kmsg)');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every record in the kernel log now whose message contains `tag`, read through a descriptor of our own. */
 function recordsWith(tag: string) {

@@ -2,7 +2,7 @@
 // test/lab/lab-suite): it falls back to a forced unmount and says plainly what that could not free,
 // naming the programs still blocked, instead of pretending. The mount stays hard and blocked until the
 // server is back, as on such a kernel it must.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,16 +14,14 @@ import { mountsAt } from '../../support/mounts.js';
 import { runCli } from '../cli/cli-harness.js';
 import { Follower } from '../cli/follow-client.js';
 import { startRecoveryDaemon } from './recovery-daemon.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? nfsServerUnavailable() : ns.reason);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function stateOf(pid: number): string | undefined {
   try {

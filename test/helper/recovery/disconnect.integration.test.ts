@@ -4,7 +4,7 @@
 // shutdown child itself, asked for a mount that has no knob, says ENOSYS and touches nothing.
 // The NFS shutdown itself is tested in the lab's guests (disconnect.lab.test.ts, Debian 13's 6.12;
 // disconnect.bookworm.lab.test.ts, the fall-back on Debian 12's 6.1).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fuseFixtureUnavailable, startFuseFixture } from '../../support/fuse-fixture.js';
@@ -15,13 +15,11 @@ import { runCli } from '../cli/cli-harness.js';
 import { startRecoveryDaemon, type RecoveryDaemon } from './recovery-daemon.js';
 import { Follower } from '../cli/follow-client.js';
 import { NFS_SHUTDOWN_PROGRAM } from '../../../src/helper/recovery/nfs-shutdown-child.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 let world: { root: TempRoot; helper: RecoveryDaemon; follow: Follower } | undefined;
 

@@ -9,7 +9,7 @@
 // timeo=10,retrans=2 only make the kernel log "not responding" sooner; the mounts stay hard. Each scenario
 // mounts from its own loopback address: NFSv4 mounts of one address share a client (lab-nfs.ts).
 // Times under the lab's software emulation: a CLI call 2-5 s, the daemon 7-9 s to start.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,8 @@ import { scanBlocked } from '../../../src/node/passive/blocked-processes.js';
 import { runCli } from '../cli/cli-harness.js';
 import { Follower } from '../cli/follow-client.js';
 import { startRecoveryDaemon, type RecoveryDaemon } from './recovery-daemon.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? nfsServerUnavailable() : ns.reason);
@@ -30,12 +32,8 @@ const OPTIONS = 'vers=4.2,hard,timeo=10,retrans=2';
 /** The recover rule's duration, seconds. */
 const RULE_S = 4;
 
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs: number, stepMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@
 // directory) so that root's unmount would hit another mount. It must refuse when the path no longer
 // leads to the mount the helper identified, and when the swap comes while it is already at work (waiting
 // for a freed program to let go), unmount the identified mount all the same and nothing else.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
@@ -13,15 +13,13 @@ import { listMounts, makeTempRoot, mountsAt, type TempRoot } from '../../support
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser, type TestUser } from '../../support/test-user.js';
 import { runUnmountChild, UNMOUNT_PROGRAM, unmountProgramMissing, type UnmountChildRequest } from '../../../src/helper/recovery/unmount-child.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? (fuseFixtureUnavailable() ?? unmountProgramMissing()) : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Scene {
   user: TestUser;

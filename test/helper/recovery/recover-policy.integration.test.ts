@@ -2,7 +2,7 @@
 // it has not responded for 2 s, logs it in the documented words, and does it once; a try that fails (a
 // program keeps the mount busy) is logged once and not repeated during the outage; mounts no rule names
 // are left alone.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fuseFixtureUnavailable, startFuseFixture, type FuseFixture } from '../../support/fuse-fixture.js';
@@ -11,15 +11,13 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import type { DaemonProcess } from '../cli/cli-harness.js';
 import { startRecoveryDaemon } from './recovery-daemon.js';
 import { Follower } from '../cli/follow-client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let world: { root: TempRoot; daemon: DaemonProcess; follow: Follower } | undefined;
 

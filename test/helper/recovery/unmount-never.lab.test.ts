@@ -2,7 +2,7 @@
 // refused (and left mounted); an automounted filesystem is first left to its automount daemon (SIGUSR1
 // expires unused mounts), and the command says so; a helper whose mount namespace is not the host's
 // refuses everything, and without an admin-group only root may ask.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { autofsUnavailable, startAutomount, type Automount } from '../../support/automount.js';
@@ -14,15 +14,13 @@ import { runCli } from '../cli/cli-harness.js';
 import { startRecoveryDaemon, type RecoveryDaemon } from './recovery-daemon.js';
 import { Follower } from '../cli/follow-client.js';
 import { spawnSync } from 'node:child_process';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const noAutomount = spawnSync('automount', ['-V']).error ? 'automount is missing: apt-get install autofs' : undefined;
 const skip = skipOrFail(ns.canMount ? (fuseFixtureUnavailable() ?? noAutomount) : ns.reason);
 const noAutofs = kernelLacks(autofsUnavailable());
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 let world: { root: TempRoot; helper: RecoveryDaemon; am: Automount | undefined } | undefined;
 

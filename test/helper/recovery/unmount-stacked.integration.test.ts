@@ -5,7 +5,7 @@
 // files would be lost. The tmpfs and its file must survive every time, whenever the detach comes, and the
 // unmount must end saying the mount left; through msm-unmount itself (raced over many iterations),
 // `mountstatus unmount`, and a `recover` rule.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
@@ -18,15 +18,13 @@ import { startUserFuse, type UserFuse } from '../../support/user-fuse.js';
 import { runCli } from '../cli/cli-harness.js';
 import { startRecoveryDaemon } from './recovery-daemon.js';
 import { runUnmountChild, UNMOUNT_PROGRAM, unmountProgramMissing } from '../../../src/helper/recovery/unmount-child.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? (fuseFixtureUnavailable() ?? unmountProgramMissing()) : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let root: TempRoot | undefined;
 let scenes = 0;

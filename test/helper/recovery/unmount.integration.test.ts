@@ -1,4 +1,4 @@
-// `mountstatus unmount` against a real daemon over real FUSE mounts (issue 13), watched the way users see
+// `mountstatus unmount` against a real daemon over real FUSE mounts, watched the way users see
 // it (`mountstatus status --follow --json`): a reader stuck on a held request is freed and the mount goes;
 // --force leaves a busy mount in place and --lazy detaches it; a user outside the admin-group is refused
 // and the mount keeps working; a member of it may; an unmount child that hangs in the kernel is killed and
@@ -6,7 +6,7 @@
 //
 // The daemon runs in this file's private mount namespace, so it is told (MSM_HOST_NAMESPACE_PID) that this
 // namespace is the host's; unmount-never.lab.test.ts shows the refusal without that.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readlinkSync, writeFileSync } from 'node:fs';
@@ -18,15 +18,13 @@ import { ensureTestUser, TEST_SUPPLEMENTARY_GROUP, type TestUser } from '../../s
 import { BIN, runCli, type DaemonProcess } from '../cli/cli-harness.js';
 import { startRecoveryDaemon } from './recovery-daemon.js';
 import { Follower } from '../cli/follow-client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface World {
   user: TestUser;

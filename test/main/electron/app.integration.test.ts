@@ -2,7 +2,7 @@
 // recording stand-in (test/support/electron-stand-in/), as an unprivileged user whose home directory is a
 // FUSE mount, on a real D-Bus session: the start-up order, the tray and its menu, the status window and
 // its IPC, the window opened when the desktop has no tray host, a start-up failure, recheck and quit; and
-// Disconnect of the user's own FUSE mount when it freezes (issue 13).
+// Disconnect of the user's own FUSE mount when it freezes.
 // Electron itself never runs here (its binary cannot be downloaded): this checks our wiring, not Chromium.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Electron is pinned to one exact release, not a range (issue 9): 43.3.0-43.4.x and 44.0.0 shipped tray
+// Electron is pinned to one exact release, not a range: 43.3.0-43.4.x and 44.0.0 shipped tray
 // regressions on GNOME (AppIndicator), Cinnamon and XFCE (electron#52674, #53138, #53213), fixed by
 // electron#53215 (43.5.0) and #53214 (44.1.0). The 45 line was cut from main after the upstream fix
 // (Chromium CL 8272040, in 154.0.8016.0) had reached it, so every 45.x carries it; the pin is the 45.x

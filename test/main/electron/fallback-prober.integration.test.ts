@@ -1,5 +1,5 @@
 // The fallback prober spawns process.execPath for each probe; inside the app that is Electron, which
-// without ELECTRON_RUN_AS_NODE=1 starts a second app instead of running the probe child (issue 9). Here
+// without ELECTRON_RUN_AS_NODE=1 starts a second app instead of running the probe child. Here
 // process.execPath is a stand-in "Electron" that exits 97 unless started as Node, as Electron would fail
 // to be Node: a probe that answers ok proves the variable is set.
 import { test } from 'node:test';

@@ -1,9 +1,9 @@
-// The tray's helper client against a real socket server that comes and goes: "absent" with the start
+// The tray's helper client against a real helper socket that comes and goes: "absent" with the start
 // hint while nothing listens, connects when the helper appears, and after a helper restart reconnects
 // and subscribes again without the tray doing anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIpcServer } from '../../../src/helper/ipc/socket-server.js';
+import { openHelperSocket } from '../../../src/helper/ipc/helper-socket.js';
 import { createReconnectingClient, type HelperLinkState } from '../../../src/main/helper-client/reconnecting-client.js';
 import type { IpcError } from '../../../src/common/protocol.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
@@ -41,12 +41,12 @@ test('connects when the helper appears, and after a restart reconnects and re-su
   client.onState((s) => states.push(s.status));
   const events: MonitorEvent[] = [];
   client.onChange((e) => events.push(e));
-  let server: Awaited<ReturnType<typeof startIpcServer>> | undefined;
+  let server: Awaited<ReturnType<typeof openHelperSocket>> | undefined;
   try {
     await waitFor(() => client.state().status === 'absent', 2000, 'absent');
 
     const first = new FakeMonitor(undefined, 1111);
-    server = await startIpcServer({ socketPath, monitor: first });
+    server = await openHelperSocket({ socketPath, monitor: first });
     await waitFor(() => client.state().status === 'connected', 3000, 'connected');
     assert.equal((client.state() as { identity: { pid: number } }).identity.pid, 1111);
     await waitFor(() => server!.clients().some((c) => c.subscribed), 2000, 'subscribed to first');
@@ -57,7 +57,7 @@ test('connects when the helper appears, and after a restart reconnects and re-su
     await server.close();
     await waitFor(() => client.state().status !== 'connected', 2000, 'noticed the restart');
     const second = new FakeMonitor([mountStatus('/two')], 2222);
-    server = await startIpcServer({ socketPath, monitor: second });
+    server = await openHelperSocket({ socketPath, monitor: second });
     await waitFor(() => client.state().status === 'connected', 5000, 'reconnected');
     assert.equal((client.state() as { identity: { pid: number } }).identity.pid, 2222);
     await waitFor(() => server!.clients().some((c) => c.subscribed), 2000, 're-subscribed');

@@ -1,4 +1,4 @@
-// Chromium's sandbox where unprivileged user namespaces are off (issue 9), tested as an unprivileged
+// Chromium's sandbox where unprivileged user namespaces are off, tested as an unprivileged
 // user (msm-test), never as root: once on this machine as it is, once inside a user namespace of the
 // test's own whose user.max_user_namespaces is 0 - a real kernel refusal (ENOSPC), as on systems that set
 // that sysctl. There, bin/start.js says what to do and exits 2 instead of starting Electron to die,

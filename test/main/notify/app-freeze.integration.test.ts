@@ -1,9 +1,9 @@
 // The app's promise end to end, with the shipped defaults: the real entry point (under Node, `electron`
 // a recording stand-in) runs as an unprivileged user whose home directory is a FUSE mount; the FUSE
 // daemon is frozen (SIGSTOP); within 5 s the user gets the critical home-directory notification through
-// real notify-send, a real D-Bus session and Debian's notification-daemon (issue 9, "done when"; the
-// 2 s home watch and the `slow` state that make 5 s possible are issue 8's). What notification-daemon
-// drew is kept as test-artifacts/home-notification.png (README shows it: `npm run docs:images`).
+// real notify-send, a real D-Bus session and Debian's notification-daemon (the 2 s home watch and the
+// `slow` state are what make 5 s possible). What notification-daemon drew is kept as
+// test-artifacts/home-notification.png (README shows it: `npm run docs:images`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -66,7 +66,7 @@ test(`home on a FUSE mount freezes: critical notification over D-Bus within ${LI
     // The tray turned red while frozen, and the app never threw.
     await app.waitFor((c) => c.what === 'Tray.setImage' && String(c.args[0]).endsWith('tray-dead-22.png'), 'the red tray icon');
     assert.doesNotMatch(app.output(), /Uncaught|UnhandledPromiseRejection|TypeError/);
-    assert.ok(after <= LIMIT_MS, `notified ${after} ms after the freeze: more than ${LIMIT_MS} ms (needs the 2 s home watch of issue 8)`);
+    assert.ok(after <= LIMIT_MS, `notified ${after} ms after the freeze: more than ${LIMIT_MS} ms (needs the 2 s home watch)`);
   } finally {
     world.fuse.thaw();
     await app.kill();

@@ -2,7 +2,7 @@
 // the FUSE daemon is frozen with SIGSTOP, so every access to the mount blocks in the kernel. The app
 // logic (embedded Monitor + notification policy + node-notifier) must raise the critical home-directory
 // notification over a real D-Bus session, and its event loop must keep answering meanwhile:
-// monitorEventLoopDelay p99 under 50 ms while frozen (issue 3).
+// monitorEventLoopDelay p99 under 50 ms while frozen.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -19,12 +19,12 @@ import { NotificationPolicy } from '../../../src/main/notify/policy.js';
 import { createNotifier } from '../../../src/main/notify/notifier.js';
 import { startNotifications, type NotificationService } from '../../../src/main/notify/notify-service.js';
 import { trayState } from '../../../src/main/tray/tray-state.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const hasBindfs = spawnSync('sh', ['-c', 'command -v bindfs']).status === 0;
 const skip = skipOrFail(!ns.canMount ? ns.reason : !hasBindfs ? 'bindfs not installed (apt-get install bindfs)' : notificationStackMissing());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let base: string;
 let mnt: string;
 let fuse: ChildProcess | undefined;

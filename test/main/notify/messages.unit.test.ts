@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { disconnected, homeDown, mountsDown, summary } from '../../../src/main/notify/messages.js';
 import { toNotifySendArgs } from '../../../src/main/notify/notifier.js';
-import { nfs } from '../tray/fixtures.js';
+import { nfs } from '../fixtures.js';
 
 test('Disconnect: what was done when it went, why not when it did not', () => {
   const ok = disconnected('/mnt/own', { gone: true, steps: ['aborted FUSE connection 52: the programs waiting on /mnt/own get an error now', 'fusermount3 -u -z: /mnt/own is unmounted'] });

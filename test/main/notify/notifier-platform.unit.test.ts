@@ -1,4 +1,4 @@
-// Which node-notifier notifier the app uses where (issue 9): NotifySend refuses to run on macOS, so
+// Which node-notifier notifier the app uses where: NotifySend refuses to run on macOS, so
 // macOS gets NotificationCenter (terminal-notifier), Linux notify-send. terminal-notifier cannot run here;
 // the arguments it would get are checked, and notify-send is run for real in notifier.integration.test.ts.
 import { test } from 'node:test';

@@ -7,7 +7,7 @@ import { createNotifier, type Notifier } from '../../../src/main/notify/notifier
 import type { MountState, MountStatus } from '../../../src/common/mount.js';
 import { notificationStackMissing, startNotificationSession, type NotificationSession } from '../../support/dbus-session.js';
 import { skipOrFail } from '../../support/namespace.js';
-import { mount, nfs, snapshot } from '../tray/fixtures.js';
+import { mount, nfs, snapshot } from '../fixtures.js';
 
 const skip = skipOrFail(notificationStackMissing());
 let session: NotificationSession;

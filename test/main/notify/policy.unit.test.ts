@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { NotificationPolicy, type MountNotification } from '../../../src/main/notify/policy.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
 import type { MountState, MountStatus } from '../../../src/common/mount.js';
-import { mount, nfs, snapshot } from '../tray/fixtures.js';
+import { mount, nfs, snapshot } from '../fixtures.js';
 
 function setup(home = '/home/alice') {
   let t = 1_000_000;

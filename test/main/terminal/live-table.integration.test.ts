@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { skipOrFail } from '../../support/namespace.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const hasTmux = spawnSync('sh', ['-c', 'command -v tmux']).status === 0;
 const socket = `msm-live-table-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForScreen(pred: (screen: string) => boolean, timeoutMs = 20_000): Promise<string> {
   const end = Date.now() + timeoutMs;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MonitorApi, MonitorEvent, Snapshot } from '../../../src/common/monitor-api.js';
 import { eventLine, renderTable, startLiveTable } from '../../../src/main/terminal/live-table.js';
-import { EMBEDDED, SYSTEM, mount, nfs, snapshot } from '../tray/fixtures.js';
+import { EMBEDDED, SYSTEM, mount, nfs, snapshot } from '../fixtures.js';
 
 const absent = { state: 'absent' as const, message: 'helper not running — start it with: sudo systemctl start mount-status-monitor' };
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildMenuModel } from '../../../src/main/tray/menu-model.js';
-import { EMBEDDED, mount, nfs, snapshot } from './fixtures.js';
+import { EMBEDDED, mount, nfs, snapshot } from '../fixtures.js';
 
 const connected = { state: 'connected' as const };
 const NOW = 10 * 60_000;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trayState } from '../../../src/main/tray/tray-state.js';
 import { serverOfStatus as serverOf } from '../../../src/common/status-view/server-of-status.js';
-import { EMBEDDED, mount, nfs, snapshot, SYSTEM } from './fixtures.js';
+import { EMBEDDED, mount, nfs, snapshot, SYSTEM } from '../fixtures.js';
 
 const connected = { state: 'connected' as const };
 const absent = { state: 'absent' as const, message: 'helper not running — start it with: sudo systemctl start mount-status-monitor' };

@@ -13,11 +13,11 @@ import { scanUsage } from '../../../src/node/automount/usage.js';
 import { classifyAutomounts, type AutomountDecision } from '../../../src/node/automount/policy.js';
 import { daemonStatuses, livePgrps } from '../../../src/node/automount/daemon-alive.js';
 import { automountedIds } from '../../../src/node/automount/refine-plan.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason) || kernelLacks(autofsUnavailable());
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the monitor does each sweep for automounts: /proc scans + pure policy. Touches no mount path. */
 async function sweep(am: Automount): Promise<Map<number, AutomountDecision>> {

@@ -17,11 +17,11 @@ import { parseMountinfo } from '../../../src/common/mount-table/mountinfo.js';
 import { planSweep } from '../../../src/node/monitor/sweep-plan.js';
 import { refineAutomounts } from '../../../src/node/automount/refine-plan.js';
 import { daemonStatuses, livePgrps, verifiedDaemonPgrps } from '../../../src/node/automount/daemon-alive.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason) || kernelLacks(autofsUnavailable());
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Direct {
   point: string;

@@ -13,10 +13,10 @@ import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
 import type { MountStatus } from '../../../src/common/mount.js';
 import type { AutomountDaemonChange, MonitorLog } from '../../../src/node/monitor/monitor-log.js';
 import { silentMonitorLog } from '../../../src/node/monitor/monitor-log.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason) || kernelLacks(autofsUnavailable());
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('monitor + real automount: idle expires, busy is probed, triggers never fire, dead daemon reported', { skip, timeout: scaled(90_000) }, async () => {
   const am = await startAutomount({ timeout: 3 });

@@ -28,7 +28,9 @@ export function recordingLog(): MonitorLog & { calls: string[] } {
     kernelSignal: rec('kernelSignal'),
     automountDaemon: rec('automountDaemon'),
     disconnectedServerBack: rec('disconnectedServerBack'),
-    probeServerLost: rec('probeServerLost'),
+    proberLost: rec('proberLost'),
+    proberSaid: rec('proberSaid'),
+    proberMismatch: rec('proberMismatch'),
     tableProblem: rec('tableProblem'),
     tableUnreadable: rec('tableUnreadable'),
   };

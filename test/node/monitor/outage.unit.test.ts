@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import type { MountEntry } from '../../../src/common/mount.js';
 import { tick } from './fake-prober.js';
 import { entry, setup } from './monitor-fixtures.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a killed probe that exits within the grace is never reported stuck; one still there after it is', async () => {
   let clock = 0;

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import type { BlockedProcess, MountEntry } from '../../../src/common/mount.js';
 import { FakeProber, tick } from './fake-prober.js';
 import { entry, setup } from './monitor-fixtures.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;

@@ -1,6 +1,6 @@
-// The probe engines every isolation test runs against: the fork server's workers (Linux's default), its
+// The probe engines every isolation test runs against: the prober's workers (Linux's default), its
 // fork per probe (what macOS and the BSDs get, and the reference the workers must match), and the Node
-// fallback (a Node child per probe, when the fork server is not built).
+// fallback (a Node child per probe, when the prober is not built).
 import type { CreateProberOptions } from '../../../src/node/probe/create-prober.js';
 
 export interface Engine {

@@ -1,5 +1,5 @@
 // The monitor's and the daemon's own isolation tests (mount churn; many sweeps of a frozen mount with no
-// pile-up; a probe stuck in D state), run again with the probe server forking a child per probe
+// pile-up; a probe stuck in D state), run again with the prober forking a child per probe
 // (MSM_PROBE_ENGINE=fork), the engine macOS and the BSDs get: both engines must keep them. Each file runs
 // as it would alone, in this file's private mount namespace.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The C fork server's request reading, spoken to directly over its stdin/stdout (no mounts needed: the
+// The C prober's request reading, spoken to directly over its stdin/stdout (no mounts needed: the
 // only path probed is "/", by the server's child). A request longer than the server's line buffer must
 // still get its one answer, and must not derail the requests after it.
 import assert from 'node:assert/strict';
@@ -65,10 +65,10 @@ test('through NativeProber: a path too long for a request fails as data at once,
     const r = await withBound(long.result, 10_000, 'long-path probe did not settle');
     assert.equal(r.state === 'error' && r.errno, 'ENAMETOOLONG', JSON.stringify(r));
     assert.equal((await withBound(fine.result, 10_000, 'probe of / did not settle')).state, 'ok');
-    const server = prober.serverPid;
+    const server = prober.proberPid;
     // The watchdog (timeout + grace) must not have had to kill the server to settle the long one.
     await new Promise((r) => setTimeout(r, 2500));
-    assert.equal(prober.serverPid, server, 'the fork server was not killed by the watchdog');
+    assert.equal(prober.proberPid, server, 'the prober was not killed by the watchdog');
     assert.equal((await prober.probe({ path: '/', timeoutMs: 5000, asOwner: false }).result).state, 'ok');
   } finally {
     await prober.close();

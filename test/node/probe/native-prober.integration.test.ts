@@ -1,4 +1,4 @@
-// The C fork server prober against real mounts (private mount namespace), plus what only it has: a
+// The C prober against real mounts (private mount namespace), plus what only it has: a
 // missing binary. Its server's death is server-lost.integration.test.ts.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ proberSuite('native', ns, { manyMounts: 1000, engine: 'fork', label: 'native (fo
 // What kernels without openat2(2) (before 5.6) get: the same answers through the component walk.
 proberSuite('native', ns, { manyMounts: 100, engine: 'workers', label: 'native (component walk)', prober: { native: { componentWalk: true } } });
 
-describe('native prober: table notices, no fork server', { skip: skipOrFail(ns.canMount ? undefined : ns.reason) }, () => {
+describe('native prober: table notices, no prober', { skip: skipOrFail(ns.canMount ? undefined : ns.reason) }, () => {
   let box: ReturnType<typeof scratch>;
   before(() => (box = scratch()));
   after(() => box.dispose());

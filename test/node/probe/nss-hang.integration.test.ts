@@ -1,5 +1,5 @@
-// Issue 10 (the fork server): a group source that hangs (LDAP, sssd) must not stall the loop that
-// enforces every probe's deadline. The fork server never asks NSS itself: a resolver child does, and the
+// A group source that hangs (LDAP, sssd) must not stall the loop that
+// enforces every probe's deadline. The prober never asks NSS itself: a resolver child does, and the
 // probe children use what it found (cached, refreshed). Made real here by a /etc/group that is a FIFO
 // nobody writes (glibc's files backend blocks in open), in this test's private mount namespace.
 import assert from 'node:assert/strict';

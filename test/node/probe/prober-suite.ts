@@ -26,7 +26,7 @@ function bindfsMissing(): string | undefined {
 
 export interface SuiteOptions {
   manyMounts: number;
-  /** Run on a variant of the kind (the fork server's engines, its component walk). */
+  /** Run on a variant of the kind (the prober's engines, its component walk). */
   label?: string;
   prober?: CreateProberOptions;
   /** A process per probe (fork per probe, the Node fallback), or a few workers probing in turn. */

@@ -1,4 +1,4 @@
-// Issue 15 item 6: the fork server (the helper's own child) killed or stopped mid-sweep. That is our
+// The prober (the helper's own child) killed or stopped mid-sweep. That is our
 // failure, not the mounts': what it had in flight is probed again on a new server, no mount is reported
 // failed or "responding again", and one event (one log line in the daemon) says what happened.
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { silentMonitorLog, type MonitorLog } from '../../../src/node/monitor/monitor-log.js';
 import { Monitor } from '../../../src/node/monitor/monitor.js';
 import { readMountTable } from '../../../src/node/mount-table/read-mount-table.js';
-import { NativeProber, type ServerLost } from '../../../src/node/probe/native-prober.js';
+import { NativeProber, type ProberLost } from '../../../src/node/probe/native-prober.js';
 import { probeTarget } from '../../../src/node/probe/probe-target.js';
 import { fuseFixtureUnavailable, startFuseFixture, type FuseFixture } from '../../support/fuse-fixture.js';
 import { makeTempRoot, mountTmpfs, type TempRoot } from '../../support/mounts.js';
@@ -49,7 +49,7 @@ function state(pid: number): string | undefined {
   }
 }
 
-describe('the fork server lost mid-sweep', { skip: skipFuse }, () => {
+describe('the prober lost mid-sweep', { skip: skipFuse }, () => {
   const MOUNTS = 400;
   const SLOW = 3;
   let root: TempRoot;
@@ -69,8 +69,8 @@ describe('the fork server lost mid-sweep', { skip: skipFuse }, () => {
 
   for (const signal of ['SIGKILL', 'SIGSTOP'] as const) {
     test(`${signal}: every mount still answers ok, nothing is logged against a mount, one event names the server`, { timeout: 60_000 }, async () => {
-      const events: ServerLost[] = [];
-      const prober = new NativeProber({ watchdogGraceMs: 300, onServerLost: (e) => events.push(e) });
+      const events: ProberLost[] = [];
+      const prober = new NativeProber({ watchdogGraceMs: 300, onProberLost: (e) => events.push(e) });
       const { log, lines } = mountLines();
       const monitor = new Monitor({ intervalSeconds: 60, timeoutSeconds: 10, include: [`${root.path}/*`], exclude: [], mode: 'system', prober, log, readMountTable });
       let victim: number | undefined;
@@ -78,7 +78,7 @@ describe('the fork server lost mid-sweep', { skip: skipFuse }, () => {
       monitor.onChange((e) => {
         // Strike at the first answer: the slow mounts' probes, at least, are in flight.
         if (e.type !== 'mount' || ++answered !== 1) return;
-        victim = prober.serverPid;
+        victim = prober.proberPid;
         assert.ok(victim);
         process.kill(victim, signal);
       });
@@ -93,7 +93,7 @@ describe('the fork server lost mid-sweep', { skip: skipFuse }, () => {
         assert.equal(events[0]!.pid, victim);
         assert.match(events[0]!.why, signal === 'SIGKILL' ? /^was killed by SIGKILL$/ : /^stopped answering \(no reply within 0\.3 seconds\) and was killed$/);
         assert.ok(events[0]!.inFlight >= SLOW && events[0]!.inFlight < MOUNTS + SLOW, `in flight: ${events[0]!.inFlight}`);
-        assert.notEqual(prober.serverPid, victim, 'a new server took over');
+        assert.notEqual(prober.proberPid, victim, 'a new server took over');
         assert.equal(state(victim), undefined, `the struck server ${victim} is gone (state ${state(victim)})`);
         // A second sweep is ordinary: no event, all ok.
         const again = await monitor.sweep();
@@ -107,7 +107,7 @@ describe('the fork server lost mid-sweep', { skip: skipFuse }, () => {
   }
 });
 
-describe('the fork server lost while a probe hangs', { skip: skipFuse }, () => {
+describe('the prober lost while a probe hangs', { skip: skipFuse }, () => {
   let root: TempRoot;
   before(() => (root = makeTempRoot('msm-server-lost-fuse-')));
   after(() => root.cleanup());
@@ -116,13 +116,13 @@ describe('the fork server lost while a probe hangs', { skip: skipFuse }, () => {
     const fx = await startFuseFixture(root.join('frozen'));
     t.after(() => fx.stop());
     await fx.freeze(); // requests stay queued in the kernel: SIGKILL (the server's death) ends the child
-    const events: ServerLost[] = [];
-    const prober = new NativeProber({ onServerLost: (e) => events.push(e) });
+    const events: ProberLost[] = [];
+    const prober = new NativeProber({ onProberLost: (e) => events.push(e) });
     try {
       const target = probeTarget((await readMountTable()).entries.find((e) => e.mountId === fx.mountId)!);
       const run = prober.probe({ path: fx.mountpoint, timeoutMs: 2000, asOwner: true, ...target });
       await new Promise((r) => setTimeout(r, 300));
-      const server = prober.serverPid!;
+      const server = prober.proberPid!;
       process.kill(server, 'SIGKILL');
       const r = await withBound(run.result, 10_000, 'no answer after the server died');
       assert.equal(r.state, 'hung', JSON.stringify(r));
@@ -138,13 +138,13 @@ describe('the fork server lost while a probe hangs', { skip: skipFuse }, () => {
   test('a child stuck in the kernel when the server dies gets no second probe beside it: hung at its deadline, reaped when the mount lets go', async (t) => {
     const fx = await startFuseFixture(root.join('held'), { mode: 'hang' });
     t.after(() => fx.stop());
-    const events: ServerLost[] = [];
-    const prober = new NativeProber({ onServerLost: (e) => events.push(e) });
+    const events: ProberLost[] = [];
+    const prober = new NativeProber({ onProberLost: (e) => events.push(e) });
     try {
       const target = probeTarget((await readMountTable()).entries.find((e) => e.mountId === fx.mountId)!);
       const run = prober.probe({ path: fx.mountpoint, timeoutMs: 2500, asOwner: true, ...target });
       await fx.waitHeld(1);
-      process.kill(prober.serverPid!, 'SIGKILL');
+      process.kill(prober.proberPid!, 'SIGKILL');
       const r = await withBound(run.result, 10_000, 'no answer after the server died');
       assert.equal(r.state, 'hung', JSON.stringify(r));
       assert.ok(r.latencyMs >= 2500 - 1, `hung at ${r.latencyMs} ms, before its deadline`);
@@ -165,24 +165,24 @@ describe('the daemon', { skip }, () => {
   before(() => (root = makeTempRoot('msm-server-lost-daemon-')));
   after(() => root.cleanup());
 
-  test('logs one line when its fork server dies', async () => {
+  test('logs one line when its prober dies', async () => {
     for (let i = 0; i < 3; i++) mountTmpfs(root.join(`m${i}`));
     const daemon = new DaemonProcess(['--interval', '1', '--timeout', '5', '--include', `${root.path}/*`, '--socket', '', '--no-syslog']);
     try {
       await daemon.waitFor(/Checked 3 mounts in/);
       const server = serverOf(daemon.pid);
       process.kill(server, 'SIGKILL');
-      await daemon.waitFor(new RegExp(`Probe fork server ${server} was killed by SIGKILL: `));
+      await daemon.waitFor(new RegExp(`Prober ${server} was killed by SIGKILL: `));
       const before = daemon.count(/Checked 3 mounts in/);
       await daemon.waitFor(new RegExp(`(Checked 3 mounts in [^\\n]*\\n[^]*){${before + 1}}`));
-      assert.equal(daemon.count(/Probe fork server/), 1, daemon.stderr);
+      assert.equal(daemon.count(/Prober \d+ /), 1, daemon.stderr);
       assert.equal(daemon.count(/dead|not responding|Couldn't check/), 0, daemon.stderr);
     } finally {
       daemon.stop();
     }
   });
 
-  test('says nothing about its fork server when a stop signal reaches them both (systemctl stop, timeout(1))', async () => {
+  test('says nothing about its prober when a stop signal reaches them both (systemctl stop, timeout(1))', async () => {
     mountTmpfs(root.join('one'));
     const daemon = new DaemonProcess(['--interval', '1', '--timeout', '5', '--include', root.join('one'), '--socket', '', '--no-syslog']);
     try {
@@ -192,8 +192,8 @@ describe('the daemon', { skip }, () => {
       process.kill(server, 'SIGTERM');
       process.kill(daemon.pid, 'SIGTERM');
       assert.deepEqual(await daemon.exited(), { code: 0, signal: null });
-      assert.equal(daemon.count(/Probe fork server/), 0, daemon.stderr);
-      assert.equal(state(server), undefined, 'the fork server outlived the daemon');
+      assert.equal(daemon.count(/Prober \d+ /), 0, daemon.stderr);
+      assert.equal(state(server), undefined, 'the prober outlived the daemon');
     } finally {
       daemon.stop();
     }

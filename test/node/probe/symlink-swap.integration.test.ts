@@ -1,4 +1,4 @@
-// Issue 15 item 1, as an attack: a user who owns the parent of mounts swaps that parent for a symlink to a
+// An attack on the probe path: a user who owns the parent of mounts swaps that parent for a symlink to a
 // directory only root may read, and back, in a loop, while the helper probes. A probe that resolved the
 // path afresh as root (stat, then opendir) listed the root-only directory for them, and answered ENOENT
 // for names missing there: an existence oracle. The probe now opens the path once without following

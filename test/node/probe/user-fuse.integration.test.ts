@@ -1,4 +1,4 @@
-// Issue 15 item 2: a user's own FUSE mount (fusermount3, user_id=<uid>, no allow_other). The kernel lets
+// A user's own FUSE mount (fusermount3, user_id=<uid>, no allow_other). The kernel lets
 // no one but that user in (fs/fuse/dir.c fuse_allow_current_process(): uid, euid, suid, gid, egid and sgid
 // must all be the mount's), root included: a probe that stat()ed it as root got EACCES at once, so a
 // user's hung sshfs read `denied` forever, never `hung`. Probes of such a mount now become that user

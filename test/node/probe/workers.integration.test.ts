@@ -1,4 +1,4 @@
-// Issue 14: the fork server's workers, long-lived children probing mounts one after another as each
+// The prober's workers, long-lived children probing mounts one after another as each
 // mountpoint's owner (filesystem identity only). What must hold is the isolation of fork per probe: a
 // hung mount keeps its worker to itself (which becomes that mount's probe child: killed at the timeout,
 // reaped, kept stuck if it survives SIGKILL) while the rest of the queue goes to other workers; and no

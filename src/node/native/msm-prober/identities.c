@@ -19,7 +19,7 @@
 
 /* A user's gid and supplementary groups (what initgroups(3) would set), as the resolver child found them
  * through NSS. The server keeps them in this table and never calls NSS itself: a hung LDAP or sssd group
- * source would otherwise stall the loop that enforces every probe's deadline (issue 10). Probe children
+ * source would otherwise stall the loop that enforces every probe's deadline. Probe children
  * and workers inherit the table at fork and switch to an owner without a lookup; an owner not in it yet
  * is looked up by the probe's process itself (which the server's deadline covers), and asked of the
  * resolver for next time. Entries are asked again after IDENT_REFRESH_NS, the old answer used meanwhile. */

@@ -5,12 +5,12 @@
  * The path is opened once, as root, without following symlinks; what was opened must be the mount the
  * table names; everything after (the owner, the listing, the capacity) goes through that file or, as the
  * owner, through a second open of the same path that must reach the same file. So root never looks at
- * anything but the mount, whatever a user does to the directories above it (issue 15 item 1).
+ * anything but the mount, whatever a user does to the directories above it.
  *
  * How the owner is become differs. A probe child becomes them for good (setgroups, setgid, setuid), as
  * the original did. A worker switches only its filesystem identity (setfsuid(2), setfsgid(2) and its
  * supplementary groups: the credentials every permission check and NFS's AUTH_SYS use) and switches
- * back to root after each probe (issue 14). Linux only; elsewhere every probe gets a child.
+ * back to root after each probe. Linux only; elsewhere every probe gets a child.
  */
 #define _GNU_SOURCE /* statx, O_PATH, AT_EMPTY_PATH, setfsuid */
 #include "prober.h"
@@ -106,7 +106,7 @@ static int walk_no_symlinks(const char *path, int flags) {
 /* Opens an absolute path without following any symlink (ELOOP if there is one): openat2(2) with
  * RESOLVE_NO_SYMLINKS (which implies RESOLVE_NO_MAGICLINKS), or the component walk where openat2 is
  * missing (ENOSYS: kernels before 5.6). Mount table paths never hold a symlink, so one on the way means
- * the path was changed after the table was read (issue 15 item 1).
+ * the path was changed after the table was read.
  * RESOLVE_NO_XDEV does not fit: the path crosses mounts by design, every ancestor mount's and, as its
  * last step, into the mount itself. The mount id check on the result (on_target) is what pins it. */
 static int open_no_symlinks(const char *path, int flags) {

@@ -1,4 +1,4 @@
-// "Disconnect" for the desktop (issue 13): a user's own FUSE mount (sshfs, rclone: the kernel records the
+// "Disconnect" for the desktop: a user's own FUSE mount (sshfs, rclone: the kernel records the
 // mounting user as the superblock's `user_id=`) can be taken down by that user without the helper, the
 // way macOS's "server connection interrupted" dialog offers: abort the FUSE connection (the fusectl abort
 // file is owned by the connection's user, fs/fuse/control.c), which frees every program blocked on it,
@@ -10,12 +10,13 @@
 // deadline.
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import type { MountEntry, MountStatus, ParsedMountTable } from '../../common/mount.js';
-import { optionValue } from '../../common/mount-table/options.js';
-import type { DisconnectResult, RecoveryAdvice } from '../../common/recovery.js';
-import { isFuseFstype, isNotResponding, neverUnmountReason, topMountAt } from '../../common/recovery-rules.js';
-import { readMountTable } from '../mount-table/read-mount-table.js';
-import { isNfsClientFstype } from '../passive/nfs-shutdown.js';
+import type { MountEntry, MountStatus, ParsedMountTable } from '../common/mount.js';
+import { optionValue } from '../common/mount-table/options.js';
+import type { DisconnectResult, RecoveryAdvice } from '../common/recovery.js';
+import { isFuseFstype, neverUnmountReason, topMountAt } from '../common/recovery-rules.js';
+import { readMountTable } from '../node/mount-table/read-mount-table.js';
+import { isNfsClientFstype } from '../node/passive/nfs-shutdown.js';
+import { isFailing } from '../common/state-classes.js';
 
 /** The mount a status is about, in this process's mount table (by id, else the top mount on its path). */
 export function entryOf(status: Pick<MountStatus, 'mountId' | 'mountpoint'>, table: ParsedMountTable): MountEntry | undefined {
@@ -34,7 +35,7 @@ function shellQuote(s: string): string {
 
 /** What the tray menu and the status window offer for a mount, as the user `uid`. */
 export function recoveryAdvice(status: MountStatus, entry: MountEntry | undefined, uid: number): RecoveryAdvice {
-  if (!isNotResponding(status.state)) return { kind: 'none', text: `${status.mountpoint} is ${status.state}` };
+  if (!isFailing(status.state)) return { kind: 'none', text: `${status.mountpoint} is ${status.state}` };
   if (entry) {
     const never = neverUnmountReason(entry);
     if (never) return { kind: 'none', text: `${status.mountpoint} is not unmounted by Mount Status Monitor: ${never}` };

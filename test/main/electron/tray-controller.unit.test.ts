@@ -1,4 +1,4 @@
-// The Electron glue with Electron-shaped fakes (STYLE.md: inject app/Tray objects, never stub globals).
+// The Electron glue with Electron-shaped fakes (inject app/Tray objects, never stub globals).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Menu, MenuItemConstructorOptions, NativeImage } from 'electron';
@@ -8,7 +8,7 @@ import { setupAppPaths, setupSingleInstance } from '../../../src/main/electron/a
 import { statusWindowOptions } from '../../../src/main/electron/status-window.js';
 import { appDirs } from '../../../src/main/app-paths.js';
 import type { MenuAction } from '../../../src/main/tray/menu-model.js';
-import { EMBEDDED, mount, nfs, snapshot } from './fixtures.js';
+import { EMBEDDED, mount, nfs, snapshot } from '../fixtures.js';
 
 function fakeApi(initial: Snapshot) {
   let snap = initial;

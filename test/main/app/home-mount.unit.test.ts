@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isUnder } from '../../../src/common/mount-table/path-to-mount.js';
-import { findHomeMount, normaliseHome } from '../../../src/main/tray/home-mount.js';
-import { mount, nfs } from './fixtures.js';
+import { findHomeMount, normaliseHome } from '../../../src/main/app/home-mount.js';
+import { mount, nfs } from '../fixtures.js';
 
 /** The mountpoint findHomeMount picks among plain ok mounts on these paths. */
 function homeMountpoint(home: string, mountpoints: string[]): string | undefined {

@@ -1,4 +1,4 @@
-// "Disconnect" of a user's own FUSE mount, done as that user, no helper involved (src/node/recovery/
+// "Disconnect" of a user's own FUSE mount, done as that user, no helper involved (src/main/
 // disconnect.ts): the user mounts a FUSE filesystem through fusermount3 (as sshfs or rclone would), it
 // freezes with one of their programs blocked on it, and the app's function, run as the user, frees the
 // program and takes the mount away. A mount that is not theirs is refused and untouched; for it the
@@ -6,30 +6,28 @@
 //
 // /dev/fuse is 0600 on this machine and /etc/fuse.conf lacks user_allow_other: both are replaced inside
 // this file's private mount namespace only (a 0666 node bound over /dev/fuse, a fuse.conf bound over).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fuseFixtureUnavailable, startFuseFixture, type FuseFixture } from '../../support/fuse-fixture.js';
-import { bindMount, listMounts, makeTempRoot, type TempRoot } from '../../support/mounts.js';
-import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
-import { ensureTestUser, type TestUser } from '../../support/test-user.js';
-import { readMountTable } from '../../../src/node/mount-table/read-mount-table.js';
-import { entryOf, recoveryAdvice } from '../../../src/node/recovery/disconnect.js';
-import type { MountStatus } from '../../../src/common/mount.js';
+import { fuseFixtureUnavailable, startFuseFixture, type FuseFixture } from '../support/fuse-fixture.js';
+import { bindMount, listMounts, makeTempRoot, type TempRoot } from '../support/mounts.js';
+import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
+import { ensureTestUser, type TestUser } from '../support/test-user.js';
+import { readMountTable } from '../../src/node/mount-table/read-mount-table.js';
+import { entryOf, recoveryAdvice } from '../../src/main/disconnect.js';
+import type { MountStatus } from '../../src/common/mount.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const noFusermount = spawnSync('fusermount3', ['-V']).error ? 'fusermount3 is missing: apt-get install fuse3' : undefined;
 const skip = skipOrFail(ns.canMount ? (fuseFixtureUnavailable() ?? noFusermount) : ns.reason);
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
-const disconnectModule = fileURLToPath(new URL('../../../src/node/recovery/disconnect.js', import.meta.url));
+const disconnectModule = fileURLToPath(new URL('../../src/main/disconnect.js', import.meta.url));
 
 let world: { user: TestUser; root: TempRoot } | undefined;
 

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
-import { openMonitorSource, type EmbeddedMonitor } from '../../../src/main/tray/monitor-source.js';
-import { EMBEDDED, mount, snapshot } from './fixtures.js';
+import { openMonitorFeed, type EmbeddedMonitor } from '../../../src/main/app/monitor-feed.js';
+import { EMBEDDED, mount, snapshot } from '../fixtures.js';
 
 test('no helper answers: the embedded monitor runs, the connection says how to start the helper', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'msm-source-'));
@@ -19,7 +19,7 @@ test('no helper answers: the embedded monitor runs, the connection says how to s
     onChange: (l) => (listeners.add(l), () => listeners.delete(l)),
     recheck: async () => ({ started: ['/'], skipped: [] }),
   };
-  const source = await openMonitorSource({ socketPaths: [join(dir, 'helper-v1.sock')], waitMs: 300, createEmbedded: () => fake });
+  const source = await openMonitorFeed({ socketPaths: [join(dir, 'helper-v1.sock')], waitMs: 300, createEmbedded: () => fake });
   try {
     assert.equal(source.embedded, true);
     assert.equal(started, 1);

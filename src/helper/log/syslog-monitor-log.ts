@@ -1,6 +1,6 @@
 // The monitor's log events as lines of src/helper/log/lines.ts, written to the helper's one Log.
-import * as lines from '../log/lines.js';
-import type { Log } from '../log/log.js';
+import * as lines from './lines.js';
+import type { Log } from './log.js';
 import type { MonitorLog } from '../../node/monitor/monitor-log.js';
 
 export function monitorLogFor(log: Log): MonitorLog {
@@ -22,8 +22,10 @@ export function monitorLogFor(log: Log): MonitorLog {
     kernelSignal: (server, kind, mounts) => log.line(lines.kernelSignal(server, kind, mounts)),
     automountDaemon: (c) => log.line(c.alive ? lines.automountDaemonBack(c.mountpoint, c.pgrp) : lines.automountDaemonGone(c.mountpoint, c.pgrp, c.catatonic)),
     disconnectedServerBack: (mountpoint, server) => log.line(lines.disconnectedServerBack(mountpoint, server)),
-    probeServerLost: (e) => log.line(lines.probeServerLost(e.pid, e.why, e.inFlight)),
-    tableProblem: (source, p) => log.line(lines.mountTableLine(source, p.line, p.reason, p.text)),
-    tableUnreadable: (f) => log.line(lines.mountTableUnreadable(f.source, f.errno, f.reason)),
+    proberLost: (e) => log.line(lines.proberLost(e.pid, e.why, e.inFlight)),
+    proberSaid: (e) => log.line(lines.proberSaid(e.pid, e.text)),
+    proberMismatch: (e) => log.line(lines.proberMismatch(e.binary, e.version, e.expected, e.fallback)),
+    tableProblem: (table, p) => log.line(lines.mountTableLine(table, p.line, p.reason, p.text)),
+    tableUnreadable: (f) => log.line(lines.mountTableUnreadable(f.table, f.errno, f.reason)),
   };
 }

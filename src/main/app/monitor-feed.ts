@@ -16,7 +16,7 @@ import {
   createReconnectingClient,
   type ReconnectingHelperClient,
 } from '../helper-client/reconnecting-client.js';
-import type { Connection } from './tray-state.js';
+import type { Connection } from '../tray/tray-state.js';
 
 /** What the embedded fallback must offer: a MonitorApi that can start and stop. */
 export interface EmbeddedMonitor extends MonitorApi {
@@ -24,7 +24,7 @@ export interface EmbeddedMonitor extends MonitorApi {
   stop(): Promise<void>;
 }
 
-export interface MonitorSourceOptions {
+export interface MonitorFeedOptions {
   socketPaths?: string[];
   /** How long to wait for a helper before running in-app. */
   waitMs?: number;
@@ -38,7 +38,7 @@ export interface MonitorSourceOptions {
   log?: (message: string) => void;
 }
 
-export interface MonitorSource {
+export interface MonitorFeed {
   api: MonitorApi;
   connection(): Connection;
   /** Called when the connection state or the source (helper / embedded) changes. */
@@ -47,7 +47,7 @@ export interface MonitorSource {
   close(): Promise<void>;
 }
 
-export async function openMonitorSource(options: MonitorSourceOptions = {}): Promise<MonitorSource> {
+export async function openMonitorFeed(options: MonitorFeedOptions = {}): Promise<MonitorFeed> {
   const paths = options.socketPaths ?? candidateSocketPaths();
   const waitMs = options.waitMs ?? 1500;
   const log = options.log ?? (() => {});

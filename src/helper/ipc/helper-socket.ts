@@ -1,4 +1,4 @@
-// The helper's socket server: serves a MonitorApi to the tray app and `mountstatus status` over a Unix
+// The helper's socket: serves a MonitorApi to the tray app and `mountstatus status` over a Unix
 // socket in a runtime directory. Each event from the monitor is encoded once and written to every
 // subscribed client without waiting for any of them, so a slow or hostile client can cost memory up to
 // its backlog bound and never time: the monitor's probing loop does not wait on a socket.
@@ -6,13 +6,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { chmod, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MonitorApi, MonitorEvent } from '../../common/monitor-api.js';
-import type { OutgoingServerMessage } from '../../common/protocol.js';
+import type { OutgoingHelperMessage } from '../../common/protocol.js';
 import { encodeMessage } from '../../node/ipc/framing.js';
 import { DEFAULT_IPC_LIMITS, type IpcLimits } from './limits.js';
 import { prepareRuntimeDir, removeStaleSocket, SOCKET_MODE, type SocketAccess } from './runtime-dir.js';
 import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type SessionHandlers, type SharedBuckets } from './session.js';
 import type { Log } from '../log/log.js';
-import { eventNotSent, ipcServerError, staleSocketRemoved } from '../log/lines.js';
+import { eventNotSent, helperSocketError, staleSocketRemoved } from '../log/lines.js';
 import { TokenBucket } from './rate-limit.js';
 import { peerCredentials, type PeerCredentials } from './peer.js';
 import { eventFor } from './visibility.js';
@@ -20,7 +20,7 @@ import { Admission } from './admission.js';
 import { RefusalLog } from './refusal-log.js';
 import { wireMessage } from './wire-caps.js';
 
-export interface IpcServerOptions {
+export interface HelperSocketOptions {
   socketPath: string;
   monitor: MonitorApi;
   log?: Log;
@@ -34,7 +34,7 @@ export interface IpcServerOptions {
   handlers?: SessionHandlers;
 }
 
-export interface IpcServer {
+export interface HelperSocket {
   readonly socketPath: string;
   /** Stops accepting, drops every client, unsubscribes from the monitor, removes the socket file. */
   close(): Promise<void>;
@@ -47,7 +47,7 @@ const MAX_LINGERING = 256;
 
 const silentLog: Log = { line() {} };
 
-export async function startIpcServer(options: IpcServerOptions): Promise<IpcServer> {
+export async function openHelperSocket(options: HelperSocketOptions): Promise<HelperSocket> {
   const { socketPath, monitor } = options;
   const log = options.log ?? silentLog;
   const clock = options.clock ?? realClock;
@@ -71,7 +71,7 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
 
   // A refused connection gets one small frame and a half-close, and is forgotten as soon as its peer
   // hangs up (or after a second): no session, and at most MAX_LINGERING of them wait at once, so a
-  // connect/hang-up flood cannot grow the helper (issue 15 item 4). What the peer sends meanwhile (its
+  // connect/hang-up flood cannot grow the helper. What the peer sends meanwhile (its
   // hello) is read and dropped: closing on unread data would reset the connection (unix(7): the peer
   // gets ECONNRESET, or EPIPE on its write) before it has read why it was refused.
   const lingering = new Set<Socket>();
@@ -117,7 +117,7 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
     sessions.add(new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, gone, shared, options.handlers));
     release = options.onClient?.(peer);
   });
-  server.on('error', (err) => log.line(ipcServerError(err.message)));
+  server.on('error', (err) => log.line(helperSocketError(err.message)));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -139,7 +139,7 @@ export async function startIpcServer(options: IpcServerOptions): Promise<IpcServ
       const key = view === event ? 'all' : s.info.peer.uid;
       if (!frames.has(key)) {
         try {
-          frames.set(key, encodeMessage(wireMessage({ type: 'event', event: view } satisfies OutgoingServerMessage), limits.maxReplyFrameBytes));
+          frames.set(key, encodeMessage(wireMessage({ type: 'event', event: view } satisfies OutgoingHelperMessage), limits.maxReplyFrameBytes));
         } catch (err) {
           log.line(eventNotSent((err as Error).message));
           frames.set(key, undefined);

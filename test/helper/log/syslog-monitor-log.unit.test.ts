@@ -1,5 +1,5 @@
 // The monitor's events as the log's lines, end to end: a Monitor over a fake prober and a real mount-table
-// reader, its log the helper's adapter over a Log that keeps what it is given. The bugs of issue 10: a
+// reader, its log the helper's adapter over a Log that keeps what it is given. The bugs once found here: a
 // permission errno was logged at err with the errno named twice (`EACCES: EACCES: permission denied (at
 // opendir)`), and an unreadable table said its error twice and always named /proc/self/mountinfo.
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogLine } from '../../../src/helper/log/lines.js';
-import { monitorLogFor } from '../../../src/helper/monitor/syslog-monitor-log.js';
+import { monitorLogFor } from '../../../src/helper/log/syslog-monitor-log.js';
 import { createMountTableReader } from '../../../src/node/mount-table/read-mount-table.js';
 import { tick } from '../../node/monitor/fake-prober.js';
 import { entry, setup } from '../../node/monitor/monitor-fixtures.js';

@@ -1,7 +1,7 @@
 // Long texts cut to a byte budget, keeping their head and tail around a marker: `…[768123 bytes, sha256
 // 3f2a9c0e1b7d]…` (the full length in UTF-8 and a hash, so two cut texts can be told apart and matched).
 // A user controls the paths of their own mounts, and a path has no length limit once its parents are
-// renamed (issue 15 item 5: a 4.6 MB mountpoint). The socket cuts each text to MAX_WIRE_TEXT_BYTES of
+// renamed (a 4.6 MB mountpoint). The socket cuts each text to MAX_WIRE_TEXT_BYTES of
 // JSON (src/helper/ipc/wire-caps.ts), the log each path and reason to MAX_LOG_TEXT_BYTES once escaped
 // (src/helper/log/escape.ts), so a line keeps the errno and the reason that follow the path. Each
 // counts what a character costs in its own encoding; the cut is the same for both. A long text is never

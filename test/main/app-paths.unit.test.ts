@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, symlinkSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appDirs, appRuntimeDir, ensurePrivateDir, pathWithoutHome, prepareAppDirs } from '../../../src/main/app-paths.js';
+import { appDirs, appRuntimeDir, ensurePrivateDir, pathWithoutHome, prepareAppDirs } from '../../src/main/app-paths.js';
 
 test('runtime dir: XDG_RUNTIME_DIR, else /tmp/mount-status-monitor-app-UID, never under HOME', () => {
   assert.equal(appRuntimeDir({ XDG_RUNTIME_DIR: '/run/user/1000', HOME: '/home/a' }, 1000), '/run/user/1000/mount-status-monitor-app');

@@ -1,16 +1,16 @@
-// The monitor source as something to hand out before it exists. openMonitorSource() takes a while (it
+// The monitor feed as something to hand out before it exists. openMonitorFeed() takes a while (it
 // waits up to 1.5 s per socket for a helper) and can fail; the tray, the status window's IPC handlers and
 // the notifications are set up at once against this stand-in, which forwards to the source when it is
 // open. Until then: snapshots and rechecks wait for it, subscriptions take effect when it opens, and the
 // connection reads "connecting" (or, if opening failed, says why).
-import type { MonitorApi } from '../common/monitor-api.js';
-import type { Connection } from '../common/status-api.js';
-import type { MonitorSource } from './tray/monitor-source.js';
+import type { MonitorApi } from '../../common/monitor-api.js';
+import type { Connection } from '../../common/status-api.js';
+import type { MonitorFeed } from './monitor-feed.js';
 
-export type SourceView = Pick<MonitorSource, 'api' | 'connection' | 'onConnection'>;
+export type FeedView = Pick<MonitorFeed, 'api' | 'connection' | 'onConnection'>;
 
-export function pendingSource(opening: Promise<MonitorSource>): SourceView {
-  let source: MonitorSource | undefined;
+export function pendingFeed(opening: Promise<MonitorFeed>): FeedView {
+  let source: MonitorFeed | undefined;
   let failure: string | undefined;
   const connListeners = new Set<(c: Connection) => void>();
   const connection = (): Connection =>
@@ -26,7 +26,7 @@ export function pendingSource(opening: Promise<MonitorSource>): SourceView {
     },
   );
   // Subscribes on the source once it is open, unless unsubscribed before.
-  const later = (subscribe: (s: MonitorSource) => () => void): (() => void) => {
+  const later = (subscribe: (s: MonitorFeed) => () => void): (() => void) => {
     let off: (() => void) | undefined;
     let cancelled = false;
     void opening.then(

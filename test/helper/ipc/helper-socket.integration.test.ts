@@ -1,8 +1,8 @@
-// The socket server against real Unix sockets in a temp dir, serving a fake monitor: every operation,
+// The helper socket against real Unix sockets in a temp dir, serving a fake monitor: every operation,
 // and every kind of bad input answered with an error or a dropped connection, never a crash.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIpcServer, type IpcServer } from '../../../src/helper/ipc/socket-server.js';
+import { openHelperSocket, type HelperSocket } from '../../../src/helper/ipc/helper-socket.js';
 import { connectHelper } from '../../../src/node/ipc/client.js';
 import { encodeMessage } from '../../../src/node/ipc/framing.js';
 import { IpcError, MAX_REPLY_FRAME_BYTES, PROTOCOL_VERSION } from '../../../src/common/protocol.js';
@@ -10,7 +10,7 @@ import type { MonitorEvent } from '../../../src/common/monitor-api.js';
 import { FakeMonitor, mountStatus } from './fake-monitor.js';
 import { RawClient, tempSocketPath, waitFor } from './raw-client.js';
 
-let server: IpcServer;
+let server: HelperSocket;
 let monitor: FakeMonitor;
 let socketPath: string;
 let cleanup: () => Promise<void>;
@@ -19,7 +19,7 @@ before(async () => {
   ({ socketPath, cleanup } = await tempSocketPath());
   monitor = new FakeMonitor();
   // Generous limits except where a test means to hit one: each test opens its own connections.
-  server = await startIpcServer({ socketPath, monitor, limits: { maxErrors: 5, recheckOne: { burst: 3, perSecond: 0.001 } } });
+  server = await openHelperSocket({ socketPath, monitor, limits: { maxErrors: 5, recheckOne: { burst: 3, perSecond: 0.001 } } });
 });
 
 after(async () => {
@@ -272,7 +272,7 @@ test('a client sending far too many messages a second is dropped', async () => {
 test('the server stops, closes its clients and removes its socket', async () => {
   const { socketPath: p, cleanup: done } = await tempSocketPath();
   const m = new FakeMonitor();
-  const s = await startIpcServer({ socketPath: p, monitor: m });
+  const s = await openHelperSocket({ socketPath: p, monitor: m });
   const c = await connectHelper(p, { timeoutMs: 2000 });
   let closedWith: IpcError | undefined | 'open' = 'open';
   c.onClose((e) => (closedWith = e));

@@ -1,6 +1,6 @@
-// Marks probes that are still unanswered after slow-after: one timer for all of them (set for the
-// earliest such moment), not one per probe, so a sweep of thousands of mounts arms one timer.
-export class SlowWatch {
+// Many deadlines on one timer (set for the earliest of them), not one timer each: the monitor marks a
+// probe still unanswered after slow-after with it, so a sweep of thousands of mounts arms one timer.
+export class DeadlineTimer {
   private readonly pending = new Map<number, { at: number; fire: () => void }>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;

@@ -1,6 +1,6 @@
 // Small builders for MountStatus and Snapshot values used by the tray and notification unit tests.
-import type { MonitorIdentity, Snapshot } from '../../../src/common/monitor-api.js';
-import type { MountState, MountStatus } from '../../../src/common/mount.js';
+import type { MonitorIdentity, Snapshot } from '../../src/common/monitor-api.js';
+import type { MountState, MountStatus } from '../../src/common/mount.js';
 
 let nextId = 100;
 

@@ -1,11 +1,11 @@
-// The app's monitor source against a real helper socket server: whatever was already wrong when the app
+// The app's monitor feed against a real helper socket: whatever was already wrong when the app
 // connected, and whatever changed while the connection was down, reaches the listeners (the notification
 // policy, the tray, the status window), which otherwise only hear of later changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startIpcServer, type IpcServer } from '../../../src/helper/ipc/socket-server.js';
+import { openHelperSocket, type HelperSocket } from '../../../src/helper/ipc/helper-socket.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
-import { openMonitorSource } from '../../../src/main/tray/monitor-source.js';
+import { openMonitorFeed } from '../../../src/main/app/monitor-feed.js';
 import { startNotifications } from '../../../src/main/notify/notify-service.js';
 import { NotificationPolicy, type MountNotification } from '../../../src/main/notify/policy.js';
 import { FakeMonitor, mountStatus } from '../../helper/ipc/fake-monitor.js';
@@ -14,8 +14,8 @@ import { tempSocketPath, waitFor } from '../../helper/ipc/raw-client.js';
 test('home already hung when the app starts against a running helper: the critical notification is sent', async () => {
   const { socketPath, cleanup } = await tempSocketPath();
   const monitor = new FakeMonitor([mountStatus('/'), mountStatus('/home', 'hung', { source: 'nfs1:/export/home', fstype: 'nfs4' })]);
-  const server = await startIpcServer({ socketPath, monitor });
-  const source = await openMonitorSource({ socketPaths: [socketPath], waitMs: 2000 });
+  const server = await openHelperSocket({ socketPath, monitor });
+  const source = await openMonitorFeed({ socketPaths: [socketPath], waitMs: 2000 });
   const sent: MountNotification[] = [];
   // As main.ts does: the service starts right after the source is open.
   const service = startNotifications({
@@ -41,8 +41,8 @@ test('home already hung when the app starts against a running helper: the critic
 test('after a reconnect, changes made while the connection was down reach the listeners', async () => {
   const { socketPath, cleanup } = await tempSocketPath();
   const monitor = new FakeMonitor([mountStatus('/'), mountStatus('/data', 'ok'), mountStatus('/gone', 'ok')]);
-  let server: IpcServer = await startIpcServer({ socketPath, monitor });
-  const source = await openMonitorSource({ socketPaths: [socketPath], waitMs: 2000 });
+  let server: HelperSocket = await openHelperSocket({ socketPath, monitor });
+  const source = await openMonitorFeed({ socketPaths: [socketPath], waitMs: 2000 });
   const events: MonitorEvent[] = [];
   source.api.onChange((e) => events.push(e));
   try {
@@ -53,7 +53,7 @@ test('after a reconnect, changes made while the connection was down reach the li
     await waitFor(() => source.connection().state !== 'connected', 3000, 'noticed');
     monitor.mounts = [mountStatus('/'), mountStatus('/data', 'hung')];
     events.length = 0;
-    server = await startIpcServer({ socketPath, monitor });
+    server = await openHelperSocket({ socketPath, monitor });
     await waitFor(() => source.connection().state === 'connected', 5000, 'reconnected');
     await waitFor(
       () => events.some((e) => e.type === 'mount' && e.mount.mountpoint === '/data' && e.mount.state === 'hung'),
