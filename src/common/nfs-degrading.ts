@@ -41,7 +41,7 @@ import type { MountstatsEntry } from './mountstats.js';
  * - unansweredMs: requests sent and no reply at all for 5 s (the longest healthy COMMIT measured was
  *   under 2 s).
  */
-export const DEGRADING_THRESHOLDS = {
+const DEGRADING_THRESHOLDS = {
   rttFactor: 4,
   rttMinExcessMs: 50,
   clearFactor: 2,
