@@ -33,8 +33,9 @@ import type { MountstatsEntry } from './mountstats.js';
  *   request (a lock wait, a server's scheduling blip) is not an episode.
  * - warmupReads: the first three reads with operations only make the baseline.
  * - baselineWeight: each read's round trip weighs 20 % in the usual value while the mount is well; 0.5 %
- *   while it is degrading, so a lasting change of place (a server moved behind a WAN) becomes the usual in
- *   about 200 reads (10 minutes at a read every 3 s) rather than never.
+ *   while it is degrading, counted as 4x the usual at most, so the usual grows by 1.5 % a read at most: a
+ *   lasting change of place (a server moved behind a WAN, six times as far) becomes the usual in about
+ *   120 reads (6 minutes at a read every 3 s) rather than never, and a minute of episode moves it 35 %.
  * - retransmissionsToTrigger: 3 in the last minute. On a healthy LAN there are none (TCP retransmits lost
  *   segments itself; the RPC layer resends only after timeo, 60 s by default); one can follow a
  *   reconnection, three do not.

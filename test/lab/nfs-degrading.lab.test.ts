@@ -4,7 +4,7 @@
 // always been 80 ms away and about a healthy one under a large write. One daemon, three mounts of the
 // guest's nfsd, each from its own address so each has its own client and counters (NFSv4 mounts of one
 // server share one even from distinct addresses, so only the degrading one is v4):
-// - home: NFSv4.2 from 127.0.0.2, timeo=10 (1 s: RPC retransmissions under loss, as on a lossy LAN);
+// - home: NFSv4.2 from 127.0.0.2, timeo=10 (1 s: the kernel resends and times out under loss);
 // - wan: NFSv3 from 127.0.0.3, behind netem delay 80ms from before it was mounted (its usual);
 // - busy: NFSv3 from 127.0.0.4, a 200 MB sequential write while the others are watched.
 // netem on the loopback, by destination address (a prio qdisc, u32 filters): only the requests to that
@@ -119,7 +119,7 @@ async function scenario(): Promise<void> {
   assert.match(shown.degrading?.reason ?? '', /RPC round trip/, 'status --json says it');
   assert.equal(typeof shown.nfs?.sends, 'number', 'with the transport counters');
 
-  // Loss on top: still degrading; the 1 s timeo makes the kernel resend.
+  // Loss on top: still degrading; the 1 s timeo makes the kernel resend and time out.
   const lossMark = follow.lines.length;
   shapeHome('delay 200ms loss 20%');
   await sleep(45_000);
@@ -128,7 +128,9 @@ async function scenario(): Promise<void> {
   console.log(`# loss 20%: states ${[...new Set(lossLines.map((l) => l.mount.state))].join(',')}; reasons ${[...new Set(lossLines.map((l) => l.mount.degrading?.reason.replace(/\d+/g, 'N')))].join(' | ')}`);
   console.log(`# lead time, degrading to the first slow probe: ${firstSlow ? `${firstSlow.at - first.at} ms` : 'no probe went slow'}`);
   assert.ok(lossLines.every((l) => l.mount.degrading !== undefined), 'degrading throughout the loss');
-  assert.ok(lossLines.some((l) => /retransmission/.test(l.mount.degrading!.reason)), `retransmissions in the reason: ${lossLines.map((l) => l.mount.degrading?.reason).join('\n')}`);
+  // What the kernel counts when it resends depends on the transport: over TCP with timeo=10 the lab saw
+  // major timeouts (per-op `timeouts`) and no `trans - ops` retransmissions.
+  assert.ok(lossLines.some((l) => /retransmission|major timeout/.test(l.mount.degrading!.reason)), `the kernel's resends in the reason: ${[...new Set(lossLines.map((l) => l.mount.degrading?.reason))].join('\n')}`);
 
   // Cleared: ok once the counters settle (a minute without retransmissions).
   const clearAt = Date.now();
