@@ -64,18 +64,6 @@ export interface Capacity {
 export const MOUNT_STATES = ['ok', 'slow', 'hung', 'error', 'denied', 'stuck', 'covered', 'idle', 'disconnected', 'unknown'] as const;
 export type MountState = (typeof MOUNT_STATES)[number];
 
-/** States that count as "dead" in the summary line `Checked N mounts in S seconds: D dead`. */
-const DEAD_STATES: readonly MountState[] = ['hung', 'error', 'stuck'];
-
-export function isDead(state: MountState): boolean {
-  return DEAD_STATES.includes(state);
-}
-
-/** States for which nothing is wrong (exit code 0 of `mountstatus check`). */
-export function isWell(state: MountState): boolean {
-  return state === 'ok' || state === 'covered' || state === 'idle';
-}
-
 /** One mount's status: a failure is data, never an exception. */
 export interface MountStatus {
   mountpoint: string;

@@ -8,6 +8,7 @@
 import type { MountEntry, MountState, MountStatus } from './mount.js';
 import { isPseudoFstype, AUTOFS_FSTYPE } from './mount-table/scope.js';
 import { isUnder } from './mount-table/path-to-mount.js';
+import { isUnusable } from './state-classes.js';
 
 /** Filesystems whose files live in memory only. */
 const MEMORY_FSTYPES: ReadonlySet<string> = new Set(['tmpfs', 'ramfs', 'devtmpfs', 'hugetlbfs', 'shm', 'zram']);
@@ -45,11 +46,6 @@ export function neverUnmountReason(entry: Pick<MountEntry, 'mountpoint' | 'fstyp
   }
   if (!isFuseFstype(fstype) && !NETWORK_FSTYPES.has(fstype)) return `it is not a network or FUSE filesystem (${fstype}): only those are unmounted`;
   return undefined;
-}
-
-/** States of a mount that is not answering: unmounting it needs no --yes. */
-export function isNotResponding(state: MountState): boolean {
-  return state === 'slow' || state === 'hung' || state === 'stuck' || state === 'error';
 }
 
 /** The mount a lookup of `mountpoint` reaches: the top of those stacked there (none mounted on it at the same path). */
@@ -131,8 +127,8 @@ export function decideUnmount(
     if (!status) {
       return { ok: false, code: 'refused', reason: 'the monitor does not check it, so it is not known to be dead (add --yes to unmount it anyway)' };
     }
-    // A disconnected mount is unmounted to be mounted again: no --yes for that.
-    if (!isNotResponding(status.state) && status.state !== 'disconnected') {
+    // Unusable includes disconnected: such a mount is unmounted to be mounted again, no --yes for that.
+    if (!isUnusable(status.state)) {
       return { ok: false, code: 'refused', reason: `${HEALTHY_WORDS[status.state] ?? `it is ${status.state}`} (add --yes to unmount it anyway)` };
     }
   }

@@ -9,7 +9,6 @@
 import type { MonitorApi } from '../common/monitor-api.js';
 import type { MountStatus, ParsedMountTable } from '../common/mount.js';
 import type { DisconnectResult, MountAdvice, NfsDisconnectResult, RecoveryAdvice } from '../common/recovery.js';
-import { isNotResponding } from '../common/recovery-rules.js';
 import { isUnder } from '../common/mount-table/path-to-mount.js';
 import { connectHelper, type DisconnectRequestBody } from '../node/ipc/client.js';
 import { defaultSocketPath } from '../node/ipc/paths.js';
@@ -17,6 +16,7 @@ import { isNfsClientFstype } from '../node/passive/nfs-shutdown.js';
 import { bytesInWords } from '../common/status-view/durations.js';
 import { readMountTable } from '../node/mount-table/read-mount-table.js';
 import { disconnectOwnMount, entryOf, recoveryAdvice } from '../node/recovery/disconnect.js';
+import { isFailing } from '../common/state-classes.js';
 
 export interface MountRecoveryOptions {
   api: Pick<MonitorApi, 'snapshot' | 'recheck'>;
@@ -88,7 +88,7 @@ export function setupMountRecovery(o: MountRecoveryOptions): MountRecovery {
     return ok;
   };
   const advise = async (mounts: readonly MountStatus[]): Promise<MountAdvice[]> => {
-    const dead = mounts.filter((m) => isNotResponding(m.state));
+    const dead = mounts.filter((m) => isFailing(m.state));
     if (dead.length === 0) return [];
     const table = await readTable();
     return Promise.all(

@@ -4,14 +4,13 @@
 // act with the exact command to copy (issue 13). Built once per mount and updated in place, so focus and
 // screen-reader position survive live updates.
 import type { RecoveryAdvice } from '../common/recovery.js';
-import { isNotResponding } from '../common/recovery-rules.js';
 import type { MountRow } from '../common/status-view/ordering.js';
 import { shortenedInWords } from '../common/status-view/cut-words.js';
 import type { ProbePoint } from '../common/status-view/latency-history.js';
 import { durationInWords, latencyInWords } from '../common/status-view/durations.js';
 import { problemInWords, STATE_LABEL } from '../common/status-view/problem-words.js';
 import { blockedInWords, blockedProcessLabel } from '../common/status-view/blocked-words.js';
-import { isProblem } from '../common/status-view/ordering.js';
+import { isFailing, isKilled, isProblem } from '../common/state-classes.js';
 import { capacityView, createCapacityBar, updateCapacityBar } from './capacity-bar.js';
 import { renderSparkline, sparklineSummary } from './sparkline.js';
 import { displayText } from '../common/status-view/display-text.js';
@@ -115,7 +114,7 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
 
   const latest = history[history.length - 1];
   const latencyText =
-    s.state === 'hung' || s.state === 'stuck' ? 'no answer' : s.latencyMs !== undefined && Number.isFinite(s.latencyMs) && s.latencyMs >= 0 ? latencyInWords(s.latencyMs) : latest?.latencyMs !== undefined ? latencyInWords(latest.latencyMs) : '—';
+    isKilled(s.state) ? 'no answer' : s.latencyMs !== undefined && Number.isFinite(s.latencyMs) && s.latencyMs >= 0 ? latencyInWords(s.latencyMs) : latest?.latencyMs !== undefined ? latencyInWords(latest.latencyMs) : '—';
   setText(q('.latency-text'), latencyText);
   const sparkKey = history.map((p) => `${p.at}/${p.latencyMs ?? 'x'}`).join(' ');
   if (li.sparkKey !== sparkKey) {
@@ -130,7 +129,7 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
   button.setAttribute('aria-label', `Recheck ${mountpoint}`);
 
   // Only while it does not answer: advice asked for an earlier outage is not shown once it answers.
-  const advice = isNotResponding(s.state) ? extras.advice : undefined;
+  const advice = isFailing(s.state) ? extras.advice : undefined;
   const adviceText = advice ? displayText(adviceInWords(advice)) : '';
   q<HTMLElement>('.recovery').hidden = !advice;
   setText(q('.advice'), adviceText);

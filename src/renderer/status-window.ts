@@ -8,7 +8,6 @@
 import type { Connection, MountStatusApi } from '../common/status-api.js';
 import type { MonitorIdentity, RecheckResult } from '../common/monitor-api.js';
 import type { DisconnectResult, RecoveryAdvice } from '../common/recovery.js';
-import { isNotResponding } from '../common/recovery-rules.js';
 import { omittedInWords } from '../common/status-view/cut-words.js';
 import { MountStore, type StateChange } from '../common/status-view/mount-store.js';
 import { groupMounts, homeMountOf } from '../common/status-view/ordering.js';
@@ -21,6 +20,7 @@ import { installListKeys } from './keyboard-nav.js';
 import { installThemeToggle } from './theme.js';
 import { displayText } from '../common/status-view/display-text.js';
 import { h, setText } from './dom.js';
+import { isDead, isFailing } from '../common/state-classes.js';
 
 declare global {
   interface Window {
@@ -205,7 +205,7 @@ export class StatusWindow {
 
   /** Asks main what can be done for the mounts not answering, whenever that set (or a state in it) changes. */
   private refreshAdvice(): void {
-    const dead = this.store.mounts.filter((m) => isNotResponding(m.state));
+    const dead = this.store.mounts.filter((m) => isFailing(m.state));
     const asked = dead.map((m) => `${rowKey(m)}:${m.state}`).sort().join('\n');
     if (asked === this.adviceAsked) return;
     this.adviceAsked = asked;
@@ -245,7 +245,7 @@ export class StatusWindow {
 
   private renderSummary(now: number, shownCount: number): void {
     const all = this.store.mounts;
-    const dead = all.filter((m) => m.state === 'hung' || m.state === 'error' || m.state === 'stuck').length;
+    const dead = all.filter((m) => isDead(m.state)).length;
     const sweep = this.store.lastSweep;
     const disconnected = all.filter((m) => m.state === 'disconnected').length;
     const health = [

@@ -1,6 +1,7 @@
 // The last N probes of each mount, kept by the window from pushed changes (the monitor sends only the
 // latest status), for the latency sparkline.
 import type { MountState, MountStatus } from '../mount.js';
+import { isKilled, isUnprobed } from '../state-classes.js';
 
 export interface ProbePoint {
   /** When the probe finished (checkedAt), or when the state was entered if the monitor did not say. */
@@ -17,10 +18,10 @@ export class LatencyHistory {
 
   /** Records the probe behind `status` unless it is the one recorded last (same status pushed again). */
   record(status: MountStatus): void {
-    if (status.state === 'unknown' || status.state === 'covered' || status.state === 'idle') return;
+    if (isUnprobed(status.state)) return;
     const at = status.checkedAt ?? status.since;
     const list = this.points.get(status.mountpoint) ?? [];
-    const finished = status.state !== 'hung' && status.state !== 'stuck';
+    const finished = !isKilled(status.state);
     // A latency that is not a finite, non-negative number (NaN survives Electron's structured clone) is
     // kept as "no latency": one NaN would otherwise make the sparkline's scale, and every point, NaN.
     const latency = status.latencyMs;

@@ -3,6 +3,7 @@
 import type { MountState, MountStatus } from '../mount.js';
 import { serverOfStatus } from './server-of-status.js';
 import { isUnder } from '../mount-table/path-to-mount.js';
+import { isProblem } from '../state-classes.js';
 
 /** Lower is worse; the order problems are listed in. */
 const SEVERITY: Record<MountState, number> = {
@@ -20,11 +21,6 @@ const SEVERITY: Record<MountState, number> = {
 
 function severityOf(state: MountState): number {
   return SEVERITY[state];
-}
-
-/** A state the user should look at (isWell() plus "unknown" are not). */
-export function isProblem(state: MountState): boolean {
-  return SEVERITY[state] <= SEVERITY.denied;
 }
 
 export interface MountRow {

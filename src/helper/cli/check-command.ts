@@ -1,6 +1,6 @@
 // `mountstatus check`: one sweep, a table or JSON, exit 0 when every mount is well, 1 when any is not,
 // 2 on usage or internal errors.
-import { isWell } from '../../common/mount.js';
+import { isWell } from '../../common/state-classes.js';
 import { createMonitor } from '../../node/create-monitor.js';
 import { parseCommand, resolveSettings, type OptionName } from './options.js';
 import { formatTable, reportJson } from './report-format.js';

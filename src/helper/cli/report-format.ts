@@ -1,7 +1,8 @@
 // How `check` and `status` print a sweep: a readable table for people, JSON for scripts. The JSON shape
 // is a contract (`{"checked", "dead", "seconds", "mounts": [{"mountpoint", "source", "fstype", "state",
 // "errno"?, "message"?, "latencyMs"?}]}`): fields may be added, never renamed.
-import { isDead, isWell, type MountStatus, type SweepReport } from '../../common/mount.js';
+import type { MountStatus, SweepReport } from '../../common/mount.js';
+import { isDead, isWell } from '../../common/state-classes.js';
 import { escapeForDisplay } from '../../common/mount-table/escapes.js';
 import { unexaminedInWords } from '../../common/status-view/blocked-words.js';
 

@@ -4,7 +4,8 @@
 // on printing every change as it happens, until interrupted or its reader goes away (exit 0), or the
 // helper goes away (exit 2).
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
-import { isDead, isWell, type MountStatus } from '../../common/mount.js';
+import type { MountStatus } from '../../common/mount.js';
+import { isDead, isWell } from '../../common/state-classes.js';
 import { escapeForDisplay } from '../../common/mount-table/escapes.js';
 import { IpcError } from '../../common/protocol.js';
 import { connectHelper, type ConnectOptions, type HelperConnection } from '../../node/ipc/client.js';

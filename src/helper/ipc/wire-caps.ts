@@ -4,7 +4,8 @@
 // and that mount's events were dropped. So every text of a mount is cut to MAX_WIRE_TEXT_BYTES of JSON
 // (src/common/protocol.ts says how), and a snapshot still too big for one frame keeps the mounts with a
 // problem first and says how many it left out. The cut itself is src/node/cut-text.ts, shared with the log.
-import { isWell, type MountStatus } from '../../common/mount.js';
+import type { MountStatus } from '../../common/mount.js';
+import { isWell } from '../../common/state-classes.js';
 import { MAX_WIRE_TEXT_BYTES, type OutgoingServerMessage } from '../../common/protocol.js';
 import type { Snapshot } from '../../common/monitor-api.js';
 import { textCutter } from '../../node/cut-text.js';

@@ -13,6 +13,7 @@
 import { matchGlob } from '../../common/mount-table/glob.js';
 import type { MountState, MountStatus } from '../../common/mount.js';
 import { SettingsError } from '../../node/config/settings.js';
+import { isProblem } from '../../common/state-classes.js';
 
 export const DEFAULT_METRICS_EXCLUDE: readonly string[] = [
   // A pod's secrets, service-account tokens (projected) and memory-backed emptyDirs: tmpfs per pod.
@@ -54,9 +55,6 @@ export function addMetricsExclude(base: readonly string[] | undefined, values: r
   return list;
 }
 
-/** States that say a mount is in trouble: such a mount is exported before any other when over the cap. */
-const TROUBLE: ReadonlySet<MountState> = new Set(['slow', 'hung', 'stuck', 'error', 'disconnected', 'denied']);
-
 export interface ExportedMounts {
   /** The mounts that get per-mount series, in mount-table order, one per mountpoint. */
   mounts: MountStatus[];
@@ -85,7 +83,7 @@ export function selectExportedMounts(all: readonly MountStatus[], exclude: reado
   }
   const candidates = [...top.values()];
   if (candidates.length <= maxMounts) return { mounts: candidates, excluded, overLimit: 0 };
-  const keep = new Set(candidates.filter((m) => TROUBLE.has(m.state)).slice(0, maxMounts));
+  const keep = new Set(candidates.filter((m) => isProblem(m.state)).slice(0, maxMounts));
   for (const m of candidates) {
     if (keep.size >= maxMounts) break;
     keep.add(m);

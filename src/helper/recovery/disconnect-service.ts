@@ -16,7 +16,7 @@ import type { Snapshot } from '../../common/monitor-api.js';
 import type { BlockedProcess, MountEntry, MountStatus, ParsedMountTable } from '../../common/mount.js';
 import { IpcError } from '../../common/protocol.js';
 import type { NfsDisconnectResult } from '../../common/recovery.js';
-import { isNotResponding, neverUnmountReason, topMountAt } from '../../common/recovery-rules.js';
+import { neverUnmountReason, topMountAt } from '../../common/recovery-rules.js';
 import { isUnder } from '../../common/mount-table/path-to-mount.js';
 import { serverOf } from '../../common/mount-table/server.js';
 import { readMountTable } from '../../node/mount-table/read-mount-table.js';
@@ -30,6 +30,7 @@ import type { PeerCredentials } from '../ipc/peer.js';
 import type { Permission } from './who-may-unmount.js';
 import { runNfsShutdownChild, type NfsShutdownRunner } from './nfs-shutdown-child.js';
 import type { UnmountRequester, UnmountService } from './unmount-service.js';
+import { isFailing } from '../../common/state-classes.js';
 
 export interface DisconnectRequest {
   mountpoint: string;
@@ -147,7 +148,7 @@ export class DisconnectService {
     const status = snapshot.mounts.find((m) => m.mountId === target.mountId && m.mountpoint === target.mountpoint);
     if (!request.evenIfHealthy && status?.state !== 'disconnected') {
       if (!status) throw this.refuse('refused', mountpoint, 'the monitor does not check it, so it is not known to be dead (add --yes to disconnect it anyway)', by, request.dryRun);
-      if (!isNotResponding(status.state)) throw this.refuse('refused', mountpoint, `it is ${status.state} (add --yes to disconnect it anyway)`, by, request.dryRun);
+      if (!isFailing(status.state)) throw this.refuse('refused', mountpoint, `it is ${status.state} (add --yes to disconnect it anyway)`, by, request.dryRun);
     }
     const sharing = [target, ...table.entries.filter((e) => e.device === target.device && e !== target)];
     if (asOwner && 'peer' in by) {

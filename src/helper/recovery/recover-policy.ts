@@ -16,10 +16,10 @@
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import type { MountStatus } from '../../common/mount.js';
 import { UNMOUNT_MODES, type DisconnectMethod } from '../../common/recovery.js';
-import { isNotResponding } from '../../common/recovery-rules.js';
 import { matchesAnyPattern } from '../../common/mount-table/scope.js';
 import * as lines from '../log/lines.js';
 import type { Log } from '../log/log.js';
+import { isFailing } from '../../common/state-classes.js';
 
 export interface RecoverRule {
   /** Mountpoint glob or fstype:PATTERN. */
@@ -116,7 +116,7 @@ export class RecoverPolicy {
     }
     if (event.type !== 'mount') return;
     const m = event.mount;
-    if (!isNotResponding(m.state)) {
+    if (!isFailing(m.state)) {
       this.outages.delete(m.mountId);
       return;
     }

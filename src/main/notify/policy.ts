@@ -13,9 +13,10 @@
 // - The home mount's NFS server degrading (far slower than its usual while the home still answers) gets one
 //   normal-urgency notification per episode; none while the home is already down.
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
-import { isDead, type MountStatus } from '../../common/mount.js';
+import type { MountStatus } from '../../common/mount.js';
+import { isDead, isUnusable } from '../../common/state-classes.js';
 import { serverOfStatus } from '../../common/status-view/server-of-status.js';
-import { findHomeMount, homeInTrouble, normaliseHome } from '../tray/home-mount.js';
+import { findHomeMount, normaliseHome } from '../tray/home-mount.js';
 import * as text from './messages.js';
 import type { MountNotification } from './messages.js';
 
@@ -92,16 +93,16 @@ export class NotificationPolicy {
     if (m.state === 'covered') return this.flush();
     this.known.set(m.mountpoint, m);
     const wasDown = this.down.has(m.mountpoint);
-    // The home mount is down from `slow` on (homeInTrouble); slow -> hung is the same episode.
+    // The home mount is down once unusable (from `slow` on); slow -> hung is the same episode.
     const isHome = this.home !== undefined && m.mountpoint === this.homeMountpoint();
-    const down = isHome ? homeInTrouble(m.state) : isDead(m.state);
+    const down = isHome ? isUnusable(m.state) : isDead(m.state);
     if (isHome) this.degradingHome(m, wasDown || down);
     if (!wasDown && down) {
       this.down.add(m.mountpoint);
       this.transition('down', m);
-    } else if (wasDown && !down && m.state !== 'unknown' && m.state !== 'slow' && m.state !== 'disconnected') {
-      // (A dead mount whose next probe is slow has not recovered: only an answer ends the episode. One
-      // disconnected from its server fails at once instead of hanging: not a recovery either.)
+    } else if (wasDown && !isUnusable(m.state) && m.state !== 'unknown') {
+      // Only a usable answer ends the episode: a dead mount whose next probe is slow has not recovered,
+      // nor has one disconnected from its server (it fails at once instead of hanging).
       this.down.delete(m.mountpoint);
       this.transition('recovered', m);
     }

@@ -5,7 +5,8 @@
 // (fusermount3) with any byte but '/' and NUL, and an ESC in it would otherwise rewrite the terminal of
 // whoever runs this, a newline split a row or a piped line.
 import type { MonitorApi, MonitorEvent, Snapshot } from '../../common/monitor-api.js';
-import { isDead, isWell, type MountStatus } from '../../common/mount.js';
+import type { MountStatus } from '../../common/mount.js';
+import { isDead, isProblem, isWell } from '../../common/state-classes.js';
 import { durationInWords } from '../../common/status-view/durations.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
 import { problemText } from '../tray/describe.js';
@@ -79,12 +80,12 @@ export function renderTable(snapshot: Snapshot | undefined, view: TableView): st
   const restWidth = Math.max(10, view.width - fixed - mpWidth - 1);
   lines.push(paint(clip(`${fit('STATE', 17)}${fit('LATENCY', 9)}${fit('FOR', 9)}${fit('MOUNTPOINT', mpWidth)} ${fit('SOURCE / PROBLEM', restWidth)}`.trimEnd(), width), 'bold', view.color));
   const home = snapshot ? findHomeMount(view.home, snapshot.mounts) : undefined;
-  const rank = (m: MountStatus) => (m === home && !isWell(m.state) ? 0 : isDead(m.state) ? 1 : !isWell(m.state) && m.state !== 'unknown' ? 2 : 3);
+  const rank = (m: MountStatus) => (m === home && !isWell(m.state) ? 0 : isDead(m.state) ? 1 : isProblem(m.state) ? 2 : 3);
   const mounts = [...(snapshot?.mounts ?? [])].sort((a, b) => rank(a) - rank(b) || a.mountpoint.localeCompare(b.mountpoint));
   for (const m of mounts) {
     const word = (m === home ? '⌂ ' : '') + STATE_PHRASE[m.state];
     const latency = m.latencyMs !== undefined && m.state !== 'hung' ? `${m.latencyMs < 10 ? m.latencyMs.toFixed(1) : Math.round(m.latencyMs)} ms` : '';
-    const detail = displayText(isWell(m.state) || m.state === 'unknown' ? m.source : `${m.source}: ${problemText(m)}`);
+    const detail = displayText(!isProblem(m.state) ? m.source : `${m.source}: ${problemText(m)}`);
     const rest = `${fit(latency, 9)}${fit(durationInWords(view.now - m.since), 9)}${fit(displayText(m.mountpoint), mpWidth)} ${fit(detail, restWidth)}`.trimEnd();
     const stateCell = fit(word, Math.min(17, width));
     lines.push(`${paint(stateCell, stateColor(m), view.color)}${clip(rest, width - stateCell.length)}`.trimEnd());
@@ -101,7 +102,7 @@ export function eventLine(event: MonitorEvent, now: number): string | undefined 
       // Latency-only updates of a mount whose state did not change are not news.
       if (event.previous === m.state) return undefined;
       const from = event.previous ? `${STATE_PHRASE[event.previous]} -> ` : '';
-      const why = isWell(m.state) || m.state === 'unknown' ? '' : `: ${displayText(problemText(m))}`;
+      const why = !isProblem(m.state) ? '' : `: ${displayText(problemText(m))}`;
       return `${at} ${displayText(m.mountpoint)} (${displayText(m.source)}) ${from}${STATE_PHRASE[m.state]}${why}`;
     }
     case 'removed':

@@ -10,7 +10,7 @@
 // location ("/"), not the NFS mount behind it. Set HOME to the real path, or point the app at it with
 // MSM_HOME, to get the home-directory notification for such a setup.
 import { posix } from 'node:path';
-import { isDead, type MountState, type MountStatus } from '../../common/mount.js';
+import type { MountState, MountStatus } from '../../common/mount.js';
 import { homeMountOf } from '../../common/status-view/ordering.js';
 
 /** $HOME normalised as a string: "//home/alice/" -> "/home/alice". Undefined if unset or relative. */
@@ -32,14 +32,4 @@ export function findHomeMount(home: string | undefined, mounts: Iterable<MountSt
 /** The home directory the app watches: MSM_HOME if set (symlinked homes, tests), else HOME. */
 export function homeFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return normaliseHome(env.MSM_HOME ?? env.HOME);
-}
-
-/**
- * True when the mount holding the home directory should alarm the user: dead, or already `slow` (a probe
- * unanswered after slow-after seconds, issue 8). Programs that touch the home directory are waiting from
- * that moment, so the warning cannot wait for the timeout. Other mounts alarm only once dead.
- */
-export function homeInTrouble(state: MountState): boolean {
-  // Disconnected: every program that touches it gets an error until it is mounted again.
-  return isDead(state) || state === 'slow' || state === 'disconnected';
 }

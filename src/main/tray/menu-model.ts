@@ -4,7 +4,8 @@
 // Order: the home directory's mount first of all (when it has a problem), then the other problem mounts,
 // each followed by "Disconnect PATH" when it is the user's own FUSE mount (issue 13), a status line, the
 // helper/mode lines, then "Recheck now", "Open status window", "Quit".
-import { isWell, type MountStatus } from '../../common/mount.js';
+import type { MountStatus } from '../../common/mount.js';
+import { isProblem } from '../../common/state-classes.js';
 import type { Snapshot } from '../../common/monitor-api.js';
 import type { MountAdvice } from '../../common/recovery.js';
 import { blockedInWords } from '../../common/status-view/blocked-words.js';
@@ -63,7 +64,7 @@ export function buildMenuModel(input: MenuModelInput): MenuItemModel[] {
 
   // Problems: not well and already checked. The home mount first, then by how long they have been down.
   const problems = mounts
-    .filter((m) => !isWell(m.state) && m.state !== 'unknown')
+    .filter((m) => isProblem(m.state))
     .sort((a, b) => {
       const ha = a === state.home ? 0 : 1;
       const hb = b === state.home ? 0 : 1;

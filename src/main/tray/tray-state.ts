@@ -7,12 +7,13 @@
 //   ok       (green)  every mount checked is well (ok, covered or idle; not-yet-checked ones don't count);
 //   unknown  (grey)   no data: no helper answers and nothing runs in-app, or the first sweep is pending.
 import type { MonitorIdentity, Snapshot } from '../../common/monitor-api.js';
-import { isDead, isWell, type MountState, type MountStatus } from '../../common/mount.js';
+import type { MountState, MountStatus } from '../../common/mount.js';
+import { isDead, isUnusable, isWell } from '../../common/state-classes.js';
 import type { Connection } from '../../common/status-api.js';
 import { blockedInWords } from '../../common/status-view/blocked-words.js';
 import { omittedInWords, pathShortenedInWords } from '../../common/status-view/cut-words.js';
 import { STATE_PHRASE } from '../../common/status-view/problem-words.js';
-import { findHomeMount, homeInTrouble } from './home-mount.js';
+import { findHomeMount } from './home-mount.js';
 
 export type { Connection } from '../../common/status-api.js';
 
@@ -103,7 +104,7 @@ export function trayState(input: TrayStateInput): TrayState {
 
   let level: TrayLevel;
   if (!snap || (!snap.lastSweep && !checked)) level = 'unknown';
-  else if (home && homeInTrouble(home.state)) level = 'dead';
+  else if (home && isUnusable(home.state)) level = 'dead';
   else if (counts.dead > 0 || counts.byState.slow > 0 || counts.byState.denied > 0 || counts.byState.disconnected > 0 || mounts.some((m) => m.degrading)) level = 'degraded';
   else level = 'ok';
 
@@ -113,7 +114,7 @@ export function trayState(input: TrayStateInput): TrayState {
   const waiting = home ? blockedInWords(home.blocked) : '';
   const cut = home ? pathShortenedInWords(home) : '';
   const homeLine =
-    home && homeInTrouble(home.state)
+    home && isUnusable(home.state)
       ? `your home directory (${home.mountpoint}${cut ? `, ${cut}` : ''}) is ${STATE_PHRASE[home.state]}${waiting ? `: ${waiting}` : ''}`
       : home?.degrading
         ? `your home directory's server is responding slowly (${home.degrading.reason})`

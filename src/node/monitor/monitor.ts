@@ -10,7 +10,8 @@
 // status-store.ts (statuses and outages), transition-log.ts (what admins are told, and how often),
 // probe-slots.ts (one probe per mount), slow-watch.ts, watch-set.ts.
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
-import { isDead, type BlockedProcesses, type MountEntry, type MountState, type MountStatus, type ParsedMountTable, type SweepReport } from '../../common/mount.js';
+import type { BlockedProcesses, MountEntry, MountState, MountStatus, ParsedMountTable, SweepReport } from '../../common/mount.js';
+import { isDead, isUnanswered } from '../../common/state-classes.js';
 import { optionValue } from '../../common/mount-table/options.js';
 import { ConcurrencyGate } from '../concurrency-gate.js';
 import { DEFAULT_SETTINGS } from '../config/settings.js';
@@ -495,7 +496,7 @@ export class Monitor implements MonitorApi {
     if (!recorded.changed) return recorded.status;
     const { status, previous } = recorded;
     if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, unansweredSeconds * 1000, denial);
-    if (status.state === 'slow' || status.state === 'hung' || status.state === 'stuck') this.lookForBlocked(BLOCKED_FIRST_SCAN_MS);
+    if (isUnanswered(status.state)) this.lookForBlocked(BLOCKED_FIRST_SCAN_MS);
     this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });
     return status;
   }
@@ -558,7 +559,7 @@ export class Monitor implements MonitorApi {
     const scan = this.opts.scanBlocked;
     const table = this.plan?.table;
     if (!scan || !table || this.stopped) return (this.blockedTimer = undefined), undefined;
-    const targets = this.store.all().filter((s) => s.state === 'slow' || s.state === 'hung' || s.state === 'stuck');
+    const targets = this.store.all().filter((s) => isUnanswered(s.state));
     if (targets.length === 0) return (this.blockedTimer = undefined), undefined;
     let found: BlockedScan;
     try {
@@ -570,7 +571,7 @@ export class Monitor implements MonitorApi {
     for (const target of targets) {
       const item = this.planById.get(target.mountId);
       const current = item && this.store.get(item.entry);
-      if (!item || !current || !(current.state === 'slow' || current.state === 'hung' || current.state === 'stuck')) continue;
+      if (!item || !current || !isUnanswered(current.state)) continue;
       const processes = found.byMount.get(target.mountId) ?? [];
       const blocked: BlockedProcesses = { count: processes.length, processes, ...(found.unexamined > 0 ? { unexamined: found.unexamined } : {}) };
       const updated = this.refresh(item.entry, { blocked });

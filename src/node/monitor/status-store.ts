@@ -2,7 +2,7 @@
 // logging. The kernel reuses mount ids (lowest free first), so a status stored under an id is a mount's
 // past only while mountpoint, source and fstype still match (sameMount).
 import type { MountEntry, MountState, MountStatus } from '../../common/mount.js';
-import { isDead } from '../../common/mount.js';
+import { isDown, isUnanswered } from '../../common/state-classes.js';
 
 /** What a status update is: a probe's answer, the probe still unanswered (slow), or facts without a probe. */
 export type UpdateKind = 'probe' | 'slow' | 'facts';
@@ -14,11 +14,6 @@ export interface Recorded {
   changed: boolean;
   /** For a mount that is back up: how long it was down (ms). */
   downMs?: number;
-}
-
-/** States of a mount that is not answering (or not letting us in): the span the recovery line reports. */
-function isDown(state: MountState): boolean {
-  return isDead(state) || state === 'denied' || state === 'slow';
 }
 
 /** Fields a slow or hung mount keeps from its last answer, so the last capacity is still shown. */
@@ -45,7 +40,7 @@ export class StatusStore {
   record(entry: MountEntry, fields: Partial<MountStatus> & { state: MountState }, facts: Partial<MountStatus>, kind: UpdateKind, now: number): Recorded {
     const previous = this.get(entry);
     const sameState = previous?.state === fields.state;
-    const unanswered = fields.state === 'slow' || fields.state === 'hung' || fields.state === 'stuck';
+    const unanswered = isUnanswered(fields.state);
     const kept: Partial<MountStatus> = {};
     if (previous && unanswered) for (const k of KEPT_WHILE_UNANSWERED) if (previous[k] !== undefined) Object.assign(kept, { [k]: previous[k] });
     const status: MountStatus = {

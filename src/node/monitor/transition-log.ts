@@ -3,7 +3,8 @@
 // and for a mount that stops answering one `slow` line and one `blocked` line per episode, however often
 // it flaps between slow and ok. A hard NFS mount times out every probe of its outage, and a soft one fails
 // each with EIO: the outage, not each probe, is the news.
-import { isDead, type BlockedProcesses, type MountStatus } from '../../common/mount.js';
+import type { BlockedProcesses, MountStatus } from '../../common/mount.js';
+import { isDead, isFailing } from '../../common/state-classes.js';
 import type { Denial, MonitorLog } from './monitor-log.js';
 
 /** How often a still-stuck probe is logged again. */
@@ -14,8 +15,8 @@ const EPISODE_QUIET_MS = 5 * 60_000;
 export class TransitionLog {
   private readonly stuckLoggedAt = new Map<string, number>();
   private readonly serversDown = new Set<string>();
-  /** Per mount id: when it last did not answer well (slow, hung, stuck, error), for episodes. */
-  private readonly lastTrouble = new Map<number, number>();
+  /** Per mount id: when it was last failing, for episodes. */
+  private readonly lastFailing = new Map<number, number>();
   /** Per mount id: what this episode has logged already. */
   private readonly episode = new Map<number, { slow: boolean; blocked: boolean }>();
   /** Per mount id, while it is down (from its first failure until it answers again): what was logged. */
@@ -34,7 +35,7 @@ export class TransitionLog {
     const was = previous?.state;
     const log = this.log();
     this.trackEpisode(status);
-    if (status.state !== 'slow' && !isDead(status.state)) this.outage.delete(status.mountId);
+    if (!isFailing(status.state)) this.outage.delete(status.mountId);
     if (status.state === 'slow') {
       const ep = this.episode.get(status.mountId)!;
       if (!ep.slow && was !== 'slow') {
@@ -103,7 +104,7 @@ export class TransitionLog {
   }
 
   forget(mountId: number): void {
-    this.lastTrouble.delete(mountId);
+    this.lastFailing.delete(mountId);
     this.episode.delete(mountId);
     this.outage.delete(mountId);
   }
@@ -115,11 +116,10 @@ export class TransitionLog {
   }
 
   private trackEpisode(status: MountStatus): void {
-    const trouble = status.state === 'slow' || isDead(status.state);
-    if (!trouble) return;
+    if (!isFailing(status.state)) return;
     const now = this.now();
-    const last = this.lastTrouble.get(status.mountId);
+    const last = this.lastFailing.get(status.mountId);
     if (last === undefined || now - last >= EPISODE_QUIET_MS) this.episode.set(status.mountId, { slow: false, blocked: false });
-    this.lastTrouble.set(status.mountId, now);
+    this.lastFailing.set(status.mountId, now);
   }
 }

@@ -13,9 +13,10 @@ import { writeFile } from 'node:fs/promises';
 import type { MountEntry, MountStatus, ParsedMountTable } from '../../common/mount.js';
 import { optionValue } from '../../common/mount-table/options.js';
 import type { DisconnectResult, RecoveryAdvice } from '../../common/recovery.js';
-import { isFuseFstype, isNotResponding, neverUnmountReason, topMountAt } from '../../common/recovery-rules.js';
+import { isFuseFstype, neverUnmountReason, topMountAt } from '../../common/recovery-rules.js';
 import { readMountTable } from '../mount-table/read-mount-table.js';
 import { isNfsClientFstype } from '../passive/nfs-shutdown.js';
+import { isFailing } from '../../common/state-classes.js';
 
 /** The mount a status is about, in this process's mount table (by id, else the top mount on its path). */
 export function entryOf(status: Pick<MountStatus, 'mountId' | 'mountpoint'>, table: ParsedMountTable): MountEntry | undefined {
@@ -34,7 +35,7 @@ function shellQuote(s: string): string {
 
 /** What the tray menu and the status window offer for a mount, as the user `uid`. */
 export function recoveryAdvice(status: MountStatus, entry: MountEntry | undefined, uid: number): RecoveryAdvice {
-  if (!isNotResponding(status.state)) return { kind: 'none', text: `${status.mountpoint} is ${status.state}` };
+  if (!isFailing(status.state)) return { kind: 'none', text: `${status.mountpoint} is ${status.state}` };
   if (entry) {
     const never = neverUnmountReason(entry);
     if (never) return { kind: 'none', text: `${status.mountpoint} is not unmounted by Mount Status Monitor: ${never}` };

@@ -3,10 +3,9 @@
 // notifications and the metrics. Not dead (it fails at once, it does not hang) and not well.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isDead, isWell, MOUNT_STATES, type MountStatus } from '../../../src/common/mount.js';
+import { MOUNT_STATES, type MountStatus } from '../../../src/common/mount.js';
 import { parseServerMessage } from '../../../src/common/protocol.js';
-import { isNotResponding } from '../../../src/common/recovery-rules.js';
-import { isProblem } from '../../../src/common/status-view/ordering.js';
+import { isDead, isFailing, isProblem, isWell } from '../../../src/common/state-classes.js';
 import { problemInWords, STATE_LABEL, STATE_PHRASE } from '../../../src/common/status-view/problem-words.js';
 import { formatTable, mountJson } from '../../../src/helper/cli/report-format.js';
 import { renderMetrics } from '../../../src/helper/metrics/render-metrics.js';
@@ -21,7 +20,7 @@ test('a state of its own: a problem, neither dead nor well nor "not responding"'
   assert.ok(MOUNT_STATES.includes('disconnected'));
   assert.equal(isDead('disconnected'), false, 'the sweep line does not count it dead every minute');
   assert.equal(isWell('disconnected'), false, '`check` exits 1');
-  assert.equal(isNotResponding('disconnected'), false, 'the recover policy does not act on it again');
+  assert.equal(isFailing('disconnected'), false, 'the recover policy does not act on it again');
   assert.equal(isProblem('disconnected'), true);
   assert.equal(STATE_LABEL.disconnected, 'Disconnected');
   assert.equal(STATE_PHRASE.disconnected, 'disconnected');
