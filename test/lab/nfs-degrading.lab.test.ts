@@ -50,6 +50,26 @@ type Mount = FollowedLine['mount'] & { degrading?: { reason: string }; nfs?: { s
 
 let said = () => '(no daemon yet)';
 
+/**
+ * The daemon, once it has swept. Started a second time only when the first gave up reading its config
+ * file: the helper allows that child 5 s, which the emulated guest on a loaded machine sometimes needs
+ * more than (seen twice here at load 40); anything else fails the test.
+ */
+async function startedDaemon(args: string[]): Promise<DaemonProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const daemon = new DaemonProcess(args);
+    cleanups.push(() => daemon.stop());
+    said = () => daemon.stderr;
+    const exited = daemon.exited().then(() => 'exited' as const);
+    const swept = daemon.waitFor(/Checked 3 mounts in \d+ seconds\n/, 20_000).then(() => 'swept' as const, (e: Error) => e);
+    const first = await Promise.race([swept, exited]);
+    if (first === 'swept') return daemon;
+    if (first instanceof Error) throw first;
+    if (attempt > 1 || !/cannot read config file .*: no answer within/.test(daemon.stderr)) throw new Error(`the daemon exited before its first sweep: ${daemon.stderr}`);
+    console.log(`# the daemon gave up reading its config file in the loaded guest; started again: ${daemon.stderr.trim()}`);
+  }
+}
+
 test('degrading before slow on a delayed, then lossy server; no false alarm at 80 ms or under a large write', { skip, timeout: 15 * 60_000 }, async () => {
   try {
     await scenario();
@@ -87,10 +107,7 @@ async function scenario(): Promise<void> {
   mkdirSync(runDir);
   chmodSync(runDir, 0o755);
   const socket = join(runDir, 'helper.sock');
-  const daemon = new DaemonProcess(['--include', `${base}/**`, '--watch', `${base}/*`, '--socket', socket, '--no-syslog']);
-  cleanups.push(() => daemon.stop());
-  said = () => daemon.stderr;
-  await daemon.waitFor(/Checked 3 mounts in \d+ seconds\n/, 20_000);
+  const daemon = await startedDaemon(['--include', `${base}/**`, '--watch', `${base}/*`, '--socket', socket, '--no-syslog']);
   const follow = new Follower(socket);
   cleanups.push(() => follow.stop());
   for (const m of [home, wan, busy]) await follow.waitFor((l) => l.mountpoint === m && l.state === 'ok', 15_000);
