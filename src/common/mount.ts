@@ -94,6 +94,12 @@ export interface MountStatus {
   automount?: AutomountInfo;
   /** NFS RPC counters from /proc/self/mountstats (since mount): read passively, no mount touched. */
   nfs?: NfsRpcStats;
+  /**
+   * NFS: its server answers far slower than this mount's usual, retransmits, or leaves requests unanswered
+   * (src/common/nfs-degrading.ts). A condition beside the state, never instead of it: a degrading mount
+   * is still `ok` while its probes answer, and `slow`/`hung` when they stop.
+   */
+  degrading?: Degrading;
   /** Why the mount is suspected before its next probe answers (e.g. the kernel logged its server not responding). */
   suspect?: string;
   /**
@@ -156,6 +162,22 @@ export interface NfsRpcStats {
   majorTimeouts: number;
   /** Average RPC backlog queue length per request sent, as mountstats(8) prints it. */
   avgBacklog: number;
+  /**
+   * Requests transmitted and replies received by its transports. They move at once, where the per-operation
+   * counters above move only when a request completes: sends growing with no replies is an outage.
+   */
+  sends: number;
+  replies: number;
+  /** Mean round trip of the metadata operations completed between the last two reads (ms), and this mount's usual value. */
+  rttMs?: number;
+  usualRttMs?: number;
+}
+
+export interface Degrading {
+  /** In numbers and words: "RPC round trip 210 ms, usually 0.4 ms; 14 retransmissions in the last minute". */
+  reason: string;
+  /** When the episode began (epoch ms). */
+  since: number;
 }
 
 /** The result of one sweep over the mount table. */

@@ -43,8 +43,10 @@ export interface RpcTotals {
   /** Sum over operations of major timeouts. */
   majorTimeouts: number;
   errors: number;
-  /** RPC requests sent, over all transports. */
+  /** RPC requests sent (retransmissions included), over all transports. */
   sends: number;
+  /** Replies received, over all transports. */
+  replies: number;
   /** Cumulative backlog queue length (bklog_u), over all transports. */
   backlogUtil: number;
   /** Average backlog queue length per request sent (backlogUtil / sends), as mountstats(8) prints it. */
@@ -126,7 +128,7 @@ export function nfsServerOf(device: string): string | undefined {
 }
 
 function emptyTotals(): RpcTotals {
-  return { ops: 0, retransmissions: 0, majorTimeouts: 0, errors: 0, sends: 0, backlogUtil: 0, avgBacklog: 0 };
+  return { ops: 0, retransmissions: 0, majorTimeouts: 0, errors: 0, sends: 0, replies: 0, backlogUtil: 0, avgBacklog: 0 };
 }
 
 const HEADER = /^(?:device (\S+)|no device) mounted on (\S+) with fstype (\S+)(?: (.*))?$/;
@@ -225,6 +227,7 @@ function totalsOf(ops: Record<string, RpcOpStats>, xprts: readonly XprtStats[]):
   }
   for (const x of xprts) {
     t.sends += x.fields.sends ?? 0;
+    t.replies += x.fields.recvs ?? 0;
     t.backlogUtil += x.fields.bklogU ?? 0;
   }
   t.avgBacklog = t.sends > 0 ? t.backlogUtil / t.sends : 0;

@@ -139,6 +139,7 @@ const mountStatusSchema = z.looseObject({
   watched: z.enum(['home', 'pattern']).optional(),
   mountedBy: z.number().optional(),
   blocked: blockedSchema.optional(),
+  degrading: z.looseObject({ reason: z.string(), since: z.number() }).optional(),
   truncated: z.record(z.string(), z.number()).optional(),
 });
 

@@ -1,5 +1,7 @@
 // The one vocabulary of mount states: the classes a state falls into, each with one word, used by every
 // layer instead of lists of states. A new state is one row of CLASSES_OF (the type checker asks for it).
+// An NFS mount's `degrading` (its server far slower than usual) is a condition beside the state, not a
+// state: a degrading mount is `ok` while its probes answer (src/common/nfs-degrading.ts).
 import type { MountState } from './mount.js';
 
 /**

@@ -9,6 +9,7 @@ import type { Settings } from './config/settings.js';
 import { createProber } from './probe/create-prober.js';
 import { createMountTableReader } from './mount-table/read-mount-table.js';
 import { scanBlocked } from './passive/blocked-processes.js';
+import { readMountstats } from './passive/mountstats-reader.js';
 import { VERSION } from './version.js';
 
 export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'], log?: MonitorLog): Monitor {
@@ -29,6 +30,7 @@ export function createMonitor(settings: Settings, mode: MonitorIdentity['mode'],
         },
       })),
     readMountTable: createMountTableReader(),
+    readMountstats,
     scanBlocked: (entries, targets) => scanBlocked({ entries, targets, excludePids: probePids(prober) }),
     version: VERSION,
   });

@@ -89,12 +89,16 @@ export function updateRow(li: RowElement, row: MountRow, history: readonly Probe
   const { busy } = extras;
   li.dataset.state = s.state;
   li.dataset.problem = String(isProblem(s.state));
+  // An answering mount whose NFS server degrades: a warning badge, never over slow or hung.
+  const degrading = s.state === 'ok' && s.degrading !== undefined;
+  if (degrading) li.dataset.degrading = 'true';
+  else delete li.dataset.degrading;
   if (row.home) li.dataset.home = 'true';
   else delete li.dataset.home;
   li.setAttribute('aria-busy', String(busy));
   const q = <T extends Element>(sel: string): T => li.querySelector<T>(sel)!;
 
-  setText(q('.badge'), STATE_LABEL[s.state]);
+  setText(q('.badge'), degrading ? 'Degrading' : STATE_LABEL[s.state]);
   // Shown and said in displayText() form (no live newline or bidi control); data-mountpoint stays raw.
   const mountpoint = displayText(s.mountpoint);
   const source = displayText(s.source);

@@ -110,6 +110,30 @@ test('updates live from pushed changes and announces state changes', { skip }, a
   await w.close();
 });
 
+test("an answering NFS mount whose server degrades: a Degrading badge and its reason; slow takes over as before", { skip }, async () => {
+  const now = Date.now();
+  const fake = new FakeMonitor(fixture(now));
+  const w = await bench.open(nodeApi(fake));
+  const { page } = w;
+  const home = fake.mounts.get(40)!;
+  fake.update({ ...home, degrading: { reason: 'RPC round trip 214 ms, usually 7.9 ms', since: now } });
+  await w.delivered();
+  const shown = () =>
+    page.$eval('li.mount[data-mountpoint="/home"]', (li) => ({ badge: li.querySelector('.badge')!.textContent, problem: li.querySelector('.problem')!.textContent, degrading: (li as HTMLElement).dataset.degrading ?? null }));
+  await until(page, () => document.querySelector<HTMLElement>('li.mount[data-mountpoint="/home"]')?.dataset.degrading === 'true', '/home shown degrading');
+  assert.deepEqual(await shown(), { badge: 'Degrading', problem: 'server nfs1 responding slowly: RPC round trip 214 ms, usually 7.9 ms', degrading: 'true' });
+  const colours = await page.$eval('li.mount[data-mountpoint="/home"] .badge', (b) => getComputedStyle(b).backgroundColor);
+  const slowColours = await page.$eval('li.mount[data-mountpoint="/srv/locked"] .badge', (b) => getComputedStyle(b).backgroundColor);
+  assert.equal(colours, slowColours, 'the warning colours of a slow or denied mount');
+  fake.update({ ...home, state: 'slow', since: Date.now(), degrading: { reason: 'RPC round trip 214 ms, usually 7.9 ms', since: now } });
+  await w.delivered();
+  await until(page, () => document.querySelector<HTMLElement>('li.mount[data-mountpoint="/home"]')?.dataset.state === 'slow', '/home shown slow');
+  const slow = await shown();
+  assert.equal(slow.badge, 'Slow');
+  assert.equal(slow.degrading, null);
+  await w.close();
+});
+
 test('filter box narrows the list; Escape clears it', { skip }, async () => {
   const fake = new FakeMonitor(fixture(Date.now()));
   const w = await bench.open(nodeApi(fake));

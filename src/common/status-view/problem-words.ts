@@ -48,7 +48,8 @@ export function problemInWords(status: MountStatus, now: number): string {
   const since = durationInWords(now - status.since);
   switch (status.state) {
     case 'ok':
-      return '';
+      // Answering, but its NFS server far slower than its usual: said, not hidden behind "OK".
+      return status.degrading ? `${server ? `server ${server}` : 'its server'} responding slowly: ${status.degrading.reason}` : '';
     case 'slow':
       return server ? `server ${server} not answering for ${since}` : `not answering for ${since}`;
     case 'hung':

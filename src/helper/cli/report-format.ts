@@ -29,6 +29,8 @@ export interface MountJson {
   capacity?: MountStatus['capacity'];
   automount?: MountStatus['automount'];
   nfs?: MountStatus['nfs'];
+  /** Its NFS server answers far slower than usual (beside the state: an `ok` mount may be degrading). */
+  degrading?: { reason: string; since: string };
   suspect?: string;
   watched?: MountStatus['watched'];
   blocked?: MountStatus['blocked'];
@@ -74,6 +76,7 @@ export function mountJson(m: MountStatus): MountJson {
     ...(m.capacity !== undefined ? { capacity: m.capacity } : {}),
     ...(m.automount !== undefined ? { automount: m.automount } : {}),
     ...(m.nfs !== undefined ? { nfs: m.nfs } : {}),
+    ...(m.degrading !== undefined ? { degrading: { reason: m.degrading.reason, since: new Date(m.degrading.since).toISOString() } } : {}),
     ...(m.suspect !== undefined ? { suspect: m.suspect } : {}),
     ...(m.watched !== undefined ? { watched: m.watched } : {}),
     ...(m.blocked !== undefined ? { blocked: m.blocked } : {}),
@@ -102,7 +105,8 @@ function latency(m: MountStatus): string {
 }
 
 function detail(m: MountStatus): string {
-  const text = m.state === 'error' ? [m.errno, m.message].filter(Boolean).join(': ') : (m.message ?? '');
+  let text = m.state === 'error' ? [m.errno, m.message].filter(Boolean).join(': ') : (m.message ?? '');
+  if (m.degrading) text = [text, `degrading: ${m.degrading.reason}`].filter(Boolean).join('; ');
   const blocked = blockedText(m.blocked);
   return blocked ? `${text}; ${blocked}` : text;
 }

@@ -34,6 +34,8 @@ export const LINE_EXAMPLES: LineExamples = {
     ['nfs1', 'not-responding', 3],
     ['nfs1', 'ok', 3],
   ],
+  degrading: [['/home', 'nfs1', 'RPC round trip 210 ms, usually 0.4 ms; 14 retransmissions in the last minute']],
+  degradingOver: [['/home', 120]],
   automountDaemonGone: [
     ['/home', 812, false],
     ['/home', 812, true],

@@ -167,6 +167,20 @@ export function kernelSignal(server: string, kind: ServerSignalKind, mounts: num
   };
 }
 
+/**
+ * An NFS mount's server answers far slower than this mount's usual, retransmits or leaves requests
+ * unanswered, while its probes still answer: the warning before `not answering` (once per episode).
+ */
+export function degrading(mountpoint: string, server: string | undefined, reason: string): LogLine {
+  const by = server === undefined ? '' : ` (server ${logText(server)})`;
+  return { severity: 'warning', text: `Mountpoint ${logText(mountpoint)} is degrading${by}: ${logText(reason)}` };
+}
+
+/** The degrading episode is over: round trips back near the usual, no retransmission for a minute. */
+export function degradingOver(mountpoint: string, lastedSeconds: number): LogLine {
+  return { severity: 'notice', text: `Mountpoint ${logText(mountpoint)} is answering at its usual speed again after ${formatDuration(lastedSeconds)}` };
+}
+
 /** An autofs mount's automount daemon is gone (said once, until it is back). */
 export function automountDaemonGone(mountpoint: string, pgrp: number, catatonic: boolean): LogLine {
   return { severity: 'warning', text: deadDaemonMessage({ pgrp, mountpoint: logText(mountpoint), catatonic }) };

@@ -20,6 +20,8 @@ export function monitorLogFor(log: Log): MonitorLog {
     serverDown: (server, dead) => log.line(lines.serverDown(server, dead)),
     serverUp: (server) => log.line(lines.serverUp(server)),
     kernelSignal: (server, kind, mounts) => log.line(lines.kernelSignal(server, kind, mounts)),
+    degrading: (mountpoint, server, reason) => log.line(lines.degrading(mountpoint, server, reason)),
+    degradingOver: (mountpoint, lastedMs) => log.line(lines.degradingOver(mountpoint, lastedMs / 1000)),
     automountDaemon: (c) => log.line(c.alive ? lines.automountDaemonBack(c.mountpoint, c.pgrp) : lines.automountDaemonGone(c.mountpoint, c.pgrp, c.catatonic)),
     disconnectedServerBack: (mountpoint, server) => log.line(lines.disconnectedServerBack(mountpoint, server)),
     proberLost: (e) => log.line(lines.proberLost(e.pid, e.why, e.inFlight)),

@@ -57,6 +57,7 @@ export function renderMetrics(view: MetricsView): string {
   const blocked: string[] = [];
   const watched: string[] = [];
   const automountDaemon: string[] = [];
+  const nfs = { rtt: [] as string[], usualRtt: [] as string[], retransmissions: [] as string[], majorTimeouts: [] as string[], sends: [] as string[], replies: [] as string[], degrading: [] as string[] };
   // The state labels, escaped once for every mount.
   const stateLabels = MOUNT_STATES.map((st) => [st, ',' + label('state', st)] as const);
   for (const m of selected.mounts) {
@@ -77,6 +78,16 @@ export function renderMetrics(view: MetricsView): string {
     // Its own series, not an info label: the watched set changes as users log in and out.
     if (m.watched) watched.push(sample(`${mp},${label('reason', m.watched)}`, 1));
     if (m.automount?.role === 'trigger' && m.automount.daemonAlive !== undefined) automountDaemon.push(sample(mp, m.automount.daemonAlive ? 1 : 0));
+    if (m.nfs) {
+      const mpServer = `${mp},${label('server', fleetServerName(m, settings.serverAliases))}`;
+      if (m.nfs.rttMs !== undefined) nfs.rtt.push(sample(mpServer, seconds(m.nfs.rttMs)));
+      if (m.nfs.usualRttMs !== undefined) nfs.usualRtt.push(sample(mpServer, seconds(m.nfs.usualRttMs)));
+      nfs.retransmissions.push(sample(mpServer, m.nfs.retransmissions));
+      nfs.majorTimeouts.push(sample(mpServer, m.nfs.majorTimeouts));
+      nfs.sends.push(sample(mpServer, m.nfs.sends));
+      nfs.replies.push(sample(mpServer, m.nfs.replies));
+      nfs.degrading.push(sample(mpServer, m.degrading ? 1 : 0));
+    }
   }
 
   const last = snapshot.lastSweep;
@@ -117,6 +128,14 @@ export function renderMetrics(view: MetricsView): string {
     },
     { name: 'mountstatus_blocked_processes', type: 'gauge', help: 'Processes waiting on a slow, hung or stuck mount.', samples: blocked },
     { name: 'mountstatus_automount_daemon_up', type: 'gauge', help: "1 when the automount daemon serving this autofs mount is alive, 0 when it is gone.", samples: automountDaemon },
+    // NFS, from /proc/self/mountstats (docs/nfs-degrading.md). The counters are the kernel's since the mount.
+    { name: 'mountstatus_nfs_rpc_rtt_seconds', type: 'gauge', help: 'Mean RPC round trip of the metadata operations an NFS mount completed between the last two reads that had any.', samples: nfs.rtt },
+    { name: 'mountstatus_nfs_rpc_usual_rtt_seconds', type: 'gauge', help: "The NFS mount's usual value of that round trip (an average of its own well reads).", samples: nfs.usualRtt },
+    { name: 'mountstatus_nfs_rpc_retransmissions_total', type: 'counter', help: 'RPC retransmissions of the NFS mount (transmissions beyond the first of completed requests).', samples: nfs.retransmissions },
+    { name: 'mountstatus_nfs_rpc_major_timeouts_total', type: 'counter', help: "RPC major timeouts of the NFS mount (the kernel's \"server not responding\").", samples: nfs.majorTimeouts },
+    { name: 'mountstatus_nfs_rpc_sends_total', type: 'counter', help: "RPC transmissions by the NFS mount's transports, retransmissions included: they move at once, where per-operation counters wait for completion.", samples: nfs.sends },
+    { name: 'mountstatus_nfs_rpc_replies_total', type: 'counter', help: "Replies received by the NFS mount's transports: sends growing without them is an outage.", samples: nfs.replies },
+    { name: 'mountstatus_mount_degrading', type: 'gauge', help: 'An NFS mount whose server answers far slower than its usual, retransmits or leaves requests unanswered (1), or not (0).', samples: nfs.degrading },
   ];
   return renderFamilies(families);
 }

@@ -12,7 +12,7 @@ import { problemText } from '../app/describe.js';
 export type Urgency = 'critical' | 'normal';
 
 export interface MountNotification {
-  kind: 'down' | 'recovered' | 'summary' | 'disconnected' | 'disconnect-failed';
+  kind: 'down' | 'recovered' | 'summary' | 'disconnected' | 'disconnect-failed' | 'degrading';
   title: string;
   body: string;
   urgency: Urgency;
@@ -58,6 +58,18 @@ export function homeDown(m: MountStatus, home: string): MountNotification {
         ? 'Programs that open files in your home directory get an error at once; an administrator has to mount it again.'
         : 'Programs that open files in your home directory will freeze until it answers again; save your work elsewhere.'),
     urgency: 'critical',
+    mountpoints: [m.mountpoint],
+    home: true,
+  };
+}
+
+/** The home's NFS server answers far slower than usual while the home still answers: a warning, not an alarm. */
+export function homeDegrading(m: MountStatus, home: string): MountNotification {
+  return {
+    kind: 'degrading',
+    title: "Your home directory's server is responding slowly",
+    body: `${home} is on ${m.mountpoint} (${where(m)}): ${m.degrading?.reason ?? 'degrading'}. Programs may pause; if it gets worse they will freeze.`,
+    urgency: 'normal',
     mountpoints: [m.mountpoint],
     home: true,
   };

@@ -10,6 +10,8 @@
 //   reaches the user.
 // - Rate limits: at most maxPerMount notifications per mount and maxOverall in total per rateWindowMs;
 //   what they hold back becomes one "and K more" summary once the window has passed.
+// - The home mount's NFS server degrading (far slower than its usual while the home still answers) gets one
+//   normal-urgency notification per episode; none while the home is already down.
 import type { MonitorEvent, Snapshot } from '../../common/monitor-api.js';
 import type { MountStatus } from '../../common/mount.js';
 import { isDead, isUnusable } from '../../common/state-classes.js';
@@ -56,6 +58,8 @@ export class NotificationPolicy {
   private sent: number[] = [];
   private readonly sentPerMount = new Map<string, number[]>();
   private held: { since: number; changes: number; mountpoints: Set<string> } | undefined;
+  /** The home mount whose degrading episode the user has been told of. */
+  private homeDegrading: string | undefined;
 
   constructor(options: PolicyOptions) {
     this.now = options.now;
@@ -92,6 +96,7 @@ export class NotificationPolicy {
     // The home mount is down once unusable (from `slow` on); slow -> hung is the same episode.
     const isHome = this.home !== undefined && m.mountpoint === this.homeMountpoint();
     const down = isHome ? isUnusable(m.state) : isDead(m.state);
+    if (isHome) this.degradingHome(m, wasDown || down);
     if (!wasDown && down) {
       this.down.add(m.mountpoint);
       this.transition('down', m);
@@ -166,6 +171,20 @@ export class NotificationPolicy {
       this.pending.set(key, g);
     }
     g.mounts.set(m.mountpoint, m);
+  }
+
+  /** One notification when the home's degrading episode begins, unless the home is down already. */
+  private degradingHome(m: MountStatus, down: boolean): void {
+    if (!m.degrading) {
+      if (this.homeDegrading === m.mountpoint) this.homeDegrading = undefined;
+      return;
+    }
+    if (this.homeDegrading === m.mountpoint) return;
+    this.homeDegrading = m.mountpoint;
+    if (down || this.home === undefined) return;
+    const n = text.homeDegrading(m, this.home);
+    const sent = this.offer(n, [m], this.now(), () => n, { overall: false });
+    if (sent) this.immediate.push(sent);
   }
 
   /** Home notifications made during handle(), returned before anything flush() finds. */

@@ -3,7 +3,7 @@
 //
 // Levels (the icon colour):
 //   dead     (red)    the mount holding the home directory is dead or slow: the desktop is about to freeze;
-//   degraded (amber)  some other mount is dead or slow, or one is denied;
+//   degraded (amber)  some other mount is dead or slow, or one is denied, or an NFS server is degrading;
 //   ok       (green)  every mount checked is well (ok, covered or idle; not-yet-checked ones don't count);
 //   unknown  (grey)   no data: no helper answers and nothing runs in-app, or the first sweep is pending.
 import type { MonitorIdentity, Snapshot } from '../../common/monitor-api.js';
@@ -105,17 +105,20 @@ export function trayState(input: TrayStateInput): TrayState {
   let level: TrayLevel;
   if (!snap || (!snap.lastSweep && !checked)) level = 'unknown';
   else if (home && isUnusable(home.state)) level = 'dead';
-  else if (counts.dead > 0 || counts.byState.slow > 0 || counts.byState.denied > 0 || counts.byState.disconnected > 0) level = 'degraded';
+  else if (counts.dead > 0 || counts.byState.slow > 0 || counts.byState.denied > 0 || counts.byState.disconnected > 0 || mounts.some((m) => m.degrading)) level = 'degraded';
   else level = 'ok';
 
-  const summary = !snap ? 'no status yet' : !checked ? 'first check running…' : summarise(counts);
+  const degrading = mounts.filter((m) => m.degrading).length;
+  const summary = !snap ? 'no status yet' : !checked ? 'first check running…' : `${summarise(counts)}${degrading > 0 ? `, ${degrading} with a slow server` : ''}`;
   const mode = modeText(snap?.identity, input.connection);
   const waiting = home ? blockedInWords(home.blocked) : '';
   const cut = home ? pathShortenedInWords(home) : '';
   const homeLine =
     home && isUnusable(home.state)
       ? `your home directory (${home.mountpoint}${cut ? `, ${cut}` : ''}) is ${STATE_PHRASE[home.state]}${waiting ? `: ${waiting}` : ''}`
-      : undefined;
+      : home?.degrading
+        ? `your home directory's server is responding slowly (${home.degrading.reason})`
+        : undefined;
   const omitted = omittedInWords(snap?.omitted);
   const tooltip = [APP_NAME, homeLine, summary, omitted, mode].filter(Boolean).join('\n');
   return { level, counts, ...(home ? { home } : {}), summary, omitted, modeText: mode, tooltip };

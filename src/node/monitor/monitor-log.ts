@@ -50,6 +50,10 @@ export interface MonitorLog {
   serverUp(server: string): void;
   /** The kernel reported a server not responding (or OK again): its `mounts` mounts are probed now. */
   kernelSignal(server: string, kind: ServerSignalKind, mounts: number): void;
+  /** An NFS mount's server began degrading (once per episode), with the numbers that say so. */
+  degrading(mountpoint: string, server: string | undefined, reason: string): void;
+  /** Its degrading episode is over. */
+  degradingOver(mountpoint: string, lastedMs: number): void;
   /** An automount daemon was found gone, or back. */
   automountDaemon(change: AutomountDaemonChange): void;
   /** The server of a disconnected NFS mount answers again: the mount needs a remount (once per return). */
@@ -80,6 +84,8 @@ export const silentMonitorLog: MonitorLog = {
   serverDown() {},
   serverUp() {},
   kernelSignal() {},
+  degrading() {},
+  degradingOver() {},
   automountDaemon() {},
   disconnectedServerBack() {},
   proberLost() {},

@@ -27,8 +27,11 @@ import type { ScopeOptions } from '../../common/mount-table/scope.js';
 import { planSweep, type PlanItem, type SweepPlan } from './sweep-plan.js';
 import { MountTableUnreadableError } from '../mount-table/read-mount-table.js';
 import { TransitionLog } from './transition-log.js';
+import { isNfsClientFstype } from '../passive/nfs-shutdown.js';
 import { WatchSet } from './watch-set.js';
 import type { BlockedScan } from '../passive/blocked-processes.js';
+import type { ParsedMountstats } from '../../common/mountstats.js';
+import { NfsRpcWatch } from './nfs-rpc-watch.js';
 
 export interface MonitorOptions extends ScopeOptions {
   /** Seconds between sweeps when started with start(). */
@@ -59,12 +62,20 @@ export interface MonitorOptions extends ScopeOptions {
   version?: string;
   /** Most probes started at once; the rest wait for a free place (a hung one frees its place at the timeout). */
   maxConcurrentProbes?: number;
+  /** Reads /proc/self/mountstats (NFS counters and the degrading judgement). Default: not read. */
+  readMountstats?: () => Promise<ParsedMountstats>;
 }
 
 /** First look for blocked processes this soon after a mount stops answering (they block one by one). */
 const BLOCKED_FIRST_SCAN_MS = 500;
 /** Then again this often while it stays so. */
 const BLOCKED_RESCAN_MS = 5000;
+/**
+ * NFS counters are read this often between sweeps: a degrading server is judged from two reads in a row
+ * (src/common/nfs-degrading.ts), so it is reported 6-9 s after it began, before the 15 s users notice.
+ * A read prints every mount's counters (about what a mountinfo read costs), so not every second.
+ */
+const NFS_READ_MS = 3000;
 /** Watch ticks read the table at least this often, change notices or not. */
 const TABLE_REREAD_MS = 30_000;
 /**
@@ -105,6 +116,9 @@ export class Monitor implements MonitorApi {
   private sweepTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private blockedTimer: NodeJS.Timeout | undefined;
+  private nfsTimer: NodeJS.Timeout | undefined;
+  private readonly nfsRpc = new NfsRpcWatch();
+  private nfsReading = false;
   private sweeping: Promise<SweepReport> | undefined;
   private watchTicking = false;
   /** The prober tells us when the mount table changes (tableMayHaveChanged): ticks need not read it. */
@@ -176,7 +190,7 @@ export class Monitor implements MonitorApi {
   private refresh(entry: MountEntry, fields: Partial<MountStatus> = {}): MountStatus | undefined {
     const current = this.store.get(entry);
     if (!current) return undefined;
-    const { since: _since, checkedAt: _checked, watched: _watched, suspect: _suspect, ...answer } = current;
+    const { since: _since, checkedAt: _checked, watched: _watched, suspect: _suspect, nfs: _nfs, degrading: _degrading, ...answer } = current;
     return this.update(entry, { ...answer, ...fields }, 'facts');
   }
 
@@ -190,8 +204,10 @@ export class Monitor implements MonitorApi {
   private schedule(): void {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.watchTimer) clearInterval(this.watchTimer);
+    if (this.nfsTimer) clearInterval(this.nfsTimer);
     this.sweepTimer = setInterval(() => void this.sweepSafely(), this.opts.intervalSeconds * 1000);
     this.watchTimer = setInterval(() => void this.watchTick(), this.watchIntervalMs);
+    if (this.opts.readMountstats) this.nfsTimer = setInterval(() => void this.readNfsCounters(), NFS_READ_MS);
   }
 
   private async sweepSafely(): Promise<void> {
@@ -206,9 +222,9 @@ export class Monitor implements MonitorApi {
   /** Stops sweeping, kills the probes still running and stops the prober. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of [this.sweepTimer, this.watchTimer]) if (t) clearInterval(t);
+    for (const t of [this.sweepTimer, this.watchTimer, this.nfsTimer]) if (t) clearInterval(t);
     if (this.blockedTimer) clearTimeout(this.blockedTimer);
-    this.sweepTimer = this.watchTimer = this.blockedTimer = undefined;
+    this.sweepTimer = this.watchTimer = this.blockedTimer = this.nfsTimer = undefined;
     this.slow.clear();
     await this.proberInstance?.close();
   }
@@ -292,6 +308,7 @@ export class Monitor implements MonitorApi {
     const startedAt = this.now();
     const plan = await this.readPlan();
     for (const problem of plan.problems) this.log.tableProblem(this.planTable?.from ?? 'the mount table', problem);
+    await this.readNfsCounters();
 
     const results = await Promise.all(plan.items.map((item) => this.decideStatus(item)));
     const finishedAt = this.now();
@@ -484,18 +501,50 @@ export class Monitor implements MonitorApi {
     return status;
   }
 
-  /** Facts the plan knows about a mount (server, automount role, NFS counters, watched), kept on every status. */
+  /** Facts the plan knows about a mount (server, automount role, watched), and its NFS counters, kept on every status. */
   private facts(entry: MountEntry): Partial<MountStatus> {
     const annotations = this.planById.get(entry.mountId)?.annotations ?? {};
     const suspect = this.suspects.of(entry, annotations.server);
     const watched = this.plan ? this.watches.of(this.plan).get(entry.mountId) : undefined;
+    const nfs = this.nfsRpc.empty ? undefined : this.nfsRpc.facts(entry);
     // The plan's own object when nothing is added (most mounts, every sweep): the status copies it anyway.
-    if (suspect === undefined && watched === undefined) return annotations;
+    if (suspect === undefined && watched === undefined && nfs === undefined) return annotations;
     return {
       ...annotations,
+      ...nfs,
       ...(suspect !== undefined ? { suspect } : {}),
       ...(watched !== undefined ? { watched } : {}),
     };
+  }
+
+  /**
+   * Reads the NFS mounts' counters (at each sweep, and every NFS_READ_MS between): statuses get the fresh
+   * counters, and a degrading episode is logged when it begins and when it ends. Touches no mount.
+   */
+  private async readNfsCounters(): Promise<void> {
+    const read = this.opts.readMountstats;
+    const plan = this.plan;
+    if (!read || !plan || this.nfsReading || this.stopped) return;
+    const items = plan.items.filter((i) => i.skip?.state !== 'covered' && isNfsClientFstype(i.entry.fstype));
+    if (items.length === 0 && this.nfsRpc.empty) return;
+    this.nfsReading = true;
+    try {
+      const stats = await read();
+      if (this.stopped) return;
+      const { changed, episodes } = this.nfsRpc.update(items.map((i) => i.entry), stats, this.now());
+      const byMountpoint = new Map(items.map((i) => [i.entry.mountpoint, i]));
+      for (const e of episodes) {
+        const item = byMountpoint.get(e.mountpoint);
+        if (e.degrading) this.log.degrading(e.mountpoint, item?.annotations.server, e.degrading.reason);
+        else this.log.degradingOver(e.mountpoint, e.lastedMs ?? 0);
+      }
+      for (const mp of changed) {
+        const item = byMountpoint.get(mp);
+        if (item) this.refresh(item.entry);
+      }
+    } finally {
+      this.nfsReading = false;
+    }
   }
 
   /** Looks for blocked processes after `delayMs`, unless a look is already due. */

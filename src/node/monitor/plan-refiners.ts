@@ -1,12 +1,9 @@
 // Per-sweep facts that need no probe, folded into the plan: automounter awareness (idle automounts left
-// alone, autofs triggers never probed, a dead automount daemon reported), NFS RPC counters from
-// /proc/self/mountstats, and NFS mounts disconnected from their server (their client shut down: never
-// probed again). Everything here reads /proc and /sys only; no mount is touched.
+// alone, autofs triggers never probed, a dead automount daemon reported), and NFS mounts disconnected
+// from their server (their client shut down: never probed again). (NFS counters: nfs-rpc-watch.ts.) Everything here reads /proc and /sys only; no mount is touched.
 import { readFileSync } from 'node:fs';
-import { nfsStatsByMountpoint, type ParsedMountstats } from '../../common/mountstats.js';
 import { refineAutomounts } from '../automount/refine-plan.js';
 import { DaemonWatch, daemonStatuses, verifiedDaemonPgrps } from '../automount/daemon-alive.js';
-import { readMountstats } from '../passive/mountstats-reader.js';
 import { isNfsClientFstype, readShutdown, serverAddress, serverAnswers, shutdownKnob } from '../passive/nfs-shutdown.js';
 import type { MonitorLog } from './monitor-log.js';
 import type { SweepPlan } from './sweep-plan.js';
@@ -17,7 +14,6 @@ const SERVER_CHECK_MS = 5000;
 export function createPlanRefiner(
   log: () => MonitorLog,
   probePids: () => number[],
-  readStats: () => Promise<ParsedMountstats> = readMountstats,
   nfsSysfs?: string,
 ): (plan: SweepPlan) => Promise<SweepPlan> {
   const watch = new DaemonWatch();
@@ -29,7 +25,7 @@ export function createPlanRefiner(
     if (automount.decisions.size > 0) {
       for (const change of watch.update(daemonStatuses(automount.plan.table, automount.livePgrps))) log().automountDaemon(change);
     }
-    return disconnected.refine(await withNfsCounters(automount.plan, readStats), log);
+    return disconnected.refine(automount.plan, log);
   };
 }
 
@@ -82,21 +78,6 @@ class DisconnectedWatch {
     });
     return { ...plan, items };
   }
-}
-
-/** NFS mounts get their RPC counters from /proc/self/mountstats (read only when the plan has NFS mounts). */
-async function withNfsCounters(plan: SweepPlan, readStats: () => Promise<ParsedMountstats>): Promise<SweepPlan> {
-  if (!plan.items.some((i) => i.entry.fstype.startsWith('nfs'))) return plan;
-  const stats = nfsStatsByMountpoint(await readStats());
-  const items = plan.items.map((item) => {
-    // By mountpoint (mountstats has no mount ids), and only for NFS entries: a later local mount on the
-    // same path must not borrow a covered NFS mount's counters.
-    if (!item.entry.fstype.startsWith('nfs')) return item;
-    const t = stats.get(item.entry.mountpoint)?.rpc?.totals;
-    if (!t) return item;
-    return { ...item, annotations: { ...item.annotations, nfs: { ops: t.ops, retransmissions: t.retransmissions, majorTimeouts: t.majorTimeouts, avgBacklog: t.avgBacklog } } };
-  });
-  return { ...plan, items };
 }
 
 /**

@@ -11,7 +11,7 @@ import { fuseMounter } from '../../common/mount-table/user-mount.js';
 export interface PlanItem {
   entry: MountEntry;
   /** Facts known without a probe, kept on the mount's status (server and its address, automount role, NFS counters). */
-  annotations: Pick<MountStatus, 'server' | 'serverAddress' | 'automount' | 'nfs' | 'suspect' | 'mountedBy'>;
+  annotations: Pick<MountStatus, 'server' | 'serverAddress' | 'automount' | 'suspect' | 'mountedBy'>;
   /**
    * Set when the mount is reported without a probe: covered, an idle automount or an autofs trigger,
    * or an autofs trigger whose automount daemon is gone ('error'), or an NFS mount disconnected from its

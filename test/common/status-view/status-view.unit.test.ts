@@ -54,6 +54,9 @@ test('problems in words', () => {
   const hung = m('/home', 'nfs1:/export/home', 'nfs4', { state: 'hung', since: NOW - 180_000 });
   assert.equal(problemInWords(hung, NOW), 'server nfs1 not responding for 3 min');
   assert.equal(problemInWords({ ...hung, source: 'fix', fstype: 'fuse.msm' }, NOW), 'not responding for 3 min');
+  const degrading = { reason: 'RPC round trip 210 ms, usually 0.4 ms', since: NOW };
+  assert.equal(problemInWords({ ...hung, state: 'ok', degrading }, NOW), 'server nfs1 responding slowly: RPC round trip 210 ms, usually 0.4 ms');
+  assert.equal(problemInWords({ ...hung, state: 'ok' }, NOW), '');
   const err = m('/mnt/x', 'fix', 'fuse', { state: 'error', errno: 'ENOTCONN' });
   assert.equal(problemInWords(err, NOW), 'ENOTCONN: transport endpoint is not connected');
   assert.equal(problemInWords({ ...err, errno: 'EWEIRD' }, NOW), 'EWEIRD');

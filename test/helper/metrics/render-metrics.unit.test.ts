@@ -140,3 +140,27 @@ test('rendering 1,000 mounts (500 exported): time and size', () => {
   console.log(`# renderMetrics, 1,000 mounts, 500 exported: ${bytes} bytes in ${ms.toFixed(1)} ms (best of 10)`);
   assert.ok(bytes > 500 * 9 * 50);
 });
+
+test('NFS: round trip against the usual, retransmissions, sends and replies, degrading, per mount and server; nothing for other mounts', () => {
+  const nfs = { ops: 120, retransmissions: 14, majorTimeouts: 1, avgBacklog: 0, sends: 150, replies: 134, rttMs: 210, usualRttMs: 0.4 };
+  const text = renderMetrics(
+    view([
+      mount('/home', { source: 'nfs1:/export/home', server: 'nfs1', nfs, degrading: { reason: 'RPC round trip 210 ms, usually 0.4 ms', since: 1 } }),
+      mount('/data', { source: 'nfs1:/export/data', server: 'nfs1', nfs: { ...nfs, rttMs: undefined, usualRttMs: undefined } }),
+      mount('/', { fstype: 'ext4', source: '/dev/sda1' }),
+    ]),
+  );
+  assert.deepEqual(lines(text, 'mountstatus_nfs_rpc_rtt_seconds'), ['mountstatus_nfs_rpc_rtt_seconds{mountpoint="/home",server="nfs1"} 0.21']);
+  assert.deepEqual(lines(text, 'mountstatus_nfs_rpc_usual_rtt_seconds'), ['mountstatus_nfs_rpc_usual_rtt_seconds{mountpoint="/home",server="nfs1"} 0.0004']);
+  assert.deepEqual(lines(text, 'mountstatus_nfs_rpc_retransmissions_total'), [
+    'mountstatus_nfs_rpc_retransmissions_total{mountpoint="/home",server="nfs1"} 14',
+    'mountstatus_nfs_rpc_retransmissions_total{mountpoint="/data",server="nfs1"} 14',
+  ]);
+  assert.equal(lines(text, 'mountstatus_nfs_rpc_sends_total')[0], 'mountstatus_nfs_rpc_sends_total{mountpoint="/home",server="nfs1"} 150');
+  assert.equal(lines(text, 'mountstatus_nfs_rpc_replies_total')[0], 'mountstatus_nfs_rpc_replies_total{mountpoint="/home",server="nfs1"} 134');
+  assert.equal(lines(text, 'mountstatus_nfs_rpc_major_timeouts_total').length, 2);
+  assert.deepEqual(lines(text, 'mountstatus_mount_degrading'), [
+    'mountstatus_mount_degrading{mountpoint="/home",server="nfs1"} 1',
+    'mountstatus_mount_degrading{mountpoint="/data",server="nfs1"} 0',
+  ]);
+});

@@ -214,3 +214,19 @@ test('another mount slow says nothing; dead then slow is not back', () => {
   s.advance(3000);
   assert.equal(s.out.at(-1)!.title, 'Mount back: /proj');
 });
+
+test("the home's server degrading: one normal notification per episode, none while the home is down; slow still critical", () => {
+  const s = setup();
+  const degrading = { reason: 'RPC round trip 210 ms, usually 0.4 ms', since: 1 };
+  s.out.push(...s.policy.seed(snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'ok')])));
+  s.feed(nfs('/home', 'nfs1', 'ok', { degrading }), 'ok');
+  s.feed(nfs('/home', 'nfs1', 'ok', { degrading: { ...degrading, reason: 'RPC round trip 400 ms, usually 0.4 ms' } }), 'ok');
+  assert.deepEqual(s.out.map((n) => [n.kind, n.urgency, n.title]), [['degrading', 'normal', "Your home directory's server is responding slowly"]]);
+  assert.match(s.out[0]!.body, /^\/home\/alice is on \/home \(nfs1:\/export\/home, server nfs1\): RPC round trip 210 ms, usually 0\.4 ms\. /);
+  s.feed(nfs('/home', 'nfs1', 'slow', { degrading }), 'ok');
+  assert.deepEqual(s.out.map((n) => [n.kind, n.urgency]), [['degrading', 'normal'], ['down', 'critical']], 'slow comes as before');
+  s.advance(120_000);
+  s.feed(nfs('/home', 'nfs1', 'ok'), 'slow');
+  s.feed(nfs('/home', 'nfs1', 'slow', { degrading }), 'ok');
+  assert.equal(s.out.filter((n) => n.kind === 'degrading').length, 1, 'not while the home is down');
+});

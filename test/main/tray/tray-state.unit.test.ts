@@ -82,3 +82,14 @@ test('the tooltip says how many mounts the helper left out, and that the home pa
   ]);
   assert.equal(trayState({ snapshot: snapshot([home]), connection: { state: 'connected' } }).omitted, '');
 });
+
+test("the home's NFS server degrading: amber, with the reason in the tooltip; slow still red", () => {
+  const degrading = { reason: 'RPC round trip 210 ms, usually 0.4 ms', since: 1 };
+  const mounts = [mount('/', 'ok'), nfs('/home', 'nfs1', 'ok', { degrading })];
+  const s = trayState({ snapshot: snapshot(mounts), connection: connected, home: '/home/alice' });
+  assert.equal(s.level, 'degraded');
+  assert.equal(s.summary, '2 mounts OK, 1 with a slow server');
+  assert.match(s.tooltip, /your home directory's server is responding slowly \(RPC round trip 210 ms, usually 0\.4 ms\)/);
+  const slow = trayState({ snapshot: snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'slow', { degrading })]), connection: connected, home: '/home/alice' });
+  assert.equal(slow.level, 'dead', 'degrading never masks slow');
+});

@@ -26,6 +26,8 @@ export function recordingLog(): MonitorLog & { calls: string[] } {
     serverDown: rec('serverDown'),
     serverUp: rec('serverUp'),
     kernelSignal: rec('kernelSignal'),
+    degrading: rec('degrading'),
+    degradingOver: rec('degradingOver'),
     automountDaemon: rec('automountDaemon'),
     disconnectedServerBack: rec('disconnectedServerBack'),
     proberLost: rec('proberLost'),

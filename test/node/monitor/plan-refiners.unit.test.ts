@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createPlanRefiner } from '../../../src/node/monitor/plan-refiners.js';
 import { planSweep } from '../../../src/node/monitor/sweep-plan.js';
 import { silentMonitorLog } from '../../../src/node/monitor/monitor-log.js';
-import { parseMountstats } from '../../../src/common/mountstats.js';
 import type { MountEntry } from '../../../src/common/mount.js';
 
 const entry = (mountId: number, mountpoint: string, fstype: string, source: string): MountEntry => ({
@@ -20,27 +18,6 @@ const entry = (mountId: number, mountpoint: string, fstype: string, source: stri
   superOptions: ['rw'],
 });
 
-test("NFS mounts carry their RPC counters from /proc/self/mountstats, matched by mountpoint", async () => {
-  const text = readFileSync(new URL('../../../../test/fixtures/mountstats/nfs3-and-4.2.txt', import.meta.url), 'utf8');
-  const refine = createPlanRefiner(() => silentMonitorLog, () => [], async () => parseMountstats(text));
-  const plan = planSweep(
-    { entries: [entry(10, '/home/alice smith', 'nfs', 'nfs1:/export/home'), entry(11, '/mnt/proj\ttab\\back', 'nfs4', 'fileserver:/srv/projects'), entry(12, '/data', 'ext4', '/dev/vdb')], problems: [] },
-    { include: [], exclude: [] },
-  );
-  const out = await refine(plan);
-  const [home, proj, local] = out.items;
-  assert.equal(home!.annotations.server, 'nfs1');
-  assert.ok(home!.annotations.nfs, 'the v3 mount has counters');
-  assert.ok(proj!.annotations.nfs, 'the v4.2 mount with escaped tab and backslash has counters');
-  for (const n of [home!.annotations.nfs!, proj!.annotations.nfs!]) {
-    for (const k of ['ops', 'retransmissions', 'majorTimeouts', 'avgBacklog'] as const) assert.equal(typeof n[k], 'number', k);
-    assert.ok(n.ops > 0);
-  }
-  assert.equal(local!.annotations.nfs, undefined);
-  const totals = parseMountstats(text).mounts.find((m) => m.mountpoint === '/home/alice smith')!.rpc!.totals;
-  assert.deepEqual(home!.annotations.nfs, { ops: totals.ops, retransmissions: totals.retransmissions, majorTimeouts: totals.majorTimeouts, avgBacklog: totals.avgBacklog });
-});
-
 test('an NFS mount whose shutdown flag reads 1 is skipped as disconnected; its server answering again is said once', async () => {
   // How the monitor reacts to what the kernel's knob says; a directory stands in for /sys/fs/nfs here.
   // The knob itself (written, read back, programs freed) is tested in the NFS lab: disconnect.lab.test.ts.
@@ -54,7 +31,7 @@ test('an NFS mount whose shutdown flag reads 1 is skipped as disconnected; its s
   try {
     const said: string[] = [];
     const log = { ...silentMonitorLog, disconnectedServerBack: (mp: string, srv: string) => void said.push(`${mp} ${srv}`) };
-    const refine = createPlanRefiner(() => log, () => [], async () => parseMountstats(''), sysfs);
+    const refine = createPlanRefiner(() => log, () => [], sysfs);
     const dead = { ...entry(20, '/home', 'nfs4', 'nfs1:/export/home'), device: '0:52', superOptions: ['rw', 'addr=127.0.0.1', `port=${port}`] };
     const live = { ...entry(21, '/data', 'nfs4', 'nfs1:/export/data'), device: '0:53' };
     for (const [dev, flag] of [['0:52', '1'], ['0:53', '0']] as const) {
