@@ -5,6 +5,8 @@
 // deadline, or when the caller aborts (SIGTERM), it gets SIGKILL and the read fails. A child that
 // survives SIGKILL (D state on a hung mount: the FUSE or NFS request is already in flight) is left to the
 // kernel, and no second one is started on top of it until it exits, so SIGHUPs cannot pile them up.
+// The deadline counts from the child's word that it is about to read, not from its spawn: starting Node
+// takes 7-9 s on a starved or emulated machine, and was once taken for a config file on a hung mount.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SettingsError } from '../../node/config/settings.js';
@@ -14,6 +16,8 @@ export type ConfigText = { text: string } | { absent: true };
 /** A config file is a few hundred bytes; a bigger one is a mistake (a log file named by accident). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 const CONFIG_READ_TIMEOUT_MS = 5000;
+/** For the child to start and say so: only a machine that cannot start a process at all takes this long. */
+const READER_START_TIMEOUT_MS = 60_000;
 
 const CHILD = fileURLToPath(new URL('./read-config-child.js', import.meta.url));
 
@@ -61,18 +65,25 @@ export class ConfigReader {
         finish(fail(why));
       };
       const onAbort = () => giveUp('stopped');
-      const timer = setTimeout(() => giveUp(`no answer within ${timeoutMs / 1000} seconds (is it on a hung mount?)`), timeoutMs);
+      let timer = setTimeout(() => giveUp(`the reader did not start within ${READER_START_TIMEOUT_MS / 1000} seconds`), READER_START_TIMEOUT_MS);
+      let reading = false;
       options.signal?.addEventListener('abort', onAbort, { once: true });
       child.stdout!.setEncoding('utf8');
       child.stdout!.on('data', (chunk: string) => {
         out += chunk;
+        if (!reading && out.includes('\n')) {
+          reading = true;
+          clearTimeout(timer);
+          timer = setTimeout(() => giveUp(`no answer within ${timeoutMs / 1000} seconds (is it on a hung mount?)`), timeoutMs);
+        }
         if (out.length > 8 * MAX_CONFIG_BYTES) giveUp('the reader said too much');
       });
       child.once('error', (err) => finish(fail(`cannot start the reader: ${err.message}`)));
       child.once('close', (code, signal) => {
         let reply: { text?: unknown; absent?: unknown; error?: unknown };
         try {
-          reply = JSON.parse(out);
+          // Its first line is the word that it is reading; the answer follows.
+          reply = JSON.parse(out.slice(out.indexOf('\n') + 1));
         } catch {
           finish(fail(`the reader exited with ${signal ?? code} without an answer`));
           return;

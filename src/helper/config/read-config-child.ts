@@ -1,8 +1,8 @@
 // The config reader's child process (config-reader.ts): `node read-config-child.js PATH MAX_BYTES`. It
 // makes the only filesystem calls on the config path, so a FIFO or a file on a hung mount can block
-// this process, never the daemon. Prints one JSON line: {"text": …} for a regular file
-// of at most MAX_BYTES, {"absent": true} when there is none, or {"error": "…"}.
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+// this process, never the daemon. Prints `reading` when it starts to (the parent's deadline starts then),
+// then one JSON line: {"text": …} for a regular file of at most MAX_BYTES, {"absent": true} when there is none, or {"error": "…"}.
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
 
 function kind(st: Stats): string {
   if (st.isFIFO()) return 'a FIFO';
@@ -41,6 +41,7 @@ function read(path: string, maxBytes: number): { text: string } | { absent: true
 }
 
 const [path, max] = process.argv.slice(2);
+writeSync(1, 'reading\n');
 let result;
 try {
   result = read(path!, Number(max));
