@@ -22,6 +22,8 @@ export interface SweepRun {
   serverCpuMs: number;
   /** Workers and probe children (the server retires its workers to count them: see its R request). */
   childrenCpuMs: number;
+  /** This process's RSS once the sweep is done (KB): flat from sweep to sweep when nothing piles up. */
+  rssKb: number;
 }
 
 export interface SweepFigures {
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
       nodeCpuMs: (cpu1.userCPUTime + cpu1.systemCPUTime - cpu0.userCPUTime - cpu0.systemCPUTime) / 1000,
       serverCpuMs: (u.userUs + u.systemUs - usage.userUs - usage.systemUs) / 1000,
       childrenCpuMs: (u.childUserUs + u.childSystemUs - usage.childUserUs - usage.childSystemUs) / 1000,
+      rssKb: process.memoryUsage().rss / 1024,
     });
     usage = u;
   }
