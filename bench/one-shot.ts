@@ -12,7 +12,7 @@ export interface CommandRun {
 }
 
 /** Runs `node [flags] bin args...` to its end and returns its wall time and whole CPU. */
-export function timeCommand(nodeFlags: string[], bin: string, args: string[]): CommandRun {
+function timeCommand(nodeFlags: string[], bin: string, args: string[]): CommandRun {
   const cpu0 = cpuSnapshot();
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [...nodeFlags, bin, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
