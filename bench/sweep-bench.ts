@@ -178,7 +178,7 @@ function runFullSweep(include: string, sweeps: number, engine: 'workers' | 'fork
 
 function sweepFigures(label: string, runs: SweepFigures['cold'][], f: SweepFigures): Figures {
   const bad = runs.find((r) => r.states.ok !== r.checked);
-  if (bad) throw new Error(`full sweep: not every mount ok: ${JSON.stringify(bad.states)}`);
+  if (bad) throw new Error(`full sweep: not every mount ok: ${JSON.stringify(bad.states)}, e.g. ${JSON.stringify(bad.notOk)}`);
   const m = (k: 'nodeCpuMs' | 'serverCpuMs' | 'childrenCpuMs' | 'reportMs'): string => mid(runs.map((r) => r[k])).toFixed(0);
   return {
     label,
