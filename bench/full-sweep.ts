@@ -13,6 +13,8 @@ export interface SweepRun {
   checked: number;
   /** Mounts by state, e.g. {"ok": 1000, "hung": 1}. */
   states: Record<string, number>;
+  /** One mount that was not ok, as reported (for the bench's error message). */
+  notOk?: unknown;
   /** Until every probe's process is gone (what the C reference times: it waits for all its children). */
   wallMs: number;
   /** Until sweep() resolved with the report. */
@@ -22,6 +24,8 @@ export interface SweepRun {
   serverCpuMs: number;
   /** Workers and probe children (the server retires its workers to count them: see its R request). */
   childrenCpuMs: number;
+  /** This process's RSS once the sweep is done (KB): flat from sweep to sweep when nothing piles up. */
+  rssKb: number;
 }
 
 export interface SweepFigures {
@@ -66,14 +70,17 @@ async function main(): Promise<void> {
     const u = await prober.usage();
     const states: Record<string, number> = {};
     for (const m of report.mounts) states[m.state] = (states[m.state] ?? 0) + 1;
+    const notOk = report.mounts.find((m) => m.state !== 'ok');
     runs.push({
       checked: report.checked,
       states,
+      ...(notOk ? { notOk } : {}),
       wallMs,
       reportMs,
       nodeCpuMs: (cpu1.userCPUTime + cpu1.systemCPUTime - cpu0.userCPUTime - cpu0.systemCPUTime) / 1000,
       serverCpuMs: (u.userUs + u.systemUs - usage.userUs - usage.systemUs) / 1000,
       childrenCpuMs: (u.childUserUs + u.childSystemUs - usage.childUserUs - usage.childSystemUs) / 1000,
+      rssKb: process.memoryUsage().rss / 1024,
     });
     usage = u;
   }

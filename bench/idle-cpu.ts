@@ -59,6 +59,8 @@ export interface IdleScenario {
   args?: string[];
   /** A client started once the daemon runs, given the daemon's socket; ended afterwards. */
   client?: (bin: string, socketPath: string) => ChildProcess;
+  /** Run with the client still connected, after the measurement (its time is not counted). */
+  afterwards?: (bin: string, socketPath: string) => Promise<void>;
 }
 
 export async function measureIdle(seconds: number, nodeFlags: string[], scenario: IdleScenario = {}): Promise<IdleFigures> {
@@ -86,6 +88,7 @@ export async function measureIdle(seconds: number, nodeFlags: string[], scenario
     const cpu = treeCpuMs(daemon.pid!) - before;
     const status = readFileSync(`/proc/${daemon.pid}/status`, 'utf8');
     const peakRssKb = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    await scenario.afterwards?.(bin, socket);
     return { seconds, sweeps: sweeps() - first, cpuMsPerMinute: (cpu / seconds) * 60, percentOfOneCore: (cpu / (seconds * 1000)) * 100, peakRssKb };
   } finally {
     client?.kill('SIGINT');

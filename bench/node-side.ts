@@ -4,7 +4,9 @@
 // no mount touched), so what is measured is the helper's own work per mount: reading and parsing the
 // table, planning, the updates and their events. The table is read as the daemon reads it (an unchanged
 // table is not parsed or planned again); parsing and planning a table are also timed on their own.
-// Run with --cpu-prof to see where the time goes.
+// Run with --cpu-prof to see where the time goes. What a sweep allocates is summed from V8's GC profile
+// (the heap in use before each collection, less what the last one left), and the RSS is read after each.
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { Monitor } from '../src/node/monitor/monitor.js';
 import { DEFAULT_SETTINGS } from '../src/node/config/settings.js';
 import { planSweep } from '../src/node/monitor/sweep-plan.js';
@@ -19,6 +21,29 @@ export interface NodeSideFigures {
   sweepUsPerMount: number;
   readAndParseUsPerMount: number;
   planUsPerMount: number;
+  /** Bytes allocated per mount of a sweep (median). */
+  allocatedBytesPerMount: number;
+  /** This process's RSS after the first measured sweep and after the last (KB). */
+  rssKbFirst: number;
+  rssKbLast: number;
+  peakRssKb: number;
+}
+
+/** Bytes V8 allocated while `work` ran: the heap's growth between collections, summed. */
+async function allocatedBy(work: () => Promise<unknown>): Promise<number> {
+  const profiler = new GCProfiler();
+  const before = getHeapStatistics().used_heap_size;
+  profiler.start();
+  await work();
+  const after = getHeapStatistics().used_heap_size;
+  const gcs = profiler.stop()?.statistics ?? [];
+  let total = 0;
+  let last = before;
+  for (const gc of gcs) {
+    total += Math.max(0, gc.beforeGC.heapStatistics.usedHeapSize - last);
+    last = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  return total + Math.max(0, after - last);
 }
 
 /** Answers ok at once: the Node side's cost without any probe's. */
@@ -54,6 +79,8 @@ async function main(): Promise<void> {
   const sweep: number[] = [];
   const parse: number[] = [];
   const plan: number[] = [];
+  const allocated: number[] = [];
+  const rss: number[] = [];
   let checked = 0;
   let tableEntries = 0;
   for (let i = 0; i < sweeps + 1; i++) {
@@ -61,6 +88,8 @@ async function main(): Promise<void> {
     const report = await monitor.sweep();
     if (i > 0) sweep.push(cpuUs() - t); // the first one warms up (and records every mount as new)
     checked = report.checked;
+    if (i > 0) allocated.push(await allocatedBy(() => monitor.sweep()));
+    if (i > 0) rss.push(process.memoryUsage().rss / 1024);
     t = cpuUs();
     const table = await readMountTable();
     parse.push(cpuUs() - t);
@@ -76,6 +105,10 @@ async function main(): Promise<void> {
     sweepUsPerMount: median(sweep) / checked,
     readAndParseUsPerMount: median(parse) / checked,
     planUsPerMount: median(plan) / checked,
+    allocatedBytesPerMount: median(allocated) / checked,
+    rssKbFirst: rss[0]!,
+    rssKbLast: rss.at(-1)!,
+    peakRssKb: process.resourceUsage().maxRSS,
   };
   process.stdout.write(JSON.stringify(figures) + '\n');
 }
