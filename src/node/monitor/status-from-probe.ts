@@ -7,6 +7,15 @@ import type { Denial } from './monitor-log.js';
 /** The status fields, and for a denied mount why (for the log, which says it without re-reading the message). */
 export type ProbeStatus = Partial<MountStatus> & { state: MountState; denial?: Denial };
 
+/**
+ * Errnos whose C library words leave a user with no next step, with what they mean on a mount: ESTALE is
+ * what an NFS client gets once the server no longer has the export (withdrawn, `exportfs -u`) or the
+ * directory its handle named (replaced on the server).
+ */
+const MEANING: Record<string, string> = {
+  ESTALE: "Stale file handle: the server no longer knows this mount's files (its export withdrawn or replaced); remount once the server exports it again",
+};
+
 export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): ProbeStatus {
   const latencyMs = Math.round(result.latencyMs * 1000) / 1000;
   switch (result.state) {
@@ -31,7 +40,7 @@ export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): Pr
       // The C library's words ("Transport endpoint is not connected"), which admins know from other
       // tools, where libuv's differ ("socket is not connected"); the probe's own for a path that did not
       // lead to the mount, which no errno says.
-      const message = result.stage === 'mount' ? result.message : (errnoText(result.errno) ?? result.message);
+      const message = result.stage === 'mount' ? result.message : (MEANING[result.errno] ?? errnoText(result.errno) ?? result.message);
       return { state: 'error', latencyMs, errno: result.errno, message };
   }
 }

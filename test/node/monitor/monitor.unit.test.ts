@@ -309,3 +309,14 @@ test('probes name the mount their path must lead to; a path that led elsewhere i
   ]);
   assert.deepEqual(log.calls.filter((c) => c.startsWith('failed')), [`failed /swapped ESTALE ${notTheMount.message}`]);
 });
+
+test('ESTALE from the server says what happened and what to do, in the status and the log', async () => {
+  const { prober, monitor, log } = setup([entry(10, '/home/ann')]);
+  const sweep = monitor.sweep();
+  await tick();
+  prober.probes[0]!.answer({ state: 'error', errno: 'ESTALE', stage: 'stat' });
+  const [mount] = (await sweep).mounts;
+  assert.equal(mount!.errno, 'ESTALE');
+  assert.match(mount!.message!, /^Stale file handle: the server no longer knows this mount's files .*remount once the server exports it again$/);
+  assert.deepEqual(log.calls.filter((c) => c.startsWith('failed')), [`failed /home/ann ESTALE ${mount!.message}`]);
+});
