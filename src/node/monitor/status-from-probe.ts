@@ -8,12 +8,14 @@ import type { Denial } from './monitor-log.js';
 export type ProbeStatus = Partial<MountStatus> & { state: MountState; denial?: Denial };
 
 /**
- * Errnos whose C library words leave a user with no next step, with what they mean on a mount: ESTALE is
- * what an NFS client gets once the server no longer has the export (withdrawn, `exportfs -u`) or the
- * directory its handle named (replaced on the server).
+ * Errnos whose C library words leave a user with no next step, with what they mean on a mount. ESTALE is
+ * what an NFS client gets when the server no longer has the export (`exportfs -u`) or the directory its
+ * handle named, and also when a soft mount's request times out: the path walk ends at the mount's root,
+ * whose revalidation failed, and the VFS answers ESTALE for any such failure (measured on 6.12).
  */
 const MEANING: Record<string, string> = {
-  ESTALE: "Stale file handle: the server no longer knows this mount's files (its export withdrawn or replaced); remount once the server exports it again",
+  ESTALE:
+    "Stale file handle: the server did not vouch for this mount's files (its export withdrawn or replaced, or a soft mount's server not answering in time); remount if the export changed",
 };
 
 export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): ProbeStatus {

@@ -317,6 +317,6 @@ test('ESTALE from the server says what happened and what to do, in the status an
   prober.probes[0]!.answer({ state: 'error', errno: 'ESTALE', stage: 'stat' });
   const [mount] = (await sweep).mounts;
   assert.equal(mount!.errno, 'ESTALE');
-  assert.match(mount!.message!, /^Stale file handle: the server no longer knows this mount's files .*remount once the server exports it again$/);
+  assert.match(mount!.message!, /^Stale file handle: the server did not vouch for this mount's files \(its export withdrawn or replaced, or a soft mount's server not answering in time\); remount if the export changed$/);
   assert.deepEqual(log.calls.filter((c) => c.startsWith('failed')), [`failed /home/ann ESTALE ${mount!.message}`]);
 });
