@@ -33,7 +33,7 @@ after(async () => {
 
 let said = () => '(no daemon yet)';
 
-test('soft EIO, a withdrawn export, nfsd restarted: each in words, in the state users expect, with the seed\'s lines', { skip, timeout: scaled(40_000) + 120_000 }, async () => {
+test('a soft mount timed out, a withdrawn export, nfsd restarted: each in words, in the state users expect, with the seed\'s lines', { skip, timeout: scaled(40_000) + 120_000 }, async () => {
   try {
     await scenario();
   } catch (e) {
