@@ -9,16 +9,29 @@
 //   mount -t nfs -o vers=4.2,hard 127.0.0.1:${dir} /somewhere   (or an automount map entry)
 //   nfs.cut(); … nfs.restore();
 //
-// NFSv4 mounts of one server address share one client, whose options and `umount -f` leak between them;
-// a scenario that needs mounts independent of each other mounts them from distinct loopback addresses
-// (127.0.0.2, 127.0.0.3: every 127/8 address answers on lo).
+// NFSv4 mounts of one server share one client, whose options and `umount -f` leak between them. Distinct
+// loopback addresses (127.0.0.2, 127.0.0.3: every 127/8 address answers on lo) separate them for v4.0 and
+// v3 only: a v4.1+ mount of another address of the same nfsd is trunked into the client already there
+// (same server owner), taking its name, addr= and timeo (measured in the lab: three v4.2 mounts of
+// 127.0.0.7-9 all addr=127.0.0.7). A mount that must stand alone is v3, or the only v4.2 one.
+// Exports are also written to /etc/exports.d, so that nfsd stopped and started again serves them still.
+//
+// A link that dies, rather than a port dropped on the loopback: clientNetwork() puts the NFS client on the
+// far side of a veth pair, in a network namespace of its own (nfsd serves from the guest's initial one,
+// as Debian's unit starts it), with server addresses on the near end; linkDown() takes the server's end
+// down, so the client's packets vanish on the wire, unanswered. Mounts made through it land in the
+// caller's mount namespace like any other (only the network namespace is entered):
+//   const net = clientNetwork(2);                   // net.serverAddresses: ['10.77.N.1', '10.77.N.2']
+//   net.mount(`${net.serverAddresses[0]}:${nfs.exportDir('home', undefined, net.subnet)}`, dir, 'vers=4.2,hard');
+//   net.linkDown(); … net.linkUp();
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface NfsServer {
-  /** Creates /srv/msm-nfs-PID/NAME (and its parents) and exports it (rw, no_root_squash); returns the path. */
-  exportDir(name: string, options?: string): string;
+  /** Creates /srv/msm-nfs-PID/NAME (and its parents) and exports it (rw, no_root_squash) to `clients`
+   *  (default 127.0.0.0/8); returns the path. */
+  exportDir(name: string, options?: string, clients?: string): string;
   /** Drops NFS traffic (TCP 2049) on the loopback, both directions, until restore(). Idempotent. */
   cut(): void;
   restore(): void;
@@ -41,15 +54,18 @@ const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 
 export function startNfsServer(): NfsServer {
   sh('systemctl', ['start', 'nfs-server.service']);
   const base = `/srv/msm-nfs-${process.pid}`;
+  const exportsFile = `/etc/exports.d/msm-nfs-${process.pid}.exports`;
   const table = `msm_nfs_cut_${process.pid}`;
-  const exported: string[] = [];
+  const exported: string[] = []; // CLIENTS:DIR, as exportfs names an export
   let cut = false;
   const server: NfsServer = {
-    exportDir(name, options = 'rw,no_root_squash,no_subtree_check,insecure') {
+    exportDir(name, options = 'rw,no_root_squash,no_subtree_check,insecure', clients = '127.0.0.0/8') {
       const dir = join(base, name);
       mkdirSync(dir, { recursive: true });
-      sh('exportfs', ['-o', options, `127.0.0.0/8:${dir}`]);
-      exported.push(dir);
+      sh('exportfs', ['-o', options, `${clients}:${dir}`]);
+      exported.push(`${clients}:${dir}`);
+      mkdirSync('/etc/exports.d', { recursive: true });
+      appendFileSync(exportsFile, `${dir} ${clients}(${options})\n`);
       return dir;
     },
     cut() {
@@ -67,9 +83,55 @@ export function startNfsServer(): NfsServer {
     },
     stop() {
       server.restore();
-      for (const dir of exported.splice(0)) spawnSync('exportfs', ['-u', `127.0.0.0/8:${dir}`]);
+      rmSync(exportsFile, { force: true });
+      for (const spec of exported.splice(0)) spawnSync('exportfs', ['-u', spec]);
       rmSync(base, { recursive: true, force: true });
     },
   };
   return server;
+}
+
+export interface ClientNetwork {
+  /** The addresses nfsd answers on for this client (the near end of the veth pair). */
+  serverAddresses: string[];
+  /** The client's subnet, for exportDir's `clients`. */
+  subnet: string;
+  /** mount -t nfs in the client's network namespace; the mount lands in the caller's mount namespace. */
+  mount(source: string, target: string, options: string): void;
+  /** Takes the server's end of the link down (the client's packets are dropped, nothing answers). */
+  linkDown(): void;
+  linkUp(): void;
+  /** Deletes the namespace and the link (mounts through it should be gone first). */
+  remove(): void;
+}
+
+/** A network namespace for NFS clients, behind a veth pair, reaching `servers` addresses of this one. */
+export function clientNetwork(servers: number): ClientNetwork {
+  const id = process.pid;
+  const netns = `msm-nfs-${id}`;
+  const near = `msmn${id}`.slice(0, 15);
+  const far = `msmf${id}`.slice(0, 15);
+  // 10.77.X.0/28: the client at .14, the server's addresses from .1 (a guest has no other 10.77 network).
+  const prefix = `10.77.${id % 250}`;
+  const serverAddresses = Array.from({ length: servers }, (_, i) => `${prefix}.${i + 1}`);
+  sh('ip', ['netns', 'add', netns]);
+  sh('ip', ['link', 'add', near, 'type', 'veth', 'peer', 'name', far, 'netns', netns]);
+  for (const a of serverAddresses) sh('ip', ['addr', 'add', `${a}/28`, 'dev', near]);
+  sh('ip', ['link', 'set', near, 'up']);
+  sh('ip', ['-n', netns, 'addr', 'add', `${prefix}.14/28`, 'dev', far]);
+  sh('ip', ['-n', netns, 'link', 'set', far, 'up']);
+  sh('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+  return {
+    serverAddresses,
+    subnet: `${prefix}.0/28`,
+    mount(source, target, options) {
+      sh('nsenter', [`--net=/run/netns/${netns}`, 'mount', '-t', 'nfs', '-o', options, source, target]);
+    },
+    linkDown: () => void sh('ip', ['link', 'set', near, 'down']),
+    linkUp: () => void sh('ip', ['link', 'set', near, 'up']),
+    remove() {
+      spawnSync('ip', ['link', 'del', near]);
+      spawnSync('ip', ['netns', 'del', netns]);
+    },
+  };
 }

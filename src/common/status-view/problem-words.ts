@@ -62,6 +62,9 @@ export function problemInWords(status: MountStatus, now: number): string {
       return `probe${pid} stuck for ${durationInWords(stuckMs)} after SIGKILL`;
     }
     case 'error': {
+      // A message that explains the errno's own words (ESTALE: what the server no longer has) replaces them.
+      const own = status.errno ? strerrorText(status.errno) : undefined;
+      if (own && status.message?.startsWith(own)) return errnoInWords(status.errno!) + status.message.slice(own.length);
       const words = status.errno ? errnoInWords(status.errno) : status.message || 'probe failed';
       const extra = status.errno && status.message && !status.message.includes(status.errno) ? ` (${status.message})` : '';
       return `${words}${extra}`;

@@ -7,6 +7,17 @@ import type { Denial } from './monitor-log.js';
 /** The status fields, and for a denied mount why (for the log, which says it without re-reading the message). */
 export type ProbeStatus = Partial<MountStatus> & { state: MountState; denial?: Denial };
 
+/**
+ * Errnos whose C library words leave a user with no next step, with what they mean on a mount. ESTALE is
+ * what an NFS client gets when the server no longer has the export (`exportfs -u`) or the directory its
+ * handle named, and also when a soft mount's request times out: the path walk ends at the mount's root,
+ * whose revalidation failed, and the VFS answers ESTALE for any such failure (measured on 6.12).
+ */
+const MEANING: Record<string, string> = {
+  ESTALE:
+    "Stale file handle: the server did not vouch for this mount's files (its export withdrawn or replaced, or a soft mount's server not answering in time); remount if the export changed",
+};
+
 export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): ProbeStatus {
   const latencyMs = Math.round(result.latencyMs * 1000) / 1000;
   switch (result.state) {
@@ -31,7 +42,7 @@ export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): Pr
       // The C library's words ("Transport endpoint is not connected"), which admins know from other
       // tools, where libuv's differ ("socket is not connected"); the probe's own for a path that did not
       // lead to the mount, which no errno says.
-      const message = result.stage === 'mount' ? result.message : (errnoText(result.errno) ?? result.message);
+      const message = result.stage === 'mount' ? result.message : (MEANING[result.errno] ?? errnoText(result.errno) ?? result.message);
       return { state: 'error', latencyMs, errno: result.errno, message };
   }
 }

@@ -62,6 +62,7 @@ test('problems in words', () => {
   assert.equal(problemInWords({ ...err, errno: 'EWEIRD' }, NOW), 'EWEIRD');
   assert.equal(problemInWords({ ...err, errno: 'EIO', message: 'lstat failed' }, NOW), 'EIO: input/output error (lstat failed)');
   assert.equal(errnoInWords('ESTALE'), 'ESTALE: stale file handle');
+  assert.equal(problemInWords({ ...err, errno: 'ESTALE', message: 'Stale file handle: the server did not vouch for this mount\'s files' }, NOW), 'ESTALE: stale file handle: the server did not vouch for this mount\'s files');
   const denied = m('/srv/locked', 'tmpfs', 'tmpfs', { state: 'denied', message: 'mode 000 does not allow access' });
   assert.equal(problemInWords(denied, NOW), 'mode 000 does not allow access');
   const stuck = m('/home', 'nfs1:/e', 'nfs', { state: 'stuck', stuckForMs: 120_000, probePid: 4242 });

@@ -309,3 +309,14 @@ test('probes name the mount their path must lead to; a path that led elsewhere i
   ]);
   assert.deepEqual(log.calls.filter((c) => c.startsWith('failed')), [`failed /swapped ESTALE ${notTheMount.message}`]);
 });
+
+test('ESTALE from the server says what happened and what to do, in the status and the log', async () => {
+  const { prober, monitor, log } = setup([entry(10, '/home/ann')]);
+  const sweep = monitor.sweep();
+  await tick();
+  prober.probes[0]!.answer({ state: 'error', errno: 'ESTALE', stage: 'stat' });
+  const [mount] = (await sweep).mounts;
+  assert.equal(mount!.errno, 'ESTALE');
+  assert.match(mount!.message!, /^Stale file handle: the server did not vouch for this mount's files \(its export withdrawn or replaced, or a soft mount's server not answering in time\); remount if the export changed$/);
+  assert.deepEqual(log.calls.filter((c) => c.startsWith('failed')), [`failed /home/ann ESTALE ${mount!.message}`]);
+});
