@@ -96,7 +96,6 @@ export async function runUnmountCommand(argv: string[], io: CommandIo, deps: Rec
     io.stderr(`mountstatus unmount: could not unmount ${escapeForDisplay(mountpoint)}: ${escapeForDisplay(result.reason ?? 'it is still mounted')}\n`);
     return 1;
   }
-  const freed = result.blocked && result.blocked.count > 0 ? `; ${result.blocked.count} blocked program${result.blocked.count === 1 ? '' : 's'} released` : '';
   const how =
     result.outcome === 'detached'
       ? 'is detached (it was still in use: the programs using it keep a detached copy until they let go)'
@@ -105,6 +104,6 @@ export async function runUnmountCommand(argv: string[], io: CommandIo, deps: Rec
         : result.outcome === 'left'
           ? 'is gone: someone else unmounted it during the unmount, and nothing else was unmounted'
           : 'is unmounted';
-  io.stdout(`${escapeForDisplay(mountpoint)} ${how}${freed}.\n`);
+  io.stdout(`${escapeForDisplay(mountpoint)} ${how}.\n`);
   return 0;
 }

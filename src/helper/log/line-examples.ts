@@ -78,7 +78,7 @@ export const LINE_EXAMPLES: LineExamples = {
   metricsTextfileRecovered: [[TEXTFILE]],
   unmounted: [
     ['/mnt/x', 'nfs1', 'unmounted', 0, { notRespondingSeconds: 300 }, 3],
-    ['/mnt/x', undefined, 'detached', 2, { uid: 0 }, 1],
+    ['/mnt/x', undefined, 'detached', 2, { uid: 0 }, 1, [{ pid: 4242, comm: 'ls' }]],
   ],
   unmountRefused: [['/mnt/x', 1000, 'only root may unmount (no admin-group is configured)']],
   unmountFailed: [['/mnt/x', '/mnt/x is still in use by vim[4242] (cwd) after its requests were aborted (--lazy detaches it anyway)']],

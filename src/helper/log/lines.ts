@@ -431,7 +431,7 @@ export type UnmountCause = { uid: number } | { notRespondingSeconds: number };
 /**
  * A dead mount unmounted to free the programs stuck on it: `Force-unmounted /mnt/x (server
  * nfs1) after 5 minutes not responding: 3 blocked processes released`. "Lazily unmounted" when it was
- * still busy and only detached (MNT_DETACH).
+ * still busy and only detached (MNT_DETACH). `stay`: those of the blocked that still wait in the kernel.
  */
 export function unmounted(
   mountpoint: string,
@@ -440,14 +440,17 @@ export function unmounted(
   mountsUnder: number,
   cause: UnmountCause,
   released: number,
+  stay: readonly { comm: string; pid: number }[] = [],
 ): LogLine {
   const under = mountsUnder > 0 ? ` and ${count(mountsUnder, 'mount')} under it` : '';
   const by = server === undefined ? '' : ` (server ${logText(server)})`;
   const why = 'uid' in cause ? ` as asked by uid ${cause.uid}` : ` after ${formatDuration(cause.notRespondingSeconds)} not responding`;
-  const freed = released > 0 ? `: ${count(released, 'blocked process', 'blocked processes')} released` : '';
+  const freed = released > 0 ? `${count(released, 'blocked process', 'blocked processes')} released` : '';
+  const waiting = stay.length > 0 ? `${count(stay.length, 'process', 'processes')} still blocked: ${stay.map((p) => `${logText(p.comm)}[${p.pid}]`).join(', ')}` : '';
+  const after = [freed, waiting].filter(Boolean).join('; ');
   return {
     severity: 'warning',
-    text: `${outcome === 'detached' ? 'Lazily unmounted' : 'Force-unmounted'} ${logText(mountpoint)}${under}${by}${why}${freed}`,
+    text: `${outcome === 'detached' ? 'Lazily unmounted' : 'Force-unmounted'} ${logText(mountpoint)}${under}${by}${why}${after ? `: ${after}` : ''}`,
   };
 }
 

@@ -3,7 +3,7 @@
 // then unmounts the mounts under it, leaf first, and the mount itself, each by a msm-unmount child under a
 // deadline, identified by mount id (never by a path walk in this process: it only reads /proc).
 import type { Snapshot } from '../../common/monitor-api.js';
-import type { MountEntry, MountStatus, ParsedMountTable } from '../../common/mount.js';
+import type { BlockedProcess, MountEntry, MountStatus, ParsedMountTable } from '../../common/mount.js';
 import { IpcError } from '../../common/protocol.js';
 import type { UnmountMode, UnmountResult, UnmountTarget } from '../../common/recovery.js';
 import { decideUnmount, topMountAt, unmountKind } from '../../common/recovery-rules.js';
@@ -45,15 +45,20 @@ export interface UnmountServiceOptions {
   signal?: (pid: number, signal: NodeJS.Signals) => void;
   /** How long an automount daemon is given to expire a mount after SIGUSR1. */
   automountWaitMs?: number;
+  /** How long the programs blocked on the mount are given to leave their wait once it is unmounted. */
+  releaseWaitMs?: number;
   now?: () => number;
 }
 
 const DEFAULT_BUSY_WAIT_MS = 1500;
 const DEFAULT_AUTOMOUNT_WAIT_MS = 2000;
+const DEFAULT_RELEASE_WAIT_MS = 1000;
 /** A refusal for one uid and mountpoint is logged at most this often (a script retrying in a loop). */
 const REFUSAL_LOG_EVERY_MS = 60_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const named = (ps: readonly BlockedProcess[]) => ps.map((p) => `${p.comm}[${p.pid}]`).join(', ');
 
 function targetOf(e: MountEntry): UnmountTarget {
   const server = serverOf(e);
@@ -275,8 +280,34 @@ export class UnmountService {
     result.outcome = outcome;
     // Expired by its automount daemon: that is the daemon's routine, logged as asked (automountExpireAsked).
     if (outcome === 'left') this.options.log.line(lines.unmountFailed(target.mountpoint, 'someone else unmounted it during the unmount; nothing else was unmounted'));
-    else if (outcome !== 'expired') this.options.log.line(lines.unmounted(target.mountpoint, serverOf(target), outcome, plan.length - 1, cause, status?.blocked?.count ?? 0));
+    else if (outcome !== 'expired') {
+      // Those the scan counted but did not name (beyond its list) are taken as released, as before.
+      const blocked = status?.blocked?.count ?? 0;
+      const stay = await this.stillWaiting(status?.blocked?.processes ?? []);
+      if (blocked > 0) {
+        result.steps.push(`${blocked - stay.length} of ${blocked} blocked program${blocked === 1 ? '' : 's'} released` + (stay.length > 0 ? `; still blocked until its server answers: ${named(stay)}` : ''));
+      }
+      this.options.log.line(lines.unmounted(target.mountpoint, serverOf(target), outcome, plan.length - 1, cause, blocked - stay.length, stay));
+    }
     return result;
+  }
+
+  /**
+   * Which of the programs that were blocked on the mount still wait in the kernel (state D) once it is
+   * unmounted: an abort ends only the requests in flight, and a detached NFS mount keeps every program
+   * already inside it waiting for its server. Given a moment to leave their wait; pids, not paths: the
+   * mount is no longer in the table to find them by.
+   */
+  private async stillWaiting(before: readonly BlockedProcess[]): Promise<BlockedProcess[]> {
+    const until = this.now() + (this.options.releaseWaitMs ?? DEFAULT_RELEASE_WAIT_MS);
+    for (;;) {
+      const stay = before.filter((p) => {
+        const stat = this.proc.read(`/proc/${p.pid}/stat`);
+        return stat !== undefined && pgrpFromStat(stat)?.state === 'D';
+      });
+      if (stay.length === 0 || this.now() >= until) return stay;
+      await sleep(100);
+    }
   }
 
   private failed(result: UnmountResult, target: MountEntry, reason: string): UnmountResult {
