@@ -6,13 +6,16 @@
 // - a hard mount (127.0.0.2) watched, three programs blocked on it, a fourth keeping it busy (its cwd);
 // - a soft mount (127.0.0.3) watched; each address its own NFS client (NFSv4 shares one per address);
 // - the server's port cut with nftables for two minutes; `mountstatus unmount --force` on the hard mount
-//   at the end of it, while still cut; then the cut lifted.
+//   at the end of it, while still cut (what it frees, what it cannot); then `unmount --lazy` (detached:
+//   the program reading inside stays blocked, and is named); then the cut lifted;
+// - the transport's counters in `status --json` during the cut: replies stand still while requests wait
+//   (the kernel's mountstats, read by the daemon: no mount touched).
 // timeo=10,retrans=2: the kernel says "not responding" 3 s after each request it gives up on (not after
 // minutes), so its lines come by the dozen. Deadlines are the host's, scaled for the guest's emulation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -54,6 +57,38 @@ async function blockedOnRpc(pid: number, withinMs: number): Promise<string> {
   return `not blocked on an RPC: wchan ${wchan}`;
 }
 
+// Opens the file, waits until the file named second exists (on a local disk), then reads 4 KiB of it
+// with O_DIRECT (from the server, not the page cache). With `retry`, a failed read is tried again at once
+// (as a program that retries on EIO does), until one succeeds.
+const DIRECT_READER = `
+import mmap, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.1)
+while True:
+    try:
+        os.readv(fd, [mmap.mmap(-1, 4096)])
+        break
+    except OSError:
+        if sys.argv[3] != 'retry':
+            raise
+`;
+
+/** The hard mount's transport counters as `status --json` shows them. */
+async function nfsCounters(socket: string, mountpoint: string): Promise<{ ops: number; sends: number; replies: number }> {
+  const r = await runCli(['status', '--json', '--socket', socket], { timeoutMs: 30_000 });
+  assert.ok(r.code === 0 || r.code === 1, `status --json: exit ${r.code} (1: a mount is dead) ${r.stderr}`);
+  const mount = (JSON.parse(r.stdout) as { mounts: { mountpoint: string; nfs?: { ops: number; sends: number; replies: number } }[] }).mounts.find((m) => m.mountpoint === mountpoint);
+  assert.ok(mount?.nfs, `${mountpoint} has its NFS counters in status --json: ${JSON.stringify(mount)}`);
+  return { ops: mount.nfs.ops, sends: mount.nfs.sends, replies: mount.nfs.replies };
+}
+
+/** The child's exit code once it exits (null when killed), or 'running' after withinMs. */
+async function exitOf(child: ChildProcess, withinMs: number): Promise<number | null | 'running'> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  return Promise.race([new Promise<number | null>((r) => child.once('exit', (code) => r(code))), sleep(withinMs).then(() => 'running' as const)]);
+}
+
 /** The kernel's own lines about a server since boot (dmesg reads /dev/kmsg; nothing touches a mount). */
 function kernelLines(server: string, what: string): number {
   return execFileSync('dmesg', { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`nfs: server ${server} ${what}`)).length;
@@ -80,8 +115,11 @@ async function outage(): Promise<void> {
   const soft = join(base, 'soft');
   for (const [dir, server, kind] of [[hard, '127.0.0.2', 'hard'], [soft, '127.0.0.3', 'soft']] as const) {
     mkdirSync(dir);
-    execFileSync('mount', ['-t', 'nfs', '-o', `${OPTIONS},${kind}`, `${server}:${nfs.exportDir(kind)}`, dir]);
-    cleanups.push(() => void execFileSync('umount', ['-l', dir]));
+    const exported = nfs.exportDir(kind);
+    if (kind === 'hard') writeFileSync(join(exported, 'data'), 'x'.repeat(65_536));
+    execFileSync('mount', ['-t', 'nfs', '-o', `${OPTIONS},${kind}`, `${server}:${exported}`, dir]);
+    // After the lazy unmount below it is no longer there to unmount.
+    cleanups.push(() => void spawnSync('umount', ['-l', dir]));
   }
 
   // The daemon runs in this file's private mount namespace: that is the host's, as far as unmount goes.
@@ -100,28 +138,63 @@ async function outage(): Promise<void> {
   for (const m of [hard, soft]) await follow.waitFor((l) => l.mountpoint === m && l.state === 'ok', 15_000);
 
   const busy = started('sleep', ['900'], hard); // keeps the hard mount in use, as a shell in it would
+  // Two readers with the file open before the cut, reading it (O_DIRECT: from the server) during it when
+  // told to: the first soon (the forced unmount aborts its read, and it exits), the second after the
+  // forced unmount, retrying when a read fails (the lazy unmount's abort cannot free it).
+  const go = (name: string) => writeFileSync(join(base, name), '');
+  const reader = (name: string, errors: 'once' | 'retry') => started('python3', ['-c', DIRECT_READER, join(hard, 'data'), join(base, name), errors]);
+  const early = reader('early-go', 'once');
+  const late = reader('late-go', 'retry');
+  await sleep(5_000);
   const mark = follow.lines.length;
   const cutAt = Date.now();
   nfs.cut();
   // Programs meeting the dead hard mount: each blocked request is one more kernel line.
   const blocked = [1, 2, 3].map((i) => started('stat', [join(hard, `new-name-${i}`)]));
-  await sleep(OUTAGE_MS);
+  await sleep(20_000);
+  go('early-go');
+  await sleep(10_000);
+  const counters1 = await nfsCounters(socket, hard);
+  assert.match(await blockedOnRpc(early.pid!, scaled(2000)), /rpc|nfs/, 'the first reader waits on the server');
+  await sleep(OUTAGE_MS - (Date.now() - cutAt));
+  const counters2 = await nfsCounters(socket, hard);
+  console.log(`# the hard mount's transport in status --json, 30 s and ${Math.round((Date.now() - cutAt) / 1000)} s into the cut: ${JSON.stringify([counters1, counters2])}`);
+  // Nothing is answered while the server is cut off, and requests were sent that wait. (The operations'
+  // own count moves all the same: each probe killed at its timeout ends its request, counted as done.)
+  assert.equal(counters2.replies, counters1.replies, 'no reply during the cut');
+  assert.ok(counters2.sends > counters2.replies, `requests sent and unanswered: ${JSON.stringify(counters2)}`);
 
   // Still cut: the forced unmount aborts the requests in flight (the probe's among them); `sleep` keeps
   // the mount, so it stays, and the next access waits on the dead server again.
   const unmount = await runCli(['unmount', '--force', '--yes', '--socket', socket, hard], { timeoutMs: 30_000 });
   console.log(`# unmount --force after ${Math.round((Date.now() - cutAt) / 1000)} s of outage: exit ${unmount.code}, ${unmount.stdout.trim()} ${unmount.stderr.trim()}`);
   assert.match(unmount.stdout + unmount.stderr, /sleep\[\d+\]/, 'the program keeping it is named');
+  assert.notEqual(await exitOf(early, scaled(2000)), 'running', 'the read in flight was aborted, and its reader gone');
   await sleep(3000);
   const again = started('stat', [join(hard, 'after-unmount')]);
   const where = await blockedOnRpc(again.pid!, scaled(2000));
   console.log(`# a new stat 3 s after the forced unmount: waiting in ${where}`);
   assert.match(where, /rpc|nfs/, 'a new access after the forced unmount blocks again (docs/admin-guide.md: only the requests in flight end)');
 
+  // The second reader now reads through its open file, and waits; then a lazy unmount detaches the mount:
+  // gone from the table, the reader still waiting for the server, and the admin told so by its name.
+  go('late-go');
+  assert.match(await blockedOnRpc(late.pid!, scaled(5_000)), /rpc|nfs/, 'the second reader waits on the server');
+  await follow.waitFor((m) => m.mountpoint === hard && m.blocked?.processes.some((p) => p.pid === late.pid) === true, 30_000, mark);
+  const lazy = await runCli(['unmount', '--lazy', '--yes', '--socket', socket, hard], { timeoutMs: 30_000 });
+  console.log(`# unmount --lazy: exit ${lazy.code}, ${lazy.stdout.trim()} ${lazy.stderr.trim()}`);
+  assert.equal(lazy.code, 0, lazy.stdout + lazy.stderr);
+  assert.match(lazy.stdout, /is detached/);
+  assert.match(lazy.stdout, new RegExp(`still blocked until its server answers: .*python3\\[${late.pid}\\]`));
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${hard} `), 'the hard mount is gone from the table');
+  assert.match(await blockedOnRpc(late.pid!, 1000), /rpc|nfs/, 'the detached mount keeps its reader waiting');
+  await daemon.waitFor(new RegExp(`Lazily unmounted ${escape(hard)} .*still blocked: .*python3\\[${late.pid}\\]`), 10_000);
+
   const restoredAt = Date.now();
   nfs.restore();
-  for (const m of [hard, soft]) await follow.waitFor((l) => l.mountpoint === m && l.state === 'ok', 30_000, mark);
+  await follow.waitFor((l) => l.mountpoint === soft && l.state === 'ok', 30_000, mark);
   console.log(`# back ok ${Date.now() - restoredAt} ms after the cut was lifted`);
+  assert.equal(await exitOf(late, scaled(30_000)), 0, 'the detached mount\'s reader finished once the server answered');
 
   const states = (m: string) => follow.lines.slice(mark).filter((l) => l.mount.mountpoint === m && l.at < restoredAt).map((l) => l.mount);
   const hardStates = states(hard).map((s) => s.state!);
@@ -162,11 +235,11 @@ async function outage(): Promise<void> {
   assert.equal(figures.log.softFailed, figures.soft.errnos.length, daemon.stderr);
   assert.ok(figures.log.softNotResponding <= 1, daemon.stderr);
   // (e) Nothing says "Unknown system error", in the log or the follower's lines (the JSON of status --json).
-  const everything = [daemon.stderr, JSON.stringify(follow.lines), unmount.stdout, unmount.stderr].join('\n');
+  const everything = [daemon.stderr, JSON.stringify(follow.lines), unmount.stdout, unmount.stderr, lazy.stdout, lazy.stderr].join('\n');
   assert.doesNotMatch(everything, /Unknown system error|Unknown error \d+/, 'a raw kernel errno leaked');
   for (const errno of [...figures.hard.errnos, ...figures.soft.errnos]) assert.match(String(errno), /^E[A-Z_]+$/);
 
-  for (const p of [...blocked, again, busy]) p.kill('SIGKILL');
+  for (const p of [...blocked, again, busy, early, late]) p.kill('SIGKILL');
   daemon.child.kill('SIGTERM');
   assert.equal((await daemon.exited()).code, 0);
 }
