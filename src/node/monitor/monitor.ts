@@ -414,9 +414,10 @@ export class Monitor implements MonitorApi {
     // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure.
     if (this.stopped) return this.unrecorded(entry);
     if (result.state === 'ok' && this.suspects.awaitingAnswers) this.serverAnswered(entry, startedAt);
-    // The path did not lead to this mount: unless the table still has it there (a swapped parent, issue
-    // 15 item 1), it was unmounted, moved or covered meanwhile, which says nothing about the mount.
-    if (result.state === 'error' && result.stage === 'mount') {
+    // The path did not lead to this mount, or no longer exists: unless the table still has it there (a
+    // swapped parent), it was unmounted, moved or covered meanwhile (autofs's short-lived /tmp/autoXXXXXX
+    // at its start), which says nothing about the mount.
+    if (result.state === 'error' && (result.stage === 'mount' || result.errno === 'ENOENT')) {
       return this.stillOnTop(entry).then((onTop) => (onTop ? this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe') : this.unrecorded(entry)));
     }
     if (result.state === 'hung') {

@@ -222,6 +222,19 @@ test('an answer for an unmounted mount is not stored under its id once the kerne
   assert.deepEqual(snap.mounts.map((m) => [m.mountpoint, m.state]), [['/b', 'ok']]);
 });
 
+test('a mount gone with its directory while probed (ENOENT, no longer in the table) is not reported failed; one still there is', async () => {
+  const { prober, monitor, setTable, log } = setup([entry(10, '/tmp/autoX'), entry(11, '/kept')]);
+  const sweep = monitor.sweep();
+  await tick();
+  setTable({ entries: [entry(11, '/kept')], problems: [] });
+  prober.inFlightFor('/tmp/autoX')[0]!.answer({ state: 'error', errno: 'ENOENT' });
+  prober.inFlightFor('/kept')[0]!.answer({ state: 'error', errno: 'ENOENT' });
+  const report = await sweep;
+  assert.equal(report.dead, 1, 'only the mount still in the table counts');
+  assert.deepEqual((await monitor.snapshot()).mounts.map((m) => [m.mountpoint, m.state]), [['/kept', 'error']]);
+  assert.ok(!log.calls.some((c) => c.includes('/tmp/autoX')), log.calls.join('; '));
+});
+
 test('the recovery line counts from when the mount stopped answering, not from when it became stuck', async () => {
   let clock = 0;
   const { prober, monitor, log } = setup([entry(10, '/hang')], { now: () => clock });
