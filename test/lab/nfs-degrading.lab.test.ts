@@ -155,7 +155,10 @@ async function scenario(): Promise<void> {
   // Cleared: ok once the counters settle (a minute without retransmissions).
   const clearAt = Date.now();
   shapeHome('delay 0ms');
-  const cleared = await follow.waitFor((l) => l.mountpoint === home && l.state === 'ok' && (l as Mount).degrading === undefined, 120_000, follow.lines.length);
+  // The episode's end as the daemon judges it (its log line), then the mount's status without it.
+  const clearMark = follow.lines.length;
+  await daemon.waitFor(/is answering at its usual speed again/, 120_000);
+  const cleared = await follow.waitFor((l) => l.mountpoint === home && l.state === 'ok' && (l as Mount).degrading === undefined, 30_000, clearMark);
   console.log(`# qdisc cleared: ok again after ${cleared.at - clearAt} ms`);
 
   // The busy mount's probes may really wait behind its writes (slow is the probe's verdict, as before):

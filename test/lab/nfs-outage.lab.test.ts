@@ -166,6 +166,8 @@ async function outage(): Promise<void> {
 
   // Still cut: the forced unmount aborts the requests in flight (the probe's among them); `sleep` keeps
   // the mount, so it stays, and the next access waits on the dead server again.
+  // The outage's lines are counted up to here: what the unmounts abort starts new episodes.
+  const saidBeforeUnmount = daemon.stderr;
   const unmount = await runCli(['unmount', '--force', '--yes', '--socket', socket, hard], { timeoutMs: 30_000 });
   console.log(`# unmount --force after ${Math.round((Date.now() - cutAt) / 1000)} s of outage: exit ${unmount.code}, ${unmount.stdout.trim()} ${unmount.stderr.trim()}`);
   assert.match(unmount.stdout + unmount.stderr, /sleep\[\d+\]/, 'the program keeping it is named');
@@ -206,7 +208,7 @@ async function outage(): Promise<void> {
     kernel: { notResponding: kernelLines('127.0.0.2', 'not responding'), ok: kernelLines('127.0.0.2', 'OK'), softTimedOut: kernelLines('127.0.0.3', 'not responding, timed out') },
     log: {
       timeouts: count(/Timed out waiting for child process/),
-      hardNotResponding: count(new RegExp(`Mountpoint ${escape(hard)} is not responding`)),
+      hardNotResponding: saidBeforeUnmount.match(new RegExp(`Mountpoint ${escape(hard)} is not responding`, 'g'))?.length ?? 0,
       softNotResponding: count(new RegExp(`Mountpoint ${escape(soft)} is not responding`)),
       softFailed: count(new RegExp(`Couldn't check mountpoint ${escape(soft)}: `)),
       kernelHard: count(/Kernel reports server 127\.0\.0\.2 not responding/),

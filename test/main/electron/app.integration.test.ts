@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { IpcChannel } from '../../../src/common/ipc-channels.js';
@@ -16,7 +16,7 @@ import type { MountAdvice } from '../../../src/common/recovery.js';
 import type { AppUnderTest } from '../../support/electron-app.js';
 import type { Call } from '../../support/electron-stand-in/electron.js';
 import { notificationStackMissing, startTrayHost, trayHostMissing } from '../../support/dbus-session.js';
-import { fuseFixtureUnavailable, openDevFuse, startFuseFixture, threadStates } from '../../support/fuse-fixture.js';
+import { fuseFixtureUnavailable, openDevFuse, startFuseFixture } from '../../support/fuse-fixture.js';
 import { listMounts } from '../../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { startAppWorld, type AppWorld } from './app-fixture.js';
@@ -196,12 +196,16 @@ test("the user's own FUSE mount freezes: the menu offers Disconnect, which frees
     assert.equal(reader.exitCode, null, 'the reader is stuck on the frozen mount');
 
     app = world.start();
-    // The app's own process never waits on the mount: none of its threads is ever in D state meanwhile.
+    // The app's own process never waits on the mount: none of its threads ever waits on FUSE meanwhile.
     const blockedThreads: string[] = [];
     const pid = app.pid;
     sampling = setInterval(() => {
-      const states = threadStates(pid).join('');
-      if (states.includes('D')) blockedThreads.push(states);
+      // A thread in D state waiting on FUSE (its wait channel names it) is what must never happen; a
+      // moment in D elsewhere (a page-in from a disk shared with a busy machine) is printed, not failed.
+      const waits = inDState(pid);
+      if (waits.length === 0) return;
+      if (waits.some((w) => /fuse|request_wait/.test(w))) blockedThreads.push(waits.join(' '));
+      else console.log(`# a moment in D state, not on FUSE: ${waits.join(' ')}`);
     }, 100);
     const label = `Disconnect ${own.mountpoint}`;
     const a = app;
@@ -245,6 +249,26 @@ test("the user's own FUSE mount freezes: the menu offers Disconnect, which frees
     await host.stop();
   }
 });
+
+/** The wait channels of the process's threads now in D state (proc(5)). */
+function inDState(pid: number): string[] {
+  const waits: string[] = [];
+  for (const tid of (() => {
+    try {
+      return readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return [];
+    }
+  })()) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      if (stat.charAt(stat.lastIndexOf(')') + 2) === 'D') waits.push(readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8') || '?');
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return waits;
+}
 
 /** Resolves with the first notification titled `summary` the session's server is sent. */
 async function waitForNotification(summary: string) {
