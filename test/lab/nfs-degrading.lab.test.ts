@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { nfsServerUnavailable, startNfsServer } from '../support/lab-nfs.js';
-import { DaemonProcess, runCli } from '../helper/cli/cli-harness.js';
+import { DaemonProcess, runCli, withDaemonLog } from '../helper/cli/cli-harness.js';
 import { Follower, type FollowedLine } from '../helper/cli/follow-client.js';
 
 const ns = privateMountNamespace(import.meta.url);
@@ -71,12 +71,7 @@ async function startedDaemon(args: string[]): Promise<DaemonProcess> {
 }
 
 test('degrading before slow on a delayed, then lossy server; no false alarm at 80 ms or under a large write', { skip, timeout: 15 * 60_000 }, async () => {
-  try {
-    await scenario();
-  } catch (e) {
-    (e as Error).message += `\n--- the daemon's log (end) ---\n${said().slice(-6000)}`;
-    throw e;
-  }
+  await withDaemonLog(() => said(), scenario);
 });
 
 async function scenario(): Promise<void> {

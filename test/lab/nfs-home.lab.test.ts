@@ -18,7 +18,7 @@ import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { clientNetwork, nfsServerUnavailable, startNfsServer } from '../support/lab-nfs.js';
 import { prepareHomeMountpoint } from '../support/sshfs-netns.js';
 import { ensureOtherTestUser, ensureTestUser } from '../support/test-user.js';
-import { DaemonProcess } from '../helper/cli/cli-harness.js';
+import { DaemonProcess, withDaemonLog } from '../helper/cli/cli-harness.js';
 import { Follower } from '../helper/cli/follow-client.js';
 import { scaled } from '../support/slowdown.js';
 
@@ -92,12 +92,7 @@ function waitingProbes(daemonPid: number, mountpoints: string[]): { pid: number;
 let said = () => '(no daemon yet)';
 
 test('NFS v4.2 and v3 homes of logged-in users, hard, default timeo, their link down for two minutes: slow, hung, named, one probe each, one recovery line', { skip, timeout: OUTAGE_MS + scaled(150_000) }, async () => {
-  try {
-    await outage();
-  } catch (e) {
-    (e as Error).message += `\n--- the daemon's log (end) ---\n${said().slice(-6000)}`;
-    throw e;
-  }
+  await withDaemonLog(() => said(), outage);
 });
 
 async function outage(): Promise<void> {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { nfsServerUnavailable, startNfsServer } from '../support/lab-nfs.js';
-import { DaemonProcess, runCli } from '../helper/cli/cli-harness.js';
+import { DaemonProcess, runCli, withDaemonLog } from '../helper/cli/cli-harness.js';
 import { Follower } from '../helper/cli/follow-client.js';
 import { scaled } from '../support/slowdown.js';
 import { cleanupsAfter } from '../support/cleanups.js';
@@ -98,12 +98,7 @@ function kernelLines(server: string, what: string): number {
 let said = () => '(no daemon yet)';
 
 test('two minutes of NFS outage: no false stuck, one line each, the soft mount settles, no raw errno after unmount --force', { skip, timeout: OUTAGE_MS + scaled(60_000) }, async () => {
-  try {
-    await outage();
-  } catch (e) {
-    (e as Error).message += `\n--- the daemon's log (end) ---\n${said().slice(-6000)}`;
-    throw e;
-  }
+  await withDaemonLog(() => said(), outage);
 });
 
 async function outage(): Promise<void> {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { nfsServerUnavailable, startNfsServer } from '../support/lab-nfs.js';
-import { DaemonProcess } from '../helper/cli/cli-harness.js';
+import { DaemonProcess, withDaemonLog } from '../helper/cli/cli-harness.js';
 import { Follower } from '../helper/cli/follow-client.js';
 import { scaled } from '../support/slowdown.js';
 
@@ -34,12 +34,7 @@ after(async () => {
 let said = () => '(no daemon yet)';
 
 test('a soft mount timed out, a withdrawn export, nfsd restarted: each in words, in the state users expect, with the seed\'s lines', { skip, timeout: scaled(40_000) + 120_000 }, async () => {
-  try {
-    await scenario();
-  } catch (e) {
-    (e as Error).message += `\n--- the daemon's log (end) ---\n${said().slice(-6000)}`;
-    throw e;
-  }
+  await withDaemonLog(() => said(), scenario);
 });
 
 async function scenario(): Promise<void> {

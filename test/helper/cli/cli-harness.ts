@@ -102,3 +102,13 @@ export class DaemonProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }
+
+/** Runs a scenario; when it fails, its error ends with the end of what the daemon said (`said()`). */
+export async function withDaemonLog(said: () => string, scenario: () => Promise<void>): Promise<void> {
+  try {
+    await scenario();
+  } catch (e) {
+    (e as Error).message += `\n--- the daemon's log (end) ---\n${said().slice(-6000)}`;
+    throw e;
+  }
+}
