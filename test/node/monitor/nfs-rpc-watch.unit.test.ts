@@ -71,3 +71,45 @@ test('the monitor: a degrading server is a condition beside the state, logged on
   assert.ok(changes.length > 0, 'subscribers hear of it');
   await monitor.stop();
 });
+
+test('between two reads of the counters, a probe answer keeps the degrading mark: the episode is not ended and begun again', async () => {
+  let clock = 0;
+  const reads = labReads();
+  const secondDelayRead = reads.findIndex((r) => r.phase === 'delay200') + 1;
+  let at = 0;
+  const mnt = { ...entry(20, '/mnt/a', 'nfs4', '127.0.0.2:/srv/m/a'), device: '0:60' };
+  const { prober, monitor, log, events } = setup([mnt], { now: () => clock, readMountstats: async () => reads[at]!.stats });
+  const answerAll = (result: { state: 'ok' } | { state: 'error'; errno: string; stage: 'statfs' }) => {
+    for (const p of prober.inFlightFor('/mnt/a')) {
+      p.answer(result);
+      p.exit();
+    }
+  };
+  for (at = 0; at <= secondDelayRead; at++) {
+    clock = at * 3000;
+    const sweep = monitor.sweep();
+    await tick();
+    answerAll({ state: 'ok' });
+    await sweep;
+  }
+  const reason = (await monitor.snapshot()).mounts[0]!.degrading?.reason;
+  assert.match(reason ?? '', /^RPC round trip/, 'degrading after the second read under the delay');
+  const firstEvent = events.length;
+
+  // Probes answer between reads (the home watch every 2 s, a recheck): ok, then an error, then ok again.
+  for (const result of [{ state: 'ok' }, { state: 'error', errno: 'EIO', stage: 'statfs' }, { state: 'ok' }] as const) {
+    clock += 1000;
+    await monitor.recheck('/mnt/a');
+    await tick();
+    answerAll(result);
+    await tick();
+    const status = (await monitor.snapshot()).mounts[0]!;
+    assert.equal(status.state, result.state);
+    assert.equal(status.degrading?.reason, reason, `after a probe's ${result.state} answer`);
+  }
+  const probeEvents = events.slice(firstEvent).filter((e) => e.type === 'mount');
+  assert.equal(probeEvents.length, 3, 'each answer was pushed');
+  for (const e of probeEvents) assert.equal(e.type === 'mount' && e.mount.degrading?.reason, reason, 'and pushed with the mark');
+  assert.equal(log.calls.filter((c) => c.startsWith('degrading')).length, 1, 'one episode, begun once');
+  await monitor.stop();
+});
