@@ -56,6 +56,7 @@ export class NotificationPolicy {
   private readonly down = new Set<string>();
   private readonly pending = new Map<string, PendingGroup>();
   private sent: number[] = [];
+  /** When each mount was last notified of, by mountpoint (its degrading notices apart, under "degrading\\0" + mountpoint). */
   private readonly sentPerMount = new Map<string, number[]>();
   private held: { since: number; changes: number; mountpoints: Set<string> } | undefined;
   /** The home mount whose degrading episode the user has been told of. */
@@ -183,7 +184,9 @@ export class NotificationPolicy {
     this.homeDegrading = m.mountpoint;
     if (down || this.home === undefined) return;
     const n = text.homeDegrading(m, this.home);
-    const sent = this.offer(n, [m], this.now(), () => n, { overall: false });
+    // Counted apart from the home's down and back: it comes ahead of them, so an outage that follows
+    // within the rate window still gets both (a flapping server's episodes are held by their own count).
+    const sent = this.offer(n, [m], this.now(), () => n, { overall: false, counted: 'degrading' });
     if (sent) this.immediate.push(sent);
   }
 
@@ -199,11 +202,12 @@ export class NotificationPolicy {
     mounts: MountStatus[],
     now: number,
     rebuild: (allowed: MountStatus[]) => MountNotification,
-    limits: { overall: boolean } = { overall: true },
+    limits: { overall: boolean; counted?: 'degrading' } = { overall: true },
   ): MountNotification | undefined {
     const since = now - this.rateWindowMs;
     this.sent = this.sent.filter((t) => t > since);
-    const recent = (mp: string) => (this.sentPerMount.get(mp) ?? []).filter((t) => t > since);
+    const key = (mp: string) => (limits.counted ? `${limits.counted}\0${mp}` : mp);
+    const recent = (mp: string) => (this.sentPerMount.get(key(mp)) ?? []).filter((t) => t > since);
     const allowed = mounts.filter((m) => recent(m.mountpoint).length < this.maxPerMount);
     const heldBack = mounts.filter((m) => !allowed.includes(m));
     if (allowed.length === 0 || (limits.overall && this.sent.length >= this.maxOverall)) {
@@ -212,7 +216,7 @@ export class NotificationPolicy {
     }
     if (heldBack.length) this.hold(heldBack, now);
     this.sent.push(now);
-    for (const m of allowed) this.sentPerMount.set(m.mountpoint, [...recent(m.mountpoint), now]);
+    for (const m of allowed) this.sentPerMount.set(key(m.mountpoint), [...recent(m.mountpoint), now]);
     return allowed.length === mounts.length ? n : rebuild(allowed);
   }
 

@@ -230,3 +230,36 @@ test("the home's server degrading: one normal notification per episode, none whi
   s.feed(nfs('/home', 'nfs1', 'slow', { degrading }), 'ok');
   assert.equal(s.out.filter((n) => n.kind === 'degrading').length, 1, 'not while the home is down');
 });
+
+test("the home's full escalation within a minute: degrading, then down (slow, hung), then back, one notification each", () => {
+  const s = setup();
+  const degrading = { reason: 'RPC round trip 330 ms, usually 9 ms', since: 1 };
+  s.out.push(...s.policy.seed(snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'ok')])));
+  s.feed(nfs('/home', 'nfs1', 'ok', { degrading }), 'ok');
+  s.advance(10_000);
+  s.feed(nfs('/home', 'nfs1', 'slow', { degrading }), 'ok');
+  s.advance(10_000);
+  s.feed(nfs('/home', 'nfs1', 'hung', { degrading }), 'slow');
+  s.advance(20_000);
+  s.feed(nfs('/home', 'nfs1', 'ok', { degrading }), 'hung');
+  s.advance(2000);
+  s.feed(nfs('/home', 'nfs1', 'ok'), 'ok');
+  s.advance(60_000);
+  // The degrading notice does not use up the home's per-mount limit (2 a minute): the back one still comes.
+  assert.deepEqual(s.out.map((n) => [n.kind, n.urgency]), [['degrading', 'normal'], ['down', 'critical'], ['recovered', 'normal']]);
+});
+
+test("a flapping server's degrading episodes are held by their own per-mount limit", () => {
+  const s = setup();
+  const degrading = { reason: 'RPC round trip 330 ms, usually 9 ms', since: 1 };
+  s.out.push(...s.policy.seed(snapshot([mount('/', 'ok'), nfs('/home', 'nfs1', 'ok')])));
+  for (let i = 0; i < 4; i++) {
+    s.feed(nfs('/home', 'nfs1', 'ok', { degrading }), 'ok');
+    s.advance(6000);
+    s.feed(nfs('/home', 'nfs1', 'ok'), 'ok');
+    s.advance(6000);
+  }
+  assert.deepEqual(s.out.map((n) => n.kind), ['degrading', 'degrading'], 'two in the minute, the rest held');
+  s.advance(60_000);
+  assert.deepEqual(s.out.map((n) => n.kind), ['degrading', 'degrading', 'summary']);
+});
