@@ -56,7 +56,7 @@ export class NotificationPolicy {
   private readonly down = new Set<string>();
   private readonly pending = new Map<string, PendingGroup>();
   private sent: number[] = [];
-  /** When each mount was last notified of, by mountpoint (its degrading notices apart, under "degrading\\0" + mountpoint). */
+  /** When each mount was last notified of, by mountpoint; its degrading notices apart, under "degrading\0" + mountpoint. */
   private readonly sentPerMount = new Map<string, number[]>();
   private held: { since: number; changes: number; mountpoints: Set<string> } | undefined;
   /** The home mount whose degrading episode the user has been told of. */
