@@ -199,7 +199,7 @@ export class DegradingJudge {
     // Retransmissions keep it degrading until the minute holds none, whatever triggered it.
     this.degrading = this.rttDegrading || resent || unanswered !== undefined || (this.degrading && retransmissions > 0);
     const words: string[] = [];
-    if (this.rttDegrading && this.highRttMs !== undefined && this.usual !== undefined) words.push(`RPC round trip ${ms(this.highRttMs)}, usually ${ms(this.usual)}`);
+    if (this.rttDegrading && this.highRttMs !== undefined && this.usual !== undefined) words.push(`RPC round trip ${msText(this.highRttMs)}, usually ${msText(this.usual)}`);
     if (retransmissions > 0) words.push(`${retransmissions} retransmission${retransmissions === 1 ? '' : 's'} in the last minute`);
     if (majorTimeouts > 0) words.push(`${majorTimeouts} major timeout${majorTimeouts === 1 ? '' : 's'} in the last minute`);
     if (unanswered) words.push(`${unanswered.requests} request${unanswered.requests === 1 ? '' : 's'} waiting, no reply for ${Math.round(unanswered.forMs / 1000)} s`);
@@ -216,6 +216,6 @@ export class DegradingJudge {
 }
 
 /** "0.4 ms", "12 ms", "210 ms". */
-function ms(value: number): string {
+export function msText(value: number): string {
   return value < 10 ? `${Math.round(value * 10) / 10} ms` : `${Math.round(value)} ms`;
 }

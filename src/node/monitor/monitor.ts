@@ -32,6 +32,7 @@ import { WatchSet } from './watch-set.js';
 import type { BlockedScan } from '../passive/blocked-processes.js';
 import type { ParsedMountstats } from '../../common/mountstats.js';
 import { NfsRpcWatch } from './nfs-rpc-watch.js';
+import { ProbeLatencyWatch } from './probe-latency-watch.js';
 
 export interface MonitorOptions extends ScopeOptions {
   /** Seconds between sweeps when started with start(). */
@@ -119,6 +120,7 @@ export class Monitor implements MonitorApi {
   private nfsTimer: NodeJS.Timeout | undefined;
   private readonly nfsRpc = new NfsRpcWatch();
   private nfsReading = false;
+  private readonly latency = new ProbeLatencyWatch(() => this.log, () => this.now());
   private sweeping: Promise<SweepReport> | undefined;
   private watchTicking = false;
   /** The prober tells us when the mount table changes (tableMayHaveChanged): ticks need not read it. */
@@ -424,6 +426,7 @@ export class Monitor implements MonitorApi {
       this.transitions.timedOut(entry.mountId, result.pid, entry.mountpoint, timeoutSeconds);
       this.stuckAfterGrace(entry);
     }
+    this.latency.answered(entry, result, this.planById.get(entry.mountId)?.annotations.server);
     return this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe');
   }
 
@@ -508,11 +511,13 @@ export class Monitor implements MonitorApi {
     const suspect = this.suspects.of(entry, annotations.server);
     const watched = this.plan ? this.watches.of(this.plan).get(entry.mountId) : undefined;
     const nfs = this.nfsRpc.empty ? undefined : this.nfsRpc.facts(entry);
+    const slower = nfs ? undefined : this.latency.facts(entry);
     // The plan's own object when nothing is added (most mounts, every sweep): the status copies it anyway.
-    if (suspect === undefined && watched === undefined && nfs === undefined) return annotations;
+    if (suspect === undefined && watched === undefined && nfs === undefined && slower === undefined) return annotations;
     return {
       ...annotations,
       ...nfs,
+      ...slower,
       ...(suspect !== undefined ? { suspect } : {}),
       ...(watched !== undefined ? { watched } : {}),
     };
@@ -629,6 +634,7 @@ export class Monitor implements MonitorApi {
     const present = new Map(plan.items.map((i) => [i.entry.mountId, i.entry]));
     for (const status of this.store.forgetMissing(present)) {
       this.transitions.forget(status.mountId);
+      this.latency.forget(status.mountId);
       this.emit({ type: 'removed', mountpoint: status.mountpoint });
     }
   }

@@ -333,3 +333,29 @@ test('ESTALE from the server says what happened and what to do, in the status an
   assert.match(mount!.message!, /^Stale file handle: the server did not vouch for this mount's files \(its export withdrawn or replaced, or a soft mount's server not answering in time\); remount if the export changed$/);
   assert.deepEqual(log.calls.filter((c) => c.startsWith('failed')), [`failed /home/ann ESTALE ${mount!.message}`]);
 });
+
+test('a mount whose probes answer far slower than its usual, three in a row, is degrading: once in the log, kept on its status, over when they are quick again', async () => {
+  const disk = entry(30, '/srv/disk', 'fuse.sshfs', 'host:/');
+  const { prober, monitor, log } = setup([disk]);
+  const answerIn = async (latencyMs: number) => {
+    const sweep = monitor.sweep();
+    await tick();
+    for (const p of prober.inFlightFor('/srv/disk')) {
+      p.answer({ state: 'ok', latencyMs });
+      p.exit();
+    }
+    return (await sweep).mounts[0]!;
+  };
+  for (const ms of [2, 3, 2, 2, 3, 2]) await answerIn(ms);
+  const states = [];
+  for (const ms of [700, 650, 720]) states.push(await answerIn(ms));
+  assert.deepEqual(states.map((s) => s.state), ['ok', 'ok', 'ok'], 'a condition beside the state');
+  assert.equal(states[1]!.degrading, undefined);
+  assert.match(states[2]!.degrading?.reason ?? '', /^probes answered in 720 ms, usually 2\.\d ms$/);
+  const between = await monitor.snapshot();
+  assert.equal(between.mounts[0]!.degrading?.reason, states[2]!.degrading?.reason, 'kept between probes');
+  for (const ms of [3, 2, 2]) await answerIn(ms);
+  assert.equal((await monitor.snapshot()).mounts[0]!.degrading, undefined);
+  assert.deepEqual(log.calls.filter((c) => c.startsWith('degrading')).map((c) => c.replace(/\d+$/, 'N').replace(/usually [\d.]+ ms/, 'usually U')), ['degrading /srv/disk host probes answered in 720 ms, usually U', 'degradingOver /srv/disk N']);
+  await monitor.stop();
+});
