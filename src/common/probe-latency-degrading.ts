@@ -6,13 +6,14 @@
 import { msText } from './nfs-degrading.js';
 
 /**
- * The thresholds, chosen from measurement (docs/nfs-degrading.md, "From probe latency"): a local disk's
- * probe took 0.05-9 ms idle and single probes up to 61-250 ms on this shared, loaded machine, so one slow
- * probe, or a few ms more, says nothing:
- * - factor, minExcessMs: at least 10 times the usual and 300 ms over it: over every single healthy outlier
+ * The thresholds, chosen from measurement (docs/nfs-degrading.md, "From probe latency"): on a shared
+ * machine at load 10-13, six local mounts probed 80 times each (1.5 GB writes with fsync during half):
+ * medians 0.1-17 ms, single probes up to 272 ms, and never two in a row over 50 ms. So one slow probe, or
+ * ten times a tiny usual, says nothing:
+ * - factor, minExcessMs: at least 10 times the usual and 300 ms over it: over every healthy outlier
  *   measured, and well under slow-after (1.5 s), so the warning comes first.
- * - probesToTrigger: 3 probes in a row (6 s for a watched home probed every 2 s): an outlier under load
- *   came alone in every measurement; a sustained deviation is a trend.
+ * - probesToTrigger: 3 probes in a row (a watched home is probed every 2 s): outliers came alone; a
+ *   sustained deviation is a trend.
  * - clearFactor, clearMinExcessMs, probesToClear: back under 3 times and 100 ms over, 3 probes in a row,
  *   so a mount near the line does not flap.
  * - warmupProbes: the first 5 answers only make the usual.
