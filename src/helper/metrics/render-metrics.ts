@@ -87,6 +87,9 @@ export function renderMetrics(view: MetricsView): string {
       nfs.sends.push(sample(mpServer, m.nfs.sends));
       nfs.replies.push(sample(mpServer, m.nfs.replies));
       nfs.degrading.push(sample(mpServer, m.degrading ? 1 : 0));
+    } else if (m.degrading) {
+      // Other mounts are judged from their probes' latency: a sample only while an episode lasts.
+      nfs.degrading.push(sample(`${mp},${label('server', fleetServerName(m, settings.serverAliases))}`, 1));
     }
   }
 
@@ -135,7 +138,7 @@ export function renderMetrics(view: MetricsView): string {
     { name: 'mountstatus_nfs_rpc_major_timeouts_total', type: 'counter', help: "RPC major timeouts of the NFS mount (the kernel's \"server not responding\").", samples: nfs.majorTimeouts },
     { name: 'mountstatus_nfs_rpc_sends_total', type: 'counter', help: "RPC transmissions by the NFS mount's transports, retransmissions included: they move at once, where per-operation counters wait for completion.", samples: nfs.sends },
     { name: 'mountstatus_nfs_rpc_replies_total', type: 'counter', help: "Replies received by the NFS mount's transports: sends growing without them is an outage.", samples: nfs.replies },
-    { name: 'mountstatus_mount_degrading', type: 'gauge', help: 'An NFS mount whose server answers far slower than its usual, retransmits or leaves requests unanswered (1), or not (0).', samples: nfs.degrading },
+    { name: 'mountstatus_mount_degrading', type: 'gauge', help: "A mount whose server answers far slower than its usual (1), or not (0): NFS mounts from their RPC counters, always present; others from their probes' latency, present while 1.", samples: nfs.degrading },
   ];
   return renderFamilies(families);
 }

@@ -141,13 +141,14 @@ test('rendering 1,000 mounts (500 exported): time and size', () => {
   assert.ok(bytes > 500 * 9 * 50);
 });
 
-test('NFS: round trip against the usual, retransmissions, sends and replies, degrading, per mount and server; nothing for other mounts', () => {
+test('NFS: round trip against the usual, retransmissions, sends and replies, degrading, per mount and server; other mounts only degrading, while they are', () => {
   const nfs = { ops: 120, retransmissions: 14, majorTimeouts: 1, avgBacklog: 0, sends: 150, replies: 134, rttMs: 210, usualRttMs: 0.4 };
   const text = renderMetrics(
     view([
       mount('/home', { source: 'nfs1:/export/home', server: 'nfs1', nfs, degrading: { reason: 'RPC round trip 210 ms, usually 0.4 ms', since: 1 } }),
       mount('/data', { source: 'nfs1:/export/data', server: 'nfs1', nfs: { ...nfs, rttMs: undefined, usualRttMs: undefined } }),
       mount('/', { fstype: 'ext4', source: '/dev/sda1' }),
+      mount('/srv/box', { fstype: 'fuse.sshfs', source: 'box:/', server: 'box', degrading: { reason: 'probes answered in 620 ms, usually 2 ms', since: 1 } }),
     ]),
   );
   assert.deepEqual(lines(text, 'mountstatus_nfs_rpc_rtt_seconds'), ['mountstatus_nfs_rpc_rtt_seconds{mountpoint="/home",server="nfs1"} 0.21']);
@@ -162,5 +163,7 @@ test('NFS: round trip against the usual, retransmissions, sends and replies, deg
   assert.deepEqual(lines(text, 'mountstatus_mount_degrading'), [
     'mountstatus_mount_degrading{mountpoint="/home",server="nfs1"} 1',
     'mountstatus_mount_degrading{mountpoint="/data",server="nfs1"} 0',
+    'mountstatus_mount_degrading{mountpoint="/srv/box",server="box"} 1',
   ]);
+  assert.equal(lines(text, 'mountstatus_nfs_rpc_sends_total').length, 2, 'no NFS counters for it');
 });
