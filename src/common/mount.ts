@@ -95,8 +95,9 @@ export interface MountStatus {
   /** NFS RPC counters from /proc/self/mountstats (since mount): read passively, no mount touched. */
   nfs?: NfsRpcStats;
   /**
-   * NFS: its server answers far slower than this mount's usual, retransmits, or leaves requests unanswered
-   * (src/common/nfs-degrading.ts). A condition beside the state, never instead of it: a degrading mount
+   * Its server answers far slower than this mount's usual: NFS from its RPC counters (also resends and
+   * requests left unanswered: src/common/nfs-degrading.ts), any other mount from its probes' latency
+   * (src/common/probe-latency-degrading.ts). A condition beside the state, never instead of it: a degrading mount
    * is still `ok` while its probes answer, and `slow`/`hung` when they stop.
    */
   degrading?: Degrading;

@@ -29,7 +29,7 @@ export interface MountJson {
   capacity?: MountStatus['capacity'];
   automount?: MountStatus['automount'];
   nfs?: MountStatus['nfs'];
-  /** Its NFS server answers far slower than usual (beside the state: an `ok` mount may be degrading). */
+  /** Its server answers far slower than usual (beside the state: an `ok` mount may be degrading). */
   degrading?: { reason: string; since: string };
   suspect?: string;
   watched?: MountStatus['watched'];
