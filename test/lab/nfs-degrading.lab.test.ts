@@ -18,22 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
-import { nfsServerUnavailable, startNfsServer } from '../support/lab-nfs.js';
-import { DaemonProcess, runCli, withDaemonLog } from '../helper/cli/cli-harness.js';
+import { nfsServerUnavailable, startNfsServer, tcUnavailable } from '../support/lab-nfs.js';
+import { runCli, startSweptDaemon, withDaemonLog } from '../helper/cli/cli-harness.js';
 import { Follower, type FollowedLine } from '../helper/cli/follow-client.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const tc = (args: string) => execFileSync('tc', args.split(' '), { stdio: 'pipe' });
-const skip = skipOrFail(ns.canMount ? (nfsServerUnavailable() ?? (spawnable('tc') ? undefined : 'needs tc (apt package iproute2)')) : ns.reason);
-
-function spawnable(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const skip = skipOrFail(ns.canMount ? (nfsServerUnavailable() ?? tcUnavailable()) : ns.reason);
 
 const cleanups: (() => void | Promise<void>)[] = [];
 after(async () => {
@@ -49,26 +40,6 @@ after(async () => {
 type Mount = FollowedLine['mount'] & { degrading?: { reason: string }; nfs?: { sends: number; replies: number; rttMs?: number } };
 
 let said = () => '(no daemon yet)';
-
-/**
- * The daemon, once it has swept. Started a second time only when the first gave up reading its config
- * file: the helper allows that child 5 s, which the emulated guest on a loaded machine sometimes needs
- * more than (seen twice here at load 40); anything else fails the test.
- */
-async function startedDaemon(args: string[]): Promise<DaemonProcess> {
-  for (let attempt = 1; ; attempt++) {
-    const daemon = new DaemonProcess(args);
-    cleanups.push(() => daemon.stop());
-    said = () => daemon.stderr;
-    const exited = daemon.exited().then(() => 'exited' as const);
-    const swept = daemon.waitFor(/Checked 3 mounts in \d+ seconds\n/, 20_000).then(() => 'swept' as const, (e: Error) => e);
-    const first = await Promise.race([swept, exited]);
-    if (first === 'swept') return daemon;
-    if (first instanceof Error) throw first;
-    if (attempt > 1 || !/cannot read config file .*: no answer within/.test(daemon.stderr)) throw new Error(`the daemon exited before its first sweep: ${daemon.stderr}`);
-    console.log(`# the daemon gave up reading its config file in the loaded guest; started again: ${daemon.stderr.trim()}`);
-  }
-}
 
 test('degrading before slow on a delayed, then lossy server; no false alarm at 80 ms or under a large write', { skip, timeout: 15 * 60_000 }, async () => {
   await withDaemonLog(() => said(), scenario);
@@ -102,7 +73,8 @@ async function scenario(): Promise<void> {
   mkdirSync(runDir);
   chmodSync(runDir, 0o755);
   const socket = join(runDir, 'helper.sock');
-  const daemon = await startedDaemon(['--include', `${base}/**`, '--watch', `${base}/*`, '--socket', socket, '--no-syslog']);
+  const daemon = await startSweptDaemon(['--include', `${base}/**`, '--watch', `${base}/*`, '--socket', socket, '--no-syslog'], /Checked 3 mounts in \d+ seconds\n/, cleanups);
+  said = () => daemon.stderr;
   const follow = new Follower(socket);
   cleanups.push(() => follow.stop());
   for (const m of [home, wan, busy]) await follow.waitFor((l) => l.mountpoint === m && l.state === 'ok', 15_000);

@@ -135,3 +135,32 @@ export function clientNetwork(servers: number): ClientNetwork {
     },
   };
 }
+
+/** Why netem cannot shape traffic here, or undefined. */
+export function tcUnavailable(): string | undefined {
+  return spawnSync('sh', ['-c', 'command -v tc']).status === 0 ? undefined : 'needs tc (apt package iproute2)';
+}
+
+/**
+ * netem on the loopback for the packets to one server address only (a prio qdisc whose fourth band, fed
+ * by a u32 filter on the destination, holds the netem): `set('delay 200ms loss 20%')`, `remove()`. The
+ * loopback's root qdisc is the fixture's until removed: one shaping at a time in a guest.
+ */
+export function shapeTrafficTo(address: string): { set(netem: string): void; remove(): void } {
+  const tc = (args: string) => sh('tc', args.split(' '));
+  let added = false;
+  return {
+    set(netem) {
+      if (!added) {
+        tc('qdisc add dev lo root handle 1: prio bands 4');
+        added = true;
+        tc(`qdisc add dev lo parent 1:4 handle 40: netem ${netem}`);
+        tc(`filter add dev lo parent 1: protocol ip prio 1 u32 match ip dst ${address}/32 flowid 1:4`);
+      } else tc(`qdisc change dev lo parent 1:4 handle 40: netem ${netem}`);
+    },
+    remove() {
+      if (added) spawnSync('tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
+      added = false;
+    },
+  };
+}

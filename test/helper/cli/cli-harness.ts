@@ -112,3 +112,21 @@ export async function withDaemonLog(said: () => string, scenario: () => Promise<
     throw e;
   }
 }
+
+/**
+ * The daemon, once it has swept (`swept`: its "Checked N mounts" line); its stop is pushed on `cleanups`.
+ * Started a second time only when the first gave up reading its config file: the helper allows that child
+ * 5 s, which an emulated lab guest on a loaded machine sometimes needs more than; anything else throws.
+ */
+export async function startSweptDaemon(args: string[], swept: RegExp, cleanups: (() => void | Promise<void>)[]): Promise<DaemonProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const daemon = new DaemonProcess(args);
+    cleanups.push(() => daemon.stop());
+    const exited = daemon.exited().then(() => 'exited' as const);
+    const first = await Promise.race([daemon.waitFor(swept, 20_000).then(() => 'swept' as const, (e: Error) => e), exited]);
+    if (first === 'swept') return daemon;
+    if (first instanceof Error) throw first;
+    if (attempt > 1 || !/cannot read config file .*: no answer within/.test(daemon.stderr)) throw new Error(`the daemon exited before its first sweep: ${daemon.stderr}`);
+    console.log(`# the daemon gave up reading its config file in the loaded guest; started again: ${daemon.stderr.trim()}`);
+  }
+}
