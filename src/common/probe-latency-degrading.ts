@@ -12,7 +12,7 @@ import { msText } from './nfs-degrading.js';
  * ten times a tiny usual, says nothing:
  * - factor, minExcessMs: at least 10 times the usual and 300 ms over it: over every healthy outlier
  *   measured, and well under slow-after (1.5 s), so the warning comes first.
- * - probesToTrigger: 3 probes in a row (a watched home is probed every 2 s): outliers came alone; a
+ * - probesToTrigger: 3 probes in a row (3 s for a home in use, probed every second): outliers came alone; a
  *   sustained deviation is a trend.
  * - clearFactor, clearMinExcessMs, probesToClear: back under 3 times and 100 ms over, 3 probes in a row,
  *   so a mount near the line does not flap.

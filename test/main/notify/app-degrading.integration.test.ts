@@ -34,7 +34,7 @@ test(`the home's server answers ${DELAY_MS} ms late to every request: a normal n
     await app.waitFor((c) => c.what === 'Tray.setContextMenu' && JSON.stringify(c.args).includes('mounts OK'), 'the tray menu with the first results');
     await app.command({ cmd: 'click-tray' });
     await app.waitFor((c) => c.what === 'BrowserWindow.show', 'the window');
-    // The home's usual is made by its first five answers (the home watch probes it every 2 s): wait for
+    // The home's usual is made by its first five answers (the home watch probes it every second): wait for
     // six distinct checks, so the slowness is judged against it.
     const checks = new Set<number>();
     const warmBy = Date.now() + 60_000;
