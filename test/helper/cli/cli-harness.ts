@@ -108,7 +108,10 @@ export async function withDaemonLog(said: () => string, scenario: () => Promise<
   try {
     await scenario();
   } catch (e) {
-    (e as Error).message += `\n--- the daemon's log (end) ---\n${said().slice(-6000)}`;
+    const log = `\n--- the daemon's log (end) ---\n${said().slice(-6000)}`;
+    // The stack was made with the message, and the test runner prints the stack.
+    (e as Error).message += log;
+    (e as Error).stack += log;
     throw e;
   }
 }
