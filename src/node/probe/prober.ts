@@ -55,7 +55,7 @@ export interface Prober {
    */
   probePids?(): number[];
   /**
-   * Calls the listener whenever the mount table may have changed (the C server polls mountinfo for it),
+   * Calls the listener whenever the mount table may have changed (the C prober polls mountinfo for it),
    * so the monitor need not read the table every second to find out. Absent: no such notices.
    */
   onTableChange?(listener: () => void): void;
