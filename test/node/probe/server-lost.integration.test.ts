@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Monitor } from '../../../src/node/monitor/monitor.js';
 import { readMountTable } from '../../../src/node/mount-table/read-mount-table.js';
@@ -102,7 +103,7 @@ describe('the prober lost while a probe hangs', { skip: skipFuse }, () => {
     try {
       const target = probeTarget((await readMountTable()).entries.find((e) => e.mountId === fx.mountId)!);
       const run = prober.probe({ path: fx.mountpoint, timeoutMs: 2000, asOwner: true, ...target });
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       const server = prober.proberPid!;
       process.kill(server, 'SIGKILL');
       const r = await withBound(run.result, 10_000, 'no answer after the server died');
@@ -128,7 +129,7 @@ describe('the prober lost while a probe hangs', { skip: skipFuse }, () => {
       for (let strike = 0; strike < 2; strike++) {
         // The probe is on this prober (the second: once its first child was seen gone) and in the mount.
         await withBound(untilNewProber(prober, victims), 5000, `no prober for strike ${strike + 1}`);
-        await new Promise((r) => setTimeout(r, 300));
+        await sleep(300);
         victims.push(prober.proberPid!);
         process.kill(victims.at(-1)!, 'SIGKILL');
       }
@@ -217,5 +218,5 @@ function serverOf(daemonPid: number): number {
 
 /** Resolves once the prober runs a process that is none of `dead`. */
 async function untilNewProber(prober: NativeProber, dead: number[]): Promise<void> {
-  while (prober.proberPid === undefined || dead.includes(prober.proberPid)) await new Promise((r) => setTimeout(r, 20));
+  while (prober.proberPid === undefined || dead.includes(prober.proberPid)) await sleep(20);
 }
