@@ -17,7 +17,7 @@ import { errorResult, pathHex, toResult } from './answer.js';
 import { encodeProbe, parseProberLine, PING_REQUEST, PROTOCOL_VERSION, USAGE_REQUEST, type ProberUsage } from './native-protocol.js';
 import { ProbeHandle } from './probe-handle.js';
 import { whenGone } from './process-gone.js';
-import { processProgress } from './process-progress.js';
+import { processProgress, type ProcessProgress } from './process-progress.js';
 import type { Prober, ProbeRequest, ProbeRun } from './prober.js';
 
 /** dist/native/msm-prober, seen from dist/src/node/probe/ (built by `make native`). */
@@ -109,9 +109,9 @@ interface ProberProcess {
   watchdog: NodeJS.Timeout | undefined;
   /** When the ping now out was sent; undefined when none is unanswered. */
   pingedAt: number | undefined;
-  /** The prober said something since the watchdog last looked: it is alive, if slow to answer the ping. */
+  /** The prober said something since the ping or the watchdog's last look: alive, if slow to answer the ping. */
   heard: boolean;
-  /** Its CPU time (clock ticks) when the watchdog last looked. */
+  /** Its CPU time (clock ticks) when the ping was sent, then when the watchdog last looked. */
   cpuTicks: number;
   /** Why the watchdog killed it, for the event's words. */
   wedged: string | undefined;
@@ -193,6 +193,9 @@ export class NativeProber implements Prober {
       if (proc.dead || !this.busy(proc)) return void (proc.watchdog = undefined);
       if (proc.pingedAt === undefined) {
         proc.pingedAt = performance.now();
+        // What the prober has done so far, to tell it from what it does while the ping waits.
+        proc.heard = false;
+        proc.cpuTicks = this.progress(proc)?.cpuTicks ?? 0;
         this.send(proc, PING_REQUEST);
         return arm();
       }
@@ -219,7 +222,7 @@ export class NativeProber implements Prober {
     const silentMs = performance.now() - proc.pingedAt!;
     const heard = proc.heard;
     proc.heard = false;
-    const now = proc.child.pid === undefined ? undefined : processProgress(proc.child.pid);
+    const now = this.progress(proc);
     const ran = now !== undefined && (now.state === 'R' || now.cpuTicks > proc.cpuTicks);
     if (now) proc.cpuTicks = now.cpuTicks;
     if (!heard && !ran) return `stopped answering (no reply within ${seconds(this.graceMs)} seconds) and was killed`;
@@ -229,6 +232,10 @@ export class NativeProber implements Prober {
 
   private busy(proc: ProberProcess): boolean {
     return proc.pending.size > 0 || proc.usageWaiters.length > 0;
+  }
+
+  private progress(proc: ProberProcess): ProcessProgress | undefined {
+    return proc.child.pid === undefined ? undefined : processProgress(proc.child.pid);
   }
 
   /** CPU and memory of the prober and the children it reaped (for the benchmark). */
