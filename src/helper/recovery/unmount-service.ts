@@ -13,6 +13,7 @@ import { scanUsage } from '../../node/automount/usage.js';
 import { pgrpFromStat } from '../../node/automount/daemon-alive.js';
 import { realProc, type ProcReader } from '../../node/passive/proc.js';
 import * as lines from '../log/lines.js';
+import { count } from '../log/words.js';
 import type { UnmountCause } from '../log/lines.js';
 import type { Log } from '../log/log.js';
 import type { PeerCredentials } from '../ipc/peer.js';
@@ -214,7 +215,14 @@ export class UnmountService {
     const users = await scanUsage({ entries, of: [entry.mountId], proc: this.proc }).catch(() => undefined);
     const user = users?.users.get(entry.mountId);
     const children = entries.filter((e) => e.parentId === entry.mountId).map((e) => e.mountpoint);
-    const who = user ? `in use by ${this.named(user)}` : children.length > 0 ? `${children.join(', ')} is mounted on it` : 'in use';
+    const unexamined = users?.unexamined ?? 0;
+    const who = user
+      ? `in use by ${this.named(user)}`
+      : children.length > 0
+        ? `${children.join(', ')} is mounted on it`
+        : unexamined > 0
+          ? `in use (by whom is not known: the scan's budget left ${count(unexamined, 'process', 'processes')} unexamined)`
+          : 'in use';
     return `${entry.mountpoint} is still ${who} after its requests were aborted (--lazy detaches it anyway)`;
   }
 

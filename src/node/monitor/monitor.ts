@@ -390,7 +390,7 @@ export class Monitor implements MonitorApi {
     if (!acquired.started) {
       // Joined a probe another sweep or recheck started: that caller records and logs the answer.
       return slot.result.then(
-        (result) => (this.gate.leave(), this.store.get(entry) ?? this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe')),
+        (result) => (this.gate.leave(), this.store.get(entry) ?? (result.state === 'unchecked' ? this.unrecorded(entry) : this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe'))),
         (err: unknown) => (this.gate.leave(), Promise.reject(err)),
       );
     }
@@ -411,8 +411,9 @@ export class Monitor implements MonitorApi {
 
   /** Records a probe's answer. */
   private answered(entry: MountEntry, result: ProbeResult, timeoutSeconds: number, startedAt: number): MountStatus | Promise<MountStatus> {
-    // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure.
-    if (this.stopped) return this.unrecorded(entry);
+    // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure. Unchecked: the
+    // prober died under the probe, twice; the mount keeps its status, and the next sweep asks again.
+    if (this.stopped || result.state === 'unchecked') return this.unrecorded(entry);
     if (result.state === 'ok' && this.suspects.awaitingAnswers) this.serverAnswered(entry, startedAt);
     // The path did not lead to this mount, or no longer exists: unless the table still has it there (a
     // swapped parent), it was unmounted, moved or covered meanwhile (autofs's short-lived /tmp/autoXXXXXX

@@ -72,6 +72,26 @@ function* namesOf(handle: Dir): Generator<string> {
   }
 }
 
+export interface ProcStatus {
+  /** The real uid: what a user cannot change, so what their share is counted by. */
+  uid: number;
+  state: string;
+  threads: number;
+}
+
+/**
+ * The fields of /proc/PID/status we need (proc(5)); undefined when the process is gone, or has no memory
+ * of its own (no VmSize: a kernel thread or a zombie, neither of which holds a path in a mount).
+ */
+export function parseProcStatus(text: string | undefined): ProcStatus | undefined {
+  if (text === undefined || !/^VmSize:/m.test(text)) return undefined;
+  const uid = /^Uid:\s+(\d+)/m.exec(text)?.[1];
+  const state = /^State:\s+(\S)/m.exec(text)?.[1];
+  const threads = /^Threads:\s+(\d+)/m.exec(text)?.[1];
+  if (uid === undefined || state === undefined) return undefined;
+  return { uid: Number(uid), state, threads: threads === undefined ? 1 : Number(threads) };
+}
+
 /** Paths mapped by processes, as found in /proc/PID/maps (only those under one of `points`). */
 export type MappedPathsScanner = (pids: readonly number[], points: readonly string[]) => Promise<{ pid: number; path: string }[]>;
 

@@ -333,3 +333,24 @@ test('ESTALE from the server says what happened and what to do, in the status an
   assert.match(mount!.message!, /^Stale file handle: the server did not vouch for this mount's files \(its export withdrawn or replaced, or a soft mount's server not answering in time\); remount if the export changed$/);
   assert.deepEqual(log.calls.filter((c) => c.startsWith('failed')), [`failed /home/ann ESTALE ${mount!.message}`]);
 });
+
+test('an unchecked answer (the prober died under the probe, twice) changes nothing and logs nothing against the mount', async () => {
+  const { prober, monitor, log } = setup([entry(10, '/was-ok'), entry(11, '/was-dead'), entry(12, '/never')]);
+  let sweep = monitor.sweep();
+  await tick();
+  prober.inFlightFor('/was-ok')[0]!.answer({ state: 'ok' });
+  prober.inFlightFor('/was-dead')[0]!.answer({ state: 'error', errno: 'ENOTCONN', message: 'Transport endpoint is not connected' });
+  prober.inFlightFor('/never')[0]!.answer({ state: 'unchecked' });
+  for (const p of prober.probes) p.exit();
+  let report = await sweep;
+  assert.deepEqual(report.mounts.map((m) => [m.mountpoint, m.state]), [['/was-ok', 'ok'], ['/was-dead', 'error'], ['/never', 'unknown']]);
+  const before = log.calls.length;
+  sweep = monitor.sweep();
+  await tick();
+  for (const p of prober.probes.slice(3)) p.answer({ state: 'unchecked' });
+  for (const p of prober.probes.slice(3)) p.exit();
+  report = await sweep;
+  assert.equal(prober.probes.length, 6, 'every mount was asked again');
+  assert.deepEqual(report.mounts.map((m) => [m.mountpoint, m.state]), [['/was-ok', 'ok'], ['/was-dead', 'error'], ['/never', 'unknown']]);
+  assert.deepEqual(log.calls.slice(before).filter((c) => !c.startsWith('sweep')), [], 'no line about a mount: neither dead nor recovered');
+});
