@@ -5,12 +5,15 @@
 // this machine, and `watch` patterns) each `watch-interval` as well. Any probe still unanswered after
 // `slow-after` makes its mount slow at once, before the timeout makes it hung.
 //
-// It never touches a mountpoint itself: it reads /proc (mountinfo, and /proc/PID for blocked processes)
-// and asks the Prober, whose children are the only processes that stat or list a mount. Its parts:
-// status-store.ts (statuses and outages), transition-log.ts (what admins are told, and how often),
-// probe-slots.ts (one probe per mount), deadline-timer.ts (slow-after), watch-set.ts (the watch tier),
-// sweep-plan.ts and plan-refiners.ts (what a sweep probes, and what it skips), status-from-probe.ts
-// (an answer as status fields), server-suspects.ts (what the kernel said about servers).
+// It never touches a mountpoint itself: it reads /proc (mountinfo, mountstats, and /proc/PID for blocked
+// processes) and asks the Prober, whose children are the only processes that stat or list a mount. This
+// file is the probe pipeline (plan, probe, record, tell); its parts, each the one owner of its facts:
+// table-reader.ts (when the table is read again), sweep-plan.ts and plan-refiners.ts (what a sweep probes,
+// and what it skips), watch-set.ts (the watch tier), probe-slots.ts (one probe per mount, and which are
+// stuck), deadline-timer.ts (slow-after), status-from-probe.ts (an answer as status fields),
+// status-store.ts (statuses, and since when each mount is down), transition-log.ts (what admins are told,
+// and how often), blocked-watch.ts (who waits on a mount not answering), server-suspects.ts (what the
+// kernel said about servers), nfs-rpc-watch.ts (NFS counters, and degrading servers).
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
 import type { BlockedProcesses, MountEntry, MountState, MountStatus, ParsedMountTable, SweepReport } from '../../common/mount.js';
 import { isDead, isUnanswered } from '../../common/state-classes.js';
@@ -18,7 +21,7 @@ import { ConcurrencyGate } from '../concurrency-gate.js';
 import { DEFAULT_SETTINGS } from '../config/settings.js';
 import type { Prober, ProbeResult } from '../probe/prober.js';
 import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
-import { ProbeSlots, type SlotState } from './probe-slots.js';
+import { ProbeSlots, type SlotEvent, type SlotState, type Stuck } from './probe-slots.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { serverNames, ServerSuspects, type ServerSignalKind } from './server-suspects.js';
 import { sameMount, StatusStore, type UpdateKind } from './status-store.js';
@@ -72,12 +75,6 @@ export interface MonitorOptions extends ScopeOptions {
  * A read prints every mount's counters (about what a mountinfo read costs), so not every second.
  */
 const NFS_READ_MS = 3000;
-/**
- * A killed probe that exits within this long of its SIGKILL was only slow to die, not stuck: a probe in
- * a killable NFS wait exits within about a second (measured in an emulated guest, where everything is
- * slow), so five leave room. Its mount stays hung meanwhile; only one still there after it is stuck.
- */
-const STUCK_GRACE_MS = 5000;
 
 class RecheckError extends Error {
   constructor(message: string, readonly code: 'not-a-mountpoint' | 'sweep-failed') {
@@ -140,7 +137,7 @@ export class Monitor implements MonitorApi {
       statuses: () => this.store.all(),
       attach: (mountId, blocked) => this.attachBlocked(mountId, blocked),
     });
-    this.slots = new ProbeSlots(() => this.prober(), this.now, (e) => this.transitions.released(e.mountpoint, e.pid, e.stuckMs));
+    this.slots = new ProbeSlots(() => this.prober(), this.now, (e) => this.slotEvent(e));
   }
 
   get identity(): MonitorIdentity {
@@ -325,8 +322,7 @@ export class Monitor implements MonitorApi {
   private decideStatus(item: PlanItem): Promise<MountStatus> {
     const { entry } = item;
     if (item.skip) return Promise.resolve(this.update(entry, { state: item.skip.state, message: item.skip.message }, 'facts'));
-    const held = this.slots.get(entry.mountpoint);
-    if (held?.killed) return Promise.resolve(this.whileKilled(entry, held.killed));
+    if (this.slots.get(entry)?.killed) return Promise.resolve(this.whileKilled(entry));
     // Most probes find a place at once (no promise for them); the others wait for one.
     return this.gate.tryEnter() ? this.probe(entry) : this.gate.wait().then(() => this.probe(entry));
   }
@@ -348,9 +344,9 @@ export class Monitor implements MonitorApi {
       this.gate.leave();
       return Promise.reject(err);
     }
-    if (acquired.kind === 'stuck') {
+    if (acquired.kind === 'killed') {
       this.gate.leave();
-      return Promise.resolve(this.whileKilled(entry, acquired.slot.killed!));
+      return Promise.resolve(this.whileKilled(entry));
     }
     const { slot } = acquired;
     if (!acquired.started) {
@@ -386,32 +382,25 @@ export class Monitor implements MonitorApi {
     if (result.state === 'error' && (result.stage === 'mount' || result.errno === 'ENOENT')) {
       return this.stillOnTop(entry).then((onTop) => (onTop ? this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe') : this.unrecorded(entry)));
     }
-    if (result.state === 'hung') {
-      this.transitions.timedOut(entry.mountId, result.pid, entry.mountpoint, timeoutSeconds);
-      this.stuckAfterGrace(entry);
-    }
+    if (result.state === 'hung') this.transitions.timedOut(entry.mountId, result.pid, entry.mountpoint, timeoutSeconds);
     return this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe');
   }
 
   /** The status of a mount whose killed probe has not exited yet: hung within the grace, stuck after it. */
-  private whileKilled(entry: MountEntry, killed: { pid: number; at: number }): MountStatus {
-    if (this.now() - killed.at >= STUCK_GRACE_MS) return this.reportStuck(entry, killed.pid, killed.at);
+  private whileKilled(entry: MountEntry): MountStatus {
+    const stuck = this.slots.stuck(entry);
+    if (stuck) return this.reportStuck(entry, stuck);
     return this.store.get(entry) ?? this.unrecorded(entry);
   }
 
-  /** Reports the mount stuck once the grace is over, if its killed probe is still there (not every mount is watched). */
-  private stuckAfterGrace(entry: MountEntry): void {
-    const timer = setTimeout(() => {
-      const killed = this.slots.get(entry.mountpoint)?.killed;
-      // An injected clock that has not moved (tests) says the grace is not over: nothing to report yet.
-      if (killed && !this.stopped && this.now() - killed.at >= STUCK_GRACE_MS) this.reportStuck(entry, killed.pid, killed.at);
-    }, STUCK_GRACE_MS);
-    timer.unref();
+  private slotEvent(event: SlotEvent): void {
+    if (event.type === 'released') this.transitions.released(event.entry, event.pid, event.stuckMs);
+    else if (!this.stopped) this.reportStuck(event.entry, event.stuck);
   }
 
   /** A probe has gone unanswered for slow-after: its mount is slow now, not at the timeout. */
   private markSlow(entry: MountEntry, slot: SlotState, seconds: number): void {
-    if (this.stopped || this.slots.get(entry.mountpoint) !== slot || slot.killed) return;
+    if (this.stopped || this.slots.get(entry) !== slot || slot.killed) return;
     // A mount already hung or failing stays so while its next probe goes unanswered: the outage goes on,
     // and a soft NFS mount would otherwise flap between slow and EIO with every probe.
     const state = this.store.get(entry)?.state;
@@ -434,9 +423,8 @@ export class Monitor implements MonitorApi {
     return this.store.get(entry) ?? { mountpoint: entry.mountpoint, source: entry.source, fstype: entry.fstype, mountId: entry.mountId, state: 'unknown', since: this.now() };
   }
 
-  private reportStuck(entry: MountEntry, pid: number, killedAt: number): MountStatus {
-    const stuckMs = this.now() - killedAt;
-    this.transitions.stuck(entry.mountpoint, pid, stuckMs);
+  private reportStuck(entry: MountEntry, { pid, stuckMs }: Stuck): MountStatus {
+    this.transitions.stuck(entry, pid, stuckMs);
     return this.update(
       entry,
       { state: 'stuck', probePid: pid, stuckForMs: stuckMs, message: `probe ${pid} was killed ${Math.round(stuckMs / 1000)} s ago and has not exited` },
@@ -563,7 +551,7 @@ export class Monitor implements MonitorApi {
   /** Whether a mount's last answer was well and no probe of it is running (a new one would tell something). */
   private looksWell(entry: MountEntry): boolean {
     const state = this.store.get(entry)?.state;
-    return (state === undefined || state === 'ok') && !this.slots.get(entry.mountpoint);
+    return (state === undefined || state === 'ok') && !this.slots.get(entry);
   }
 
   private forgetVanished(plan: SweepPlan): void {
@@ -616,7 +604,7 @@ export class Monitor implements MonitorApi {
     }
     const result: RecheckResult = { started: [], skipped: [] };
     for (const item of items) {
-      const held = this.slots.get(item.entry.mountpoint);
+      const held = this.slots.get(item.entry);
       if (item.skip) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: item.skip.message });
       else if (held?.killed) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: `probe ${held.killed.pid} was killed and has not exited yet` });
       else result.started.push(item.entry.mountpoint);
