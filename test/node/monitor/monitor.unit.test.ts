@@ -206,6 +206,28 @@ test('a mount id the kernel reuses for another mount starts fresh: no inherited 
   assert.ok(!log.calls.some((c) => c.startsWith('recovered')), `no recovery of a mount that never failed: ${log.calls.join('; ')}`);
 });
 
+test('stuck belongs to the mount, not its path: a new mount on the path of a stuck one is probed', async () => {
+  let clock = 0;
+  const { prober, monitor, log, setTable } = setup([entry(10, '/nfs')], { now: () => clock });
+  let sweep = monitor.sweep();
+  await tick();
+  prober.inFlightFor('/nfs')[0]!.answer({ state: 'hung' });
+  await sweep;
+  clock += 60_000;
+  assert.equal((await monitor.sweep()).mounts[0]!.state, 'stuck');
+  // The stuck mount detached (umount --lazy) and another mounted on the same path.
+  setTable({ entries: [entry(20, '/nfs')], problems: [] });
+  sweep = monitor.sweep();
+  await tick();
+  assert.equal(prober.inFlightFor('/nfs').length, 2, 'the new mount is probed');
+  prober.inFlightFor('/nfs')[1]!.answer({ state: 'ok' });
+  assert.deepEqual((await sweep).mounts.map((m) => [m.mountId, m.state]), [[20, 'ok']]);
+  prober.inFlightFor('/nfs')[0]!.exit();
+  await tick();
+  await tick();
+  assert.ok(log.calls.some((c) => c.startsWith('released 1000 /nfs')), log.calls.join('; '));
+});
+
 test('an answer for an unmounted mount is not stored under its id once the kernel reused the id', async () => {
   const { prober, monitor, setTable } = setup([entry(10, '/a')]);
   void monitor.sweep();
