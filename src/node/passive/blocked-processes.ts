@@ -18,7 +18,7 @@
 // give the event loop its turn. What the budget left unread is counted, not guessed.
 import type { BlockedProcess, MountEntry } from '../../common/mount.js';
 import { MountIndex } from '../../common/mount-table/path-to-mount.js';
-import { grepMaps, parseProcStatus, realProc, type MappedPathsScanner, type ProcReader, type ProcStatus } from './proc.js';
+import { grepMaps, parseProcStat, parseProcStatus, realProc, type MappedPathsScanner, type ProcReader, type ProcStatus } from './proc.js';
 import { SCAN_LIMITS, ScanBudget, type ScanLimits } from './scan-budget.js';
 
 /** Wait channels of filesystem and RPC sleeps (kernel function names, /proc/PID/wchan). */
@@ -173,7 +173,7 @@ async function waitingState(proc: ProcReader, budget: ScanBudget, pid: number, s
     await budget.pace();
     if (!budget.take(2, status.uid)) return 'unexamined';
     const base = `/proc/${pid}/task/${tid}`;
-    const state = taskState(proc.read(`${base}/stat`));
+    const state = parseProcStat(proc.read(`${base}/stat`))?.state;
     if (state === 'D') return 'D';
     if (state !== 'S') continue;
     if (!budget.take(1, status.uid)) return 'unexamined';
@@ -182,9 +182,3 @@ async function waitingState(proc: ProcReader, budget: ScanBudget, pid: number, s
   return undefined;
 }
 
-/** The state letter of a stat line: after the command name, which is in parentheses and may hold ")". */
-function taskState(stat: string | undefined): string | undefined {
-  if (stat === undefined) return undefined;
-  const close = stat.lastIndexOf(')');
-  return close < 0 ? undefined : stat.charAt(close + 2);
-}

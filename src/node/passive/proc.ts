@@ -92,6 +92,31 @@ export function parseProcStatus(text: string | undefined): ProcStatus | undefine
   return { uid: Number(uid), state, threads: threads === undefined ? 1 : Number(threads) };
 }
 
+export interface ProcStat {
+  /** The command name, as the process set it (may hold spaces and parentheses). */
+  comm: string;
+  /** R running or runnable, S sleeping, D uninterruptible (waiting in the kernel), Z zombie, … */
+  state: string;
+  pgrp: number;
+  /** CPU time used: utime + stime, in clock ticks. */
+  cpuTicks: number;
+}
+
+/**
+ * One /proc/PID/stat line (proc(5)): "pid (comm) state ppid pgrp … utime stime …"; undefined when the
+ * process is gone. comm may hold spaces and ")", so the fields are counted after the last ")".
+ */
+export function parseProcStat(text: string | undefined): ProcStat | undefined {
+  const open = text?.indexOf('(') ?? -1;
+  const close = text?.lastIndexOf(')') ?? -1;
+  if (text === undefined || open < 0 || close < open) return undefined;
+  const f = text.slice(close + 2).split(' ');
+  const pgrp = Number(f[2]);
+  const cpuTicks = Number(f[11]) + Number(f[12]);
+  if (!f[0] || !Number.isInteger(pgrp)) return undefined;
+  return { comm: text.slice(open + 1, close), state: f[0], pgrp, cpuTicks };
+}
+
 /** Paths mapped by processes, as found in /proc/PID/maps (only those under one of `points`). */
 export type MappedPathsScanner = (pids: readonly number[], points: readonly string[]) => Promise<{ pid: number; path: string }[]>;
 

@@ -2,7 +2,7 @@
 // (proc(5)): its state letter (field 3; R is running or runnable, which includes a task its cgroup's CPU
 // quota holds back) and the CPU time it has used (utime + stime, fields 14 and 15, in clock ticks).
 // /proc/PID/stat takes no lock the process could hold, and has no filesystem behind it.
-import { realProc, type ProcReader } from '../passive/proc.js';
+import { parseProcStat, realProc, type ProcReader } from '../passive/proc.js';
 
 export interface ProcessProgress {
   state: string;
@@ -11,12 +11,7 @@ export interface ProcessProgress {
 
 /** The process's state and CPU time, or undefined when it is gone or there is no /proc (macOS, the BSDs). */
 export function processProgress(pid: number, proc: ProcReader = realProc): ProcessProgress | undefined {
-  const stat = proc.read(`/proc/${pid}/stat`);
-  // The command name is in parentheses and may hold ")" or spaces: fields are counted after the last ")".
-  const close = stat?.lastIndexOf(')') ?? -1;
-  if (stat === undefined || close < 0) return undefined;
-  const f = stat.slice(close + 2).split(' ');
-  const cpuTicks = Number(f[11]) + Number(f[12]);
-  if (!f[0] || !Number.isFinite(cpuTicks)) return undefined;
-  return { state: f[0], cpuTicks };
+  const stat = parseProcStat(proc.read(`/proc/${pid}/stat`));
+  if (stat === undefined || !Number.isFinite(stat.cpuTicks)) return undefined;
+  return { state: stat.state, cpuTicks: stat.cpuTicks };
 }
