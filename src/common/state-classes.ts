@@ -15,17 +15,19 @@ import type { MountState } from './mount.js';
  * - dead: counted in the summary line `Checked N mounts in S seconds: D dead` (a syslog contract).
  * - down: failing or denied; "down since" runs from the first such state until the mount is ok again.
  * - unusable: programs using it wait or get errors (failing or disconnected): the home mount warns from here.
+ * - answered: a probe answered, well or not (ok, denied): `mountstatus_mount_responsive` 1; the
+ *   unusable states are its 0, and the rest carry no answer at all.
  * - unprobed: covered, idle or not checked yet: no probe stands behind the state, so the latency
  *   history leaves it out (a disconnected mount is not probed either, but its point marks the shutdown).
  */
-type StateClass = 'well' | 'problem' | 'unanswered' | 'killed' | 'failing' | 'dead' | 'down' | 'unusable' | 'unprobed';
+type StateClass = 'well' | 'answered' | 'problem' | 'unanswered' | 'killed' | 'failing' | 'dead' | 'down' | 'unusable' | 'unprobed';
 
 const CLASSES_OF: Record<MountState, readonly StateClass[]> = {
-  ok: ['well'],
+  ok: ['well', 'answered'],
   slow: ['problem', 'unanswered', 'failing', 'down', 'unusable'],
   hung: ['problem', 'unanswered', 'killed', 'failing', 'dead', 'down', 'unusable'],
   error: ['problem', 'failing', 'dead', 'down', 'unusable'],
-  denied: ['problem', 'down'],
+  denied: ['problem', 'answered', 'down'],
   stuck: ['problem', 'unanswered', 'killed', 'failing', 'dead', 'down', 'unusable'],
   covered: ['well', 'unprobed'],
   idle: ['well', 'unprobed'],
@@ -39,6 +41,10 @@ function is(state: MountState, c: StateClass): boolean {
 
 export function isWell(state: MountState): boolean {
   return is(state, 'well');
+}
+
+export function isAnswered(state: MountState): boolean {
+  return is(state, 'answered');
 }
 
 export function isProblem(state: MountState): boolean {

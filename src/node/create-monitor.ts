@@ -1,4 +1,4 @@
-// Builds a Monitor from Settings with the real parts: the fork-server prober, the system mount table,
+// Builds a Monitor from Settings with the real parts: the native prober, the system mount table,
 // and whatever log the caller wants. Used by `check`, `daemon` and the app's embedded monitor.
 import type { MonitorIdentity } from '../common/monitor-api.js';
 import { Monitor, type MonitorOptions } from './monitor/monitor.js';
@@ -45,7 +45,7 @@ export function monitorSettings(settings: Settings): Pick<MonitorOptions, 'inter
 /** Our probe children: the native prober's descendants, or the node prober's own children. */
 function probePids(prober: Prober | undefined): number[] {
   if (!prober) return [];
-  const server = (prober as { proberPid?: number }).proberPid;
-  if (server !== undefined) return descendantsOf(server);
+  const proberPid = (prober as { proberPid?: number }).proberPid;
+  if (proberPid !== undefined) return descendantsOf(proberPid);
   return prober.probePids?.() ?? [];
 }

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { buildUnpacked, have, listFiles, removeTree, ROOT, run, standInElectronDist, tempDir } from './build-tools.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 
@@ -41,11 +42,8 @@ before(() => {
   buildLog = result.stdout + result.stderr;
   if (result.code === 0) unpacked = dir;
 });
-const cleanups: (() => void)[] = [];
-after(() => {
-  cleanups.reverse().forEach((f) => f());
-  scratch.forEach(removeTree);
-});
+const cleanups = cleanupsAfter();
+after(() => scratch.forEach(removeTree));
 
 interface BuilderConfig {
   files: string[];

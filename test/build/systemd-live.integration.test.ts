@@ -14,6 +14,7 @@ import { bootContainer, HOST_DIR, nspawnUnavailable, systemdTestTree, type Conta
 import { have, removeTree, ROOT, run, tempDir } from './build-tools.js';
 import { UNMOUNT_PROGRAM } from '../../src/helper/recovery/unmount-child.js';
 import { NFS_SHUTDOWN_PROGRAM } from '../../src/helper/recovery/nfs-shutdown-child.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(
@@ -87,7 +88,7 @@ async function waitJournal(pattern: RegExp, sinceUs: number, timeoutMs = 30_000)
     const hit = (await journal(sinceUs)).find((e) => pattern.test(e.MESSAGE));
     if (hit) return hit;
     if (Date.now() > end) assert.fail(`no journal line ${pattern} within ${timeoutMs} ms:\n${(await journal(sinceUs)).map((e) => e.MESSAGE).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 
@@ -95,7 +96,7 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 30_
   const end = Date.now() + timeoutMs;
   while (!(await fn())) {
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 
@@ -210,7 +211,7 @@ test('the journal holds each sweep\'s `Checked N mounts in S seconds` once, with
   await ok(sweepEvery(2));
   await waitJournal(/^Reloaded \/etc\/mount-status-monitor\.conf: checking mounts every 2 seconds \(watched ones every 1 second\), slow after 1\.5 seconds, timeout 10 seconds$/, since);
   const from = nowUs();
-  await new Promise((r) => setTimeout(r, 9000));
+  await sleep(9000);
   const main = await show('MainPID');
   const sweeps = (await journal(from)).filter((e) => /^Checked \d+ mounts in \d+ seconds/.test(e.MESSAGE));
   console.log(`# ${sweeps.length} sweep lines in 9 s at interval 2 s`);

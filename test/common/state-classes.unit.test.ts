@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MOUNT_STATES } from '../../src/common/mount.js';
-import { isDead, isDown, isFailing, isKilled, isProblem, isUnanswered, isUnprobed, isUnusable, isWell } from '../../src/common/state-classes.js';
+import { isAnswered, isDead, isDown, isFailing, isKilled, isProblem, isUnanswered, isUnprobed, isUnusable, isWell } from '../../src/common/state-classes.js';
 
 test('every state is well, a problem or not known yet, exactly one of them', () => {
   for (const s of MOUNT_STATES) assert.equal([isWell(s), isProblem(s), s === 'unknown'].filter(Boolean).length, 1, s);
@@ -16,6 +16,8 @@ test('killed is unanswered, unanswered and dead are failing, failing is down and
     if (isFailing(s)) assert.ok(isDown(s) && isUnusable(s), s);
     if (isDown(s) || isUnusable(s)) assert.ok(isProblem(s), s);
     if (isUnprobed(s)) assert.ok(!isFailing(s), s);
+    // The metrics' responsive 1 and 0 never overlap: a mount answered or it is unusable, or neither.
+    assert.ok(!(isAnswered(s) && isUnusable(s)), s);
   }
 });
 
@@ -27,4 +29,6 @@ test('the classes hold the states the logs and exit statuses are defined by', ()
   assert.deepEqual(members(isUnanswered), ['slow', 'hung', 'stuck']);
   assert.deepEqual(members(isFailing), ['slow', 'hung', 'error', 'stuck']);
   assert.deepEqual(members(isUnusable), ['slow', 'hung', 'error', 'stuck', 'disconnected']);
+  // `mountstatus_mount_responsive` 1.
+  assert.deepEqual(members(isAnswered), ['ok', 'denied']);
 });

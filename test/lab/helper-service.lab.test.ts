@@ -8,7 +8,7 @@
 // with the unit ordered to stop before remote mounts are unmounted at shutdown.
 // The mount is hard with timeo=10,retrans=2, so the kernel says "not responding" 3 s into the outage
 // instead of minutes. Deadlines are the host's, scaled for the guest's emulation.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { nfsServerUnavailable, startNfsServer, type NfsServer } from '../support
 import { autofsUnavailable, waitFor } from '../support/automount.js';
 import { GUEST_HELPER_DEB } from '../support/helper-deb.js';
 import { scaled } from '../support/slowdown.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const skip = skipOrFail(
   nfsServerUnavailable() ?? autofsUnavailable() ?? (existsSync(GUEST_HELPER_DEB) ? undefined : `needs the helper's .deb at ${GUEST_HELPER_DEB} (test/lab/lab-suite builds it)`),
@@ -91,10 +92,7 @@ function wchan(pid: number): string {
 }
 
 let nfs: NfsServer | undefined;
-const cleanups: (() => void)[] = [];
-after(() => {
-  for (const f of cleanups.reverse()) f();
-});
+const cleanups = cleanupsAfter();
 
 before(() => {
   if (skip) return;

@@ -10,7 +10,7 @@
 // netem on the loopback, by destination address (a prio qdisc, u32 filters): only the requests to that
 // server are delayed or lost. The product's own timing (degrading within 15 s) is asserted as measured,
 // not scaled; waits for the guest's slowness are.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,21 +21,13 @@ import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { nfsServerUnavailable, startNfsServer, tcUnavailable } from '../support/lab-nfs.js';
 import { runCli, startSweptDaemon, withDaemonLog } from '../helper/cli/cli-harness.js';
 import { Follower, type FollowedLine } from '../helper/cli/follow-client.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const tc = (args: string) => execFileSync('tc', args.split(' '), { stdio: 'pipe' });
 const skip = skipOrFail(ns.canMount ? (nfsServerUnavailable() ?? tcUnavailable()) : ns.reason);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) {
-    try {
-      await f();
-    } catch {
-      // the rest still runs
-    }
-  }
-});
+const cleanups = cleanupsAfter();
 
 type Mount = FollowedLine['mount'] & { degrading?: { reason: string }; nfs?: { sends: number; replies: number; rttMs?: number } };
 

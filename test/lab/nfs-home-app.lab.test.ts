@@ -16,7 +16,7 @@
 // taken where the app hands it over: a recording `notify-send` first on the app's PATH, run by the app's
 // real notifier (node-notifier through /bin/sh), which writes its arguments to a file. The D-Bus leg
 // beyond notify-send is test/main/notify/app-freeze.integration.test.ts's, on the host with FUSE.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,7 @@ import { scaled } from '../support/slowdown.js';
 import { defaultSocketPath } from '../../src/node/ipc/paths.js';
 import { IpcChannel } from '../../src/common/ipc-channels.js';
 import type { Snapshot } from '../../src/common/monitor-api.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? (nfsServerUnavailable() ?? tcUnavailable()) : ns.reason);
@@ -39,10 +40,7 @@ const SERVER = '127.0.0.6';
 /** How long the server stays cut once the notification came: the sampling must cover a long outage. */
 const OUTAGE_AFTER_NOTICE_MS = 30_000;
 
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 interface Notified {
   at: number;

@@ -7,7 +7,7 @@
 // What is asserted is what users see: slow within 3 s (watch-interval 1 s, slow-after 1.5 s), hung at the
 // 10 s timeout, the users' blocked programs named, at most one probe per mount waiting on the dead server
 // at any moment, one recovery line per home naming the outage's length.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,16 +21,14 @@ import { ensureOtherTestUser, ensureTestUser } from '../support/test-user.js';
 import { DaemonProcess, withDaemonLog } from '../helper/cli/cli-harness.js';
 import { Follower } from '../helper/cli/follow-client.js';
 import { scaled } from '../support/slowdown.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? nfsServerUnavailable() : ns.reason);
 const OUTAGE_MS = 120_000;
 const NAMED_SERVER = 'msm-nfs-named';
 
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

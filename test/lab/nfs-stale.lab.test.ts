@@ -6,7 +6,7 @@
 // as ESTALE (fs/namei.c complete_walk), the same errno as the withdrawn export's; the words cover both. One daemon, watching all three mounts every second. The soft
 // mount is v3, alone on its client: a v4.2 one would share the client of the others (trunking,
 // lab-nfs.ts), whose hard requests, blocked by the cut, held its EIO back for 93 s.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -19,6 +19,7 @@ import { nfsServerUnavailable, startNfsServer } from '../support/lab-nfs.js';
 import { DaemonProcess, withDaemonLog } from '../helper/cli/cli-harness.js';
 import { Follower } from '../helper/cli/follow-client.js';
 import { scaled } from '../support/slowdown.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? nfsServerUnavailable() : ns.reason);
@@ -26,10 +27,7 @@ const skip = skipOrFail(ns.canMount ? nfsServerUnavailable() : ns.reason);
 // The restart takes seconds: the follower's lines must be read (and timed) meanwhile.
 const run = promisify(execFile);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 let said = () => '(no daemon yet)';
 

@@ -6,7 +6,7 @@
 // (CIFS prints no "OK" line: the first answer after the line is the all-clear).
 // echo_interval=1: the client echoes an idle server every second and gives up on it after 3 echoes
 // unanswered, so the line comes seconds after the cut, not after the default 180 s.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,17 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { smbServerUnavailable, startSmbServer } from '../support/lab-smb.js';
-import { DaemonProcess } from '../helper/cli/cli-harness.js';
+import { DaemonProcess, withDaemonLog } from '../helper/cli/cli-harness.js';
 import { Follower } from '../helper/cli/follow-client.js';
+import { cleanupsAfter } from '../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? smbServerUnavailable() : ns.reason);
 const SERVER = '127.0.0.5';
 
-const cleanups: (() => void | Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups.reverse()) await f();
-});
+const cleanups = cleanupsAfter();
 
 /** The kernel's CIFS lines since boot (dmesg reads /dev/kmsg; nothing touches a mount). */
 const cifsLines = () => execFileSync('dmesg', { encoding: 'utf8' }).split('\n').filter((l) => l.includes('CIFS: VFS:'));
@@ -32,12 +30,7 @@ const cifsLines = () => execFileSync('dmesg', { encoding: 'utf8' }).split('\n').
 let said = () => '(no daemon yet)';
 
 test('an SMB server dies: the cifs mount is slow, then hung, the kernel line marks it, ok again after', { skip, timeout: 600_000 }, async () => {
-  try {
-    await outage();
-  } catch (e) {
-    (e as Error).message += `\n--- the daemon's log (end) ---\n${said().slice(-6000)}\n--- CIFS lines ---\n${cifsLines().join('\n')}`;
-    throw e;
-  }
+  await withDaemonLog(() => said(), outage, () => `--- CIFS lines ---\n${cifsLines().join('\n')}`);
 });
 
 async function outage(): Promise<void> {

@@ -21,6 +21,7 @@ import { readMountTable } from '../../src/node/mount-table/read-mount-table.js';
 import { entryOf, recoveryAdvice } from '../../src/main/disconnect.js';
 import type { MountStatus } from '../../src/common/mount.js';
 import { cleanupsAfter } from '../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const noFusermount = spawnSync('fusermount3', ['-V']).error ? 'fusermount3 is missing: apt-get install fuse3' : undefined;
@@ -93,7 +94,7 @@ test("a user's own frozen FUSE mount: Disconnect, as that user, frees their bloc
   const catExit = new Promise<number>((resolve) => cat.once('exit', () => resolve(Date.now())));
   await fx.freeze();
   cat.stdin!.write('go\n');
-  await new Promise((r) => setTimeout(r, 500));
+  await sleep(500);
   assert.equal(cat.exitCode, null, 'the program is stuck on the frozen mount');
 
   const started = Date.now();

@@ -8,6 +8,7 @@ import { mountTmpfs } from '../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../support/namespace.js';
 import { ensureTestUser } from '../support/test-user.js';
 import { cleanupsAfter } from '../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
@@ -45,7 +46,7 @@ test("the embedded monitor, run as the user, reports its own frozen home slow wi
       const hit = lines.slice(from).find(pred);
       if (hit) return hit;
       assert.ok(Date.now() < end && child.exitCode === null, `not seen within ${ms} ms: ${JSON.stringify(lines)}`);
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   };
   await waitFor((l) => l.mountpoint === home && l.state === 'ok' && l.watched === 'home', 10_000);

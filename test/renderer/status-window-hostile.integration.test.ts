@@ -8,6 +8,7 @@ import type { MountStatus } from '../../src/common/mount.js';
 import { skipOrFail } from '../support/namespace.js';
 import { chromiumUnavailable } from '../support/chromium.js';
 import { FakeMonitor, StatusWindowBench, until, type NodeSideApi } from './status-window-harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const skip = skipOrFail(chromiumUnavailable());
 const api = (fake: FakeMonitor, home = '/home/nobody'): NodeSideApi => Object.assign(fake, { homeDirectory: async () => home });
@@ -155,7 +156,7 @@ test('2,000 mounts: first render, a live update and a filter keystroke (printed,
     input.value = '';
     input.dispatchEvent(new Event('input'));
     // Let the full render and layout that clearing the filter causes finish: measure the clock alone.
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     const longest = await new Promise<number>((resolve) => {
       let max = 0;
       const obs = new PerformanceObserver((list) => {

@@ -15,6 +15,7 @@ import { connectHelper, type HelperConnection } from '../../src/node/ipc/client.
 import { DaemonProcess } from '../helper/cli/cli-harness.js';
 import { chromiumUnavailable } from '../support/chromium.js';
 import { ARTIFACTS, StatusWindowBench, until, type NodeSideApi } from './status-window-harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const skip = skipOrFail(ns.canMount ? chromiumUnavailable() : ns.reason);
 
@@ -34,7 +35,7 @@ async function waitFor(cond: () => boolean, what: string): Promise<void> {
   const limit = Date.now() + 10_000;
   while (!cond()) {
     if (Date.now() > limit) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 

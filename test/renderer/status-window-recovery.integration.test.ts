@@ -8,6 +8,7 @@ import type { Connection } from '../../src/common/status-api.js';
 import { skipOrFail } from '../support/namespace.js';
 import { chromiumUnavailable } from '../support/chromium.js';
 import { FakeMonitor, StatusWindowBench, until, type NodeSideApi } from './status-window-harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const skip = skipOrFail(chromiumUnavailable());
 
@@ -92,7 +93,7 @@ test('no tray host: the notice says why and how, and Quit quits', { skip }, asyn
   await until(page, () => !document.getElementById('app-notice')!.hidden, 'the notice shown');
   assert.match((await page.textContent('#app-notice-text')) ?? '', /org\.kde\.StatusNotifierWatcher/);
   await page.click('#quit');
-  for (let i = 0; i < 50 && s.quits() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 50 && s.quits() === 0; i++) await sleep(20);
   assert.equal(s.quits(), 1);
   await w.close();
 });

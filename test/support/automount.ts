@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import type { MountEntry } from '../../src/common/mount.js';
 import { parseMountinfo } from '../../src/common/mount-table/mountinfo.js';
 import { scaled } from './slowdown.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const run = promisify(execFile);
 
@@ -78,7 +79,7 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false, 
     const v = fn();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
+    await sleep(stepMs);
   }
 }
 
@@ -192,6 +193,6 @@ export async function startAutomount(options: AutomountOptions = {}): Promise<Au
     throw new Error(`${(e as Error).message}; automount log:\n${log()}`);
   }
   // The daemon mounts autofs first and finishes setting up right after; give it a moment.
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   return h;
 }

@@ -27,6 +27,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { portCut } from './nft-cut.js';
 
 export interface NfsServer {
   /** Creates /srv/msm-nfs-PID/NAME (and its parents) and exports it (rw, no_root_squash) to `clients`
@@ -55,9 +56,8 @@ export function startNfsServer(): NfsServer {
   sh('systemctl', ['start', 'nfs-server.service']);
   const base = `/srv/msm-nfs-${process.pid}`;
   const exportsFile = `/etc/exports.d/msm-nfs-${process.pid}.exports`;
-  const table = `msm_nfs_cut_${process.pid}`;
+  const outage = portCut(`msm_nfs_cut_${process.pid}`, 2049);
   const exported: string[] = []; // CLIENTS:DIR, as exportfs names an export
-  let cut = false;
   const server: NfsServer = {
     exportDir(name, options = 'rw,no_root_squash,no_subtree_check,insecure', clients = '127.0.0.0/8') {
       const dir = join(base, name);
@@ -68,19 +68,8 @@ export function startNfsServer(): NfsServer {
       appendFileSync(exportsFile, `${dir} ${clients}(${options})\n`);
       return dir;
     },
-    cut() {
-      if (cut) return;
-      sh('nft', ['add', 'table', 'inet', table]);
-      sh('nft', ['add', 'chain', 'inet', table, 'in', '{ type filter hook input priority -10; policy accept; }']);
-      sh('nft', ['add', 'rule', 'inet', table, 'in', 'tcp', 'dport', '2049', 'drop']);
-      sh('nft', ['add', 'rule', 'inet', table, 'in', 'tcp', 'sport', '2049', 'drop']);
-      cut = true;
-    },
-    restore() {
-      if (!cut) return;
-      sh('nft', ['delete', 'table', 'inet', table]);
-      cut = false;
-    },
+    cut: () => outage.cut(),
+    restore: () => outage.restore(),
     stop() {
       server.restore();
       rmSync(exportsFile, { force: true });

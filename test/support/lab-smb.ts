@@ -12,6 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { portCut } from './nft-cut.js';
 
 export interface SmbServer {
   /** The shared directory, `share` on the server. */
@@ -78,23 +79,11 @@ export async function startSmbServer(withinMs = 60_000): Promise<SmbServer> {
     if (Date.now() > deadline) throw new Error(`smbd not listening on port 445 within ${withinMs} ms; its log:\n${readLog(dir)}`);
     await sleep(200);
   }
-  const table = `msm_smb_cut_${process.pid}`;
-  let cut = false;
+  const outage = portCut(`msm_smb_cut_${process.pid}`, 445);
   const server: SmbServer = {
     shareDir,
-    cut(address) {
-      if (cut) return;
-      sh('nft', ['add', 'table', 'inet', table]);
-      sh('nft', ['add', 'chain', 'inet', table, 'in', '{ type filter hook input priority -10; policy accept; }']);
-      sh('nft', ['add', 'rule', 'inet', table, 'in', 'ip', 'daddr', address, 'tcp', 'dport', '445', 'drop']);
-      sh('nft', ['add', 'rule', 'inet', table, 'in', 'ip', 'saddr', address, 'tcp', 'sport', '445', 'drop']);
-      cut = true;
-    },
-    restore() {
-      if (!cut) return;
-      sh('nft', ['delete', 'table', 'inet', table]);
-      cut = false;
-    },
+    cut: (address) => outage.cut(address),
+    restore: () => outage.restore(),
     stop() {
       server.restore();
       try {

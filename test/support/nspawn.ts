@@ -8,6 +8,7 @@ import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_proces
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Where Container.binds the host directory inside the container. */
@@ -88,7 +89,7 @@ export async function bootContainer(rootfs: string, hostDir: string, name: strin
   const exited = new Promise<void>((resolve) => nspawn.once('exit', () => resolve()));
   let pid: number | undefined;
   for (let i = 0; i < 200 && pid === undefined && nspawn.exitCode === null; i++) {
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     pid = initOf(nspawn.pid!);
   }
   if (pid === undefined) throw new Error(`systemd-nspawn did not start a container:\n${output}`);
@@ -116,7 +117,7 @@ export async function bootContainer(rootfs: string, hostDir: string, name: strin
   for (const end = Date.now() + 90_000; Date.now() < end && nspawn.exitCode === null; ) {
     state = await inside(['systemctl', 'is-system-running', '--wait'], 90_000);
     if (['running', 'degraded'].includes(state.stdout.trim())) break;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   if (!['running', 'degraded'].includes(state.stdout.trim())) {
     await container.stop();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { buildFuseFixture, type FuseMode } from './fuse-fixture.js';
 import { listMounts } from './mounts.js';
 import { asUser, type User } from './test-user.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface UserFuse {
   readonly pid: number;
@@ -47,7 +48,7 @@ export async function startUserFuse(mountpoint: string, user: User, mode: FuseMo
       rmSync(controlDir, { recursive: true, force: true });
       throw new Error(`msm-fusefix as uid ${user.uid} did not mount ${mountpoint}: ${stderr}`);
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   return {
     pid: child.pid!,

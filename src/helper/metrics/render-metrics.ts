@@ -8,6 +8,7 @@
 // observation per mount per interval, which the gauge already shows exactly; a histogram without the
 // mountpoint label would say that some mount is slow but not which.
 import { MOUNT_STATES, type MountState, type MountStatus } from '../../common/mount.js';
+import { isAnswered, isUnusable } from '../../common/state-classes.js';
 import type { Snapshot } from '../../common/monitor-api.js';
 import { label, renderFamilies, sample, type MetricFamily } from './exposition.js';
 import { selectExportedMounts } from './metrics-exclusion.js';
@@ -35,10 +36,6 @@ export interface MetricsView {
   settings: MetricsSettings;
 }
 
-/** Mounts that were asked and did not answer in time, or answered with an error: responsive 0. */
-const UNRESPONSIVE_STATES: readonly MountState[] = ['slow', 'hung', 'stuck', 'error', 'disconnected'];
-/** Mounts that answered: responsive 1. The other states (covered, idle, unknown) carry no answer: no sample. */
-const RESPONSIVE_STATES: readonly MountState[] = ['ok', 'denied'];
 
 const seconds = (ms: number) => ms / 1000;
 
@@ -68,7 +65,7 @@ export function renderMetrics(view: MetricsView): string {
     if (isUnresponsive(m)) {
       responsive.push(sample(mpType, 0));
       since.push(sample(mp, seconds(view.unresponsiveSince.get(m.mountId) ?? m.since)));
-    } else if (RESPONSIVE_STATES.includes(m.state)) {
+    } else if (isAnswered(m.state)) {
       responsive.push(sample(mpType, 1));
     }
     if (m.latencyMs !== undefined && Number.isFinite(m.latencyMs)) duration.push(sample(mp, seconds(m.latencyMs)));
@@ -143,7 +140,7 @@ export function renderMetrics(view: MetricsView): string {
   return renderFamilies(families);
 }
 
-/** Whether a status is one of the unresponsive states (responsive 0). */
+/** Mounts that were asked and did not answer in time, answered with an error, or were cut off: responsive 0. */
 export function isUnresponsive(m: Pick<MountStatus, 'state'>): boolean {
-  return UNRESPONSIVE_STATES.includes(m.state);
+  return isUnusable(m.state);
 }

@@ -10,9 +10,9 @@ import { decideUnmount, topMountAt, unmountKind } from '../../common/recovery-ru
 import { serverOf } from '../../common/mount-table/server.js';
 import { readMountTable } from '../../node/mount-table/read-mount-table.js';
 import { scanUsage } from '../../node/automount/usage.js';
-import { pgrpFromStat } from '../../node/automount/daemon-alive.js';
-import { realProc, type ProcReader } from '../../node/passive/proc.js';
+import { parseProcStat, realProc, type ProcReader } from '../../node/passive/proc.js';
 import * as lines from '../log/lines.js';
+import { count } from '../log/words.js';
 import type { UnmountCause } from '../log/lines.js';
 import type { Log } from '../log/log.js';
 import type { PeerCredentials } from '../ipc/peer.js';
@@ -214,7 +214,14 @@ export class UnmountService {
     const users = await scanUsage({ entries, of: [entry.mountId], proc: this.proc }).catch(() => undefined);
     const user = users?.users.get(entry.mountId);
     const children = entries.filter((e) => e.parentId === entry.mountId).map((e) => e.mountpoint);
-    const who = user ? `in use by ${this.named(user)}` : children.length > 0 ? `${children.join(', ')} is mounted on it` : 'in use';
+    const unexamined = users?.unexamined ?? 0;
+    const who = user
+      ? `in use by ${this.named(user)}`
+      : children.length > 0
+        ? `${children.join(', ')} is mounted on it`
+        : unexamined > 0
+          ? `in use (by whom is not known: the scan's budget left ${count(unexamined, 'process', 'processes')} unexamined)`
+          : 'in use';
     return `${entry.mountpoint} is still ${who} after its requests were aborted (--lazy detaches it anyway)`;
   }
 
@@ -222,8 +229,7 @@ export class UnmountService {
   private named(use: string): string {
     const m = /^pid (\d+) (.*)$/.exec(use);
     if (!m) return use;
-    const stat = this.proc.read(`/proc/${m[1]}/stat`);
-    const comm = stat === undefined ? undefined : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const comm = parseProcStat(this.proc.read(`/proc/${m[1]}/stat`))?.comm;
     return `${comm ?? 'pid'}[${m[1]}] (${m[2]})`;
   }
 
@@ -232,8 +238,7 @@ export class UnmountService {
     const a = status?.automount;
     if (a?.role !== 'automounted' || a.daemonAlive !== true || a.daemonPgrp === undefined || a.daemonPgrp <= 1) return undefined;
     if (a.map !== undefined && /^systemd-\d+$/.test(a.map)) return undefined;
-    const stat = this.proc.read(`/proc/${a.daemonPgrp}/stat`);
-    const s = stat === undefined ? undefined : pgrpFromStat(stat);
+    const s = parseProcStat(this.proc.read(`/proc/${a.daemonPgrp}/stat`));
     return s && s.pgrp === a.daemonPgrp && s.state !== 'Z' ? a.daemonPgrp : undefined;
   }
 
@@ -301,10 +306,7 @@ export class UnmountService {
   private async stillWaiting(before: readonly BlockedProcess[]): Promise<BlockedProcess[]> {
     const until = this.now() + (this.options.releaseWaitMs ?? DEFAULT_RELEASE_WAIT_MS);
     for (;;) {
-      const stay = before.filter((p) => {
-        const stat = this.proc.read(`/proc/${p.pid}/stat`);
-        return stat !== undefined && pgrpFromStat(stat)?.state === 'D';
-      });
+      const stay = before.filter((p) => parseProcStat(this.proc.read(`/proc/${p.pid}/stat`))?.state === 'D');
       if (stay.length === 0 || this.now() >= until) return stay;
       await sleep(100);
     }

@@ -5,28 +5,13 @@
 import type { MountEntry } from '../../common/mount.js';
 import { describeAutofs } from '../../common/mount-table/autofs.js';
 import { daemonAliveFor, deadDaemonMessage, isCatatonic } from './policy.js';
-import { realProc, type ProcReader } from '../passive/proc.js';
-
-/**
- * pgrp from one /proc/PID/stat line: "pid (comm) state ppid pgrp ...". comm may hold spaces and
- * parentheses, so fields are counted after the LAST ')'. Zombies count as dead (state Z or X).
- */
-export function pgrpFromStat(stat: string): { pgrp: number; state: string } | undefined {
-  const close = stat.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const f = stat.slice(close + 2).split(' ');
-  const state = f[0];
-  const pgrp = Number(f[2]);
-  if (!state || !Number.isInteger(pgrp)) return undefined;
-  return { pgrp, state };
-}
+import { parseProcStat, realProc, type ProcReader } from '../passive/proc.js';
 
 /** Process groups with at least one live (not zombie) process. */
 export function livePgrps(proc: ProcReader = realProc): Set<number> {
   const live = new Set<number>();
   for (const pid of proc.pids()) {
-    const stat = proc.read(`/proc/${pid}/stat`);
-    const s = stat === undefined ? undefined : pgrpFromStat(stat);
+    const s = parseProcStat(proc.read(`/proc/${pid}/stat`));
     if (s && s.state !== 'Z' && s.state !== 'X') live.add(s.pgrp);
   }
   return live;
@@ -45,8 +30,7 @@ export function livePgrps(proc: ProcReader = realProc): Set<number> {
 export function verifiedDaemonPgrps(entries: readonly MountEntry[], proc: ProcReader = realProc): Set<number> {
   const members = new Map<number, number[]>();
   for (const pid of proc.pids()) {
-    const stat = proc.read(`/proc/${pid}/stat`);
-    const s = stat === undefined ? undefined : pgrpFromStat(stat);
+    const s = parseProcStat(proc.read(`/proc/${pid}/stat`));
     if (!s || s.state === 'Z' || s.state === 'X') continue;
     const list = members.get(s.pgrp);
     if (list) list.push(pid);

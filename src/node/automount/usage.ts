@@ -18,9 +18,15 @@
 //
 // Nothing here reads /proc/PID/cmdline, environ or maps in this process. /proc/PID/fd, fdinfo, cwd and
 // root take no mmap lock.
+//
+// Bounded like the blocked-process scan (scan-budget.ts): any user can hold half a million open files.
+// Every process's user, cwd and root come first, then open files, each user's within their share of
+// reads; the work runs in slices that give the event loop its turn, and what the budget left unread is
+// counted (`unexamined`), not guessed.
 import type { MountEntry } from '../../common/mount.js';
 import { isUnder, MountIndex } from '../../common/mount-table/path-to-mount.js';
-import { grepMaps, realProc, type MappedPathsScanner, type ProcReader } from '../passive/proc.js';
+import { grepMaps, parseProcStatus, realProc, type MappedPathsScanner, type ProcReader } from '../passive/proc.js';
+import { SCAN_LIMITS, ScanBudget, type ScanLimits } from '../passive/scan-budget.js';
 
 export interface UsageOptions {
   /** The mount table (parsed /proc/self/mountinfo). */
@@ -35,6 +41,7 @@ export interface UsageOptions {
   proc?: ProcReader;
   /** Reader of mmapped paths; false to skip maps. Default: grepMaps(). */
   mapped?: MappedPathsScanner | false;
+  limits?: ScanLimits;
 }
 
 export interface UsageScan {
@@ -46,6 +53,8 @@ export interface UsageScan {
   fds: number;
   fdinfoReads: number;
   mapped: number;
+  /** Processes the budget left unread, or whose open files it did not all read: they may use a mount too. */
+  unexamined: number;
 }
 
 /** The busy mount ids (see scanUsage). */
@@ -58,7 +67,7 @@ export async function scanUsage(options: UsageOptions): Promise<UsageScan> {
   const index = new MountIndex(options.entries);
   const wanted = new Set(options.of ?? options.entries.map((e) => e.mountId));
   const points = [...new Set(options.entries.filter((e) => wanted.has(e.mountId)).map((e) => e.mountpoint))];
-  const scan: UsageScan = { busy: new Set(), users: new Map(), processes: 0, fds: 0, fdinfoReads: 0, mapped: 0 };
+  const scan: UsageScan = { busy: new Set(), users: new Map(), processes: 0, fds: 0, fdinfoReads: 0, mapped: 0, unexamined: 0 };
   if (points.length === 0) return scan;
   const relevant = (path: string): boolean => points.some((p) => isUnder(path, p));
   const excluded = new Set(options.excludePids ?? []);
@@ -71,30 +80,60 @@ export async function scanUsage(options: UsageOptions): Promise<UsageScan> {
     }
   };
 
+  const budget = new ScanBudget(options.limits ?? SCAN_LIMITS);
+  const unexamined = new Set<number>();
+  let unread = 0;
+
+  // Each process's user (its status: kernel threads and zombies hold no path), cwd and root.
+  const examined: { pid: number; uid: number }[] = [];
   const pids = proc.pids().filter((p) => !excluded.has(p));
-  for (const pid of pids) {
+  for (let i = 0; i < pids.length; i++) {
+    await budget.pace();
+    const pid = pids[i]!;
+    if (!budget.take(3)) {
+      unread = pids.length - i;
+      break;
+    }
+    const status = parseProcStatus(proc.read(`/proc/${pid}/status`));
+    if (!status) continue;
     scan.processes++;
+    examined.push({ pid, uid: status.uid });
     for (const link of ['cwd', 'root'] as const) {
       const path = proc.readlink(`/proc/${pid}/${link}`);
       if (path !== undefined && path !== '/' && relevant(path)) use(index.mountsOf(path), `pid ${pid} ${link}`);
     }
-    const fds = proc.list(`/proc/${pid}/fd`);
-    if (!fds) continue;
-    for (const fd of fds) {
+  }
+
+  // Open files, as far as each user's share goes (a name listed and its link read: two reads; the
+  // fdinfo of one under a mount of interest: a third).
+  for (const { pid, uid } of examined) {
+    await budget.pace();
+    if (budget.left(uid) < 2) {
+      unexamined.add(pid); // not even listed: a listing reads ahead
+      continue;
+    }
+    for (const fd of proc.list(`/proc/${pid}/fd`) ?? []) {
+      await budget.pace();
+      if (!budget.take(2, uid)) {
+        unexamined.add(pid);
+        break;
+      }
       scan.fds++;
       const path = proc.readlink(`/proc/${pid}/fd/${fd}`);
       if (path === undefined || !relevant(path)) continue;
-      scan.fdinfoReads++;
-      const info = proc.read(`/proc/${pid}/fdinfo/${fd}`);
+      // Without its fdinfo the path alone names the mount (as for an fd closed meanwhile).
+      const info = budget.take(1, uid) ? (scan.fdinfoReads++, proc.read(`/proc/${pid}/fdinfo/${fd}`)) : undefined;
       const m = info === undefined ? null : /^mnt_id:\s*(\d+)/m.exec(info);
       // The exact mount from fdinfo; the path is the fallback (the fd was closed between the two reads).
       use(m ? [Number(m[1])] : index.mountsOf(path), `pid ${pid} fd ${fd}`);
     }
   }
+  scan.unexamined = unexamined.size + unread;
 
+  // In a child killed at its time limit (grepMaps): it costs this process nothing while it runs.
   const mapped = options.mapped === undefined ? grepMaps() : options.mapped;
   if (mapped) {
-    for (const { pid, path } of await mapped(pids, points)) {
+    for (const { pid, path } of await mapped(examined.map((e) => e.pid), points)) {
       if (excluded.has(pid) || !relevant(path)) continue;
       scan.mapped++;
       use(index.mountsOf(path), `pid ${pid} mmap`);

@@ -5,12 +5,16 @@
 // this machine, and `watch` patterns) each `watch-interval` as well. Any probe still unanswered after
 // `slow-after` makes its mount slow at once, before the timeout makes it hung.
 //
-// It never touches a mountpoint itself: it reads /proc (mountinfo, and /proc/PID for blocked processes)
-// and asks the Prober, whose children are the only processes that stat or list a mount. Its parts:
-// status-store.ts (statuses and outages), transition-log.ts (what admins are told, and how often),
-// probe-slots.ts (one probe per mount), deadline-timer.ts (slow-after), watch-set.ts (the watch tier),
-// sweep-plan.ts and plan-refiners.ts (what a sweep probes, and what it skips), status-from-probe.ts
-// (an answer as status fields), server-suspects.ts (what the kernel said about servers).
+// It never touches a mountpoint itself: it reads /proc (mountinfo, mountstats, and /proc/PID for blocked
+// processes) and asks the Prober, whose children are the only processes that stat or list a mount. This
+// file is the probe pipeline (plan, probe, record, tell); its parts, each the one owner of its facts:
+// table-reader.ts (when the table is read again), sweep-plan.ts and plan-refiners.ts (what a sweep probes,
+// and what it skips), watch-set.ts (the watch tier), probe-slots.ts (one probe per mount, and which are
+// stuck), deadline-timer.ts (slow-after), status-from-probe.ts (an answer as status fields),
+// status-store.ts (statuses, and since when each mount is down), transition-log.ts (what admins are told,
+// and how often), blocked-watch.ts (who waits on a mount not answering), server-suspects.ts (what the
+// kernel said about servers), nfs-rpc-watch.ts (NFS counters, and degrading servers),
+// probe-latency-watch.ts (other mounts degrading, from their probes' latency).
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
 import type { BlockedProcesses, MountEntry, MountState, MountStatus, ParsedMountTable, SweepReport } from '../../common/mount.js';
 import { isDead, isUnanswered } from '../../common/state-classes.js';
@@ -18,20 +22,20 @@ import { ConcurrencyGate } from '../concurrency-gate.js';
 import { DEFAULT_SETTINGS } from '../config/settings.js';
 import type { Prober, ProbeResult } from '../probe/prober.js';
 import { silentMonitorLog, type MonitorLog } from './monitor-log.js';
-import { ProbeSlots, type SlotState } from './probe-slots.js';
+import { ProbeSlots, type SlotEvent, type SlotState, type Stuck } from './probe-slots.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { serverNames, ServerSuspects, type ServerSignalKind } from './server-suspects.js';
 import { sameMount, StatusStore, type UpdateKind } from './status-store.js';
 import { statusFromProbe, type ProbeStatus } from './status-from-probe.js';
 import type { ScopeOptions } from '../../common/mount-table/scope.js';
 import { planSweep, type PlanItem, type SweepPlan } from './sweep-plan.js';
-import { MountTableUnreadableError } from '../mount-table/read-mount-table.js';
 import { TransitionLog } from './transition-log.js';
 import { isNfsClientFstype } from '../passive/nfs-shutdown.js';
 import { WatchSet } from './watch-set.js';
-import type { BlockedScan } from '../passive/blocked-processes.js';
+import { BlockedWatch, type ScanBlocked } from './blocked-watch.js';
 import type { ParsedMountstats } from '../../common/mountstats.js';
 import { NfsRpcWatch } from './nfs-rpc-watch.js';
+import { TableReader, type TableRead } from './table-reader.js';
 import { ProbeLatencyWatch } from './probe-latency-watch.js';
 
 export interface MonitorOptions extends ScopeOptions {
@@ -54,11 +58,11 @@ export interface MonitorOptions extends ScopeOptions {
    * Reads the table; may return the very same object while the table is unchanged (watch ticks reuse the
    * plan then). `from` names it in the log (/proc/self/mountinfo); a MountTableUnreadableError says why not.
    */
-  readMountTable?: () => Promise<ParsedMountTable & { from?: string }>;
+  readMountTable?: () => Promise<TableRead>;
   /** Extra per-sweep planning (automounter awareness): may mark mounts idle so they are not probed. */
   refinePlan?: (plan: SweepPlan) => Promise<SweepPlan> | SweepPlan;
   /** Finds the processes waiting on mounts that are not answering (by mount id). Default: not looked for. */
-  scanBlocked?: (entries: readonly MountEntry[], targets: readonly number[]) => Promise<BlockedScan>;
+  scanBlocked?: ScanBlocked;
   now?: () => number;
   version?: string;
   /** Most probes started at once; the rest wait for a free place (a hung one frees its place at the timeout). */
@@ -67,24 +71,12 @@ export interface MonitorOptions extends ScopeOptions {
   readMountstats?: () => Promise<ParsedMountstats>;
 }
 
-/** First look for blocked processes this soon after a mount stops answering (they block one by one). */
-const BLOCKED_FIRST_SCAN_MS = 500;
-/** Then again this often while it stays so. */
-const BLOCKED_RESCAN_MS = 5000;
 /**
  * NFS counters are read this often between sweeps: a degrading server is judged from two reads in a row
  * (src/common/nfs-degrading.ts), so it is reported 6-9 s after it began, before the 15 s users notice.
  * A read prints every mount's counters (about what a mountinfo read costs), so not every second.
  */
 const NFS_READ_MS = 3000;
-/** Watch ticks read the table at least this often, change notices or not. */
-const TABLE_REREAD_MS = 30_000;
-/**
- * A killed probe that exits within this long of its SIGKILL was only slow to die, not stuck: a probe in
- * a killable NFS wait exits within about a second (measured in an emulated guest, where everything is
- * slow), so five leave room. Its mount stays hung meanwhile; only one still there after it is stuck.
- */
-const STUCK_GRACE_MS = 5000;
 
 class RecheckError extends Error {
   constructor(message: string, readonly code: 'not-a-mountpoint' | 'sweep-failed') {
@@ -106,7 +98,7 @@ export class Monitor implements MonitorApi {
   private readonly listeners = new Set<(event: MonitorEvent) => void>();
   /** The latest plan, the table it was made from, and its items by mount id. */
   private plan: SweepPlan | undefined;
-  private planTable: (ParsedMountTable & { from?: string }) | undefined;
+  private planTable: TableRead | undefined;
   private planById = new Map<number, PlanItem>();
   /** planSweep's output for the last table read, before the refiners: reused while the table and scope stay. */
   private basePlan: { table: ParsedMountTable; scope: ScopeOptions; plan: SweepPlan } | undefined;
@@ -116,21 +108,17 @@ export class Monitor implements MonitorApi {
   private lastSweep: SweepSummary | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
-  private blockedTimer: NodeJS.Timeout | undefined;
   private nfsTimer: NodeJS.Timeout | undefined;
   private readonly nfsRpc = new NfsRpcWatch();
   private nfsReading = false;
   private readonly latency = new ProbeLatencyWatch(() => this.log, () => this.now());
   private sweeping: Promise<SweepReport> | undefined;
   private watchTicking = false;
-  /** The prober tells us when the mount table changes (tableMayHaveChanged): ticks need not read it. */
-  private tableNotices = false;
-  private tableMayHaveChanged = true;
-  private planTableReadAt = 0;
   private stopped = false;
   private proberInstance: Prober | undefined;
   private readonly suspects = new ServerSuspects();
-  private tableReread: Promise<ParsedMountTable> | undefined;
+  private readonly tables: TableReader;
+  private readonly blockedWatch: BlockedWatch;
 
   constructor(options: MonitorOptions) {
     this.opts = options;
@@ -138,12 +126,21 @@ export class Monitor implements MonitorApi {
     this.log = options.log ?? silentMonitorLog;
     this.now = options.now ?? Date.now;
     this.proberInstance = options.prober;
-    if (options.prober) this.listenForTableChanges(options.prober);
+    this.tables = new TableReader(() => {
+      if (!this.opts.readMountTable) throw new Error('Monitor needs readMountTable');
+      return this.opts.readMountTable();
+    }, this.now, this.log);
+    if (options.prober) this.tables.listen(options.prober);
     this.transitions = new TransitionLog(() => this.log, this.now);
     this.slow = new DeadlineTimer(this.now);
     this.gate = new ConcurrencyGate(() => this.opts.maxConcurrentProbes ?? 512);
     this.watches.setPatterns(options.watch ?? []);
-    this.slots = new ProbeSlots(() => this.prober(), this.now, (e) => this.transitions.released(e.mountpoint, e.pid, e.stuckMs));
+    this.blockedWatch = new BlockedWatch(() => (this.stopped ? undefined : this.opts.scanBlocked), {
+      table: () => this.plan?.table,
+      statuses: () => this.store.all(),
+      attach: (mountId, blocked) => this.attachBlocked(mountId, blocked),
+    });
+    this.slots = new ProbeSlots(() => this.prober(), this.now, (e) => this.slotEvent(e));
   }
 
   get identity(): MonitorIdentity {
@@ -225,8 +222,8 @@ export class Monitor implements MonitorApi {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of [this.sweepTimer, this.watchTimer, this.nfsTimer]) if (t) clearInterval(t);
-    if (this.blockedTimer) clearTimeout(this.blockedTimer);
-    this.sweepTimer = this.watchTimer = this.blockedTimer = this.nfsTimer = undefined;
+    this.blockedWatch.stop();
+    this.sweepTimer = this.watchTimer = this.nfsTimer = undefined;
     this.slow.clear();
     await this.proberInstance?.close();
   }
@@ -240,15 +237,9 @@ export class Monitor implements MonitorApi {
     if (!this.proberInstance) {
       if (!this.opts.createProber) throw new Error('Monitor needs a prober or createProber');
       this.proberInstance = this.opts.createProber();
-      this.listenForTableChanges(this.proberInstance);
+      this.tables.listen(this.proberInstance);
     }
     return this.proberInstance;
-  }
-
-  private listenForTableChanges(prober: Prober): void {
-    if (!prober.onTableChange) return;
-    this.tableNotices = true;
-    prober.onTableChange(() => (this.tableMayHaveChanged = true));
   }
 
   /** One sweep over the whole table. Rejects only when the mount table cannot be read. */
@@ -260,36 +251,12 @@ export class Monitor implements MonitorApi {
     return this.sweeping;
   }
 
-  /** Reads the mount table; a sweep or recheck that cannot logs it (a watch tick stays quiet: the next sweep says it). */
-  private async readTable(logFailure = true): Promise<ParsedMountTable & { from?: string }> {
-    if (!this.opts.readMountTable) throw new Error('Monitor needs readMountTable');
-    try {
-      // Cleared before the read: a change during it sets it again, and the next tick reads once more.
-      this.tableMayHaveChanged = false;
-      const readAt = this.now();
-      const table = await this.opts.readMountTable();
-      this.planTableReadAt = readAt;
-      return table;
-    } catch (err) {
-      this.tableMayHaveChanged = true;
-      const error = err instanceof Error ? err : new Error(String(err));
-      if (logFailure) {
-        this.log.tableUnreadable(
-          error instanceof MountTableUnreadableError
-            ? { table: error.table, errno: error.code, reason: error.reason }
-            : { errno: (error as NodeJS.ErrnoException).code, reason: error.message },
-        );
-      }
-      throw error;
-    }
-  }
-
   /** A fresh plan: the table read again, and the refiners (automount usage) run again. */
   private async readPlan(): Promise<SweepPlan> {
-    return this.planFrom(await this.readTable());
+    return this.planFrom(await this.tables.fresh());
   }
 
-  private async planFrom(table: ParsedMountTable & { from?: string }): Promise<SweepPlan> {
+  private async planFrom(table: TableRead): Promise<SweepPlan> {
     // An unchanged table (the same object, see createMountTableReader) in the same scope plans the same:
     // only the refiners, whose facts come from /proc (automount usage, NFS counters), run again.
     if (this.basePlan?.table !== table || this.basePlan.scope !== this.scope) {
@@ -328,18 +295,15 @@ export class Monitor implements MonitorApi {
   }
 
   /**
-   * Probes the watched mounts. The table is read each tick (a home mounted since the last sweep is seen at
-   * once), but planned again only when it changed: an unchanged table is the same object (see
-   * createMountTableReader), so a tick costs one read of mountinfo and no work per mount.
+   * Probes the watched mounts. The table is read when it may have changed (a home mounted since the last
+   * sweep is seen at once, see TableReader.recent), but planned again only when it did: an unchanged table
+   * is the same object, so a tick costs at most one read of mountinfo and no work per mount.
    */
   private async watchTick(): Promise<void> {
     if (this.stopped || this.watches.empty || this.watchTicking) return;
     this.watchTicking = true;
     try {
-      // Reading mountinfo makes the kernel print every mount (about 3 ms a second of system time at
-      // 1,000 mounts): with the prober's change notices it is read only after a change, and every 30 s.
-      const fresh = this.tableNotices && !this.tableMayHaveChanged && this.plan && this.now() - this.planTableReadAt < TABLE_REREAD_MS;
-      const table = fresh ? this.planTable! : await this.readTable(false);
+      const table = await this.tables.recent();
       const plan = table === this.planTable && this.plan ? this.plan : await this.planFrom(table);
       const watched = this.watches.of(plan);
       for (const id of watched.keys()) {
@@ -347,7 +311,7 @@ export class Monitor implements MonitorApi {
         if (item && !this.stopped) void this.decideStatus(item);
       }
     } catch {
-      // an unreadable table is logged by readTable; the next tick tries again
+      // an unreadable table is logged by the next sweep; the next tick tries again
     } finally {
       this.watchTicking = false;
     }
@@ -361,8 +325,7 @@ export class Monitor implements MonitorApi {
   private decideStatus(item: PlanItem): Promise<MountStatus> {
     const { entry } = item;
     if (item.skip) return Promise.resolve(this.update(entry, { state: item.skip.state, message: item.skip.message }, 'facts'));
-    const held = this.slots.get(entry.mountpoint);
-    if (held?.killed) return Promise.resolve(this.whileKilled(entry, held.killed));
+    if (this.slots.get(entry)?.killed) return Promise.resolve(this.whileKilled(entry));
     // Most probes find a place at once (no promise for them); the others wait for one.
     return this.gate.tryEnter() ? this.probe(entry) : this.gate.wait().then(() => this.probe(entry));
   }
@@ -384,15 +347,15 @@ export class Monitor implements MonitorApi {
       this.gate.leave();
       return Promise.reject(err);
     }
-    if (acquired.kind === 'stuck') {
+    if (acquired.kind === 'killed') {
       this.gate.leave();
-      return Promise.resolve(this.whileKilled(entry, acquired.slot.killed!));
+      return Promise.resolve(this.whileKilled(entry));
     }
     const { slot } = acquired;
     if (!acquired.started) {
       // Joined a probe another sweep or recheck started: that caller records and logs the answer.
       return slot.result.then(
-        (result) => (this.gate.leave(), this.store.get(entry) ?? this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe')),
+        (result) => (this.gate.leave(), this.store.get(entry) ?? (result.state === 'unchecked' ? this.unrecorded(entry) : this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe'))),
         (err: unknown) => (this.gate.leave(), Promise.reject(err)),
       );
     }
@@ -413,8 +376,9 @@ export class Monitor implements MonitorApi {
 
   /** Records a probe's answer. */
   private answered(entry: MountEntry, result: ProbeResult, timeoutSeconds: number, startedAt: number): MountStatus | Promise<MountStatus> {
-    // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure.
-    if (this.stopped) return this.unrecorded(entry);
+    // Answered after stop(): cancelled by close() (ECANCELED), not the mount's failure. Unchecked: the
+    // prober died under the probe, twice; the mount keeps its status, and the next sweep asks again.
+    if (this.stopped || result.state === 'unchecked') return this.unrecorded(entry);
     if (result.state === 'ok' && this.suspects.awaitingAnswers) this.serverAnswered(entry, startedAt);
     // The path did not lead to this mount, or no longer exists: unless the table still has it there (a
     // swapped parent), it was unmounted, moved or covered meanwhile (autofs's short-lived /tmp/autoXXXXXX
@@ -422,33 +386,26 @@ export class Monitor implements MonitorApi {
     if (result.state === 'error' && (result.stage === 'mount' || result.errno === 'ENOENT')) {
       return this.stillOnTop(entry).then((onTop) => (onTop ? this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe') : this.unrecorded(entry)));
     }
-    if (result.state === 'hung') {
-      this.transitions.timedOut(entry.mountId, result.pid, entry.mountpoint, timeoutSeconds);
-      this.stuckAfterGrace(entry);
-    }
+    if (result.state === 'hung') this.transitions.timedOut(entry.mountId, result.pid, entry.mountpoint, timeoutSeconds);
     this.latency.answered(entry, result, this.planById.get(entry.mountId)?.annotations.server);
     return this.update(entry, statusFromProbe(result, timeoutSeconds), 'probe');
   }
 
   /** The status of a mount whose killed probe has not exited yet: hung within the grace, stuck after it. */
-  private whileKilled(entry: MountEntry, killed: { pid: number; at: number }): MountStatus {
-    if (this.now() - killed.at >= STUCK_GRACE_MS) return this.reportStuck(entry, killed.pid, killed.at);
+  private whileKilled(entry: MountEntry): MountStatus {
+    const stuck = this.slots.stuck(entry);
+    if (stuck) return this.reportStuck(entry, stuck);
     return this.store.get(entry) ?? this.unrecorded(entry);
   }
 
-  /** Reports the mount stuck once the grace is over, if its killed probe is still there (not every mount is watched). */
-  private stuckAfterGrace(entry: MountEntry): void {
-    const timer = setTimeout(() => {
-      const killed = this.slots.get(entry.mountpoint)?.killed;
-      // An injected clock that has not moved (tests) says the grace is not over: nothing to report yet.
-      if (killed && !this.stopped && this.now() - killed.at >= STUCK_GRACE_MS) this.reportStuck(entry, killed.pid, killed.at);
-    }, STUCK_GRACE_MS);
-    timer.unref();
+  private slotEvent(event: SlotEvent): void {
+    if (event.type === 'released') this.transitions.released(event.entry, event.pid, event.stuckMs);
+    else if (!this.stopped) this.reportStuck(event.entry, event.stuck);
   }
 
   /** A probe has gone unanswered for slow-after: its mount is slow now, not at the timeout. */
   private markSlow(entry: MountEntry, slot: SlotState, seconds: number): void {
-    if (this.stopped || this.slots.get(entry.mountpoint) !== slot || slot.killed) return;
+    if (this.stopped || this.slots.get(entry) !== slot || slot.killed) return;
     // A mount already hung or failing stays so while its next probe goes unanswered: the outage goes on,
     // and a soft NFS mount would otherwise flap between slow and EIO with every probe.
     const state = this.store.get(entry)?.state;
@@ -458,10 +415,8 @@ export class Monitor implements MonitorApi {
 
   /** Whether a fresh read of the table still has this mount on top of its path (true when unreadable). */
   private async stillOnTop(entry: MountEntry): Promise<boolean> {
-    // Mounts vanishing together (an unmount of a tree) share one read.
-    this.tableReread ??= this.opts.readMountTable!().finally(() => (this.tableReread = undefined));
     try {
-      const table = await this.tableReread;
+      const table = await this.tables.shared();
       return table.entries.filter((e) => e.mountpoint === entry.mountpoint).at(-1)?.mountId === entry.mountId;
     } catch {
       return true;
@@ -473,9 +428,8 @@ export class Monitor implements MonitorApi {
     return this.store.get(entry) ?? { mountpoint: entry.mountpoint, source: entry.source, fstype: entry.fstype, mountId: entry.mountId, state: 'unknown', since: this.now() };
   }
 
-  private reportStuck(entry: MountEntry, pid: number, killedAt: number): MountStatus {
-    const stuckMs = this.now() - killedAt;
-    this.transitions.stuck(entry.mountpoint, pid, stuckMs);
+  private reportStuck(entry: MountEntry, { pid, stuckMs }: Stuck): MountStatus {
+    this.transitions.stuck(entry, pid, stuckMs);
     return this.update(
       entry,
       { state: 'stuck', probePid: pid, stuckForMs: stuckMs, message: `probe ${pid} was killed ${Math.round(stuckMs / 1000)} s ago and has not exited` },
@@ -500,7 +454,7 @@ export class Monitor implements MonitorApi {
     if (!recorded.changed) return recorded.status;
     const { status, previous } = recorded;
     if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, unansweredSeconds * 1000, denial);
-    if (isUnanswered(status.state)) this.lookForBlocked(BLOCKED_FIRST_SCAN_MS);
+    if (isUnanswered(status.state)) this.blockedWatch.soon();
     this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });
     return status;
   }
@@ -553,36 +507,13 @@ export class Monitor implements MonitorApi {
     }
   }
 
-  /** Looks for blocked processes after `delayMs`, unless a look is already due. */
-  private lookForBlocked(delayMs: number): void {
-    if (!this.opts.scanBlocked || this.blockedTimer || this.stopped) return;
-    this.blockedTimer = setTimeout(() => void this.scanBlocked(), delayMs);
-    this.blockedTimer.unref();
-  }
-
-  private async scanBlocked(): Promise<void> {
-    const scan = this.opts.scanBlocked;
-    const table = this.plan?.table;
-    if (!scan || !table || this.stopped) return (this.blockedTimer = undefined), undefined;
-    const targets = this.store.all().filter((s) => isUnanswered(s.state));
-    if (targets.length === 0) return (this.blockedTimer = undefined), undefined;
-    let found: BlockedScan;
-    try {
-      found = await scan(table, targets.map((t) => t.mountId));
-    } catch {
-      found = { byMount: new Map(), unexamined: 0 };
-    }
-    this.blockedTimer = undefined;
-    for (const target of targets) {
-      const item = this.planById.get(target.mountId);
-      const current = item && this.store.get(item.entry);
-      if (!item || !current || !isUnanswered(current.state)) continue;
-      const processes = found.byMount.get(target.mountId) ?? [];
-      const blocked: BlockedProcesses = { count: processes.length, processes, ...(found.unexamined > 0 ? { unexamined: found.unexamined } : {}) };
-      const updated = this.refresh(item.entry, { blocked });
-      if (updated) this.transitions.blocked(updated, blocked);
-    }
-    this.lookForBlocked(BLOCKED_RESCAN_MS);
+  /** What a look for blocked processes found on a mount, for its status while it still does not answer. */
+  private attachBlocked(mountId: number, blocked: BlockedProcesses): void {
+    const item = this.planById.get(mountId);
+    const current = item && this.store.get(item.entry);
+    if (!item || !current || !isUnanswered(current.state)) return;
+    const updated = this.refresh(item.entry, { blocked });
+    if (updated) this.transitions.blocked(updated, blocked);
   }
 
   /**
@@ -627,7 +558,7 @@ export class Monitor implements MonitorApi {
   /** Whether a mount's last answer was well and no probe of it is running (a new one would tell something). */
   private looksWell(entry: MountEntry): boolean {
     const state = this.store.get(entry)?.state;
-    return (state === undefined || state === 'ok') && !this.slots.get(entry.mountpoint);
+    return (state === undefined || state === 'ok') && !this.slots.get(entry);
   }
 
   private forgetVanished(plan: SweepPlan): void {
@@ -681,7 +612,7 @@ export class Monitor implements MonitorApi {
     }
     const result: RecheckResult = { started: [], skipped: [] };
     for (const item of items) {
-      const held = this.slots.get(item.entry.mountpoint);
+      const held = this.slots.get(item.entry);
       if (item.skip) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: item.skip.message });
       else if (held?.killed) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: `probe ${held.killed.pid} was killed and has not exited yet` });
       else result.started.push(item.entry.mountpoint);

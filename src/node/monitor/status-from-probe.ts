@@ -18,7 +18,10 @@ const MEANING: Record<string, string> = {
     "Stale file handle: the server did not vouch for this mount's files (its export withdrawn or replaced, or a soft mount's server not answering in time); remount if the export changed",
 };
 
-export function statusFromProbe(result: ProbeResult, timeoutSeconds: number): ProbeStatus {
+/** An answer that says something about the mount (an unchecked one says nothing: it is not recorded). */
+export type MountAnswer = Exclude<ProbeResult, { state: 'unchecked' }>;
+
+export function statusFromProbe(result: MountAnswer, timeoutSeconds: number): ProbeStatus {
   const latencyMs = Math.round(result.latencyMs * 1000) / 1000;
   switch (result.state) {
     case 'ok':

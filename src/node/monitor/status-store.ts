@@ -21,6 +21,7 @@ const KEPT_WHILE_UNANSWERED = ['capacity', 'blocked'] as const;
 
 export class StatusStore {
   private readonly byId = new Map<number, MountStatus>();
+  /** The one "down since": from a mount's first down state until it is up again (a status's `since` is its state's). */
   private readonly downSince = new Map<number, number>();
 
   /** The stored status of this very mount (not of an earlier mount that had its id). */
@@ -63,7 +64,6 @@ export class StatusStore {
     if (!down) {
       const since = this.downSince.get(entry.mountId);
       if (since !== undefined) downMs = now - since;
-      else if (previous && isDown(previous.state)) downMs = now - previous.since;
       this.downSince.delete(entry.mountId);
     }
     return { status, previous, changed: true, ...(downMs !== undefined ? { downMs } : {}) };

@@ -13,7 +13,8 @@ const STUCK_RELOG_MS = 10 * 60_000;
 const EPISODE_QUIET_MS = 5 * 60_000;
 
 export class TransitionLog {
-  private readonly stuckLoggedAt = new Map<string, number>();
+  /** Per mount id: when its stuck probe was last logged (whether it is stuck, ProbeSlots says). */
+  private readonly stuckLoggedAt = new Map<number, number>();
   private readonly serversDown = new Set<string>();
   /** Per mount id: when it was last failing, for episodes. */
   private readonly lastFailing = new Map<number, number>();
@@ -28,8 +29,9 @@ export class TransitionLog {
   ) {}
 
   /**
-   * A probe's answer (or its absence: slow) was recorded: log what is new. `unansweredMs` is how long the
-   * probe of a slow mount has gone unanswered; `denial` why a denied mount was.
+   * A probe's answer (or its absence: slow) was recorded: log what is new. `downMs` is how long a mount
+   * up again was down (StatusStore's); `unansweredMs` how long the probe of a slow mount has gone
+   * unanswered; `denial` why a denied mount was.
    */
   recorded(status: MountStatus, previous: MountStatus | undefined, downMs: number | undefined, unansweredMs = 0, denial?: Denial): void {
     const was = previous?.state;
@@ -51,8 +53,8 @@ export class TransitionLog {
         errnos.add(errno);
         log.failed(status.mountpoint, errno, status.message ?? '');
       }
-    } else if (status.state === 'ok' && previous && (isDead(previous.state) || previous.state === 'denied')) {
-      log.recovered(status.mountpoint, downMs ?? this.now() - previous.since);
+    } else if (status.state === 'ok' && downMs !== undefined && previous && (isDead(previous.state) || previous.state === 'denied')) {
+      log.recovered(status.mountpoint, downMs);
     }
   }
 
@@ -74,15 +76,16 @@ export class TransitionLog {
     this.log().blocked(status.mountpoint, status.server, blocked);
   }
 
-  stuck(mountpoint: string, pid: number, stuckMs: number): void {
-    const last = this.stuckLoggedAt.get(mountpoint);
+  stuck(mount: Pick<MountStatus, 'mountId' | 'mountpoint'>, pid: number, stuckMs: number): void {
+    const last = this.stuckLoggedAt.get(mount.mountId);
     if (last !== undefined && this.now() - last < STUCK_RELOG_MS) return;
-    this.stuckLoggedAt.set(mountpoint, this.now());
-    this.log().stuck(pid, mountpoint, stuckMs);
+    this.stuckLoggedAt.set(mount.mountId, this.now());
+    this.log().stuck(pid, mount.mountpoint, stuckMs);
   }
 
-  released(mountpoint: string, pid: number, stuckMs: number): void {
-    if (this.stuckLoggedAt.delete(mountpoint)) this.log().released(pid, mountpoint, stuckMs);
+  /** A killed probe's child exited: said only of one that was logged stuck (not one that died within the grace). */
+  released(mount: Pick<MountStatus, 'mountId' | 'mountpoint'>, pid: number, stuckMs: number): void {
+    if (this.stuckLoggedAt.delete(mount.mountId)) this.log().released(pid, mount.mountpoint, stuckMs);
   }
 
   /** One line when a server's mounts start failing and one when they are all back (not one per mount). */

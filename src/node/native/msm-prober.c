@@ -3,7 +3,7 @@
  *
  * The Node helper spawns this once and writes requests on its stdin. Each probe opens the mountpoint (as
  * root, following no symlink), checks that it opened the mount the table names, switches to the owner,
- * lists the directory and reads statvfs (msm-prober/probe.c). The server itself never touches a path,
+ * lists the directory and reads statvfs (msm-prober/probe.c). The prober itself never touches a path,
  * never calls NSS (owners' groups come from a resolver child: msm-prober/identities.c), and never blocks
  * on a child: it poll()s stdin, a SIGCHLD self-pipe and one shared answer pipe, with the nearest
  * deadline as timeout.
@@ -15,7 +15,7 @@
  * the others (forked on demand), so a hung mount delays the rest by at most the lag. Elsewhere, with
  * --fork-per-probe, and for a user's own FUSE mount (which needs that user for good), a child per probe.
  *
- * At a deadline the server sends SIGKILL to the probe's process and reports "hung" at once; the reap is
+ * At a deadline the prober sends SIGKILL to the probe's process and reports "hung" at once; the reap is
  * reported separately, possibly much later (a process blocked on a FUSE request its daemon already read
  * stays in D state after SIGKILL until the daemon answers: Documentation/filesystems/fuse.rst,
  * "Interrupting filesystem operations"), and until then the client keeps that mount "stuck".
@@ -31,7 +31,7 @@
  *                                                        idle workers are retired first, so their CPU
  *                                                        is counted (for the benchmark)
  *        Y                                               answered Y at once: the client's watchdog
- *   out: V <version> <server-pid>                        banner, once at start: PROTOCOL_VERSION below;
+ *   out: V <version> <prober-pid>                        banner, once at start: PROTOCOL_VERSION below;
  *                                                        the client refuses a binary of another version
  *        S <id> <pid> [<id> <pid>]...                    the process (child or worker) each probe of a
  *                                                        batch went to, one line per batch; no probe
@@ -303,7 +303,7 @@ static void set_deadline(struct probe *p) {
   if (next_deadline_ns < 0 || p->deadline_ns < next_deadline_ns) next_deadline_ns = p->deadline_ns;
 }
 
-void close_server_fds(int keep) {
+void close_prober_fds(int keep) {
   if (go_pipe[0] >= 0 && go_pipe[0] != keep) close(go_pipe[0]);
   if (go_pipe[1] >= 0) close(go_pipe[1]);
   close(STDIN_FILENO);
@@ -321,10 +321,10 @@ void close_server_fds(int keep) {
 
 /* ---- the batch: children forked and probes given to workers in one loop iteration ---- */
 
-/* Reported on one S line: the client needs each pid to watch a process that outlives a dead server (a
+/* Reported on one S line: the client needs each pid to watch a process that outlives a dead prober (a
  * D-state child survives even its SIGKILL) before it probes that mount again. So nothing touches a path
  * before the client can know its pid: a probe child waits for one byte on the batch's go pipe, and a
- * worker gets its request, only once the S line is out. A server that dies first closes the go pipe,
+ * worker gets its request, only once the S line is out. A prober that dies first closes the go pipe,
  * and its children exit untouched (read returns 0): a probe whose pid the client never heard of never
  * started. */
 static struct {
@@ -365,7 +365,7 @@ static void batch_add(unsigned long long id, pid_t pid, int worker) {
 
 static void start_child(int i) {
   struct probe *p = &probes[i];
-  pid_t pid, server = getpid();
+  pid_t pid, prober = getpid();
   if (nbatch == sizeof batch / sizeof *batch) report_batch(); /* before the next child joins a go pipe */
   set_deadline(p);
   if ((go_pipe[0] < 0 && pipe(go_pipe)) || (pid = fork()) < 0) {
@@ -374,7 +374,7 @@ static void start_child(int i) {
     return;
   }
   if (pid == 0) {
-    child_main(p->path, &p->rq, go_pipe[0], server);
+    child_main(p->path, &p->rq, go_pipe[0], prober);
     _exit(1); /* not reached: child_main() ends in _exit */
   }
   p->pid = pid;
@@ -398,7 +398,7 @@ static int spawn_worker(void) {
   for (int i = 0; i < MAX_WORKERS && slot < 0; i++)
     if (workers[i].state == W_FREE) slot = i;
   if (slot < 0 || pipe(req)) return -1;
-  pid_t server = getpid(), pid = fork();
+  pid_t prober = getpid(), pid = fork();
   if (pid < 0) {
     close(req[0]);
     close(req[1]);
@@ -406,7 +406,7 @@ static int spawn_worker(void) {
   }
   if (pid == 0) {
     close(req[1]);
-    worker_main(req[0], server);
+    worker_main(req[0], prober);
   }
   close(req[0]);
   if (set_flags(req[1])) {
@@ -934,7 +934,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN); /* a vanished reader shows as EPIPE from write, handled below */
   /* A stop signal sent to the helper's whole process group or cgroup (systemctl stop, timeout(1),
    * Ctrl-C) is for the helper, which then stops us in order (stdin EOF); dying first would read as a
-   * lost server. Our children inherit this; they end by SIGKILL or with us anyway. */
+   * lost prober. Our children inherit this; they end by SIGKILL or with us anyway. */
   signal(SIGTERM, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);

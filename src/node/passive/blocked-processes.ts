@@ -18,7 +18,7 @@
 // give the event loop its turn. What the budget left unread is counted, not guessed.
 import type { BlockedProcess, MountEntry } from '../../common/mount.js';
 import { MountIndex } from '../../common/mount-table/path-to-mount.js';
-import { grepMaps, realProc, type MappedPathsScanner, type ProcReader } from './proc.js';
+import { grepMaps, parseProcStat, parseProcStatus, realProc, type MappedPathsScanner, type ProcReader, type ProcStatus } from './proc.js';
 import { SCAN_LIMITS, ScanBudget, type ScanLimits } from './scan-budget.js';
 
 /** Wait channels of filesystem and RPC sleeps (kernel function names, /proc/PID/wchan). */
@@ -91,7 +91,7 @@ export async function scanBlocked(options: BlockedScanOptions): Promise<BlockedS
       unread = pids.length - i;
       break;
     }
-    const status = parseStatus(proc.read(`/proc/${pid}/status`));
+    const status = parseProcStatus(proc.read(`/proc/${pid}/status`));
     if (!status) continue; // gone meanwhile, a zombie, or a kernel thread
     const state = await waitingState(proc, budget, pid, status);
     if (state === 'unexamined') unexamined.add(pid);
@@ -156,26 +156,6 @@ export async function scanBlocked(options: BlockedScanOptions): Promise<BlockedS
   return { byMount, unexamined: unexamined.size + unread };
 }
 
-interface ProcStatus {
-  /** The real uid: what a user cannot change, so what their share is counted by. */
-  uid: number;
-  state: string;
-  threads: number;
-}
-
-/**
- * The fields of /proc/PID/status we need (proc(5)); undefined when the process is gone, or has no memory
- * of its own (no VmSize: a kernel thread or a zombie, neither of which holds a path in a mount).
- */
-function parseStatus(text: string | undefined): ProcStatus | undefined {
-  if (text === undefined || !/^VmSize:/m.test(text)) return undefined;
-  const uid = /^Uid:\s+(\d+)/m.exec(text)?.[1];
-  const state = /^State:\s+(\S)/m.exec(text)?.[1];
-  const threads = /^Threads:\s+(\d+)/m.exec(text)?.[1];
-  if (uid === undefined || state === undefined) return undefined;
-  return { uid: Number(uid), state, threads: threads === undefined ? 1 : Number(threads) };
-}
-
 /**
  * 'D' when some thread sleeps in D state, 'S' when one sleeps in a filesystem/RPC wait channel; undefined
  * when none does; 'unexamined' when the user's share ran out before every thread was looked at.
@@ -193,7 +173,7 @@ async function waitingState(proc: ProcReader, budget: ScanBudget, pid: number, s
     await budget.pace();
     if (!budget.take(2, status.uid)) return 'unexamined';
     const base = `/proc/${pid}/task/${tid}`;
-    const state = taskState(proc.read(`${base}/stat`));
+    const state = parseProcStat(proc.read(`${base}/stat`))?.state;
     if (state === 'D') return 'D';
     if (state !== 'S') continue;
     if (!budget.take(1, status.uid)) return 'unexamined';
@@ -202,9 +182,3 @@ async function waitingState(proc: ProcReader, budget: ScanBudget, pid: number, s
   return undefined;
 }
 
-/** The state letter of a stat line: after the command name, which is in parentheses and may hold ")". */
-function taskState(stat: string | undefined): string | undefined {
-  if (stat === undefined) return undefined;
-  const close = stat.lastIndexOf(')');
-  return close < 0 ? undefined : stat.charAt(close + 2);
-}

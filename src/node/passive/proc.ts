@@ -72,6 +72,51 @@ function* namesOf(handle: Dir): Generator<string> {
   }
 }
 
+export interface ProcStatus {
+  /** The real uid: what a user cannot change, so what their share is counted by. */
+  uid: number;
+  state: string;
+  threads: number;
+}
+
+/**
+ * The fields of /proc/PID/status we need (proc(5)); undefined when the process is gone, or has no memory
+ * of its own (no VmSize: a kernel thread or a zombie, neither of which holds a path in a mount).
+ */
+export function parseProcStatus(text: string | undefined): ProcStatus | undefined {
+  if (text === undefined || !/^VmSize:/m.test(text)) return undefined;
+  const uid = /^Uid:\s+(\d+)/m.exec(text)?.[1];
+  const state = /^State:\s+(\S)/m.exec(text)?.[1];
+  const threads = /^Threads:\s+(\d+)/m.exec(text)?.[1];
+  if (uid === undefined || state === undefined) return undefined;
+  return { uid: Number(uid), state, threads: threads === undefined ? 1 : Number(threads) };
+}
+
+export interface ProcStat {
+  /** The command name, as the process set it (may hold spaces and parentheses). */
+  comm: string;
+  /** R running or runnable, S sleeping, D uninterruptible (waiting in the kernel), Z zombie, … */
+  state: string;
+  pgrp: number;
+  /** CPU time used: utime + stime, in clock ticks. */
+  cpuTicks: number;
+}
+
+/**
+ * One /proc/PID/stat line (proc(5)): "pid (comm) state ppid pgrp … utime stime …"; undefined when the
+ * process is gone. comm may hold spaces and ")", so the fields are counted after the last ")".
+ */
+export function parseProcStat(text: string | undefined): ProcStat | undefined {
+  const open = text?.indexOf('(') ?? -1;
+  const close = text?.lastIndexOf(')') ?? -1;
+  if (text === undefined || open < 0 || close < open) return undefined;
+  const f = text.slice(close + 2).split(' ');
+  const pgrp = Number(f[2]);
+  const cpuTicks = Number(f[11]) + Number(f[12]);
+  if (!f[0] || !Number.isInteger(pgrp)) return undefined;
+  return { comm: text.slice(open + 1, close), state: f[0], pgrp, cpuTicks };
+}
+
 /** Paths mapped by processes, as found in /proc/PID/maps (only those under one of `points`). */
 export type MappedPathsScanner = (pids: readonly number[], points: readonly string[]) => Promise<{ pid: number; path: string }[]>;
 

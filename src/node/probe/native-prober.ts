@@ -7,13 +7,17 @@
 // mounts': each probe it had in flight is probed again on a new prober once its old child is gone (the
 // prober's children die with it, PR_SET_PDEATHSIG), so a mount never has two probes in flight; a child
 // still there at its probe's deadline is stuck in the kernel, and its probe is answered hung, like any
-// other. One event says what happened to the prober.
+// other. A probe whose second prober dies too is answered unchecked: nothing is known about its mount,
+// and a prober that dies on every request must not be started again and again. One event says what
+// happened to the prober. A prober starved of CPU (a load average of 30 on 2 cores, a cgroup's quota)
+// answers late but is alive: the watchdog waits for it (becameBusy).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { errorResult, pathHex, toResult } from './answer.js';
 import { encodeProbe, parseProberLine, PING_REQUEST, PROTOCOL_VERSION, USAGE_REQUEST, type ProberUsage } from './native-protocol.js';
 import { ProbeHandle } from './probe-handle.js';
 import { whenGone } from './process-gone.js';
+import { processProgress, type ProcessProgress } from './process-progress.js';
 import type { Prober, ProbeRequest, ProbeRun } from './prober.js';
 
 /** dist/native/msm-prober, seen from dist/src/node/probe/ (built by `make native`). */
@@ -24,9 +28,9 @@ export function nativeProberPath(): string {
 /** The prober died or stopped answering; what it had in flight is probed again on a new one. */
 export interface ProberLost {
   pid: number;
-  /** "was killed by SIGKILL", "exited with code 1", "stopped answering (no reply within 2 seconds)". */
+  /** "was killed by SIGKILL", "exited with code 1", "stopped answering (no reply within 2 seconds) and was killed". */
   why: string;
-  /** Probes it had not answered: each probed again once its old child is gone. */
+  /** Probes it had not answered: each probed again once its old child is gone (or unchecked, on a second loss). */
   inFlight: number;
 }
 
@@ -52,8 +56,9 @@ export interface NativeProberOptions {
   reapMs?: number;
   /**
    * While probes are in flight the prober is asked every this many ms whether it is there (it answers
-   * at once, whatever its probes do); one that has not answered by the next ask is taken as wedged
-   * (SIGSTOPped, say) and killed. Default 2000 ms.
+   * at once, whatever its probes do). One that has not answered by the next ask, and that neither runs
+   * nor waits for a CPU nor said anything meanwhile, is taken as wedged (SIGSTOPped, say) and killed; one
+   * starved of CPU is waited for, up to STARVED_GRACES of these. Default 2000 ms.
    */
   watchdogGraceMs?: number;
   /** Open paths with the component walk that kernels without openat2(2) (before 5.6) get: for tests. */
@@ -77,6 +82,13 @@ export interface NativeProberOptions {
   spawn?: typeof spawn;
 }
 
+/**
+ * How many graces a prober that runs (or waits for a CPU) may go without answering a ping before it is
+ * killed anyway: it answers a ping in microseconds of CPU, so one that still has not after 30 s (by
+ * default) while it runs is looping, not starved (a 1 % CPU quota delays its answer by 1 s at most).
+ */
+const STARVED_GRACES = 15;
+
 const NO_USAGE: ProberUsage = { userUs: 0, systemUs: 0, maxRssKb: 0, childUserUs: 0, childSystemUs: 0, childMaxRssKb: 0 };
 
 interface Pending {
@@ -95,10 +107,14 @@ interface ProberProcess {
   /** Requests made in this tick, written in one write() on the next tick (a sweep asks for all at once). */
   outbox: string;
   watchdog: NodeJS.Timeout | undefined;
-  /** A ping is out and unanswered. */
-  pinged: boolean;
-  /** Set when the watchdog killed it, for the event's words. */
-  wedged: boolean;
+  /** When the ping now out was sent; undefined when none is unanswered. */
+  pingedAt: number | undefined;
+  /** The prober said something since the ping or the watchdog's last look: alive, if slow to answer the ping. */
+  heard: boolean;
+  /** Its CPU time (clock ticks) when the ping was sent, then when the watchdog last looked. */
+  cpuTicks: number;
+  /** Why the watchdog killed it, for the event's words. */
+  wedged: string | undefined;
 }
 
 export class NativeProber implements Prober {
@@ -162,31 +178,64 @@ export class NativeProber implements Prober {
 
   /**
    * The prober keeps every deadline; this only catches a prober that stopped answering altogether. One
-   * timer while anything is in flight: each tick sends a ping, and a ping still unanswered at the next
-   * tick means the prober is wedged.
+   * timer while anything is in flight: each tick sends a ping, unless one is still out. A ping unanswered
+   * at the next tick means the prober is wedged only if it also made no progress (wedged()): under CPU
+   * starvation a healthy prober answers late, and killing it would fail every probe it had in flight.
    */
   private becameBusy(proc: ProberProcess): void {
     this.refWhileBusy(proc);
     if (proc.watchdog) return;
-    const tick = (): void => {
-      proc.watchdog = undefined;
-      if (proc.dead || !this.busy(proc)) return;
-      if (proc.pinged) {
-        proc.wedged = true;
-        proc.child.kill('SIGKILL');
-        return;
-      }
-      proc.pinged = true;
-      this.send(proc, PING_REQUEST);
+    const arm = (): void => {
       proc.watchdog = setTimeout(tick, this.graceMs);
       proc.watchdog.unref();
     };
-    proc.watchdog = setTimeout(tick, this.graceMs);
-    proc.watchdog.unref();
+    const tick = (): void => {
+      if (proc.dead || !this.busy(proc)) return void (proc.watchdog = undefined);
+      if (proc.pingedAt === undefined) {
+        proc.pingedAt = performance.now();
+        // What the prober has done so far, to tell it from what it does while the ping waits.
+        proc.heard = false;
+        proc.cpuTicks = this.progress(proc)?.cpuTicks ?? 0;
+        this.send(proc, PING_REQUEST);
+        return arm();
+      }
+      // Judged after this turn's reads: an answer that came while this process was itself starved of
+      // CPU waits in the pipe, and timers run before the loop reads (setImmediate runs after).
+      setImmediate(() => {
+        if (proc.dead || !this.busy(proc)) return void (proc.watchdog = undefined);
+        if (proc.pingedAt === undefined) return tick();
+        proc.wedged = this.wedged(proc);
+        if (proc.wedged === undefined) return arm();
+        proc.watchdog = undefined;
+        proc.child.kill('SIGKILL');
+      });
+    };
+    arm();
+  }
+
+  /**
+   * Why a prober whose ping is unanswered is taken as wedged, or undefined while it is slow but alive:
+   * it said something since the last look, or it runs or waits for a CPU (state R), or its CPU time
+   * grew. Without /proc (macOS, the BSDs) an unanswered ping is all there is to go by.
+   */
+  private wedged(proc: ProberProcess): string | undefined {
+    const silentMs = performance.now() - proc.pingedAt!;
+    const heard = proc.heard;
+    proc.heard = false;
+    const now = this.progress(proc);
+    const ran = now !== undefined && (now.state === 'R' || now.cpuTicks > proc.cpuTicks);
+    if (now) proc.cpuTicks = now.cpuTicks;
+    if (!heard && !ran) return `stopped answering (no reply within ${seconds(this.graceMs)} seconds) and was killed`;
+    if (silentMs >= STARVED_GRACES * this.graceMs) return `ran without answering for ${seconds(silentMs)} seconds and was killed`;
+    return undefined;
   }
 
   private busy(proc: ProberProcess): boolean {
     return proc.pending.size > 0 || proc.usageWaiters.length > 0;
+  }
+
+  private progress(proc: ProberProcess): ProcessProgress | undefined {
+    return proc.child.pid === undefined ? undefined : processProgress(proc.child.pid);
   }
 
   /** CPU and memory of the prober and the children it reaped (for the benchmark). */
@@ -238,8 +287,10 @@ export class NativeProber implements Prober {
       dead: false,
       outbox: '',
       watchdog: undefined,
-      pinged: false,
-      wedged: false,
+      pingedAt: undefined,
+      heard: false,
+      cpuTicks: 0,
+      wedged: undefined,
     };
     this.proc = proc;
 
@@ -262,11 +313,9 @@ export class NativeProber implements Prober {
     // 'close' rather than 'exit': every answer line the prober wrote has been read by then. Its children
     // close their copy of stdout first thing, so a stuck child does not delay this.
     child.on('close', (code, signal) => {
-      const why = proc.wedged
-        ? `stopped answering (no reply within ${Math.round(this.graceMs / 100) / 10} seconds) and was killed`
-        : signal
+      const why = proc.wedged ?? (signal
           ? `was killed by ${signal}`
-          : `exited with code ${code}`;
+          : `exited with code ${code}`);
       this.lost(proc, onExit, child.pid, why, 'EPIPE');
     });
     return proc;
@@ -276,8 +325,9 @@ export class NativeProber implements Prober {
    * The prober is gone. Probes it answered wait for their children to be gone (they were re-parented;
    * init reaps them). Each unanswered one is probed again on a new prober once its old child is gone, or
    * answered hung if that child is still there at the probe's deadline: then it is stuck in the kernel
-   * (its SIGKILL came with the prober's death) and must not get a second probe beside it. A prober that
-   * never ran (no binary) fails its probes as data.
+   * (its SIGKILL came with the prober's death) and must not get a second probe beside it; one lost a
+   * second time is answered unchecked (the mount keeps what it had). A prober that never ran (no binary)
+   * fails its probes as data: what the admin must see.
    */
   private lost(proc: ProberProcess, onExit: () => void, pid: number | undefined, why: string, errno: string): void {
     if (proc.dead) return;
@@ -296,7 +346,8 @@ export class NativeProber implements Prober {
       }
       inFlight++;
       if (pid === undefined || p.retried || this.closed) {
-        h.settleResult(errorResult(h.pid, h.elapsedMs(), errno, 'fork', `prober ${why}`));
+        const message = `prober ${why}`;
+        h.settleResult(p.retried ? { state: 'unchecked', pid: h.pid, latencyMs: h.elapsedMs(), message } : errorResult(h.pid, h.elapsedMs(), errno, 'fork', message));
         void whenGone(h.pid).then(() => h.settleExited());
         continue;
       }
@@ -345,13 +396,14 @@ export class NativeProber implements Prober {
     if (this.mismatch !== undefined) return;
     const ev = parseProberLine(line);
     if (!ev) return;
+    proc.heard = true;
     switch (ev.type) {
       case 'usage':
         proc.usageWaiters.shift()?.(ev.usage);
         this.refWhileBusy(proc);
         return;
       case 'alive':
-        proc.pinged = false;
+        proc.pingedAt = undefined;
         return;
       case 'version':
         if (ev.version !== PROTOCOL_VERSION) return this.refuse(proc, ev.version);
@@ -430,4 +482,9 @@ export class NativeProber implements Prober {
       else s.unref();
     }
   }
+}
+
+/** 2000 → "2", 300 → "0.3". */
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }

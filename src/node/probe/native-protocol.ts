@@ -33,7 +33,7 @@ export type ProberEvent =
   | { type: 'usage'; usage: ProberUsage }
   /** The answer to a ping (PING_REQUEST). */
   | { type: 'alive' }
-  /** The mount table changed (the server polls /proc/self/mountinfo for it). */
+  /** The mount table changed (the prober polls /proc/self/mountinfo for it). */
   | { type: 'table-changed' }
   | { type: 'complaint'; text: string };
 
@@ -44,15 +44,15 @@ export function encodeProbe(id: number, request: Pick<ProbeRequest, 'timeoutMs' 
   return `P ${id} ${Math.max(0, Math.round(request.timeoutMs))} ${request.asOwner ? 1 : 0} ${user} ${mount?.id ?? -1} ${device} ${hexPath}\n`;
 }
 
-/** The protocol this client speaks: the server's `V` banner must name it (msm-prober.c's PROTOCOL_VERSION). */
+/** The protocol this client speaks: the prober's `V` banner must name it (msm-prober.c's PROTOCOL_VERSION). */
 export const PROTOCOL_VERSION = 6;
 
 export const USAGE_REQUEST = 'R\n';
-/** The watchdog's "are you there?": answered `Y` at once by a server that is not wedged. */
+/** The watchdog's "are you there?": answered `Y` at once by a prober that is not wedged. */
 export const PING_REQUEST = 'Y\n';
 
 /**
- * One line from the server, or undefined when it is not one we know (ignored: fields may be added).
+ * One line from the prober, or undefined when it is not one we know (ignored: fields may be added).
  * A sweep brings a thousand answer lines or more: one split, no closures or spreads per line.
  */
 export function parseProberLine(line: string): ProberEvent | undefined {

@@ -33,7 +33,12 @@ export type ProbeResult =
   /** The owner's mode bits do not allow listing: message is "mode %03o does not allow access". */
   | { state: 'denied'; pid: number; latencyMs: number; mode: number; uid: number; message: string }
   /** No answer within timeoutMs: SIGKILL has been sent. `exited` settles once the child is reaped. */
-  | { state: 'hung'; pid: number; latencyMs: number };
+  | { state: 'hung'; pid: number; latencyMs: number }
+  /**
+   * Not checked through no fault of the mount: the prober died under the probe twice (message says how).
+   * Nothing is known about the mount; the caller keeps what it knew.
+   */
+  | { state: 'unchecked'; pid: number; latencyMs: number; message: string };
 
 /** Which call failed; 'mount': the path did not lead to the mount the request named (ESTALE), or met a symlink (ELOOP). */
 export type ProbeStage = 'fork' | 'stat' | 'setuid' | 'opendir' | 'readdir' | 'statfs' | 'mount';
@@ -55,7 +60,7 @@ export interface Prober {
    */
   probePids?(): number[];
   /**
-   * Calls the listener whenever the mount table may have changed (the C server polls mountinfo for it),
+   * Calls the listener whenever the mount table may have changed (the C prober polls mountinfo for it),
    * so the monitor need not read the table every second to find out. Absent: no such notices.
    */
   onTableChange?(listener: () => void): void;

@@ -10,6 +10,7 @@ import { makeTempRoot, mountTmpfs, mountsAt } from '../../support/mounts.js';
 import { prepareHomeMountpoint, sshfsNetnsUnavailable, startSshfsNetns, type SshfsNetns } from '../../support/sshfs-netns.js';
 import { ensureTestUser } from '../../support/test-user.js';
 import { runCli } from './cli-harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? sshfsNetnsUnavailable() : ns.reason);
@@ -61,7 +62,7 @@ async function stopAndAssertGone(fx: SshfsNetns): Promise<void> {
   // Killed processes whose parent had gone (ssh, sshd's session children) are re-parented to init and
   // stay zombies until it reaps them: wait for that, generously.
   const deadline = Date.now() + 15_000;
-  while (pids.some((p) => !processGone(p)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (pids.some((p) => !processGone(p)) && Date.now() < deadline) await sleep(50);
   assert.deepEqual(pids.filter((p) => !processGone(p)), [], 'processes the fixture started are still there');
 }
 
@@ -111,7 +112,7 @@ test('an sshfs mount whose network is cut is hung within the 2 s timeout while t
   let after = await check(`${root.path}/**`);
   let checks = 1;
   while (after.byPath.get(remote)?.state !== 'ok' && Date.now() - restoredAt < BACK_WITHIN_MS) {
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     after = await check(`${root.path}/**`);
     checks++;
   }

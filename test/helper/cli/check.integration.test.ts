@@ -1,5 +1,5 @@
 // `mountstatus check` as a real process over real mounts in a private mount namespace.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
@@ -10,11 +10,11 @@ import { runCli } from './cli-harness.js';
 import { startFuseFixture } from '../../support/fuse-fixture.js';
 import { mountTmpfs, startBindfs, tempRoot } from './fs-fixtures.js';
 import { rsyslogUnavailable, startRsyslog } from '../../support/rsyslog.js';
+import { cleanupsAfter } from '../../support/cleanups.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
-const cleanups: (() => void)[] = [];
-after(() => cleanups.reverse().forEach((f) => f()));
+const cleanups = cleanupsAfter();
 
 interface Json {
   checked: number;
@@ -83,7 +83,7 @@ test('a FUSE mount whose daemon died is error ENOTCONN', { skip }, async () => {
   const bindfs = await startBindfs(join(root, 'src'), join(root, 'gone'));
   bindfs.kill('SIGKILL');
   await new Promise((r) => bindfs.once('exit', r));
-  cleanups.push(() => execFileSync('umount', ['-l', join(root, 'gone')]));
+  cleanups.push(() => void execFileSync('umount', ['-l', join(root, 'gone')]));
   const r = await runCli(['check', '--json', '--include', `${root}/**`]);
   assert.equal(r.code, 1);
   const m = (JSON.parse(r.stdout) as Json).mounts.find((x) => x.mountpoint === join(root, 'gone'));

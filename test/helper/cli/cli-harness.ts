@@ -103,12 +103,12 @@ export class DaemonProcess {
   }
 }
 
-/** Runs a scenario; when it fails, its error ends with the end of what the daemon said (`said()`). */
-export async function withDaemonLog(said: () => string, scenario: () => Promise<void>): Promise<void> {
+/** Runs a scenario; when it fails, its error ends with the end of what the daemon said (`said()`), and `also()` (the kernel's lines). */
+export async function withDaemonLog(said: () => string, scenario: () => Promise<void>, also?: () => string): Promise<void> {
   try {
     await scenario();
   } catch (e) {
-    const log = `\n--- the daemon's log (end) ---\n${said().slice(-6000)}`;
+    const log = `\n--- the daemon's log (end) ---\n${said().slice(-6000)}${also ? `\n${also()}` : ''}`;
     // The stack was made with the message, and the test runner prints the stack.
     (e as Error).message += log;
     (e as Error).stack += log;

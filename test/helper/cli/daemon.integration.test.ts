@@ -12,6 +12,7 @@ import { rsyslogUnavailable, startRsyslog } from '../../support/rsyslog.js';
 import { DaemonProcess } from './cli-harness.js';
 import { childPids, mountTmpfs, startBindfs, tempRoot } from './fs-fixtures.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? rsyslogUnavailable() : ns.reason);
@@ -61,7 +62,7 @@ test('a stalled syslog daemon, or none at all, never stops monitoring', { skip }
     const daemon = new DaemonProcess(['--interval', '0.5', '--timeout', '2', '--include', `${root}/**`, '--socket', '', '--syslog-socket', socket]);
     cleanups.push(() => daemon.stop());
     // A sweep every half second (the shortest interval allowed) while nothing takes the lines.
-    await new Promise((r) => setTimeout(r, 4000));
+    await sleep(4000);
     const sweeps = daemon.count(/Checked 1 mounts in/);
     console.log(`# syslog ${socket === rsyslog.socketPath ? 'stalled' : 'missing'}: ${sweeps} sweeps in 4 s at interval 0.5 s`);
     assert.ok(sweeps >= 4, `monitoring went on: ${sweeps} sweeps\n${daemon.stderr.slice(-2000)}`);
@@ -100,7 +101,7 @@ test('many sweeps of a frozen mount: one probe at a time, others unaffected; SIG
     const probes = childPids(daemon.pid).flatMap((p) => childPids(p));
     maxProbes = Math.max(maxProbes, probes.length);
     for (const pid of probes) if (holds(pid, frozen)) frozenProbes.add(pid);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   const sweeps = daemon.count(/Checked 6 mounts in/);
   const kills = daemon.count(/Timed out waiting for child process/);
@@ -130,7 +131,7 @@ test('a probe stuck in D state after SIGKILL: reported stuck, never probed again
   await daemon.waitFor(/Checked 1 mounts in \d+ seconds: 1 dead/);
   // Several more sweeps: the stuck mount is skipped, the held request count stays at one.
   const before = daemon.count(/Checked 1 mounts in/);
-  await new Promise((r) => setTimeout(r, 2500));
+  await sleep(2500);
   assert.ok(daemon.count(/Checked 1 mounts in/) >= before + 2, 'sweeps go on, not held up by the stuck probe');
   assert.equal(fuse.held(), 1, 'one request held: no second probe piled up behind the first');
   assert.equal(daemon.count(/Timed out waiting for child process/), 1);
@@ -154,7 +155,7 @@ test('SIGHUP rereads the config; a bad config keeps the settings in force and sa
   daemon.child.kill('SIGHUP');
   await daemon.waitFor(/Kept the previous settings: .*msm\.conf:2: timeout: expected a number of seconds/);
   const before = daemon.count(/Checked 1 mounts in/);
-  await new Promise((r) => setTimeout(r, 1500));
+  await sleep(1500);
   assert.ok(daemon.count(/Checked 1 mounts in/) > before, 'still sweeping with the old settings');
   writeFileSync(config, `interval = 0.5\ntimeout = 3\ninclude = ${root}/**\nexclude = ${root}/a\n`);
   daemon.child.kill('SIGHUP');
@@ -174,8 +175,8 @@ test('SIGTERM during the first sweep (a probe waiting on a frozen mount): exits 
   await daemon.waitFor(/Starting/);
   // Wait until the probe of the frozen mount is in flight: a child of the prober.
   const deadline = Date.now() + 10_000;
-  while (childPids(daemon.pid).flatMap((p) => childPids(p)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  await new Promise((r) => setTimeout(r, 300));
+  while (childPids(daemon.pid).flatMap((p) => childPids(p)).length === 0 && Date.now() < deadline) await sleep(50);
+  await sleep(300);
   daemon.child.kill('SIGTERM');
   assert.deepEqual(await daemon.exited(), { code: 0, signal: null });
   assert.match(daemon.stderr, /Stopping/);

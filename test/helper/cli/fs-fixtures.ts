@@ -3,6 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMounted } from '../../support/mounts.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export function tempRoot(prefix: string): string {
   return mkdtempSync(join('/tmp', prefix));
@@ -19,7 +20,7 @@ export async function waitMounted(path: string, timeoutMs = 5000): Promise<void>
   const until = Date.now() + timeoutMs;
   while (!isMounted(path)) {
     if (Date.now() > until) throw new Error(`${path} did not get mounted in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 

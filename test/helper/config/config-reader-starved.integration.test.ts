@@ -6,40 +6,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { skipOrFail } from '../../support/namespace.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
+import { starvedCgroup } from '../../support/cpu-cgroup.js';
 
 const cleanups = cleanupsAfter();
 
-/** A CPU cgroup capped at `permille` of a core (v1's cpu controller or v2's cpu.max), or why none can be made. */
-function starvedCgroup(permille: number): { procs: string } | string {
-  const name = `msm-starved-${process.pid}`;
-  const v1 = '/sys/fs/cgroup/cpu';
-  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
-  try {
-    if (existsSync(join(v1, 'cpu.cfs_quota_us'))) {
-      const dir = join(v1, name);
-      mkdirSync(dir);
-      cleanups.push(() => rmdirSync(dir));
-      // The longest period (1 s), so that the quota stays above the kernel's least (1 ms).
-      writeFileSync(join(dir, 'cpu.cfs_period_us'), '1000000');
-      writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(permille * 1000));
-      return { procs: join(dir, 'cgroup.procs') };
-    }
-    const dir = join(v2, name);
-    mkdirSync(dir);
-    cleanups.push(() => rmdirSync(dir));
-    writeFileSync(join(dir, 'cpu.max'), `${permille * 1000} 1000000`);
-    return { procs: join(dir, 'cgroup.procs') };
-  } catch (e) {
-    return `no CPU cgroup can be made here (needs root and the cpu controller): ${(e as Error).message}`;
-  }
-}
-
-const cgroup = process.getuid?.() === 0 ? starvedCgroup(10) : 'needs root (a CPU cgroup)';
+const cgroup = starvedCgroup('config', 10, cleanups);
 const skip = skipOrFail(typeof cgroup === 'string' ? cgroup : undefined);
 
 test('a reader child slow to start (CPU-starved) is waited for: the deadline counts from its first word', { skip, timeout: 180_000 }, async () => {

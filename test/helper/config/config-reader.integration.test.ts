@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConfigReader, MAX_CONFIG_BYTES } from '../../../src/helper/config/config-reader.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const dir = mkdtempSync(join(tmpdir(), 'msm-ipc-reader-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,6 +51,6 @@ test('an aborted read fails at once', async () => {
   stop.abort();
   await assert.rejects(reading, /cannot read config file .*b\.conf: stopped/);
   // The killed child is gone quickly; the next read runs.
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   assert.deepEqual(await reader.read(join(dir, 'b.conf')), { text: 'timeout = 3\n' });
 });

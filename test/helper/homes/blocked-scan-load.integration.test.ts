@@ -19,6 +19,7 @@ import { asUser, ensureOtherTestUser, ensureTestUser } from '../../support/test-
 import { DaemonProcess } from '../cli/cli-harness.js';
 import { Follower } from '../cli/follow-client.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
@@ -71,7 +72,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: () =
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     assert.ok(Date.now() < deadline, `no ${what()} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -140,7 +141,7 @@ test("one user's 25 waiting processes with 20,000 files each: clients answered a
   cleanups.push(() => client.close());
   await client.recheck(hers.mountpoint);
   await rootFollow.waitFor((m) => m.mountpoint === hers.mountpoint && (m.state === 'slow' || m.state === 'hung' || m.state === 'stuck'), 15_000);
-  await new Promise((r) => setTimeout(r, 1000)); // the first scan (0.5 s after) is under way
+  await sleep(1000); // the first scan (0.5 s after) is under way
 
   const answers: number[] = [];
   const ticksBefore = cpuTicks(daemon.pid);
@@ -156,7 +157,7 @@ test("one user's 25 waiting processes with 20,000 files each: clients answered a
     const asked = performance.now();
     await client.snapshot().catch(() => undefined); // unanswered after the client's timeout: counted as that long
     answers.push(performance.now() - asked);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   const cpu = (cpuTicks(daemon.pid) - ticksBefore) / 100 / ((Date.now() - started) / 1000);
   const sorted = [...answers].sort((a, b) => a - b);

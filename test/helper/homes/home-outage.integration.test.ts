@@ -16,6 +16,7 @@ import { ensureTestUser } from '../../support/test-user.js';
 import { DaemonProcess } from '../cli/cli-harness.js';
 import { Follower } from '../cli/follow-client.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? sshfsNetnsUnavailable() : ns.reason);
@@ -43,7 +44,7 @@ test('a logged-in user\'s sshfs home whose network dies: slow within 3 s, the wa
   // A program of the user's with its cwd in the home, about to read a file no cache holds.
   const reader = spawn('sh', ['-c', 'read x; exec cat unread.txt'], { cwd: home, uid: user.uid, gid: user.gid, stdio: ['pipe', 'ignore', 'ignore'] });
   cleanups.push(() => void reader.kill('SIGKILL'));
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
 
   const mark = follow.lines.length;
   fx.cut();

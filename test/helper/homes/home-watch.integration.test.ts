@@ -17,6 +17,7 @@ import { ensureTestUser, type TestUser } from '../../support/test-user.js';
 import { DaemonProcess, runCli } from '../cli/cli-harness.js';
 import { Follower } from '../cli/follow-client.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
@@ -71,7 +72,7 @@ test("a client's home is found from the socket's peer credentials; a claimed uid
   assert.ok(seen);
   // Several watch-tier probes while the sweep interval is 60 s: the mount is probed every second.
   const first = follow.lines.filter((l) => l.mount.mountpoint === home).length;
-  await new Promise((r) => setTimeout(r, 3500));
+  await sleep(3500);
   assert.ok(follow.lines.filter((l) => l.mount.mountpoint === home).length >= first + 2, 'probed every watch-interval');
   assert.equal(follow.latest('/root')?.watched, undefined, "root's home is not watched for a client that only claims uid 0");
   assert.equal(await follow.interrupt(), 0, 'status --follow ends with 0 on SIGINT');
@@ -81,7 +82,7 @@ test("a client's home is found from the socket's peer credentials; a claimed uid
 test('a logged-in user (systemd-logind) has their home watched without any client', { skip }, async () => {
   const { user, home, socket } = await setUp();
   // No client of the user is connected now; root's own status makes /root watched, not the user's home.
-  await new Promise((r) => setTimeout(r, 1500));
+  await sleep(1500);
   let snap = JSON.parse((await runCli(['status', '--json', '--socket', socket])).stdout);
   assert.equal(snap.mounts.find((m: { mountpoint: string }) => m.mountpoint === home)?.watched, undefined);
   writeFileSync(`/run/systemd/users/${user.uid}`, 'NAME=msm-test\nSTATE=active\n');
@@ -90,7 +91,7 @@ test('a logged-in user (systemd-logind) has their home watched without any clien
     snap = JSON.parse((await runCli(['status', '--json', '--socket', socket])).stdout);
     if (snap.mounts.find((m: { mountpoint: string }) => m.mountpoint === home)?.watched === 'home') break;
     assert.ok(Date.now() < deadline, `the logged-in user's home was never watched: ${JSON.stringify(snap.mounts)}`);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
   }
 });
 
@@ -105,7 +106,7 @@ test('a watched home that freezes is slow within 3 s, naming the programs waitin
   const reader = asUser(user, 'sh', ['-c', 'read x; exec cat hello.txt'], home);
   const rootReader = spawn('sh', ['-c', 'read x; exec cat hello.txt'], { cwd: home, stdio: ['pipe', 'ignore', 'ignore'] });
   cleanups.push(() => void rootReader.kill('SIGKILL'));
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
 
   const mark = follow.lines.length;
   await fx.freeze();

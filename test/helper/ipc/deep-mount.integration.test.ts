@@ -19,6 +19,7 @@ import { startUserFuse } from '../../support/user-fuse.js';
 import { DaemonProcess, runCli, type RunResult } from '../cli/cli-harness.js';
 import { waitFor } from './raw-client.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? (fuseFixtureUnavailable() ?? (spawnSync('fusermount3', ['-V']).status === 0 ? undefined : 'fusermount3 missing: apt-get install fuse3')) : ns.reason);
@@ -52,7 +53,7 @@ test("a user's FUSE mount moved under 3,000 nested 255-byte names: status, event
   cleanups.push(() => watcher.close());
   const events: MonitorEvent[] = [];
   watcher.onChange((e) => events.push(e));
-  await new Promise((r) => setTimeout(r, 200)); // the subscription is in place
+  await sleep(200); // the subscription is in place
 
   // The attack, as the user: nest 3,000 directories (relative paths: each name is short) and move the
   // mount's parent to the bottom. The mount goes with it.
@@ -82,7 +83,7 @@ test("a user's FUSE mount moved under 3,000 nested 255-byte names: status, event
   while (Date.now() < until) {
     last = await status(socket);
     if (last.code !== 2 && monsterOf(last.stdout)) break;
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
   }
   assert.notEqual(last.code, 2, `status as root: ${last.stderr}`);
   const monster = monsterOf(last.stdout)!;

@@ -9,6 +9,7 @@ import type { IpcError } from '../../../src/common/protocol.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
 import { FakeMonitor, mountStatus } from './fake-monitor.js';
 import { RawClient, tempSocketPath, waitFor } from './raw-client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 test('100 clients at once (root): 64 are served, the rest told too-many-clients; later ones get in again', async () => {
   const { socketPath, cleanup } = await tempSocketPath();
@@ -99,7 +100,7 @@ test('a client that neither subscribes nor sends is dropped after the idle time;
     helloOnly.onClose(() => (helloOnlyClosed = true));
     await idle.closed;
     await waitFor(() => helloOnlyClosed, 3000, 'hello-only client dropped');
-    await new Promise((r) => setTimeout(r, 1500)); // the subscriber has now been silent for over idleMs
+    await sleep(1500); // the subscriber has now been silent for over idleMs
     assert.deepEqual(server.clients().map((c) => c.name), ['subscriber']);
     assert.equal((await sub.snapshot()).mounts.length, 3);
     sub.close();

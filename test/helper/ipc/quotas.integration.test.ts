@@ -12,6 +12,7 @@ import { asUser, ensureOtherTestUser, ensureTestUser, type User } from '../../su
 import { DaemonProcess, runCli, type RunResult } from '../cli/cli-harness.js';
 import { mountTmpfs, tempRoot } from '../cli/fs-fixtures.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
@@ -111,14 +112,14 @@ test('a connect/hang-up flood with the quota held: a few log lines, bounded memo
   const other = ensureOtherTestUser();
   const { daemon, socket } = await startDaemon('msm-ipc-flood-');
   const floodMs = 4000;
-  await new Promise((r) => setTimeout(r, 500)); // let the daemon settle before measuring
+  await sleep(500); // let the daemon settle before measuring
   const before = rssKiB(daemon.pid);
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(daemon.pid))), 50);
   const hog = startHog(hogUser, socket, floodMs, 16);
   assert.equal((await hog.phase('held')).held, DEFAULT_IPC_LIMITS.maxClientsPerUser);
   // Mid-flood, root and another user ask for the status.
-  await new Promise((r) => setTimeout(r, floodMs / 2));
+  await sleep(floodMs / 2);
   const [asRoot, asOther] = await Promise.all([status(socket), status(socket, other)]);
   const flood = await hog.phase('flood');
   clearInterval(sampler);

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameDecoder, encodeFrame } from '../../../src/node/ipc/framing.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export class RawClient {
   readonly messages: unknown[] = [];
@@ -97,6 +98,6 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000, what =
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }

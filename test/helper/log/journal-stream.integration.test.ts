@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { BIN } from '../cli/cli-harness.js';
 import { isJournaldSocket, isJournalStream } from '../../../src/helper/log/journal-stream.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
@@ -27,7 +28,7 @@ async function daemonStderr(journal: boolean, syslogSocket: string): Promise<str
   const env = { ...process.env, JOURNAL_STREAM: journal ? `${st.dev}:${st.ino}` : '' };
   const child = spawn(process.execPath, [BIN, 'daemon', '--interval', '0.5', '--include', '/nonexistent/**', '--socket', '', '--syslog-socket', syslogSocket], { stdio: ['ignore', 'ignore', fd], env });
   closeSync(fd);
-  await new Promise((r) => setTimeout(r, 1500));
+  await sleep(1500);
   if (child.exitCode === null && child.signalCode === null) {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

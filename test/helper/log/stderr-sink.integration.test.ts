@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { formatStderrLine } from '../../../src/helper/log/stderr-sink.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const sinkModule = new URL('../../../src/helper/log/stderr-sink.js', import.meta.url).href;
 
@@ -35,10 +36,6 @@ function runChild(count: number, touch: boolean) {
   return spawn(process.execPath, ['--input-type=module', '-e', childScript(count, touch)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 function untilLine(stream: NodeJS.ReadableStream, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
@@ -73,7 +70,7 @@ test('stderr made non-blocking and a reader that is behind: every line arrives, 
   const t0 = performance.now();
   try {
     // A generous "did not hang" bound: lines that were lost never arrive.
-    await Promise.race([all, exited, sleep(20_000)]);
+    await Promise.race([all, exited, sleep(20_000, undefined, { ref: false })]);
     console.log(`# ${n} lines through a full non-blocking stderr in ${(performance.now() - t0).toFixed(0)} ms`);
     const dropped = untilLine(child.stdout!, /dropped \d+\n/);
     child.stdin!.end();

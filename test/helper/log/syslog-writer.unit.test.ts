@@ -7,6 +7,7 @@ import { PassThrough, Writable } from 'node:stream';
 import type { spawn } from 'node:child_process';
 import { SyslogWriter } from '../../../src/helper/log/syslog-writer.js';
 import type { LogLine } from '../../../src/helper/log/lines.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 class FakeLogger extends EventEmitter {
   static nextPid = 900_000;
@@ -72,7 +73,7 @@ function harness(opts: { maxQueued?: number; restartMs?: number } = {}) {
   return { writer, children, fallback, diagnostics };
 }
 
-const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+const tick = (ms = 20) => sleep(ms);
 async function until(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !cond(); i++) await tick(10);
   assert.ok(cond(), 'condition not reached within 5 s');

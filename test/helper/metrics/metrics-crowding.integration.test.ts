@@ -13,6 +13,7 @@ import { asUser, ensureOtherTestUser } from '../../support/test-user.js';
 import { DaemonProcess } from '../cli/cli-harness.js';
 import { LIMITS } from '../../../src/helper/metrics/metrics-http.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.reason);
@@ -66,13 +67,13 @@ test("a user holding every metrics connection with half-sent requests: scrapes a
   cleanups.push(() => void holder.kill('SIGKILL'));
   let opened = 0;
   holder.stdout!.on('data', (d: Buffer) => (opened = Number(d.toString().trim().split('\n').at(-1))));
-  await new Promise((r) => setTimeout(r, 1500));
+  await sleep(1500);
   assert.ok(opened >= LIMITS.connections * 2, `the holder opened ${opened} connections`);
 
   const results: string[] = [];
   for (let i = 0; i < SCRAPES; i++) {
     results.push(await scrape(port));
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   const answered = results.filter((r) => r === '200').length;
   console.log(`# ${answered} of ${SCRAPES} scrapes answered while one user held the port (${opened} connections opened by her): ${[...new Set(results)].join(', ')}`);

@@ -17,6 +17,7 @@ import { DaemonProcess } from '../cli/cli-harness.js';
 import { escapeForDisplay } from '../../../src/common/mount-table/escapes.js';
 import { decodeUtf8Lossless } from '../../../src/common/mount-table/utf8.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? (prometheusUnavailable() ?? fuseFixtureUnavailable()) : ns.reason);
@@ -112,6 +113,6 @@ async function waitForAlert(
     const alert = (await prom.alerts()).find((a) => a.labels.alertname === name && a.labels.mountpoint === mountpoint && a.state === state);
     if (alert) return alert;
     if (Date.now() > deadline) throw new Error(`${name} not ${state} for ${mountpoint} within ${timeoutMs} ms: ${JSON.stringify(await prom.alerts())}`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }

@@ -10,6 +10,7 @@ import { DaemonProcess, runCli } from '../cli/cli-harness.js';
 import { tempRoot } from '../cli/fs-fixtures.js';
 import { startFuseFixture } from '../../support/fuse-fixture.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
@@ -34,7 +35,7 @@ test('a "server not responding" line written by user space to /dev/kmsg triggers
   }
   // Before the fix the daemon logged "Kernel reports server … probing its 1 mount now" within ~300 ms
   // and the frozen mount was reported hung a second later.
-  await new Promise((r) => setTimeout(r, 3000));
+  await sleep(3000);
   assert.doesNotMatch(daemon.stderr, /Kernel reports server|Timed out waiting for child process|not responding/, daemon.stderr);
   const status = await runCli(['status', '--json', '--socket', socket]);
   const mount = JSON.parse(status.stdout).mounts.find((m: { mountpoint: string }) => m.mountpoint === mnt);

@@ -116,13 +116,30 @@ test('a FUSE mount with mounts under it: aborted first, then the mounts under it
   assert.deepEqual(f.logged.map((l) => l.text), ['Force-unmounted /mnt/t and 2 mounts under it (server s) as asked by uid 0: 3 blocked processes released']);
 });
 
+test('--force: a busy mount whose user lies beyond the usage scan\'s budget says how many processes went unexamined', async () => {
+  const t = entry(2, 1, '/mnt/t', 'nfs4', 'nfs1:/t');
+  // One process with 100,000 open files, the one in the mount last: beyond its user's share of reads.
+  const proc: ProcReader = {
+    pids: () => [42],
+    *list(d) {
+      for (let fd = 0; d === '/proc/42/fd' && fd < 100_000; fd++) yield String(fd);
+    },
+    readlink: (p) => (p === '/proc/42/fd/99999' ? '/mnt/t/f' : p.startsWith('/proc/42/') ? '/dev/null' : undefined),
+    read: (p) => (p === '/proc/42/status' ? 'State:\tS (sleeping)\nUid:\t1000\t1000\t1000\t1000\nVmSize:\t  1000 kB\n' : undefined),
+  };
+  const busy = (): UnmountChildOutcome => ({ kind: 'failed', errno: 'EBUSY', message: 'the mount is still in use after the retries', steps: ['MNT_FORCE: busy'] });
+  const force = fake([ROOT, t], [status(t, 'hung')], busy, { proc });
+  const r = await force.service.unmount({ mountpoint: '/mnt/t', mode: 'force' }, root);
+  assert.equal(r.reason, "/mnt/t is still in use (by whom is not known: the scan's budget left 1 process unexamined) after its requests were aborted (--lazy detaches it anyway)");
+});
+
 test('--force: a busy mount fails with who keeps it busy; --lazy goes on and detaches', async () => {
   const t = entry(2, 1, '/mnt/t', 'nfs4', 'nfs1:/t');
   const proc: ProcReader = {
     pids: () => [42],
     list: (d) => (d === '/proc/42/fd' ? [] : undefined),
     readlink: (p) => (p === '/proc/42/cwd' ? '/mnt/t/work' : p === '/proc/42/root' ? '/' : undefined),
-    read: (p) => (p === '/proc/42/stat' ? '42 (vim) S 1 42 42 0' : undefined),
+    read: (p) => (p === '/proc/42/stat' ? '42 (vim) S 1 42 42 0' : p === '/proc/42/status' ? 'State:\tS (sleeping)\nUid:\t1000\t1000\t1000\t1000\nVmSize:\t  1000 kB\n' : undefined),
   };
   const busy = (r: UnmountChildRequest): UnmountChildOutcome | undefined =>
     r.detachIfBusy ? undefined : { kind: 'failed', errno: 'EBUSY', message: 'the mount is still in use after the retries', steps: ['MNT_FORCE: busy'] };

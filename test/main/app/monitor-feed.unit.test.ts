@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
 import { openMonitorFeed, type EmbeddedMonitor } from '../../../src/main/app/monitor-feed.js';
 import { EMBEDDED, mount, snapshot } from '../fixtures.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 test('no helper answers: the embedded monitor runs, the connection says how to start the helper', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'msm-source-'));
@@ -25,7 +26,7 @@ test('no helper answers: the embedded monitor runs, the connection says how to s
     assert.equal(started, 1);
     assert.equal((await source.api.snapshot()).identity.mode, 'embedded');
     assert.deepEqual(await source.api.recheck('/'), { started: ['/'], skipped: [] });
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     const c = source.connection();
     assert.equal(c.state, 'absent');
     assert.match(c.message ?? '', /^helper not running — start it with: /);

@@ -20,6 +20,7 @@ import { fuseFixtureUnavailable, openDevFuse, startFuseFixture } from '../../sup
 import { listMounts } from '../../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { startAppWorld, type AppWorld } from './app-fixture.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(!ns.canMount ? ns.reason : (fuseFixtureUnavailable() ?? notificationStackMissing() ?? trayHostMissing()));
@@ -102,7 +103,7 @@ test('start-up with a tray host: order, home-free environment, tray and menu, wi
     await app.command({ cmd: 'close-window' });
     const sentAtClose = app.named('webContents.send').length;
     await app.command({ cmd: 'click-menu', label: 'Recheck now' });
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     assert.equal(app.named('webContents.send').length, sentAtClose, 'nothing sent to a closed window');
 
     // Quit from the menu: the source is closed first (before-quit held once), then the app exits 0.
@@ -192,7 +193,7 @@ test("the user's own FUSE mount freezes: the menu offers Disconnect, which frees
     });
     await own.freeze();
     reader.stdin!.write('go\n');
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     assert.equal(reader.exitCode, null, 'the reader is stuck on the frozen mount');
 
     app = world.start();
@@ -229,7 +230,7 @@ test("the user's own FUSE mount freezes: the menu offers Disconnect, which frees
     const freedMs = (await readerExit) - clicked;
     console.log(`# the user's blocked reader was freed ${freedMs} ms after Disconnect in the tray menu`);
     assert.ok(freedMs <= 3000, `freed after ${freedMs} ms`);
-    for (let i = 0; i < 100 && listMounts().some((m) => m.id === own.mountId); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && listMounts().some((m) => m.id === own.mountId); i++) await sleep(100);
     assert.equal(listMounts().some((m) => m.id === own.mountId), false, 'the mount is gone');
     const shown = await waitForNotification(`Disconnected ${own.mountpoint}`);
     assert.match(shown.body, /aborted FUSE connection \d+: .*; fusermount3 -u -z: .* is unmounted\./);

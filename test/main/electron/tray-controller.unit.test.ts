@@ -9,6 +9,7 @@ import { statusWindowOptions } from '../../../src/main/electron/status-window.js
 import { appDirs } from '../../../src/main/app-paths.js';
 import type { MenuAction } from '../../../src/main/tray/menu-model.js';
 import { EMBEDDED, mount, nfs, snapshot } from '../fixtures.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 function fakeApi(initial: Snapshot) {
   let snap = initial;
@@ -79,7 +80,7 @@ test('tray: icon, tooltip and menu follow the snapshot; menu clicks become actio
 
   const dead = nfs('/home', 'nfs1', 'hung', { since: 0 });
   source.set(snapshot([mount('/', 'ok'), dead], EMBEDDED), { type: 'mount', mount: dead, previous: 'ok' });
-  await new Promise((r) => setTimeout(r, 50));
+  await sleep(50);
   assert.equal(tray.level, 'dead');
   assert.equal(images.at(-1), 'dead');
   const menu = menus.at(-1)!;

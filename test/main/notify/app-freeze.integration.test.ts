@@ -49,7 +49,7 @@ test(`home on a FUSE mount freezes: critical notification over D-Bus within ${LI
       while (Date.now() < deadline) {
         const hit = world.session.captured.slice(before).find((n) => /^Your home directory is not (answering|responding)$/.test(n.summary));
         if (hit) return hit;
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
       throw new Error(`no home notification within 90 s; saw ${JSON.stringify(world.session.captured.slice(before).map((n) => n.summary))}\n${app.output()}`);
     })();

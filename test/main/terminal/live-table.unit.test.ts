@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { MonitorApi, MonitorEvent, Snapshot } from '../../../src/common/monitor-api.js';
 import { eventLine, renderTable, startLiveTable } from '../../../src/main/terminal/live-table.js';
 import { EMBEDDED, SYSTEM, mount, nfs, snapshot } from '../fixtures.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const absent = { state: 'absent' as const, message: 'helper not running — start it with: sudo systemctl start mount-status-monitor' };
 
@@ -36,7 +37,7 @@ test('non-TTY live output: the table once, then lines as events come; stop() end
   };
   let out = '';
   const table = startLiveTable({ api, output: { write: (s: string) => (out += s) }, connection: () => absent, now: () => 0 });
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   assert.match(out, /^Mount Status Monitor — OK — 1 mount OK\n/);
   const dead = nfs('/n', 'nfs1', 'hung');
   snap = snapshot([mount('/', 'ok'), dead], EMBEDDED);
@@ -85,7 +86,7 @@ test('TTY: a frame on a small terminal has at most its rows and columns', async 
   const api: MonitorApi = { snapshot: async () => snapshot(mounts, EMBEDDED), onChange: () => () => undefined, recheck: async () => ({ started: [], skipped: [] }) };
   let out = '';
   const table = startLiveTable({ api, output: { write: (s: string) => (out += s), isTTY: true, columns: 50, rows: 12 }, connection: () => absent, now: () => 0 });
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   table.stop();
   await table.done;
   const frame = out.slice(out.lastIndexOf('\x1b[2J') + 4, out.lastIndexOf('\x1b[?25h'));

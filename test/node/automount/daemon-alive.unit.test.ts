@@ -1,14 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMountinfo } from '../../../src/common/mount-table/mountinfo.js';
-import { DaemonWatch, daemonStatuses, livePgrps, pgrpFromStat, verifiedDaemonPgrps } from '../../../src/node/automount/daemon-alive.js';
+import { DaemonWatch, daemonStatuses, livePgrps, verifiedDaemonPgrps } from '../../../src/node/automount/daemon-alive.js';
 import type { ProcReader } from '../../../src/node/passive/proc.js';
-
-test('pgrp from /proc/PID/stat, with a comm holding spaces and parentheses', () => {
-  assert.deepEqual(pgrpFromStat('900 (automount) S 1 900 900 0 -1 4194560 ...'), { pgrp: 900, state: 'S' });
-  assert.deepEqual(pgrpFromStat('77 (a) b (c)) Z 1 55 55 0'), { pgrp: 55, state: 'Z' });
-  assert.equal(pgrpFromStat('nonsense'), undefined);
-});
 
 test('live groups ignore zombies; statuses per autofs mount; the watch reports each change once', () => {
   const stats: Record<number, string> = { 900: '900 (automount) S 1 900 900', 901: '901 (mount) Z 900 901 900', 1: '1 (init) S 0 1 1' };

@@ -8,6 +8,7 @@ import { parseMountinfo } from '../../../src/common/mount-table/mountinfo.js';
 import { scanUsage } from '../../../src/node/automount/usage.js';
 import { livePgrps } from '../../../src/node/automount/daemon-alive.js';
 import { skipOrFail } from '../../support/namespace.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const skip = skipOrFail(process.getuid?.() === 0 ? undefined : 'needs root (reads every process\'s /proc/PID/fd)');
 
@@ -22,7 +23,7 @@ test('usage and daemon scans over a few hundred processes', { skip, timeout: 120
   const children: ChildProcess[] = [];
   try {
     for (let i = 0; i < 300; i++) children.push(spawn('sleep', ['120'], { stdio: ['pipe', 'pipe', 'pipe'] }));
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const entries = parseMountinfo(readFileSync('/proc/self/mountinfo')).entries;
     const root = entries.find((e) => e.mountpoint === '/')!;
     const procMount = entries.find((e) => e.mountpoint === '/proc')!;

@@ -11,6 +11,7 @@ import { DEFAULT_SETTINGS } from '../../../src/node/config/settings.js';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
 import { mountTmpfs, tempRoot } from '../../helper/cli/fs-fixtures.js';
 import { parseMountinfo } from '../../../src/common/mount-table/mountinfo.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
@@ -54,7 +55,7 @@ test('mounts appearing and vanishing during sweeps', { skip, timeout: 60_000 }, 
     const expected = table.filter((e) => e.mountpoint.startsWith(`${root}/`)).map((e) => e.mountpoint).sort();
     assert.deepEqual(final.mounts.map((m) => m.mountpoint).sort(), expected);
     // A child's reap can be reported a moment after its answer: allow it that moment.
-    for (let i = 0; i < 100 && monitor.probesInFlight > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && monitor.probesInFlight > 0; i++) await sleep(20);
     assert.equal(monitor.probesInFlight, 0, 'every probe child reaped');
     const removed = events.filter((e) => e.type === 'removed').length;
     console.log(`# ${sweeps} sweeps during 4 s of churn; ${removed} removals pushed`);

@@ -63,6 +63,8 @@ function defaults(state: ProbeResult['state']): Partial<ProbeResult> {
       return { mode: 0, uid: 0, message: 'mode 000 does not allow access' };
     case 'hung':
       return {};
+    case 'unchecked':
+      return { message: 'prober was killed by SIGKILL' };
   }
 }
 

@@ -206,6 +206,28 @@ test('a mount id the kernel reuses for another mount starts fresh: no inherited 
   assert.ok(!log.calls.some((c) => c.startsWith('recovered')), `no recovery of a mount that never failed: ${log.calls.join('; ')}`);
 });
 
+test('stuck belongs to the mount, not its path: a new mount on the path of a stuck one is probed', async () => {
+  let clock = 0;
+  const { prober, monitor, log, setTable } = setup([entry(10, '/nfs')], { now: () => clock });
+  let sweep = monitor.sweep();
+  await tick();
+  prober.inFlightFor('/nfs')[0]!.answer({ state: 'hung' });
+  await sweep;
+  clock += 60_000;
+  assert.equal((await monitor.sweep()).mounts[0]!.state, 'stuck');
+  // The stuck mount detached (umount --lazy) and another mounted on the same path.
+  setTable({ entries: [entry(20, '/nfs')], problems: [] });
+  sweep = monitor.sweep();
+  await tick();
+  assert.equal(prober.inFlightFor('/nfs').length, 2, 'the new mount is probed');
+  prober.inFlightFor('/nfs')[1]!.answer({ state: 'ok' });
+  assert.deepEqual((await sweep).mounts.map((m) => [m.mountId, m.state]), [[20, 'ok']]);
+  prober.inFlightFor('/nfs')[0]!.exit();
+  await tick();
+  await tick();
+  assert.ok(log.calls.some((c) => c.startsWith('released 1000 /nfs')), log.calls.join('; '));
+});
+
 test('an answer for an unmounted mount is not stored under its id once the kernel reused the id', async () => {
   const { prober, monitor, setTable } = setup([entry(10, '/a')]);
   void monitor.sweep();
@@ -358,4 +380,25 @@ test('a mount whose probes answer far slower than its usual, three in a row, is 
   assert.equal((await monitor.snapshot()).mounts[0]!.degrading, undefined);
   assert.deepEqual(log.calls.filter((c) => c.startsWith('degrading')).map((c) => c.replace(/\d+$/, 'N').replace(/usually [\d.]+ ms/, 'usually U')), ['degrading /srv/disk host probes answered in 720 ms, usually U', 'degradingOver /srv/disk N']);
   await monitor.stop();
+});
+
+test('an unchecked answer (the prober died under the probe, twice) changes nothing and logs nothing against the mount', async () => {
+  const { prober, monitor, log } = setup([entry(10, '/was-ok'), entry(11, '/was-dead'), entry(12, '/never')]);
+  let sweep = monitor.sweep();
+  await tick();
+  prober.inFlightFor('/was-ok')[0]!.answer({ state: 'ok' });
+  prober.inFlightFor('/was-dead')[0]!.answer({ state: 'error', errno: 'ENOTCONN', message: 'Transport endpoint is not connected' });
+  prober.inFlightFor('/never')[0]!.answer({ state: 'unchecked' });
+  for (const p of prober.probes) p.exit();
+  let report = await sweep;
+  assert.deepEqual(report.mounts.map((m) => [m.mountpoint, m.state]), [['/was-ok', 'ok'], ['/was-dead', 'error'], ['/never', 'unknown']]);
+  const before = log.calls.length;
+  sweep = monitor.sweep();
+  await tick();
+  for (const p of prober.probes.slice(3)) p.answer({ state: 'unchecked' });
+  for (const p of prober.probes.slice(3)) p.exit();
+  report = await sweep;
+  assert.equal(prober.probes.length, 6, 'every mount was asked again');
+  assert.deepEqual(report.mounts.map((m) => [m.mountpoint, m.state]), [['/was-ok', 'ok'], ['/was-dead', 'error'], ['/never', 'unknown']]);
+  assert.deepEqual(log.calls.slice(before).filter((c) => !c.startsWith('sweep')), [], 'no line about a mount: neither dead nor recovered');
 });

@@ -4,6 +4,7 @@ import { createPlanRefiner } from '../../../src/node/monitor/plan-refiners.js';
 import { planSweep } from '../../../src/node/monitor/sweep-plan.js';
 import { silentMonitorLog } from '../../../src/node/monitor/monitor-log.js';
 import type { MountEntry } from '../../../src/common/mount.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const entry = (mountId: number, mountpoint: string, fstype: string, source: string): MountEntry => ({
   mountId,
@@ -43,7 +44,7 @@ test('an NFS mount whose shutdown flag reads 1 is skipped as disconnected; its s
     assert.equal(first.items[0]!.skip?.state, 'disconnected');
     assert.match(first.items[0]!.skip!.message, /^disconnected from its server \(.*\/0:52\/shutdown\)/, 'the server is tried in the background');
     assert.equal(first.items[1]!.skip, undefined, 'a mount not shut down is probed');
-    for (let i = 0; i < 100 && said.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && said.length === 0; i++) await sleep(20);
     assert.deepEqual(said, ['/home nfs1'], 'its return is said');
     const next = await refine(plan);
     assert.match(next.items[0]!.skip!.message, /its server answers again, but this mount stays disconnected \(.*\/0:52\/shutdown has no undo\): unmount it and mount it again/);

@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export function sh(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -48,7 +49,7 @@ export async function startBindfs(source: string, mountpoint: string): Promise<{
   const deadline = Date.now() + 10_000;
   while (!mounted(mountpoint)) {
     if (daemon.exitCode !== null || Date.now() > deadline) throw new Error(`bindfs did not mount ${mountpoint}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   return {
     daemon,
@@ -79,6 +80,6 @@ export async function freeze(pid: number): Promise<void> {
     });
     if (states.every((s) => s === 'T' || s === 't')) return;
     if (Date.now() > deadline) throw new Error(`FUSE daemon ${pid} did not stop: thread states ${states.join('')}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { NativeProber, nativeProberPath } from '../../../src/node/probe/native-prober.js';
 import { nativeProberAvailable } from '../../../src/node/probe/create-prober.js';
 import { withBound } from './prober-suite.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 if (!nativeProberAvailable()) throw new Error('dist/native/msm-prober is not built: run `make native` (npm run build)');
 
@@ -67,7 +68,7 @@ test('through NativeProber: a path too long for a request fails as data at once,
     assert.equal((await withBound(fine.result, 10_000, 'probe of / did not settle')).state, 'ok');
     const server = prober.proberPid;
     // The watchdog (timeout + grace) must not have had to kill the server to settle the long one.
-    await new Promise((r) => setTimeout(r, 2500));
+    await sleep(2500);
     assert.equal(prober.proberPid, server, 'the prober was not killed by the watchdog');
     assert.equal((await prober.probe({ path: '/', timeoutMs: 5000, asOwner: false }).result).state, 'ok');
   } finally {

@@ -9,6 +9,7 @@ import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { spawnSync } from 'node:child_process';
 import { scratch, tmpfsAt } from './mount-fixtures.js';
 import { proberSuite } from './prober-suite.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 if (!nativeProberAvailable()) throw new Error('dist/native/msm-prober is not built: run `make native` (npm run build)');
@@ -34,12 +35,12 @@ describe('native prober: table notices, no prober', { skip: skipOrFail(ns.canMou
         const end = Date.now() + 5000;
         while (changes < n) {
           assert.ok(Date.now() < end, `${changes} change notices, expected ${n}`);
-          await new Promise((r) => setTimeout(r, 10));
+          await sleep(10);
         }
       };
       await waitChanges(1); // its start: what changed before it went unseen
       const quiet = changes;
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       assert.equal(changes, quiet, 'nothing changed, nothing said');
       tmpfsAt(join(box.dir, 'appeared'));
       await waitChanges(quiet + 1);

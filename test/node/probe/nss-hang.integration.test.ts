@@ -16,6 +16,7 @@ import { makeTempRoot, mountTmpfs, umount, type TempRoot } from '../../support/m
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser, type TestUser } from '../../support/test-user.js';
 import { withBound } from './prober-suite.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
@@ -69,7 +70,7 @@ describe('a group database that hangs', { skip }, () => {
     try {
       const r0 = await withBound(warm.probe(await request(mine, 10_000)).result, 15_000, 'no answer while NSS still works');
       assert.equal(r0.state, 'ok', JSON.stringify(r0));
-      await new Promise((r) => setTimeout(r, 500)); // let the resolver child look the owner up
+      await sleep(500); // let the resolver child look the owner up
       hangGroups();
       await fx.freeze();
 

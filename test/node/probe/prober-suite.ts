@@ -11,6 +11,7 @@ import { mountsAt } from '../../support/mounts.js';
 import { skipOrFail, type NamespaceInfo } from '../../support/namespace.js';
 import { ensureTestUser, type TestUser } from '../../support/test-user.js';
 import { freeze, scratch, startBindfs, tmpfsAt } from './mount-fixtures.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** "Did not hang" bound on top of a probe's timeout: generous, this is a 2-core VM. */
 const MARGIN_MS = 2000;
@@ -239,7 +240,7 @@ export function proberSuite(kind: 'native' | 'node', ns: NamespaceInfo, opts: Su
         await freeze(fs.daemon.pid!);
         const own = createProber({ ...opts.prober, kind });
         const runs = [0, 1, 2].map(() => own.probe({ path: join(box.dir, 'close'), timeoutMs: 120_000, asOwner: true }));
-        await new Promise((r) => setTimeout(r, 500)); // let the children start and block
+        await sleep(500); // let the children start and block
         await withBound(own.close(), 10_000, 'close() did not return');
         for (const run of runs) {
           const r = await run.result;

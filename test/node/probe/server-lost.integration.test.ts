@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { silentMonitorLog, type MonitorLog } from '../../../src/node/monitor/monitor-log.js';
 import { Monitor } from '../../../src/node/monitor/monitor.js';
 import { readMountTable } from '../../../src/node/mount-table/read-mount-table.js';
 import { NativeProber, type ProberLost } from '../../../src/node/probe/native-prober.js';
@@ -14,30 +14,12 @@ import { fuseFixtureUnavailable, startFuseFixture, type FuseFixture } from '../.
 import { makeTempRoot, mountTmpfs, type TempRoot } from '../../support/mounts.js';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { DaemonProcess } from '../../helper/cli/cli-harness.js';
+import { mountLines } from './mount-lines.js';
 import { isAlive, withBound } from './prober-suite.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? undefined : ns.reason);
 const skipFuse = skip || skipOrFail(ns.canMount ? fuseFixtureUnavailable() : undefined);
-
-/** A MonitorLog keeping what a mount's failure or recovery would have logged. */
-function mountLines(): { log: MonitorLog; lines: string[] } {
-  const lines: string[] = [];
-  const say = (what: string) => (...args: unknown[]) => void lines.push(`${what} ${args.join(' ')}`);
-  const log: MonitorLog = {
-    ...silentMonitorLog,
-    timedOut: say('timedOut'),
-    denied: say('denied'),
-    failed: say('failed'),
-    stuck: say('stuck'),
-    released: say('released'),
-    recovered: say('recovered'),
-    serverDown: say('serverDown'),
-    serverUp: say('serverUp'),
-    tableUnreadable: say('tableUnreadable'),
-  };
-  return { log, lines };
-}
 
 /** The state letter of a process (proc(5) stat field 3), or undefined once it is gone. */
 function state(pid: number): string | undefined {
@@ -121,7 +103,7 @@ describe('the prober lost while a probe hangs', { skip: skipFuse }, () => {
     try {
       const target = probeTarget((await readMountTable()).entries.find((e) => e.mountId === fx.mountId)!);
       const run = prober.probe({ path: fx.mountpoint, timeoutMs: 2000, asOwner: true, ...target });
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       const server = prober.proberPid!;
       process.kill(server, 'SIGKILL');
       const r = await withBound(run.result, 10_000, 'no answer after the server died');
@@ -131,6 +113,32 @@ describe('the prober lost while a probe hangs', { skip: skipFuse }, () => {
       assert.equal(isAlive(r.pid), false);
     } finally {
       fx.thaw();
+      await prober.close();
+    }
+  });
+
+  test('a probe whose prober dies under it twice is unchecked, not the mount\'s failure', async (t) => {
+    const fx = await startFuseFixture(root.join('slow-twice'), { mode: 'slow:1500' });
+    t.after(() => fx.stop());
+    const events: ProberLost[] = [];
+    const prober = new NativeProber({ onProberLost: (e) => events.push(e) });
+    try {
+      const target = probeTarget((await readMountTable()).entries.find((e) => e.mountId === fx.mountId)!);
+      const run = prober.probe({ path: fx.mountpoint, timeoutMs: 10_000, asOwner: true, ...target });
+      const victims: number[] = [];
+      for (let strike = 0; strike < 2; strike++) {
+        // The probe is on this prober (the second: once its first child was seen gone) and in the mount.
+        await withBound(untilNewProber(prober, victims), 5000, `no prober for strike ${strike + 1}`);
+        await sleep(300);
+        victims.push(prober.proberPid!);
+        process.kill(victims.at(-1)!, 'SIGKILL');
+      }
+      const r = await withBound(run.result, 10_000, 'no answer after the second prober died');
+      assert.equal(r.state, 'unchecked', JSON.stringify(r));
+      assert.match((r as { message: string }).message, /^prober was killed by SIGKILL$/);
+      assert.deepEqual(events.map((e) => [e.pid, e.inFlight]), victims.map((pid) => [pid, 1]));
+      await withBound(run.exited, 10_000, 'the second child was not seen gone');
+    } finally {
       await prober.close();
     }
   });
@@ -206,4 +214,9 @@ function serverOf(daemonPid: number): number {
   const server = children.find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'msm-prober');
   assert.ok(server, `no msm-prober among the daemon's children ${children.join(' ')}`);
   return server;
+}
+
+/** Resolves once the prober runs a process that is none of `dead`. */
+async function untilNewProber(prober: NativeProber, dead: number[]): Promise<void> {
+  while (prober.proberPid === undefined || dead.includes(prober.proberPid)) await sleep(20);
 }

@@ -15,6 +15,7 @@ import { makeTempRoot, mountTmpfs, type TempRoot } from '../../support/mounts.js
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser } from '../../support/test-user.js';
 import { isAlive, withBound } from './prober-suite.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(ns.canMount ? fuseFixtureUnavailable() : ns.reason);
@@ -123,7 +124,7 @@ describe('probe workers', { skip }, () => {
   test('a worker killed from outside is replaced; probes go on', async () => {
     const before = await Promise.all((await requests(healthy.slice(0, 10), 10_000)).map((q) => prober.probe(q).result));
     for (const pid of new Set(before.map((r) => r.pid))) process.kill(pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const again = await Promise.all((await requests(healthy, 10_000)).map((q) => prober.probe(q).result));
     for (const r of again) assert.equal(r.state, 'ok', JSON.stringify(r));
     assert.ok(!again.some((r) => before.some((b) => b.pid === r.pid)), 'a probe went to a killed worker');

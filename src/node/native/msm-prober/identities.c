@@ -1,6 +1,6 @@
 /*
  * Owners' identities for msm-prober: a user's gid and supplementary groups, looked up by a resolver child
- * and kept by the server (see prober.h).
+ * and kept by the prober (see prober.h).
  */
 #define _GNU_SOURCE
 #include "prober.h"
@@ -18,10 +18,10 @@
 #endif
 
 /* A user's gid and supplementary groups (what initgroups(3) would set), as the resolver child found them
- * through NSS. The server keeps them in this table and never calls NSS itself: a hung LDAP or sssd group
+ * through NSS. The prober keeps them in this table and never calls NSS itself: a hung LDAP or sssd group
  * source would otherwise stall the loop that enforces every probe's deadline. Probe children
  * and workers inherit the table at fork and switch to an owner without a lookup; an owner not in it yet
- * is looked up by the probe's process itself (which the server's deadline covers), and asked of the
+ * is looked up by the probe's process itself (which the prober's deadline covers), and asked of the
  * resolver for next time. Entries are asked again after IDENT_REFRESH_NS, the old answer used meanwhile. */
 #define IDENT_REFRESH_NS (60LL * 1000000000LL)
 #define RESOLVER_PATIENCE_NS (10LL * 1000000000LL) /* a resolver silent this long with a question is hung */
@@ -67,7 +67,7 @@ struct ident *ident_slot(uid_t uid) {
 /* The resolver: a child that answers "<uid>\n" with "<uid> <gid> <n> <group>...\n" (its passwd entry's gid
  * and getgrouplist(3)), "<uid> -\n" (no entry) or "<uid> +\n" (more than RESOLVER_MAX_GROUPS groups). */
 static pid_t resolver_pid = -1;
-int resolver_in = -1, resolver_out = -1; /* the server's ends: questions go in, answers come out */
+int resolver_in = -1, resolver_out = -1; /* the prober's ends: questions go in, answers come out */
 static size_t resolver_questions;              /* asked, not answered */
 static long long resolver_waiting_since = -1;  /* since when the resolver owes an answer, or -1 */
 static long long resolver_banned_until;        /* after a hung one was killed: no new one before this */
@@ -78,7 +78,7 @@ static _Noreturn void resolver_main(int in, int out) {
   size_t have = 0;
   for (;;) {
     ssize_t r = read(in, line + have, sizeof line - 1 - have);
-    if (r <= 0) _exit(0); /* the server closed the pipe or died */
+    if (r <= 0) _exit(0); /* the prober closed the pipe or died */
     have += (size_t)r;
     char *nl;
     while ((nl = memchr(line, '\n', have)) != NULL) {
@@ -95,7 +95,7 @@ static _Noreturn void resolver_main(int in, int out) {
         for (int i = 0; i < n; i++) len += snprintf(reply + len, sizeof reply - (size_t)len, " %u", (unsigned)groups[i]);
         reply[len++] = '\n';
       }
-      for (int off = 0; off < len;) { /* blocking: the server reads whenever it polls */
+      for (int off = 0; off < len;) { /* blocking: the prober reads whenever it polls */
         ssize_t w = write(out, reply + off, (size_t)(len - off));
         if (w <= 0) _exit(0);
         off += (int)w;
@@ -128,7 +128,7 @@ static int resolver_start(void) {
     close(q[1]);
     return -1;
   }
-  pid_t server = getpid(), pid = fork();
+  pid_t prober = getpid(), pid = fork();
   if (pid < 0) {
     close(q[0]), close(q[1]), close(a[0]), close(a[1]);
     return -1;
@@ -136,13 +136,13 @@ static int resolver_start(void) {
   if (pid == 0) {
     close(q[1]);
     close(a[0]);
-    close_server_fds(-1);
+    close_prober_fds(-1);
     close(ans_pipe[1]);
     signal(SIGCHLD, SIG_DFL);
 #ifdef __linux__
     if (prctl(PR_SET_PDEATHSIG, SIGKILL)) _exit(1);
 #endif
-    if (getppid() != server) _exit(1);
+    if (getppid() != prober) _exit(1);
     resolver_main(q[0], a[1]);
   }
   close(q[0]);

@@ -204,18 +204,18 @@ static int count_entries(int dfd, unsigned long long *count) {
 
 /* ---- identities ---- */
 
-/* If the server dies, die too instead of lingering (a probe's answer has no reader then). prctl(2):
+/* If the prober dies, die too instead of lingering (a probe's answer has no reader then). prctl(2):
  * the setting is cleared by any change of credentials, setfsuid's included, so this runs after each. */
-static void death_signal(pid_t server) {
+static void death_signal(pid_t prober) {
 #ifdef __linux__
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != server) _exit(1);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != prober) _exit(1);
 #else
-  if (getppid() != server) _exit(1);
+  if (getppid() != prober) _exit(1);
 #endif
 }
 
 /* A user's gid and groups: from the resolver's table (inherited at fork), else through NSS here, in
- * the child, which the server's deadline covers (and then kept for this process's next probe). */
+ * the child, which the prober's deadline covers (and then kept for this process's next probe). */
 static int groups_of(uid_t uid, gid_t fallback_gid, gid_t *gid, const gid_t **groups, int *n) {
   const struct ident *id = ident_find(uid);
   if (id && id->state == ID_KNOWN) {
@@ -329,7 +329,7 @@ int workers_possible(void) {
 
 /* Probes path and fills *a. In a worker (in_worker) the owner is become by filesystem identity only and
  * left again before returning; in a probe child for good. Closes what it opened. */
-static void probe(const char *path, const struct request *rq, struct answer *a, int in_worker, pid_t server) {
+static void probe(const char *path, const struct request *rq, struct answer *a, int in_worker, pid_t prober) {
   struct node n, seen;
   struct statvfs vf;
   int fd = -1, dfd = -1, err, dropped = 0, switched = 0;
@@ -338,7 +338,7 @@ static void probe(const char *path, const struct request *rq, struct answer *a, 
   memset(a, 0, sizeof *a);
   if (rq->as_user && me == 0) { /* never in a worker (see struct request) */
     if ((err = become(rq->user_uid, rq->user_gid, rq->user_gid))) FAIL(ST_SETUID, err);
-    death_signal(server);
+    death_signal(prober);
     me = rq->user_uid;
   }
 
@@ -363,7 +363,7 @@ static void probe(const char *path, const struct request *rq, struct answer *a, 
     } else
 #endif
     if ((err = become(n.uid, (gid_t)-1, n.gid))) FAIL(ST_SETUID, err);
-    death_signal(server);
+    death_signal(prober);
     me = n.uid;
     dropped = 1;
   }
@@ -401,7 +401,7 @@ out:
 #ifdef __linux__
   if (switched) {
     fs_restore();
-    death_signal(server);
+    death_signal(prober);
   }
 #else
   (void)switched;
@@ -414,20 +414,20 @@ static void answer(struct answer *a) {
   (void)!write(ans_pipe[1], a, sizeof *a);
 }
 
-_Noreturn void child_main(const char *path, const struct request *rq, int go_fd, pid_t server) {
+_Noreturn void child_main(const char *path, const struct request *rq, int go_fd, pid_t prober) {
   struct answer a;
   char go;
-  close_server_fds(go_fd);
+  close_prober_fds(go_fd);
   signal(SIGCHLD, SIG_DFL);
-  death_signal(server);
-  if (read(go_fd, &go, 1) != 1) _exit(1); /* the server died before it told the client our pid */
+  death_signal(prober);
+  if (read(go_fd, &go, 1) != 1) _exit(1); /* the prober died before it told the client our pid */
   close(go_fd);
-  probe(path, rq, &a, 0, server);
+  probe(path, rq, &a, 0, prober);
   answer(&a);
   _exit(0);
 }
 
-/* Reads exactly len bytes; 0 at EOF or on error (the server closed our pipe, or died). */
+/* Reads exactly len bytes; 0 at EOF or on error (the prober closed our pipe, or died). */
 static int read_full(int fd, void *buf, size_t len) {
   for (size_t got = 0; got < len;) {
     ssize_t r = read(fd, (char *)buf + got, len - got);
@@ -438,13 +438,13 @@ static int read_full(int fd, void *buf, size_t len) {
   return 1;
 }
 
-_Noreturn void worker_main(int req_fd, pid_t server) {
+_Noreturn void worker_main(int req_fd, pid_t prober) {
   static char path[PATH_MAX + 1];
   struct wire w;
   struct answer a;
-  close_server_fds(req_fd);
+  close_prober_fds(req_fd);
   signal(SIGCHLD, SIG_DFL);
-  death_signal(server);
+  death_signal(prober);
 #ifdef __linux__
   root_ngroups = getgroups(0, NULL);
   if (root_ngroups < 0 || (root_ngroups > 0 && !(root_groups = malloc((size_t)root_ngroups * sizeof *root_groups))) ||
@@ -454,13 +454,13 @@ _Noreturn void worker_main(int req_fd, pid_t server) {
   while (read_full(req_fd, &w, sizeof w)) {
     if (w.kind != 'P' || w.path_len == 0 || w.path_len > PATH_MAX || !read_full(req_fd, path, w.path_len)) _exit(1);
     path[w.path_len] = 0;
-    if (w.rq.as_user) { /* needs a full switch (see struct request): the server never sends one here */
+    if (w.rq.as_user) { /* needs a full switch (see struct request): the prober never sends one here */
       memset(&a, 0, sizeof a);
       a.kind = 'E';
       a.stage = ST_SETUID;
       a.err = EINVAL;
     } else {
-      probe(path, &w.rq, &a, 1, server);
+      probe(path, &w.rq, &a, 1, prober);
     }
     answer(&a);
   }

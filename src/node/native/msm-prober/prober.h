@@ -1,8 +1,8 @@
 /*
  * What the parts of msm-prober share (msm-prober.c has the overview and the protocol):
- *   msm-prober.c     the server: requests, the worker pool, deadlines, answers, reaps
+ *   msm-prober.c     the prober: requests, the worker pool, deadlines, answers, reaps
  *   probe.c          the probe itself, run in a probe child (fork per probe) or in a worker
- *   identities.c     owners' groups, looked up by a resolver child, never by the server
+ *   identities.c     owners' groups, looked up by a resolver child, never by the prober
  */
 #ifndef MSM_PROBER_H
 #define MSM_PROBER_H
@@ -44,9 +44,9 @@ struct request {
 /* ---- msm-prober.c ---- */
 long long now_ns(void);
 int set_flags(int fd);
-/* In a child just forked: closes every descriptor of the server's (the protocol pipes, the resolver's,
+/* In a child just forked: closes every descriptor of the prober's (the protocol pipes, the resolver's,
  * the workers' request pipes, the go pipe) but the answer pipe's write end and `keep`. */
-void close_server_fds(int keep);
+void close_prober_fds(int keep);
 extern int ans_pipe[2];
 
 /* ---- probe.c ---- */
@@ -54,9 +54,9 @@ extern int openat2_missing; /* --no-openat2, or ENOSYS seen */
 /* Whether this system can run workers: probes that switch only their filesystem identity (setfsuid). */
 int workers_possible(void);
 /* A probe child's life: waits on `go_fd` for its start (see report_batch()), probes, answers, exits. */
-_Noreturn void child_main(const char *path, const struct request *rq, int go_fd, pid_t server);
+_Noreturn void child_main(const char *path, const struct request *rq, int go_fd, pid_t prober);
 /* A worker's life: probes what it reads from `req_fd`, one at a time, until EOF. */
-_Noreturn void worker_main(int req_fd, pid_t server);
+_Noreturn void worker_main(int req_fd, pid_t prober);
 /* A request on a worker's pipe: this header, then path_len bytes of path (no NUL). */
 struct wire {
   int kind; /* 'P' */
@@ -81,7 +81,7 @@ struct ident *ident_slot(uid_t uid);
 void ident_ask(uid_t uid);
 /* Reads the resolver's answers; kills a resolver that owes one too long. */
 void resolver_poll(long long now);
-/* When the resolver must have answered by (for the server's poll timeout), or -1. */
+/* When the resolver must have answered by (for the prober's poll timeout), or -1. */
 long long resolver_due(void);
 void resolver_stop(long long ban_until);
 extern int resolver_in, resolver_out;
