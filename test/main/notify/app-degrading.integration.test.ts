@@ -1,6 +1,6 @@
 // The degrading notice end to end, on the host: the real entry point (under Node, `electron` a recording
 // stand-in) runs as an unprivileged user whose home directory is a FUSE mount; the FUSE daemon starts to
-// answer every request 150 ms late (a slow server, still answering: each probe takes several requests,
+// answer every request 200 ms late (a slow server, still answering: each probe takes several requests,
 // well under slow-after); the app's own monitor judges the home from its probes' latency against the
 // home's usual, and the user gets the normal-urgency notification through real notify-send, a real D-Bus
 // session and Debian's notification-daemon — and no "not answering" one, since every probe answers.
@@ -16,8 +16,11 @@ import { startAppWorld, type AppWorld } from '../electron/app-fixture.js';
 
 const ns = privateMountNamespace(import.meta.url);
 const skip = skipOrFail(!ns.canMount ? ns.reason : (fuseFixtureUnavailable() ?? notificationStackMissing() ?? trayHostMissing()));
-/** Per FUSE request: a probe's handful of requests then takes 0.5-1 s, over 10x its usual and under slow-after (1.5 s). */
-const DELAY_MS = 150;
+/**
+ * Per FUSE request: a probe's four requests then take 0.8-1 s, over 10x a usual of up to 80 ms (55 ms seen
+ * here under load) and under slow-after (1.5 s). 150 ms gave probes of 612-744 ms: too near 10x 55 ms.
+ */
+const DELAY_MS = 200;
 
 let world: AppWorld;
 before(async () => {
