@@ -145,15 +145,19 @@ export class MountListView {
 
   /**
    * Draws the rows near the viewport. A focused row stays where it is on the screen when rows above it
-   * come or go (a live update moving a problem to the top), so it is still drawn, and focused.
+   * come or go (a live update moving a problem to the top), so it is still drawn, and focused; without
+   * focus, the first row on the screen stays, so what one reads does not jump.
    */
   private draw(): void {
     const hadFocus = document.activeElement;
     const focused = hadFocus instanceof HTMLElement ? hadFocus.closest<RowElement>('li.mount') : null;
     const focusedKey = focused && this.container.contains(focused) ? focused.dataset.key : undefined;
     const focusedAction = hadFocus instanceof HTMLButtonElement ? hadFocus.dataset.action : undefined;
-    const anchorAt = focusedKey !== undefined ? this.layout.indexOf.get(focusedKey) : undefined;
-    const anchorTop = focused?.getBoundingClientRect().top;
+    // The row kept in place: the focused one, else (once scrolled) the first one on the screen.
+    const anchor = focusedKey !== undefined ? focused! : scrollY > 0 ? [...this.rows.values()].find((li) => li.getBoundingClientRect().bottom > 0) : undefined;
+    const anchorKey = anchor?.dataset.key;
+    const anchorAt = anchorKey !== undefined ? this.layout.indexOf.get(anchorKey) : undefined;
+    const anchorTop = anchor?.getBoundingClientRect().top;
 
     this.container.style.minHeight = px(this.layout.total);
     if (anchorAt !== undefined && anchorTop !== undefined) {
@@ -166,9 +170,10 @@ export class MountListView {
       this.container.style.minHeight = px(this.layout.total);
       this.place();
     }
+    const anchored = anchorKey !== undefined ? this.rows.get(anchorKey) : undefined;
+    if (anchored && anchorTop !== undefined) scrollBy(0, anchored.getBoundingClientRect().top - anchorTop);
     if (focusedKey !== undefined) {
       const li = this.rows.get(focusedKey);
-      if (li && anchorTop !== undefined) scrollBy(0, li.getBoundingClientRect().top - anchorTop);
       // Moving a focused node out and back in drops focus (HTML "focus fixup"); put it back.
       if (li && document.activeElement !== hadFocus) {
         const button = focusedAction ? li.querySelector<HTMLElement>(`button[data-action="${focusedAction}"]:not([hidden])`) : undefined;

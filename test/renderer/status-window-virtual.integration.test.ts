@@ -1,7 +1,8 @@
 // The status window at 10,000 mounts, in Debian's Chromium: only the rows near the viewport exist in the
 // DOM, and what that could break still works — a row scrolled out and back keeps its state, an update to a
 // mount off the screen makes no DOM, the keyboard reaches the last of 10,000, the focus stays on a row a
-// live update moves, screen readers hear each row's place in its group. Timings are printed, not asserted.
+// live update moves, a row moving above the screen does not shift what is read, screen readers hear each
+// row's place in its group. Timings are printed, not asserted.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -214,5 +215,28 @@ test('10,000 mounts: focus stays on a row a live update moves; update, filter an
     });
   });
   console.log(`# 10,000 mounts: live update delivered and drawn ${updateMs} ms, filter keystroke render ${filterMs.toFixed(1)} ms, longest task over 3 clock ticks ${tickMs.toFixed(1)} ms`);
+  await w.close();
+});
+
+test('scrolled, without focus: a row moving from below the screen to above it does not shift what is shown', { skip, timeout: 120_000 }, async () => {
+  const mounts = manyMounts(Date.now());
+  const fake = new FakeMonitor(mounts);
+  const w = await bench.open(api(fake));
+  const { page } = w;
+  await page.evaluate(() => scrollTo(0, 20_000));
+  await frames(page);
+  const shown = await page.$$eval('li.mount', (els) => {
+    const li = els.find((e) => e.getBoundingClientRect().top > 200) as HTMLElement;
+    return { mountpoint: li.dataset.mountpoint!, top: li.getBoundingClientRect().top, group: li.closest<HTMLElement>('section')!.dataset.group! };
+  });
+  // The last mount of the same group turns hung: it moves to the group's top, far above the screen.
+  const group = groupMounts(mounts, undefined).find((g) => g.key === shown.group)!;
+  const moving = group.rows.at(-1)!.status;
+  fake.update({ ...moving, state: 'hung', since: Date.now() });
+  await w.delivered();
+  await until(page, () => (document.getElementById('summary')!.textContent ?? '').includes('105 dead'), 'the update drawn');
+  await frames(page);
+  const top = await page.$eval(`li.mount[data-mountpoint="${shown.mountpoint}"]`, (li) => li.getBoundingClientRect().top);
+  assert.ok(Math.abs(top - shown.top) <= 2, `the row read stays put (${shown.top} → ${top} px)`);
   await w.close();
 });
