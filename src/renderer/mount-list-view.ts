@@ -154,7 +154,7 @@ export class MountListView {
     const focusedKey = focused && this.container.contains(focused) ? focused.dataset.key : undefined;
     const focusedAction = hadFocus instanceof HTMLButtonElement ? hadFocus.dataset.action : undefined;
     // The row kept in place: the focused one, else (once scrolled) the first one on the screen.
-    const anchor = focusedKey !== undefined ? focused! : scrollY > 0 ? [...this.rows.values()].find((li) => li.getBoundingClientRect().bottom > 0) : undefined;
+    const anchor = focusedKey !== undefined ? focused! : scrollY > 0 ? this.firstOnScreen() : undefined;
     const anchorKey = anchor?.dataset.key;
     const anchorAt = anchorKey !== undefined ? this.layout.indexOf.get(anchorKey) : undefined;
     const anchorTop = anchor?.getBoundingClientRect().top;
@@ -180,6 +180,19 @@ export class MountListView {
         (button ?? li).focus({ preventScroll: true });
       }
     }
+  }
+
+  private firstOnScreen(): RowElement | undefined {
+    let first: RowElement | undefined;
+    let firstTop = Infinity;
+    for (const li of this.rows.values()) {
+      const { top, bottom } = li.getBoundingClientRect();
+      if (bottom > 0 && top < firstTop) {
+        first = li;
+        firstTop = top;
+      }
+    }
+    return first;
   }
 
   /** Puts the groups and rows in the overscanned viewport into the DOM, and padding for the rest. */
