@@ -1,6 +1,7 @@
 // Opens the built status window (dist/src/renderer/index.html) in Chromium with window.mountStatus backed
 // by a Node-side MonitorApi - a fake the test controls, or the real Monitor. The page gets the same
-// object shape the preload exposes; calls cross to Node through one Playwright binding and pushed events
+// object shape the preload exposes; calls cross to Node through one Playwright binding (the snapshot, large,
+// through a fetch the test answers) and pushed events
 // come back through page.evaluate.
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
