@@ -71,7 +71,7 @@ const snapshotSchema = z.looseObject({
 const monitorEventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('mount'), mount: mountStatusSchema, previous: z.enum(MOUNT_STATES).nullable() }),
   z.looseObject({ type: z.literal('removed'), mountpoint: z.string() }),
-  z.looseObject({ type: z.literal('sweep'), summary: sweepSummarySchema }),
+  z.looseObject({ type: z.literal('sweep'), summary: sweepSummarySchema, probes: z.array(z.tuple([z.number(), z.number(), z.number()])).optional() }),
 ]);
 
 const unmountResultSchema = z.looseObject({

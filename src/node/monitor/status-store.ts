@@ -10,7 +10,10 @@ export type UpdateKind = 'probe' | 'slow' | 'facts';
 export interface Recorded {
   status: MountStatus;
   previous: MountStatus | undefined;
-  /** False when nothing about the mount changed (a fact-only update equal to what was stored). */
+  /**
+   * False when nothing about the mount changed: a fact-only update equal to what was stored, or an ok
+   * probe whose answer differs only in its latency and time (stored, but no news).
+   */
   changed: boolean;
   /** For a mount that is back up: how long it was down (ms). */
   downMs?: number;
@@ -57,6 +60,7 @@ export class StatusStore {
     };
     if (kind === 'facts' && previous && equalData(previous, status)) return { status: previous, previous, changed: false };
     this.byId.set(entry.mountId, status);
+    if (kind === 'probe' && previous?.state === 'ok' && status.state === 'ok' && equalData(previous, status, PER_PROBE)) return { status, previous, changed: false };
     const down = isDown(status.state);
     let downMs: number | undefined;
     if (down && !this.downSince.has(entry.mountId)) this.downSince.set(entry.mountId, now);
@@ -92,14 +96,20 @@ export function sameMount(a: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'
   return a.mountpoint === b.mountpoint && a.source === b.source && a.fstype === b.fstype;
 }
 
-/** Deep equality of plain data (statuses hold only strings, numbers, booleans, arrays and plain objects). */
-function equalData(a: unknown, b: unknown): boolean {
+/** What every probe's answer changes: an ok probe that changes nothing else is no news. */
+const PER_PROBE: ReadonlySet<string> = new Set(['latencyMs', 'checkedAt'] satisfies (keyof MountStatus)[]);
+
+/**
+ * Deep equality of plain data (statuses hold only strings, numbers, booleans, arrays and plain objects),
+ * the top level's `ignored` keys left out.
+ */
+function equalData(a: unknown, b: unknown, ignored?: ReadonlySet<string>): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  for (const k of ka) if (!equalData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  for (const k of ka) if (!ignored?.has(k) && !equalData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   return true;
 }

@@ -287,22 +287,38 @@ test('a kernel line naming the server by address reaches mounts whose source nam
   assert.deepEqual(monitor.serverSignal('elsewhere', 'ok', 'nfs: server elsewhere OK'), []);
 });
 
-test('mounts reported without a probe (covered) are pushed to subscribers only when they change', async () => {
+test('mounts are pushed to subscribers only when they change; unchanged ok answers come with the sweep, a recheck\'s at once', async () => {
   const { prober, monitor, events } = setup([entry(10, '/m', 'tmpfs', 'lower', 1), entry(11, '/m', 'tmpfs', 'upper', 10)]);
-  for (let i = 0; i < 3; i++) {
-    const sweep = monitor.sweep();
-    await tick();
+  const answerAll = (latencyMs: number) => {
     for (const p of prober.probes.filter((x) => !(x as { done?: boolean }).done)) {
-      p.answer({ state: 'ok' });
+      p.answer({ state: 'ok', latencyMs });
       p.exit();
       (p as { done?: boolean }).done = true;
     }
+  };
+  for (let i = 0; i < 3; i++) {
+    const sweep = monitor.sweep();
+    await tick();
+    answerAll(i + 1);
     await sweep;
   }
   const covered = events.filter((e) => e.type === 'mount' && e.mount.source === 'lower');
   assert.equal(covered.length, 1, 'one event for the covered mount, not one per sweep');
   const probed = events.filter((e) => e.type === 'mount' && e.mount.source === 'upper');
-  assert.equal(probed.length, 3, 'every probe answer is pushed (latency history)');
+  assert.equal(probed.length, 1, 'the probed mount: one event when it appeared, none for answers that changed nothing');
+  const sweeps = events.flatMap((e) => (e.type === 'sweep' ? [e.probes?.map(([id, latencyMs]) => [id, latencyMs])] : []));
+  assert.deepEqual(sweeps, [undefined, [[11, 2]], [[11, 3]]], "the later answers' latencies come with their sweep's event (the sparkline's points)");
+  const stored = (await monitor.snapshot()).mounts.find((m) => m.mountId === 11)!;
+  assert.equal(stored.latencyMs, 3, 'the snapshot has the latest answer');
+  const checkedAt = events.at(-1)?.type === 'sweep' ? (events.at(-1) as { probes: [number, number, number][] }).probes[0]![2] : undefined;
+  assert.equal(stored.checkedAt, checkedAt);
+  // A mount rechecked on request: its answer is pushed at once, even unchanged.
+  await monitor.recheck('/m');
+  await tick();
+  answerAll(4);
+  await tick();
+  const last = events.at(-1);
+  assert.ok(last?.type === 'mount' && last.mount.mountId === 11 && last.mount.latencyMs === 4, `the recheck's answer pushed: ${JSON.stringify(last)}`);
 });
 
 test('probes name the mount their path must lead to; a path that led elsewhere is recorded only while the table still has the mount there', async () => {
