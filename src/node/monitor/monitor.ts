@@ -325,7 +325,7 @@ export class Monitor implements MonitorApi {
     this.transitions.servers(results);
     this.lastSweep = { checked: results.length, dead, seconds, finishedAt };
     this.log.sweepFinished(results.length, seconds, dead);
-    const probes = [...this.quietProbes.values()].map((m): ProbeLatency => [m.mountId, m.latencyMs ?? 0, m.checkedAt ?? finishedAt]);
+    const probes = this.listeners.size === 0 ? [] : [...this.quietProbes.values()].map((m): ProbeLatency => [m.mountId, m.latencyMs ?? 0, m.checkedAt ?? finishedAt]);
     this.quietProbes.clear();
     this.emit({ type: 'sweep', summary: this.lastSweep, ...(probes.length > 0 ? { probes } : {}) });
     return report;
