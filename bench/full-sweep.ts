@@ -1,13 +1,14 @@
 // One helper's full sweeps, in a fresh Node process so its peak RSS is the helper's own, not the
 // benchmark's: `node dist/bench/full-sweep.js <include-glob> <sweeps> <workers|fork> [timeout-seconds]`
 // prints one JSON object (SweepFigures). The Monitor is built as createMonitor(settings, 'system') builds
-// it (src/node/create-monitor.ts), with the real mount table and the native prober, except that the
+// it (src/node/create-monitor.ts), with the real mount table (read as the daemon reads it: an unchanged
+// table is not parsed again) and the native prober, except that the
 // prober is made here so its server can report its CPU (and that of its workers and children) through
 // NativeProber.usage(), and so the engine can be chosen.
 import { Monitor } from '../src/node/monitor/monitor.js';
 import { DEFAULT_SETTINGS } from '../src/node/config/settings.js';
 import { NativeProber } from '../src/node/probe/native-prober.js';
-import { readMountTable } from '../src/node/mount-table/read-mount-table.js';
+import { createMountTableReader } from '../src/node/mount-table/read-mount-table.js';
 
 export interface SweepRun {
   checked: number;
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     exclude: [],
     mode: 'system',
     prober,
-    readMountTable,
+    readMountTable: createMountTableReader(),
   });
   const runs: SweepRun[] = [];
   let usage = { userUs: 0, systemUs: 0, childUserUs: 0, childSystemUs: 0, maxRssKb: 0, childMaxRssKb: 0 };

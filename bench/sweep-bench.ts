@@ -7,8 +7,10 @@
 // one frozen FUSE mount among them (SIGSTOPped bindfs, timeout 1 s), the Node side's own cost per mount
 // (bench/node-side.ts: CPU, allocation and RSS per sweep), the one-shot `check --json` as shipped
 // (bench/one-shot.ts), and the shipped daemon's idle CPU over SECONDS (default 60; 0 leaves it out) with a
-// client connected, then how fast it answers `status --json` (bench/idle-cpu.ts). Last, one table of the
-// figures the targets in docs/performance.md are about, a column per N. Prints figures, never asserts.
+// client connected, then how fast it answers `status --json` (bench/idle-cpu.ts); a client at N (a real
+// daemon's snapshot over its socket, and the status window in Chromium: bench/client-side.ts; alone with
+// `--client-only`). Last, one table of the figures the targets in docs/performance.md are about, a column
+// per N. Prints figures, never asserts.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -21,6 +23,7 @@ import type { Prober, ProbeResult } from '../src/node/probe/prober.js';
 import { buildCReference, runCReference } from './c-reference.js';
 import type { SweepFigures } from './full-sweep.js';
 import { measureIdle } from './idle-cpu.js';
+import { measureClient, type ClientFigures } from './client-side.js';
 import { runOneShotCheck, wallOfCommand } from './one-shot.js';
 import type { NodeSideFigures } from './node-side.js';
 import { cpuSinceMs, cpuSnapshot, peakRssKb, table, type Figures } from './measure.js';
@@ -212,6 +215,33 @@ interface TargetFigures {
   check: { wallMs: number; cpuMs: number; startupWallMs: number; startupCpuMs: number; ref: Figures };
   steady: { wall: number; cpu: number };
   idle?: { percentOfOneCore: number; peakRssKb: number; statusJsonMs: number; startupMs: number };
+  client: ClientFigures;
+}
+
+/** The client's figures at N mounts (bench/client-side.ts), as one line. */
+async function benchClient(n: number, glob: string, repeats: number): Promise<ClientFigures> {
+  const c = await measureClient(glob, shippedNodeFlags(), repeats);
+  console.log(
+    `\na client at ${n} mounts (a real daemon; median of ${repeats}): snapshot over the socket ${c.snapshotMs.toFixed(0)} ms (${(c.snapshotBytes / 1e6).toFixed(1)} MB,` +
+      ` ${c.mounts} mounts, ${c.omitted} left out); \`status --json\` ${c.statusJsonMs.toFixed(0)} ms wall, \`status --help\` ${c.statusHelpMs.toFixed(0)} ms;` +
+      (c.windowError
+        ? ` status window not measured: ${c.windowError}`
+        : ` status window in Chromium: open and drawn ${c.openMs!.toFixed(0)} ms (the page to the snapshot asked ${c.openParts!.startMs.toFixed(0)},` +
+          ` the snapshot through the test harness ${c.openParts!.snapshotMs.toFixed(0)}, loaded and drawn ${c.openParts!.drawMs.toFixed(0)}; ${c.rowsDrawn} rows in the DOM), a live update (a mount unmounted)` +
+          ` drawn ${c.updateInPageMs!.toFixed(0)} ms after it reached the page, ${c.updateFromUmountMs!.toFixed(0)} ms after the umount`),
+  );
+  return c;
+}
+
+/** `--client-only`: the N mounts and the client's figures alone (the rest takes long at 10,000). */
+async function clientOnlyAt(n: number, base: string, repeats: number): Promise<void> {
+  const dir = join(base, `mounts-${n}`);
+  makeMounts(dir, n);
+  try {
+    await benchClient(n, join(dir, '*'), repeats);
+  } finally {
+    spawnSync('umount', ['-R', '-l', dir]);
+  }
 }
 
 async function benchAt(n: number, nNode: number, base: string, cref: string, repeats: number, idleSeconds: number): Promise<TargetFigures> {
@@ -308,8 +338,10 @@ async function benchAt(n: number, nNode: number, base: string, cref: string, rep
           ` \`status --json\` answered in ${idle.statusJsonMs.toFixed(0)} ms wall (\`status --help\`, start-up alone: ${idle.startupMs.toFixed(0)} ms)`,
       );
     }
+    const client = await benchClient(n, glob, repeats);
     const warm = sweeps.flatMap((s) => s.warm).filter((r) => r.states.ok === r.checked);
     return {
+      client,
       n,
       helperPeakRssKb: steady.peakRssKb,
       rssFirstKb: mid(sweeps.map((s) => s.cold.rssKb)),
@@ -340,6 +372,10 @@ function targetsTable(all: TargetFigures[]): string {
     ['steady sweep wall/CPU ×ref (target ≤ 0.1)', (t) => `${x(t.steady.wall)} / ${x(t.steady.cpu)}`],
     ['idle CPU, client connected (target < 1 %)', (t) => (t.idle ? `${t.idle.percentOfOneCore.toFixed(2)} %` : '-')],
     ['status --json wall ms (target ≤ 200) / start-up alone', (t) => (t.idle ? `${t.idle.statusJsonMs.toFixed(0)} / ${t.idle.startupMs.toFixed(0)}` : '-')],
+    ['  the helper answering a snapshot over its socket, ms', (t) => t.client.snapshotMs.toFixed(0)],
+    ['status window open and drawn ms (target ≤ 1000)', (t) => (t.client.openMs !== undefined ? t.client.openMs.toFixed(0) : '-')],
+    ['  of which the snapshot loaded and drawn', (t) => (t.client.openParts ? t.client.openParts.drawMs.toFixed(0) : '-')],
+    ['live update drawn ms, in the page (target ≤ 100) / from umount', (t) => (t.client.updateInPageMs !== undefined ? `${t.client.updateInPageMs.toFixed(0)} / ${t.client.updateFromUmountMs!.toFixed(0)}` : '-')],
   ];
   const cells = [['', ...all.map((t) => `${t.n} mounts`)], ...rows.map(([label, f]) => [label, ...all.map(f)])];
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
@@ -351,6 +387,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const idleAt = args.indexOf('--idle');
   const idleSeconds = idleAt >= 0 ? Number(args.splice(idleAt, 2)[1]) : 60;
+  const clientFlag = args.indexOf('--client-only');
+  const clientOnly = clientFlag >= 0 && args.splice(clientFlag, 1).length > 0;
   const ns = (args[0] ?? '1000,5000,10000').split(',').map(Number);
   const nNode = Number(args[1] ?? 50);
   const repeats = Number(process.env.MSM_BENCH_REPEATS ?? 3);
@@ -358,6 +396,10 @@ async function main(): Promise<void> {
   const cleanup: (() => void)[] = [];
   sh('mount -t tmpfs -o size=256m,mode=0755 x "$1"', base);
   try {
+    if (clientOnly) {
+      for (const n of ns) await clientOnlyAt(n, base, repeats);
+      return;
+    }
     const cref = buildCReference();
     cleanup.push(() => rmSync(dirname(cref), { recursive: true, force: true }));
     const all: TargetFigures[] = [];

@@ -28,13 +28,19 @@ export interface Snapshot {
   omitted?: number;
 }
 
+/** An ok probe's answer that changed nothing but its latency: [mount id, latencyMs, checkedAt]. */
+export type ProbeLatency = [mountId: number, latencyMs: number, checkedAt: number];
+
 export type MonitorEvent =
-  /** A mount appeared or changed state (or its latency/capacity changed after a probe). */
+  /**
+   * A mount appeared or changed: its state, message, capacity, facts. An ok probe that changed nothing but
+   * its latency is one only for a watched or rechecked mount; the others' come in the sweep's `probes`.
+   */
   | { type: 'mount'; mount: MountStatus; previous: MountState | null }
   /** A mount left the mount table. */
   | { type: 'removed'; mountpoint: string }
-  /** A sweep finished. */
-  | { type: 'sweep'; summary: SweepSummary };
+  /** A sweep finished; `probes`: the quiet ok probes since the last sweep's event (absent when none). */
+  | { type: 'sweep'; summary: SweepSummary; probes?: ProbeLatency[] };
 
 export interface RecheckResult {
   /** Mountpoints whose probe was started (or joined, when one was already in flight). */

@@ -1,72 +1,52 @@
 // Keyboard use of the mount list (WAI-ARIA APG "roving tabindex"): the list is one Tab stop; arrow keys,
 // Home and End move between mounts; Enter rechecks the focused mount. Only the current row and its buttons
 // (Recheck, and Disconnect or Copy command on a mount that does not answer) are in the tab order, so Tab
-// leaves the list instead of walking every button.
+// leaves the list instead of walking every button. Only the rows near the viewport exist in the DOM, so
+// where a key leads is asked of the list view, which knows every row.
+
+/** Where a key moves the focus, from the row it was pressed on. */
+export type RowMove = 'next' | 'previous' | 'first' | 'last';
 
 export interface ListKeys {
   /** Called with the mountpoint of the row where Enter was pressed. */
   onActivate(mountpoint: string): void;
+  /** Focuses the row `move` leads to from the row with key `from` (data-key). */
+  onMove(from: string, move: RowMove): void;
+  /** A row (data-key) got the focus: it becomes the list's tab stop. */
+  onCurrent(key: string): void;
 }
 
-function rows(list: HTMLElement): HTMLElement[] {
-  return [...list.querySelectorAll<HTMLElement>('li.mount')];
-}
+const MOVES: Record<string, RowMove> = { ArrowDown: 'next', ArrowUp: 'previous', Home: 'first', End: 'last' };
 
-/** Makes `row` the list's single tab stop (the row and its buttons). */
-function setCurrentRow(list: HTMLElement, row: HTMLElement | undefined): void {
-  for (const r of rows(list)) {
-    const current = r === row;
-    r.tabIndex = current ? 0 : -1;
-    for (const button of r.querySelectorAll<HTMLButtonElement>('button')) button.tabIndex = current ? 0 : -1;
+/** Makes `current` the single tab stop (the row and its buttons) among the rows drawn. */
+export function setTabStop(rows: Iterable<HTMLElement>, current: HTMLElement | undefined): void {
+  for (const r of rows) {
+    const index = r === current ? 0 : -1;
+    if (r.tabIndex !== index) r.tabIndex = index;
+    for (const button of r.querySelectorAll<HTMLButtonElement>('button')) button.tabIndex = index;
   }
-}
-
-/** After a re-render: keeps the current row if it is still listed, else the first row. */
-export function ensureCurrentRow(list: HTMLElement): void {
-  const all = rows(list);
-  const current = all.find((r) => r.tabIndex === 0);
-  setCurrentRow(list, current ?? all[0]);
 }
 
 export function installListKeys(list: HTMLElement, keys: ListKeys): void {
   list.addEventListener('focusin', (e) => {
-    const row = (e.target as HTMLElement).closest<HTMLElement>('li.mount');
-    if (row) setCurrentRow(list, row);
+    const key = (e.target as HTMLElement).closest<HTMLElement>('li.mount')?.dataset.key;
+    if (key !== undefined) keys.onCurrent(key);
   });
   list.addEventListener('keydown', (e) => {
     const target = e.target as HTMLElement;
     const row = target.closest<HTMLElement>('li.mount');
     if (!row) return;
-    const all = rows(list);
-    const i = all.indexOf(row);
-    let next: HTMLElement | undefined;
-    switch (e.key) {
-      case 'ArrowDown':
-        next = all[Math.min(all.length - 1, i + 1)];
-        break;
-      case 'ArrowUp':
-        next = all[Math.max(0, i - 1)];
-        break;
-      case 'Home':
-        next = all[0];
-        break;
-      case 'End':
-        next = all[all.length - 1];
-        break;
-      case 'Enter':
-        // On the button itself Enter already clicks it; only the row needs handling here.
-        if (target === row && row.dataset.mountpoint !== undefined) {
-          e.preventDefault();
-          keys.onActivate(row.dataset.mountpoint);
-        }
-        return;
-      default:
-        return;
+    if (e.key === 'Enter') {
+      // On the button itself Enter already clicks it; only the row needs handling here.
+      if (target === row && row.dataset.mountpoint !== undefined) {
+        e.preventDefault();
+        keys.onActivate(row.dataset.mountpoint);
+      }
+      return;
     }
+    const move = MOVES[e.key];
+    if (!move || row.dataset.key === undefined) return;
     e.preventDefault();
-    if (next) {
-      setCurrentRow(list, next);
-      next.focus();
-    }
+    keys.onMove(row.dataset.key, move);
   });
 }

@@ -103,7 +103,7 @@ export class StatusWindow {
         this.render();
       } else if (e.key === 'ArrowDown') {
         e.preventDefault();
-        this.els.list.querySelector<HTMLElement>('li.mount')?.focus();
+        this.view.focusFirst();
       }
     });
     this.els.recheckAll.addEventListener('click', () => void this.recheck(undefined));
@@ -116,7 +116,11 @@ export class StatusWindow {
       else if (button.dataset.action === 'disconnect') void this.disconnect(mountpoint);
       else if (button.dataset.action === 'copy-command') void this.copyCommand(row!.dataset.key ?? '');
     });
-    installListKeys(this.els.list, { onActivate: (mountpoint) => void this.recheck(mountpoint) });
+    installListKeys(this.els.list, {
+      onActivate: (mountpoint) => void this.recheck(mountpoint),
+      onMove: (from, move) => this.view.move(from, move),
+      onCurrent: (key) => this.view.setCurrent(key),
+    });
     installThemeToggle(byId<HTMLButtonElement>('theme'));
     document.addEventListener('keydown', (e) => {
       // "/" jumps to the filter box, as in many list UIs, unless the user is typing somewhere.
@@ -146,7 +150,10 @@ export class StatusWindow {
     this.loading ??= (async () => {
       for (let delay = RETRY_FIRST_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
         try {
+          // User timing marks (cheap): npm run bench tells the snapshot's way here from the window's drawing.
+          performance.mark('msm-snapshot-asked');
           const snapshot = await this.api.snapshot();
+          performance.mark('msm-snapshot-received');
           this.store.load(snapshot);
           break;
         } catch (err) {
@@ -157,6 +164,7 @@ export class StatusWindow {
         }
       }
       this.render();
+      performance.mark('msm-drawn');
       document.body.dataset.loaded = 'true';
       if (!this.ticking) {
         this.ticking = true;

@@ -5,10 +5,9 @@ import {
   PROTOCOL_VERSION,
   fromWireError,
   isCompatibleProtocol,
-  parseRequest,
-  parseHelperMessage,
   toWireError,
 } from '../../src/common/protocol.js';
+import { parseHelperMessage, parseRequest } from '../../src/common/protocol-schemas.js';
 
 test('requests of every type parse; unknown fields are stripped', () => {
   for (const m of [

@@ -1,14 +1,12 @@
 // The status window against hostile and awkward data, in Debian's Chromium: mount
 // table text that looks like markup, quotes, newlines and bidi overrides; latency that is NaN or a single
-// probe; capacity of 0 bytes; groups that come and go (unique ids for aria-labelledby); 2,000 mounts
-// (timings printed, not asserted).
+// probe; capacity of 0 bytes; groups that come and go (unique ids for aria-labelledby).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MountStatus } from '../../src/common/mount.js';
 import { skipOrFail } from '../support/namespace.js';
 import { chromiumUnavailable } from '../support/chromium.js';
 import { FakeMonitor, StatusWindowBench, until, type NodeSideApi } from './status-window-harness.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const skip = skipOrFail(chromiumUnavailable());
 const api = (fake: FakeMonitor, home = '/home/nobody'): NodeSideApi => Object.assign(fake, { homeDirectory: async () => home });
@@ -116,60 +114,5 @@ test('groups that come and go keep unique heading ids (aria-labelledby stays rig
     assert.equal(l.idCount, 1, `duplicate id for ${l.group}: ${JSON.stringify(labels)}`);
     assert.equal(`server:${l.label}`, l.group);
   }
-  await w.close();
-});
-
-test('2,000 mounts: first render, a live update and a filter keystroke (printed, not asserted)', { skip, timeout: 120_000 }, async () => {
-  const now = Date.now();
-  const mounts: MountStatus[] = [];
-  for (let i = 0; i < 2000; i++) {
-    mounts.push({
-      mountpoint: `/srv/vol${i}`, source: `nfs${i % 40}:/export/vol${i}`, fstype: 'nfs4', mountId: 1000 + i, state: i % 97 === 0 ? 'hung' : 'ok',
-      since: now - 60_000, latencyMs: 1 + (i % 7), checkedAt: now - 1000,
-      capacity: { totalBytes: 1e12, freeBytes: 4e11, availBytes: 3.8e11, totalInodes: 1e6, freeInodes: 5e5 },
-    });
-  }
-  const fake = new FakeMonitor(mounts);
-  const t0 = Date.now();
-  const w = await bench.open(api(fake));
-  const openMs = Date.now() - t0;
-  const { page } = w;
-  assert.equal(await page.evaluate(() => document.querySelectorAll('li.mount').length), 2000);
-  // Focus a row, then push a change that moves it to another place: focus must stay on it.
-  await page.focus('li.mount[data-mountpoint="/srv/vol5"]');
-  const t1 = Date.now();
-  fake.update({ ...mounts[5]!, state: 'hung', since: Date.now() });
-  await w.delivered();
-  await until(page, () => document.querySelector('li.mount[data-mountpoint="/srv/vol5"]')?.getAttribute('data-state') === 'hung', 'live update');
-  const updateMs = Date.now() - t1;
-  assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.mountpoint), '/srv/vol5', 'focus survives a live update that moves the row');
-  const renderMs = await page.evaluate(() => {
-    const t = performance.now();
-    const input = document.getElementById('filter') as HTMLInputElement;
-    input.value = 'vol19';
-    input.dispatchEvent(new Event('input'));
-    return performance.now() - t;
-  });
-  const tickMs = await page.evaluate(async () => {
-    // The 1 s clock redraws only the words that age: measure the longest task over 3 ticks.
-    const input = document.getElementById('filter') as HTMLInputElement;
-    input.value = '';
-    input.dispatchEvent(new Event('input'));
-    // Let the full render and layout that clearing the filter causes finish: measure the clock alone.
-    await sleep(1500);
-    const longest = await new Promise<number>((resolve) => {
-      let max = 0;
-      const obs = new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) max = Math.max(max, e.duration);
-      });
-      obs.observe({ type: 'longtask' });
-      setTimeout(() => {
-        obs.disconnect();
-        resolve(max);
-      }, 3200);
-    });
-    return longest;
-  });
-  console.log(`# 2,000 mounts: window open + first render ${openMs} ms, live update delivered and drawn ${updateMs} ms, filter keystroke render ${renderMs.toFixed(1)} ms, longest task over 3 clock ticks ${tickMs.toFixed(1)} ms`);
   await w.close();
 });

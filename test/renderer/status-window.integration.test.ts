@@ -7,7 +7,6 @@ import type { MountStatus } from '../../src/common/mount.js';
 import { skipOrFail } from '../support/namespace.js';
 import { chromiumUnavailable } from '../support/chromium.js';
 import { ARTIFACTS, FakeMonitor, StatusWindowBench, until, type NodeSideApi } from './status-window-harness.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const skip = skipOrFail(chromiumUnavailable());
 const GiB = 1024 ** 3;
@@ -248,7 +247,7 @@ test('accessibility: roles, names, live region, and a CSP that blocks inline scr
     const s = document.createElement('script');
     s.textContent = 'window.__inlineRan = true';
     document.body.append(s);
-    await sleep(100);
+    await new Promise((r) => setTimeout(r, 100));
     return (window as unknown as { __inlineRan?: boolean }).__inlineRan === true;
   });
   assert.equal(ran, false);

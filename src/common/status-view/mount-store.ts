@@ -71,6 +71,13 @@ export class MountStore {
         return undefined;
       case 'sweep':
         this.lastSweep = event.summary;
+        for (const [mountId, latencyMs, checkedAt] of event.probes ?? []) {
+          const m = this.byId.get(mountId);
+          if (!m) continue;
+          const probed = { ...m, latencyMs, checkedAt };
+          this.byId.set(mountId, probed);
+          this.history.record(probed);
+        }
         return undefined;
     }
   }

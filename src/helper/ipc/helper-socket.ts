@@ -10,7 +10,8 @@ import type { OutgoingHelperMessage } from '../../common/protocol.js';
 import { encodeMessage } from '../../node/ipc/framing.js';
 import { DEFAULT_IPC_LIMITS, type IpcLimits } from './limits.js';
 import { prepareRuntimeDir, removeStaleSocket, SOCKET_MODE, type SocketAccess } from './runtime-dir.js';
-import { ClientSession, realClock, type IpcClientInfo, type IpcClock, type SessionHandlers, type SharedBuckets } from './session.js';
+import type { ClientSession, IpcClientInfo, SessionHandlers, SharedBuckets } from './session.js';
+import { realClock, type IpcClock } from './ipc-clock.js';
 import type { Log } from '../log/log.js';
 import { eventNotSent, helperSocketError, staleSocketRemoved } from '../log/lines.js';
 import { TokenBucket } from './rate-limit.js';
@@ -65,9 +66,13 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
     recheckOne: new TokenBucket(limits.globalRecheckOne, clock.now),
   };
   let nextId = 1;
+  let closing: Promise<void> | undefined;
   const admission = new Admission(limits);
   const refusals = new RefusalLog(log, clock);
   const server: Server = createServer({ pauseOnConnect: false });
+  // The sessions' code, and with it zod and the protocol's schemas (~7 MB), is loaded when the first
+  // client is admitted: a headless daemon that nobody asks never carries it.
+  let sessionModule: Promise<typeof import('./session.js')> | undefined;
 
   // A refused connection gets one small frame and a half-close, and is forgotten as soon as its peer
   // hangs up (or after a second): no session, and at most MAX_LINGERING of them wait at once, so a
@@ -108,14 +113,32 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
       refuse(socket, refusal.message);
       return;
     }
-    let release: (() => void) | void;
-    const gone = (s: ClientSession) => {
-      sessions.delete(s);
-      admission.release(peer.uid);
-      release?.();
-    };
-    sessions.add(new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, gone, shared, options.handlers));
-    release = options.onClient?.(peer);
+    // Nothing is read until its session listens (an error meanwhile must not throw).
+    socket.on('error', () => {});
+    socket.pause();
+    (sessionModule ??= import('./session.js')).then(
+      ({ ClientSession }) => {
+        if (closing || socket.destroyed) {
+          admission.release(peer.uid);
+          socket.destroy();
+          return;
+        }
+        let release: (() => void) | void;
+        const gone = (s: ClientSession) => {
+          sessions.delete(s);
+          admission.release(peer.uid);
+          release?.();
+        };
+        sessions.add(new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, gone, shared, options.handlers));
+        release = options.onClient?.(peer);
+        socket.resume();
+      },
+      (err: unknown) => {
+        log.line(helperSocketError(`cannot serve a client: ${(err as Error).message}`));
+        admission.release(peer.uid);
+        socket.destroy();
+      },
+    );
   });
   server.on('error', (err) => log.line(helperSocketError(err.message)));
 
@@ -150,7 +173,6 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
     }
   });
 
-  let closing: Promise<void> | undefined;
   return {
     socketPath,
     clients: () => [...sessions].map((s) => ({ ...s.info })),

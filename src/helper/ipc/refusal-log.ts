@@ -6,7 +6,7 @@
 // lines. Memory is one counter per (uid, reason), at most maxKeys of them; past that, refusals are
 // counted together as "several users".
 import { refusedClient, refusedClients, type RefusedWho } from '../log/lines.js';
-import type { IpcClock } from './session.js';
+import type { IpcClock } from './ipc-clock.js';
 import type { Log } from '../log/log.js';
 
 export interface RefusalLogOptions {

@@ -1,4 +1,4 @@
-// One client connection: reassembles frames, validates every request (src/common/protocol.ts), answers
+// One client connection: reassembles frames, validates every request (src/common/protocol-schemas.ts), answers
 // it, and enforces the per-client limits. Nothing a client does reaches the monitor except snapshot(),
 // and recheck() of a mountpoint that is in the table, within the rate limit.
 import type { Socket } from 'node:net';
@@ -7,15 +7,15 @@ import {
   PROTOCOL_SERVER_NAME,
   PROTOCOL_VERSION,
   isCompatibleProtocol,
-  parseRequest,
   toWireError,
   type ErrorCode,
   type OutgoingHelperMessage,
-  type Request,
   type WireError,
 } from '../../common/protocol.js';
+import { parseRequest, type Request } from '../../common/protocol-schemas.js';
 import { FrameDecoder, FrameTooLargeError, encodeMessage } from '../../node/ipc/framing.js';
 import type { IpcLimits } from './limits.js';
+import type { IpcClock } from './ipc-clock.js';
 import { RateWindow, TokenBucket } from './rate-limit.js';
 import type { Log } from '../log/log.js';
 import { droppedClient, refusedVersion } from '../log/lines.js';
@@ -23,18 +23,6 @@ import type { PeerCredentials } from './peer.js';
 import { snapshotFor } from './visibility.js';
 import { fitSnapshot, wireMessage, wireText } from './wire-caps.js';
 import type { NfsDisconnectResult, UnmountResult } from '../../common/recovery.js';
-
-export interface IpcClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: IpcClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface IpcClientInfo {
   id: number;

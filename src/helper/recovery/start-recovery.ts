@@ -1,7 +1,7 @@
 // The daemon's recovery: `mountstatus unmount` and `mountstatus disconnect` requests and the `recover`
 // policy, wired to the monitor, the settings in force (SIGHUP rereads admin-group, recover and
 // disconnect-own-home) and the log.
-import type { Request } from '../../common/protocol.js';
+import type { Request } from '../../common/protocol-schemas.js';
 import type { NfsDisconnectResult, UnmountResult } from '../../common/recovery.js';
 import type { Settings } from '../../node/config/settings.js';
 import type { Monitor } from '../../node/monitor/monitor.js';

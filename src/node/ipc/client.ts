@@ -1,5 +1,5 @@
 // The app's side of the helper's socket: a MonitorApi backed by a connection. Every frame from the helper
-// is validated (src/common/protocol.ts) before it is believed; a helper that sends anything else is
+// is validated (src/common/protocol-schemas.ts) before it is believed; a helper that sends anything else is
 // treated as broken and the connection is closed. No filesystem access besides connect(2) on the socket.
 import { connect as netConnect, type Socket } from 'node:net';
 import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot } from '../../common/monitor-api.js';
@@ -11,10 +11,8 @@ import {
   PROTOCOL_VERSION,
   fromWireError,
   isCompatibleProtocol,
-  parseHelperMessage,
-  type Request,
-  type HelperMessage,
 } from '../../common/protocol.js';
+import { parseHelperMessage, type HelperMessage, type Request } from '../../common/protocol-schemas.js';
 import { FrameDecoder, encodeMessage } from './framing.js';
 
 export interface ConnectOptions {

@@ -15,7 +15,7 @@
 // and how often), blocked-watch.ts (who waits on a mount not answering), server-suspects.ts (what the
 // kernel said about servers), nfs-rpc-watch.ts (NFS counters, and degrading servers),
 // probe-latency-watch.ts (other mounts degrading, from their probes' latency).
-import type { MonitorApi, MonitorEvent, MonitorIdentity, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
+import type { MonitorApi, MonitorEvent, MonitorIdentity, ProbeLatency, RecheckResult, Snapshot, SweepSummary } from '../../common/monitor-api.js';
 import type { BlockedProcesses, MountEntry, MountState, MountStatus, ParsedMountTable, SweepReport } from '../../common/mount.js';
 import { isDead, isUnanswered } from '../../common/state-classes.js';
 import { ConcurrencyGate } from '../concurrency-gate.js';
@@ -119,6 +119,10 @@ export class Monitor implements MonitorApi {
   private readonly suspects = new ServerSuspects();
   private readonly tables: TableReader;
   private readonly blockedWatch: BlockedWatch;
+  /** Quiet ok probes (nothing changed but their latency) since the last sweep's event, by mount id. */
+  private readonly quietProbes = new Map<number, MountStatus>();
+  /** Mounts rechecked on request: their next answer is pushed even when it changes nothing. */
+  private readonly rechecked = new Set<number>();
 
   constructor(options: MonitorOptions) {
     this.opts = options;
@@ -290,7 +294,9 @@ export class Monitor implements MonitorApi {
     this.transitions.servers(results);
     this.lastSweep = { checked: results.length, dead, seconds, finishedAt };
     this.log.sweepFinished(results.length, seconds, dead);
-    this.emit({ type: 'sweep', summary: this.lastSweep });
+    const probes = this.listeners.size === 0 ? [] : [...this.quietProbes.values()].map((m): ProbeLatency => [m.mountId, m.latencyMs ?? 0, m.checkedAt ?? finishedAt]);
+    this.quietProbes.clear();
+    this.emit({ type: 'sweep', summary: this.lastSweep, ...(probes.length > 0 ? { probes } : {}) });
     return report;
   }
 
@@ -450,13 +456,24 @@ export class Monitor implements MonitorApi {
     }
     const recorded = this.store.record(entry, fields, this.facts(entry), kind, this.now());
     // Covered, idle and trigger entries are reported every sweep without a probe: subscribers hear of
-    // them only when something changed, not 1,000 times a sweep.
-    if (!recorded.changed) return recorded.status;
+    // them only when something changed, not 1,000 times a sweep. An ok probe that changed nothing but
+    // its latency goes out with the sweep's event (one frame a sweep, not one a mount), except for a
+    // watched mount and a rechecked one, whose every answer someone is looking at.
+    if (!recorded.changed && (kind !== 'probe' || this.quietProbe(recorded.status))) return recorded.status;
     const { status, previous } = recorded;
+    this.quietProbes.delete(status.mountId);
+    this.rechecked.delete(status.mountId);
     if (kind !== 'facts') this.transitions.recorded(status, previous, recorded.downMs, unansweredSeconds * 1000, denial);
     if (isUnanswered(status.state)) this.blockedWatch.soon();
     this.emit({ type: 'mount', mount: status, previous: previous?.state ?? null });
     return status;
+  }
+
+  /** Keeps a quiet probe's answer for the sweep's event; false when it is to be pushed at once instead. */
+  private quietProbe(status: MountStatus): boolean {
+    if (status.watched !== undefined || this.rechecked.delete(status.mountId)) return false;
+    this.quietProbes.set(status.mountId, status);
+    return true;
   }
 
   /** Facts the plan knows about a mount (server, automount role, watched), and its NFS counters, kept on every status. */
@@ -566,6 +583,8 @@ export class Monitor implements MonitorApi {
     for (const status of this.store.forgetMissing(present)) {
       this.transitions.forget(status.mountId);
       this.latency.forget(status.mountId);
+      this.quietProbes.delete(status.mountId);
+      this.rechecked.delete(status.mountId);
       this.emit({ type: 'removed', mountpoint: status.mountpoint });
     }
   }
@@ -616,6 +635,7 @@ export class Monitor implements MonitorApi {
       if (item.skip) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: item.skip.message });
       else if (held?.killed) result.skipped.push({ mountpoint: item.entry.mountpoint, reason: `probe ${held.killed.pid} was killed and has not exited yet` });
       else result.started.push(item.entry.mountpoint);
+      if (!item.skip) this.rechecked.add(item.entry.mountId);
       void this.decideStatus(item);
     }
     return result;

@@ -10,7 +10,10 @@ export type UpdateKind = 'probe' | 'slow' | 'facts';
 export interface Recorded {
   status: MountStatus;
   previous: MountStatus | undefined;
-  /** False when nothing about the mount changed (a fact-only update equal to what was stored). */
+  /**
+   * False when nothing about the mount changed: a fact-only update equal to what was stored, or an ok
+   * probe whose answer differs only in its latency and time (stored, but no news).
+   */
   changed: boolean;
   /** For a mount that is back up: how long it was down (ms). */
   downMs?: number;
@@ -40,6 +43,13 @@ export class StatusStore {
    */
   record(entry: MountEntry, fields: Partial<MountStatus> & { state: MountState }, facts: Partial<MountStatus>, kind: UpdateKind, now: number): Recorded {
     const previous = this.get(entry);
+    // Most answers, sweep after sweep: ok as before. The stored status takes the new latency and time in
+    // place; a new status for each would be 10,000 objects of garbage a sweep at 10,000 mounts.
+    if (kind === 'probe' && previous && onlyLatencyDiffers(previous, fields, facts)) {
+      previous.latencyMs = fields.latencyMs;
+      previous.checkedAt = now;
+      return { status: previous, previous, changed: false };
+    }
     const sameState = previous?.state === fields.state;
     const unanswered = isUnanswered(fields.state);
     const kept: Partial<MountStatus> = {};
@@ -92,14 +102,49 @@ export function sameMount(a: Pick<MountEntry, 'mountpoint' | 'source' | 'fstype'
   return a.mountpoint === b.mountpoint && a.source === b.source && a.fstype === b.fstype;
 }
 
+/** Fields every status has besides its answer and facts (record() sets them). */
+const ALWAYS = ['mountpoint', 'source', 'fstype', 'mountId', 'since'] as const;
+
+/**
+ * Whether an ok answer with these facts would make the very status stored but for its latency and time
+ * (checkedAt): what record() would build, compared without building it.
+ */
+function onlyLatencyDiffers(previous: MountStatus, fields: Partial<MountStatus> & { state: MountState }, facts: Partial<MountStatus>): boolean {
+  if (fields.state !== 'ok' || previous.state !== 'ok' || fields.latencyMs === undefined || previous.checkedAt === undefined) return false;
+  const stored = previous as unknown as Record<string, unknown>;
+  const given = facts as Record<string, unknown>;
+  const answer = fields as Record<string, unknown>;
+  // for…in, not Object.entries: this runs for every mount of every sweep, and must make no garbage.
+  let keys = ALWAYS.length + 1; // and checkedAt
+  for (const k in given) {
+    if (k in answer) continue;
+    if (!equalData(stored[k], given[k])) return false;
+    keys++;
+  }
+  for (const k in answer) {
+    if (k !== 'latencyMs' && !equalData(stored[k], answer[k])) return false;
+    keys++;
+  }
+  // A server kept from an earlier status (record() keeps it when the facts name none).
+  if (previous.server !== undefined && !('server' in given) && !('server' in answer)) keys++;
+  let storedKeys = 0;
+  for (const _k in stored) storedKeys++;
+  return storedKeys === keys;
+}
+
 /** Deep equality of plain data (statuses hold only strings, numbers, booleans, arrays and plain objects). */
 function equalData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) if (!equalData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  return true;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  // Counted with for…in rather than compared as Object.keys arrays: no garbage for a capacity per probe.
+  let keys = 0;
+  for (const k in ra) {
+    if (!Object.hasOwn(rb, k) || !equalData(ra[k], rb[k])) return false;
+    keys++;
+  }
+  for (const _k in rb) keys--;
+  return keys === 0;
 }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MOUNT_STATES, type MountStatus } from '../../../src/common/mount.js';
-import { parseHelperMessage } from '../../../src/common/protocol.js';
+import { parseHelperMessage } from '../../../src/common/protocol-schemas.js';
 import { isDead, isFailing, isProblem, isWell } from '../../../src/common/state-classes.js';
 import { problemInWords, STATE_LABEL, STATE_PHRASE } from '../../../src/common/status-view/problem-words.js';
 import { formatTable, mountJson } from '../../../src/helper/cli/report-format.js';

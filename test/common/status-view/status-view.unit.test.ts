@@ -143,6 +143,18 @@ test('store queues events until the snapshot, then reports state changes', () =>
   assert.equal(s.mounts.length, 0);
 });
 
+test("the sweep's quiet probes update their mounts' latency and the sparkline's history; unknown mounts are ignored", () => {
+  const s = new MountStore();
+  const a = m('/mnt/a', 'tmpfs', 'tmpfs', { latencyMs: 1, checkedAt: NOW - 1000 });
+  s.load({ identity: { mode: 'system', privileged: true, pid: 1, version: '1' }, mounts: [a] });
+  const summary = { checked: 1, dead: 0, seconds: 0, finishedAt: NOW };
+  s.apply({ type: 'sweep', summary, probes: [[a.mountId, 2.5, NOW], [999_999, 1, NOW]] });
+  assert.equal(s.mounts.length, 1);
+  assert.equal(s.mounts[0]?.latencyMs, 2.5);
+  assert.equal(s.mounts[0]?.checkedAt, NOW);
+  assert.deepEqual(s.history.get('/mnt/a').map((p) => p.latencyMs), [1, 2.5]);
+});
+
 test('what the helper cut or left out, in words; the store counts omitted mounts down as they arrive', () => {
   assert.equal(shortenedInWords(m('/x', 's', 't')), '');
   assert.equal(shortenedInWords(m('/x', 's', 't', { truncated: { mountpoint: 768123, 'automount.map': 2048, later: 5 } })), 'path shortened: 750 KiB; automount map shortened: 2 KiB; later shortened: 5 B');

@@ -1,14 +1,13 @@
 // `mountstatus check` as a real process over real mounts in a private mount namespace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { ensureTestUser } from '../../support/test-user.js';
 import { runCli } from './cli-harness.js';
 import { startFuseFixture } from '../../support/fuse-fixture.js';
-import { mountTmpfs, startBindfs, tempRoot } from './fs-fixtures.js';
+import { detach, mountTmpfs, startBindfs, stopBindfs, tempRoot } from './fs-fixtures.js';
 import { rsyslogUnavailable, startRsyslog } from '../../support/rsyslog.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
 
@@ -49,11 +48,7 @@ test('a frozen FUSE mount is hung within the timeout, the others still ok; exit 
   const root = tempRoot('msm-check-hung-');
   mountTmpfs(join(root, 'fine'));
   const bindfs = await startBindfs(join(root, 'src'), join(root, 'frozen'));
-  cleanups.push(() => {
-    bindfs.kill('SIGCONT');
-    bindfs.kill('SIGKILL');
-    execFileSync('umount', ['-l', join(root, 'frozen')]);
-  });
+  cleanups.push(() => stopBindfs(bindfs, join(root, 'frozen')));
   bindfs.kill('SIGSTOP');
   const r = await runCli(['check', '--json', '--timeout', '1', '--include', `${root}/**`]);
   assert.equal(r.code, 1, r.stderr);
@@ -83,7 +78,7 @@ test('a FUSE mount whose daemon died is error ENOTCONN', { skip }, async () => {
   const bindfs = await startBindfs(join(root, 'src'), join(root, 'gone'));
   bindfs.kill('SIGKILL');
   await new Promise((r) => bindfs.once('exit', r));
-  cleanups.push(() => void execFileSync('umount', ['-l', join(root, 'gone')]));
+  cleanups.push(() => detach(join(root, 'gone')));
   const r = await runCli(['check', '--json', '--include', `${root}/**`]);
   assert.equal(r.code, 1);
   const m = (JSON.parse(r.stdout) as Json).mounts.find((x) => x.mountpoint === join(root, 'gone'));

@@ -3,14 +3,13 @@
 // probes on a frozen mount across many sweeps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { startFuseFixture } from '../../support/fuse-fixture.js';
 import { join } from 'node:path';
 import { privateMountNamespace, skipOrFail } from '../../support/namespace.js';
 import { rsyslogUnavailable, startRsyslog } from '../../support/rsyslog.js';
 import { DaemonProcess } from './cli-harness.js';
-import { childPids, mountTmpfs, startBindfs, tempRoot } from './fs-fixtures.js';
+import { childPids, mountTmpfs, startBindfs, stopBindfs, tempRoot } from './fs-fixtures.js';
 import { cleanupsAfter } from '../../support/cleanups.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -22,11 +21,7 @@ async function frozenMount(root: string): Promise<string> {
   const mountpoint = join(root, 'frozen');
   const bindfs = await startBindfs(join(root, 'src'), mountpoint);
   bindfs.kill('SIGSTOP');
-  cleanups.push(() => {
-    bindfs.kill('SIGCONT');
-    bindfs.kill('SIGKILL');
-    execFileSync('umount', ['-l', mountpoint]);
-  });
+  cleanups.push(() => stopBindfs(bindfs, mountpoint));
   return mountpoint;
 }
 

@@ -33,6 +33,25 @@ export async function startBindfs(source: string, mountpoint: string): Promise<C
   return child as ChildProcess & { pid: number };
 }
 
+/**
+ * Ends a bindfs (stopped or not) and detaches its mount. The kernel may already have taken a mount whose
+ * FUSE daemon died away: only a mount still there and not detached is an error.
+ */
+export function stopBindfs(bindfs: ChildProcess, mountpoint: string): void {
+  bindfs.kill('SIGCONT');
+  bindfs.kill('SIGKILL');
+  detach(mountpoint);
+}
+
+/** umount -l, where a mount already gone is not an error. */
+export function detach(mountpoint: string): void {
+  try {
+    execFileSync('umount', ['-l', mountpoint], { stdio: 'pipe' });
+  } catch (e) {
+    if (isMounted(mountpoint)) throw e;
+  }
+}
+
 /** Children of a process, from /proc (never from any mount). */
 export function childPids(pid: number): number[] {
   try {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Admission } from '../../../src/helper/ipc/admission.js';
 import { RefusalLog } from '../../../src/helper/ipc/refusal-log.js';
 import { refusedClient, refusedClients } from '../../../src/helper/log/lines.js';
-import type { IpcClock } from '../../../src/helper/ipc/session.js';
+import type { IpcClock } from '../../../src/helper/ipc/ipc-clock.js';
 
 test('one user gets its quota, users together leave the reserve to root, root is bounded only by the total', () => {
   const a = new Admission({ maxClients: 10, maxClientsPerUser: 3, reservedForRoot: 2 });

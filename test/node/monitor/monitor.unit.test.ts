@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MonitorEvent } from '../../../src/common/monitor-api.js';
-import type { MountEntry, ParsedMountTable } from '../../../src/common/mount.js';
+import type { Capacity, MountEntry, ParsedMountTable } from '../../../src/common/mount.js';
 import { tick } from './fake-prober.js';
 import { entry, setup } from './monitor-fixtures.js';
 
@@ -309,22 +309,54 @@ test('a kernel line naming the server by address reaches mounts whose source nam
   assert.deepEqual(monitor.serverSignal('elsewhere', 'ok', 'nfs: server elsewhere OK'), []);
 });
 
-test('mounts reported without a probe (covered) are pushed to subscribers only when they change', async () => {
+test('mounts are pushed to subscribers only when they change; unchanged ok answers come with the sweep, a recheck\'s at once', async () => {
   const { prober, monitor, events } = setup([entry(10, '/m', 'tmpfs', 'lower', 1), entry(11, '/m', 'tmpfs', 'upper', 10)]);
-  for (let i = 0; i < 3; i++) {
-    const sweep = monitor.sweep();
-    await tick();
+  const answerAll = (latencyMs: number, capacity?: Capacity) => {
     for (const p of prober.probes.filter((x) => !(x as { done?: boolean }).done)) {
-      p.answer({ state: 'ok' });
+      p.answer({ state: 'ok', latencyMs, ...(capacity ? { capacity } : {}) });
       p.exit();
       (p as { done?: boolean }).done = true;
     }
+  };
+  for (let i = 0; i < 3; i++) {
+    const sweep = monitor.sweep();
+    await tick();
+    answerAll(i + 1);
     await sweep;
   }
   const covered = events.filter((e) => e.type === 'mount' && e.mount.source === 'lower');
   assert.equal(covered.length, 1, 'one event for the covered mount, not one per sweep');
   const probed = events.filter((e) => e.type === 'mount' && e.mount.source === 'upper');
-  assert.equal(probed.length, 3, 'every probe answer is pushed (latency history)');
+  assert.equal(probed.length, 1, 'the probed mount: one event when it appeared, none for answers that changed nothing');
+  const sweeps = events.flatMap((e) => (e.type === 'sweep' ? [e.probes?.map(([id, latencyMs]) => [id, latencyMs])] : []));
+  assert.deepEqual(sweeps, [undefined, [[11, 2]], [[11, 3]]], "the later answers' latencies come with their sweep's event (the sparkline's points)");
+  const stored = (await monitor.snapshot()).mounts.find((m) => m.mountId === 11)!;
+  assert.equal(stored.latencyMs, 3, 'the snapshot has the latest answer');
+  const checkedAt = events.at(-1)?.type === 'sweep' ? (events.at(-1) as { probes: [number, number, number][] }).probes[0]![2] : undefined;
+  assert.equal(stored.checkedAt, checkedAt);
+  // Updated in place: the next quiet answer changes the stored status, not a copy of it.
+  const sweep = monitor.sweep();
+  await tick();
+  answerAll(5);
+  await sweep;
+  assert.equal((await monitor.snapshot()).mounts.find((m) => m.mountId === 11), stored, 'the same status object');
+  assert.equal(stored.latencyMs, 5);
+  // Anything else that changes is news: a new capacity is pushed.
+  const capacity = { totalBytes: 10, freeBytes: 1, availBytes: 1, totalInodes: 10, freeInodes: 1 };
+  const changed = monitor.sweep();
+  await tick();
+  answerAll(6, capacity);
+  await changed;
+  const pushed = events.filter((e) => e.type === 'mount' && e.mount.mountId === 11);
+  assert.equal(pushed.length, 2, 'a changed capacity is pushed');
+  // A mount rechecked on request: its answer is pushed at once, even unchanged.
+  await monitor.recheck('/m');
+  await tick();
+  answerAll(4, capacity);
+  await tick();
+  const last = events.at(-1);
+  assert.ok(last?.type === 'mount' && last.mount.mountId === 11 && last.mount.latencyMs === 4, `the recheck's answer pushed: ${JSON.stringify(last)}`);
+  assert.equal(events.filter((e) => e.type === 'mount' && e.mount.mountId === 11).length, 3);
 });
 
 test('probes name the mount their path must lead to; a path that led elsewhere is recorded only while the table still has the mount there', async () => {
