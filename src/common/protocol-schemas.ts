@@ -7,7 +7,7 @@ import { MOUNT_STATES, type MountState, type MountStatus } from './mount.js';
 import { UNMOUNT_MODES, type NfsDisconnectResult, type UnmountResult } from './recovery.js';
 import { MAX_PATH_LENGTH, type ErrorCode, type WireError } from './protocol.js';
 
-// ---- data schemas (server→client payloads) -----------------------------------------------------------
+// ---- data schemas (helper→client payloads) -----------------------------------------------------------
 
 
 const capacitySchema = z.looseObject({
@@ -124,7 +124,7 @@ const checks: [
 ] = [true, true, true, true, true, true, true, true];
 void checks;
 
-// ---- requests (client→server) ------------------------------------------------------------------------
+// ---- requests (client→helper) ------------------------------------------------------------------------
 
 const requestId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -175,7 +175,7 @@ export type Request = z.infer<typeof requestSchema>;
 export type RequestType = Request['type'];
 const REQUEST_TYPES: readonly RequestType[] = ['hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount', 'disconnect'];
 
-// ---- server messages (server→client) -----------------------------------------------------------------
+// ---- helper messages (helper→client) -----------------------------------------------------------------
 
 const wireErrorSchema = z.looseObject({
   name: z.string(),
@@ -184,7 +184,7 @@ const wireErrorSchema = z.looseObject({
   retryAfterMs: z.number().optional(),
 });
 
-const serverMessageSchema = z.discriminatedUnion('type', [
+const helperMessageSchema = z.discriminatedUnion('type', [
   z.looseObject({
     type: z.literal('hello'),
     id: requestId,
@@ -203,9 +203,9 @@ const serverMessageSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('event'), event: monitorEventSchema }),
 ]);
 
-export type HelperMessage = z.infer<typeof serverMessageSchema>;
+export type HelperMessage = z.infer<typeof helperMessageSchema>;
 type HelperMessageType = HelperMessage['type'];
-const SERVER_MESSAGE_TYPES: readonly HelperMessageType[] = [
+const HELPER_MESSAGE_TYPES: readonly HelperMessageType[] = [
   'hello', 'snapshot', 'subscribe', 'unsubscribe', 'recheck', 'unmount', 'disconnect', 'error', 'event',
 ];
 
@@ -266,5 +266,5 @@ export function parseRequest(text: string): ParseResult<Request> {
 
 /** The app's side: one helper frame → a reply or event. */
 export function parseHelperMessage(text: string): ParseResult<HelperMessage> {
-  return parseTagged(text, serverMessageSchema, SERVER_MESSAGE_TYPES, 'server message');
+  return parseTagged(text, helperMessageSchema, HELPER_MESSAGE_TYPES, 'helper message');
 }

@@ -18,10 +18,10 @@ export const PROTOCOL_VERSION = 1;
 /** What the helper calls itself in its hello reply. */
 export const PROTOCOL_SERVER_NAME = 'mount-status-monitor';
 
-/** Client→server frames are small: the largest is a recheck naming one path (PATH_MAX is 4096). */
+/** Client→helper frames are small: the largest is a recheck naming one path (PATH_MAX is 4096). */
 export const MAX_REQUEST_FRAME_BYTES = 16 * 1024;
 /**
- * Server→client frames carry whole snapshots: a mount with capacity, server and timestamps is ~400 bytes
+ * Helper→client frames carry whole snapshots: a mount with capacity, server and timestamps is ~400 bytes
  * of JSON (measured: 5,000 mounts with long overlay paths = 2.07 MB), so 4 MiB holds ~10,000 mounts
  * (container hosts reach thousands). A bigger snapshot is sent with as many mounts as fit, those with a
  * problem first, and says in `omitted` how many it left out; never refused whole.

@@ -54,7 +54,7 @@ test('bad requests: each failure has its code, and the id when readable', () => 
   }
 });
 
-test('server messages are validated too: a bad state or a missing field is refused', () => {
+test('helper messages are validated too: a bad state or a missing field is refused', () => {
   const mount = { mountpoint: '/home', source: 'nfs1:/home', fstype: 'nfs4', mountId: 5, state: 'hung', since: 1 };
   assert.ok(parseHelperMessage(JSON.stringify({ type: 'event', event: { type: 'mount', mount, previous: null } })).ok);
   // A newer helper may add fields: they pass through.

@@ -14,9 +14,9 @@ export interface IpcLimits {
   maxClientsPerUser: number;
   /** Slots only root may take: however many users hold their quota, an admin's `mountstatus status` works. */
   reservedForRoot: number;
-  /** Largest client→server frame; a bigger one drops the connection. */
+  /** Largest client→helper frame; a bigger one drops the connection. */
   maxRequestFrameBytes: number;
-  /** Largest server→client frame; a bigger reply is answered with `too-large`. */
+  /** Largest helper→client frame; a bigger reply is answered with `too-large`. */
   maxReplyFrameBytes: number;
   /** A client that neither subscribes nor sends for this long is dropped. */
   idleMs: number;
