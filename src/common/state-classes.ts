@@ -2,7 +2,7 @@
 // layer instead of lists of states. A new state is one row of CLASSES_OF (the type checker asks for it).
 // An NFS mount's `degrading` (its server far slower than usual) is a condition beside the state, not a
 // state: a degrading mount is `ok` while its probes answer (src/common/nfs-degrading.ts).
-import type { MountState } from './mount.js';
+import { MOUNT_STATES, type MountState } from './mount.js';
 
 /**
  * The classes, and the word code, logs and docs use for each:
@@ -78,3 +78,24 @@ export function isUnusable(state: MountState): boolean {
 export function isUnprobed(state: MountState): boolean {
   return is(state, 'unprobed');
 }
+
+/** Lower is worse: the order the status window lists rows and groups in, and the tray its problems. */
+const SEVERITY: Record<MountState, number> = {
+  hung: 0,
+  stuck: 1,
+  slow: 2,
+  error: 3,
+  disconnected: 4,
+  denied: 5,
+  unknown: 6,
+  ok: 7,
+  idle: 8,
+  covered: 9,
+};
+
+export function severity(state: MountState): number {
+  return SEVERITY[state];
+}
+
+/** The problem states, worst first. */
+export const PROBLEMS_WORST_FIRST: readonly MountState[] = MOUNT_STATES.filter(isProblem).sort((a, b) => severity(a) - severity(b));

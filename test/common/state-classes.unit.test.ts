@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MOUNT_STATES } from '../../src/common/mount.js';
-import { isAnswered, isDead, isDown, isFailing, isKilled, isProblem, isUnanswered, isUnprobed, isUnusable, isWell } from '../../src/common/state-classes.js';
+import { PROBLEMS_WORST_FIRST, isAnswered, isDead, isDown, isFailing, isKilled, isProblem, isUnanswered, isUnprobed, isUnusable, isWell } from '../../src/common/state-classes.js';
 
 test('every state is well, a problem or not known yet, exactly one of them', () => {
   for (const s of MOUNT_STATES) assert.equal([isWell(s), isProblem(s), s === 'unknown'].filter(Boolean).length, 1, s);
@@ -31,4 +31,9 @@ test('the classes hold the states the logs and exit statuses are defined by', ()
   assert.deepEqual(members(isUnusable), ['slow', 'hung', 'error', 'stuck', 'disconnected']);
   // `mountstatus_mount_responsive` 1.
   assert.deepEqual(members(isAnswered), ['ok', 'denied']);
+});
+
+test('the problems worst first: every problem state once, the killed ones before the merely slow', () => {
+  assert.deepEqual(PROBLEMS_WORST_FIRST, ['hung', 'stuck', 'slow', 'error', 'disconnected', 'denied']);
+  assert.deepEqual([...PROBLEMS_WORST_FIRST].sort(), MOUNT_STATES.filter(isProblem).sort());
 });

@@ -1,27 +1,9 @@
 // Grouping and ordering of the status window's list: the home directory's mount pinned on top, then the
 // groups with problems (worst first), then network servers by name, then local filesystems.
-import type { MountState, MountStatus } from '../mount.js';
+import type { MountStatus } from '../mount.js';
 import { serverOfStatus } from './server-of-status.js';
 import { isUnder } from '../mount-table/path-to-mount.js';
-import { isProblem } from '../state-classes.js';
-
-/** Lower is worse; the order problems are listed in. */
-const SEVERITY: Record<MountState, number> = {
-  hung: 0,
-  stuck: 1,
-  slow: 2,
-  error: 3,
-  disconnected: 4,
-  denied: 5,
-  unknown: 6,
-  ok: 7,
-  idle: 8,
-  covered: 9,
-};
-
-function severityOf(state: MountState): number {
-  return SEVERITY[state];
-}
+import { isProblem, severity } from '../state-classes.js';
 
 export interface MountRow {
   status: MountStatus;
@@ -55,11 +37,11 @@ export function homeMountOf(homeDirectory: string, mounts: Iterable<MountStatus>
 }
 
 function compareRows(a: MountRow, b: MountRow): number {
-  return severityOf(a.status.state) - severityOf(b.status.state) || a.status.mountpoint.localeCompare(b.status.mountpoint) || a.status.mountId - b.status.mountId;
+  return severity(a.status.state) - severity(b.status.state) || a.status.mountpoint.localeCompare(b.status.mountpoint) || a.status.mountId - b.status.mountId;
 }
 
 function worst(group: MountGroup): number {
-  return Math.min(...group.rows.map((r) => severityOf(r.status.state)));
+  return Math.min(...group.rows.map((r) => severity(r.status.state)));
 }
 
 /**

@@ -8,7 +8,7 @@
 //   unknown  (grey)   no data: no helper answers and nothing runs in-app, or the first sweep is pending.
 import type { MonitorIdentity, Snapshot } from '../../common/monitor-api.js';
 import type { MountState, MountStatus } from '../../common/mount.js';
-import { isDead, isUnusable, isWell } from '../../common/state-classes.js';
+import { isDead, isUnusable, isWell, PROBLEMS_WORST_FIRST } from '../../common/state-classes.js';
 import type { Connection } from '../../common/status-api.js';
 import { blockedInWords } from '../../common/status-view/blocked-words.js';
 import { omittedInWords, pathShortenedInWords } from '../../common/status-view/cut-words.js';
@@ -53,9 +53,6 @@ export interface TrayStateInput {
 
 export const APP_NAME = 'Mount Status Monitor';
 
-/** Problem states, in the order the tooltip lists them. */
-const PROBLEM_ORDER: MountState[] = ['hung', 'slow', 'stuck', 'error', 'disconnected', 'denied'];
-
 function countMounts(mounts: readonly MountStatus[]): TrayCounts {
   const byState: Record<MountState, number> = { ok: 0, slow: 0, hung: 0, error: 0, denied: 0, stuck: 0, covered: 0, idle: 0, disconnected: 0, unknown: 0 };
   for (const m of mounts) byState[m.state]++;
@@ -72,7 +69,7 @@ function plural(n: number, word: string): string {
 function summarise(counts: TrayCounts): string {
   if (counts.total === 0) return 'no mounts in scope';
   const parts = [`${plural(counts.well, 'mount')} OK`];
-  for (const s of PROBLEM_ORDER) if (counts.byState[s] > 0) parts.push(`${counts.byState[s]} ${STATE_PHRASE[s]}`);
+  for (const s of PROBLEMS_WORST_FIRST) if (counts.byState[s] > 0) parts.push(`${counts.byState[s]} ${STATE_PHRASE[s]}`);
   if (counts.byState.unknown > 0) parts.push(`${counts.byState.unknown} ${STATE_PHRASE.unknown}`);
   return parts.join(', ');
 }

@@ -412,10 +412,11 @@ export class Monitor implements MonitorApi {
   /** A probe has gone unanswered for slow-after: its mount is slow now, not at the timeout. */
   private markSlow(entry: MountEntry, slot: SlotState, seconds: number): void {
     if (this.stopped || this.slots.get(entry) !== slot || slot.killed) return;
-    // A mount already hung or failing stays so while its next probe goes unanswered: the outage goes on,
-    // and a soft NFS mount would otherwise flap between slow and EIO with every probe.
+    // A mount already dead (hung, or failing with an error) stays so while its next probe goes unanswered:
+    // the outage goes on, and a soft NFS mount would otherwise flap between slow and EIO with every probe.
+    // (Stuck never gets here: its killed probe holds the mount's one slot.)
     const state = this.store.get(entry)?.state;
-    if (state === 'hung' || state === 'error') return;
+    if (state !== undefined && isDead(state)) return;
     this.update(entry, { state: 'slow', message: `no answer after ${seconds} s` }, 'slow', seconds);
   }
 
