@@ -298,7 +298,7 @@ test('without CAP_SYS_ADMIN (a unit\'s bounding set) lines still arrive with our
       const { openLog } = await import(${JSON.stringify(module)});
       const lines = await import(${JSON.stringify(linesModule)});
       const log = openLog({ syslogSocket: ${JSON.stringify(rs.socketPath)} });
-      for (let i = 0; i < 500 && log.syslogStats().state !== 'up'; i++) await sleep(10);
+      for (let i = 0; i < 500 && log.syslogStats().state !== 'up'; i++) await new Promise((r) => setTimeout(r, 10));
       log.line(lines.checked(3, 0, 0));
       await log.close();
       console.log(process.pid, log.syslogStats().written);`;
