@@ -70,8 +70,9 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
   const admission = new Admission(limits);
   const refusals = new RefusalLog(log, clock);
   const server: Server = createServer({ pauseOnConnect: false });
-  // The sessions' code, and with it zod and the protocol's schemas (~7 MB), is loaded when the first
-  // client is admitted: a headless daemon that nobody asks never carries it.
+  // The sessions' code, and with it zod and the protocol's schemas (~7 MB), is loaded once the socket
+  // listens, beside the first sweep rather than before it; a daemon without a socket never carries it.
+  // Not at the first client: on a slow machine (an emulated guest) the load outlasted its hello's 5 s.
   let sessionModule: Promise<typeof import('./session.js')> | undefined;
 
   // A refused connection gets one small frame and a half-close, and is forgotten as soon as its peer
@@ -151,6 +152,9 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
   });
   await chmod(socketPath, SOCKET_MODE[access]);
   const ours = await stat(socketPath);
+  // A failed load is said when a client comes (below), not here as an unhandled rejection.
+  sessionModule ??= import('./session.js');
+  sessionModule.catch(() => {});
 
   // One subscription to the monitor for all clients; the listener never throws back into the monitor.
   // Encoded once for everyone, and once per uid that may not see all of it (blocked processes of others).
