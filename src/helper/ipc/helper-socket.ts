@@ -70,10 +70,10 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
   const admission = new Admission(limits);
   const refusals = new RefusalLog(log, clock);
   const server: Server = createServer({ pauseOnConnect: false });
-  // The sessions' code, and with it zod and the protocol's schemas (~7 MB), is loaded once the socket
-  // listens, beside the first sweep rather than before it; a daemon without a socket never carries it.
-  // Not at the first client: on a slow machine (an emulated guest) the load outlasted its hello's 5 s.
-  let sessionModule: Promise<typeof import('./session.js')> | undefined;
+  // The sessions' code, and with it zod and the protocol's schemas (~7 MB), is loaded before the socket
+  // listens, so a daemon without a socket never carries it. Not at the first client: on a slow machine (an
+  // emulated guest) the load outlasted that client's 5 s for hello, the socket being there already.
+  const sessionModule = await import('./session.js');
 
   // A refused connection gets one small frame and a half-close, and is forgotten as soon as its peer
   // hangs up (or after a second): no session, and at most MAX_LINGERING of them wait at once, so a
@@ -114,32 +114,14 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
       refuse(socket, refusal.message);
       return;
     }
-    // Nothing is read until its session listens (an error meanwhile must not throw).
-    socket.on('error', () => {});
-    socket.pause();
-    (sessionModule ??= import('./session.js')).then(
-      ({ ClientSession }) => {
-        if (closing || socket.destroyed) {
-          admission.release(peer.uid);
-          socket.destroy();
-          return;
-        }
-        let release: (() => void) | void;
-        const gone = (s: ClientSession) => {
-          sessions.delete(s);
-          admission.release(peer.uid);
-          release?.();
-        };
-        sessions.add(new ClientSession(socket, nextId++, peer, monitor, limits, clock, log, gone, shared, options.handlers));
-        release = options.onClient?.(peer);
-        socket.resume();
-      },
-      (err: unknown) => {
-        log.line(helperSocketError(`cannot serve a client: ${(err as Error).message}`));
-        admission.release(peer.uid);
-        socket.destroy();
-      },
-    );
+    let release: (() => void) | void;
+    const gone = (s: ClientSession) => {
+      sessions.delete(s);
+      admission.release(peer.uid);
+      release?.();
+    };
+    sessions.add(new sessionModule.ClientSession(socket, nextId++, peer, monitor, limits, clock, log, gone, shared, options.handlers));
+    release = options.onClient?.(peer);
   });
   server.on('error', (err) => log.line(helperSocketError(err.message)));
 
@@ -152,9 +134,6 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
   });
   await chmod(socketPath, SOCKET_MODE[access]);
   const ours = await stat(socketPath);
-  // A failed load is said when a client comes (below), not here as an unhandled rejection.
-  sessionModule ??= import('./session.js');
-  sessionModule.catch(() => {});
 
   // One subscription to the monitor for all clients; the listener never throws back into the monitor.
   // Encoded once for everyone, and once per uid that may not see all of it (blocked processes of others).
