@@ -83,6 +83,9 @@ describe('probe workers', { skip }, () => {
     void run.exited.then(() => (exited = true));
     const r = await withBound(run.result, 10_000, 'no answer for the held mount');
     assert.equal(r.state, 'hung', JSON.stringify(r));
+    // Killed at the deadline, it runs a moment to take the signal (state R) before it waits in the kernel
+    // again for the request the daemon holds: D within a second, not at once.
+    for (let i = 0; i < 50 && !threadStates(r.pid).includes('D'); i++) await sleep(20);
     assert.ok(threadStates(r.pid).includes('D'), `worker ${r.pid}: ${threadStates(r.pid).join('')}`);
     const after = await Promise.all((await requests(healthy, 10_000)).map((q) => prober.probe(q).result));
     for (const a of after) assert.equal(a.state, 'ok', JSON.stringify(a));
