@@ -66,7 +66,6 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
     recheckOne: new TokenBucket(limits.globalRecheckOne, clock.now),
   };
   let nextId = 1;
-  let closing: Promise<void> | undefined;
   const admission = new Admission(limits);
   const refusals = new RefusalLog(log, clock);
   const server: Server = createServer({ pauseOnConnect: false });
@@ -156,6 +155,7 @@ export async function openHelperSocket(options: HelperSocketOptions): Promise<He
     }
   });
 
+  let closing: Promise<void> | undefined;
   return {
     socketPath,
     clients: () => [...sessions].map((s) => ({ ...s.info })),
